@@ -1,6 +1,6 @@
 // Runs every compiled test file of the workspace with Node's built-in test runner.
 // Node 20's `node --test` has no glob support, so the files are listed here:
-//   packages/*/dist/test/**/*.test.js, examples/*/dist/test/**/*.test.js, test/dist/**/*.test.js
+//   packages/*/dist/test/**/*.test.js, examples/*/dist/test/**/*.test.js, test/<area>/dist/**/*.test.js
 // Optional arguments filter the list by substring: `pnpm test -- envelope`.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 function walk(dir, out) {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'bench') continue;
+    if (name === 'node_modules') continue;
     const full = join(dir, name);
     if (statSync(full).isDirectory()) walk(full, out);
     else if (name.endsWith('.test.js')) out.push(full);
@@ -26,7 +26,11 @@ for (const group of ['packages', 'examples']) {
   if (!existsSync(base)) continue;
   for (const pkg of readdirSync(base)) walk(join(base, pkg, 'dist', 'test'), files);
 }
-walk(join(root, 'test', 'dist'), files);
+// test/<area>/dist for the cross-package and integration tests; test/bench is not a test.
+const testRoot = join(root, 'test');
+for (const area of readdirSync(testRoot)) {
+  if (area !== 'bench' && area !== 'node_modules') walk(join(testRoot, area, 'dist'), files);
+}
 
 const filters = process.argv.slice(2).filter((a) => a !== '--');
 const selected = files

@@ -1,0 +1,8 @@
+/**
+ * @mailroute/dkim (in progress).
+ *
+ * @packageDocumentation
+ */
+
+/** The npm name of this package. */
+export const packageName = '@mailroute/dkim';

@@ -1,0 +1,8 @@
+/**
+ * @mailroute/dns (in progress).
+ *
+ * @packageDocumentation
+ */
+
+/** The npm name of this package. */
+export const packageName = '@mailroute/dns';
