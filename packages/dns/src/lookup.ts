@@ -1,0 +1,248 @@
+/**
+ * One record lookup: cache, coalescing of identical questions in flight, the retry schedule, CNAME
+ * following. The retry schedule: attempt n (0-based) waits up to base * 2^n for an answer; a timeout
+ * sends the next attempt at once, an early SERVFAIL or unusable answer waits out the rest of the
+ * attempt's window first. So attempts start at 0, 1, 3, 7 ... base units and a lookup gives up after
+ * base * (2^count - 1) at most (15 s with Domino's defaults).
+ */
+
+import { raceAbort, sleep } from './abort.js';
+import { type CacheEntry, ExpiringCache } from './answer-cache.js';
+import { DnsNotFoundError, DnsTemporaryError } from './errors.js';
+import { normalizeName } from './names.js';
+import type { ResolvedOptions } from './options.js';
+import type { DnsTraceEvent, MutableStats } from './trace.js';
+import type { Clock, DnsRecord, DnsTransport, RecordType, TransportAnswer } from './types.js';
+
+/** Records of the asked type and the TTL (seconds, clamped) they may be kept for. */
+export interface LookupResult {
+  /** Records of the asked type (owner may be a CNAME target). */
+  readonly records: readonly DnsRecord[];
+  /** Seconds the answer stays valid. */
+  readonly ttl: number;
+}
+
+/** How many CNAME hops a lookup follows, across answers, before calling the chain broken. */
+const MAX_CNAME_HOPS = 8;
+/** Outcomes worth another attempt (the issue: timeout or SERVFAIL; a garbled answer is treated alike). */
+const RETRYABLE = new Set(['SERVFAIL', 'TIMEOUT', 'BADRESPONSE']);
+
+interface Inflight {
+  readonly promise: Promise<LookupResult>;
+  readonly controller: AbortController;
+  waiters: number;
+}
+
+/** Everything a lookup engine needs from its resolver. */
+export interface LookupDeps {
+  readonly transport: DnsTransport;
+  readonly clock: Clock;
+  readonly options: ResolvedOptions;
+  readonly stats: MutableStats;
+  readonly trace: ((event: DnsTraceEvent) => void) | undefined;
+}
+
+/** The per-resolver lookup engine. */
+export class LookupEngine {
+  readonly #d: LookupDeps;
+  readonly #cache: ExpiringCache<CacheEntry>;
+  readonly #inflight = new Map<string, Inflight>();
+
+  /** Build an engine over `deps`. */
+  constructor(deps: LookupDeps) {
+    this.#d = deps;
+    this.#cache = new ExpiringCache<CacheEntry>(deps.options.cacheSize);
+  }
+
+  /** Emit a trace event when tracing is on. */
+  emit(kind: DnsTraceEvent['kind'], qname: string, qtype: RecordType, extra?: Partial<DnsTraceEvent>): void {
+    if (this.#d.trace) this.#d.trace({ kind, qname, qtype, at: this.#d.clock.now(), ...extra });
+  }
+
+  /** Look up `type` records of `name`; throws a typed error or the signal's reason. */
+  lookup(name: string, type: RecordType, signal?: AbortSignal): Promise<LookupResult> {
+    return this.#lookup(name, type, signal, 0);
+  }
+
+  #lookup(
+    name: string,
+    type: RecordType,
+    signal: AbortSignal | undefined,
+    depth: number,
+  ): Promise<LookupResult> {
+    const d = this.#d;
+    d.stats.lookups++;
+    const qname = normalizeName(name);
+    if (qname === undefined) {
+      d.stats.notFound++;
+      return Promise.reject(new DnsNotFoundError(name, type, 'BADNAME', 'bad-name'));
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const key = `${type} ${qname}`;
+    const now = d.clock.now();
+    const hit = this.#cache.get(key, now);
+    if (hit?.kind === 'positive') {
+      d.stats.cacheHits++;
+      this.emit('cache-hit', qname, type);
+      return Promise.resolve({ records: hit.records, ttl: Math.ceil((hit.expiresAt - now) / 1000) });
+    }
+    if (hit?.kind === 'negative') {
+      d.stats.negativeHits++;
+      d.stats.notFound++;
+      this.emit('negative-hit', qname, type, { rcode: hit.rcode });
+      return Promise.reject(
+        new DnsNotFoundError(qname, type, hit.rcode, hit.reason, 'from the negative cache'),
+      );
+    }
+    let flight = this.#inflight.get(key);
+    if (flight) {
+      d.stats.coalesced++;
+      this.emit('coalesced', qname, type);
+    } else {
+      const controller = new AbortController();
+      const promise = this.#fetch(qname, type, controller.signal, depth).finally(() => {
+        this.#inflight.delete(key);
+      });
+      // Every waiter may have gone (aborted); the shared promise must never be an unhandled rejection.
+      promise.catch(() => {});
+      flight = { promise, controller, waiters: 0 };
+      this.#inflight.set(key, flight);
+    }
+    return this.#join(flight, signal);
+  }
+
+  /** Wait on a shared query; the upstream query is cancelled only when every waiter has given up. */
+  #join(flight: Inflight, signal: AbortSignal | undefined): Promise<LookupResult> {
+    if (!signal) {
+      flight.waiters = Number.POSITIVE_INFINITY; // a waiter that can never abort keeps the query alive
+      return flight.promise;
+    }
+    flight.waiters++;
+    const onAbort = () => {
+      flight.waiters--;
+      if (flight.waiters <= 0) flight.controller.abort(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const out = raceAbort(flight.promise, signal);
+    out.then(
+      () => signal.removeEventListener('abort', onAbort),
+      () => signal.removeEventListener('abort', onAbort),
+    );
+    return out;
+  }
+
+  async #fetch(qname: string, type: RecordType, signal: AbortSignal, depth: number): Promise<LookupResult> {
+    const d = this.#d;
+    const key = `${type} ${qname}`;
+    const { answer, attempts } = await this.#withRetries(qname, type, signal);
+    const now = d.clock.now();
+    if (answer.rcode === 'NXDOMAIN' || answer.rcode === 'NODATA') {
+      const reason = answer.rcode === 'NXDOMAIN' ? 'nxdomain' : 'nodata';
+      if (d.options.noHitCacheTtlSeconds > 0) {
+        this.#cache.set(
+          key,
+          {
+            kind: 'negative',
+            rcode: answer.rcode,
+            reason,
+            expiresAt: now + d.options.noHitCacheTtlSeconds * 1000,
+          },
+          now,
+        );
+      }
+      d.stats.notFound++;
+      throw new DnsNotFoundError(qname, type, answer.rcode, reason, answer.detail);
+    }
+    if (answer.rcode !== 'NOERROR') {
+      d.stats.temporaryFailures++;
+      throw new DnsTemporaryError(qname, type, answer.rcode, attempts, answer.detail);
+    }
+    // Follow the CNAME chain inside the answer, from the question's name.
+    let owner = qname;
+    let ttl = Number.POSITIVE_INFINITY;
+    for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+      const matching = answer.records.filter((r) => r.name === owner && r.type === type);
+      if (matching.length > 0) {
+        for (const r of matching) ttl = Math.min(ttl, r.ttl);
+        return this.#store(key, matching, ttl, now);
+      }
+      const alias = answer.records.find((r) => r.name === owner && r.type === 'CNAME');
+      if (alias?.type !== 'CNAME') break;
+      ttl = Math.min(ttl, alias.ttl);
+      owner = alias.target;
+    }
+    if (owner !== qname && depth < MAX_CNAME_HOPS) {
+      // The answer ended at an alias whose target it did not include: ask for the target.
+      const next = await this.#lookup(owner, type, signal, depth + 1);
+      return this.#store(key, next.records, Math.min(ttl, next.ttl), now);
+    }
+    d.stats.temporaryFailures++;
+    throw new DnsTemporaryError(
+      qname,
+      type,
+      'BADRESPONSE',
+      attempts,
+      'answer has no record of the asked type',
+    );
+  }
+
+  #store(key: string, records: readonly DnsRecord[], ttl: number, now: number): LookupResult {
+    const { minTtlSeconds, maxTtlSeconds } = this.#d.options;
+    const clamped = Math.min(maxTtlSeconds, Math.max(minTtlSeconds, ttl));
+    this.#cache.set(key, { kind: 'positive', records, expiresAt: now + clamped * 1000 }, now);
+    return { records, ttl: clamped };
+  }
+
+  async #withRetries(
+    qname: string,
+    type: RecordType,
+    signal: AbortSignal,
+  ): Promise<{ answer: TransportAnswer; attempts: number }> {
+    const { transport, clock, options, stats } = this.#d;
+    let last: TransportAnswer = { rcode: 'TIMEOUT', records: [] };
+    for (let attempt = 0; attempt < options.retryCount; attempt++) {
+      if (attempt > 0) stats.retries++;
+      stats.queries++;
+      const window = options.retryBaseWaitMs * 2 ** attempt;
+      const started = clock.now();
+      this.emit('query', qname, type, { attempt });
+      const attemptController = new AbortController();
+      let timedOut = false;
+      const timer = clock.setTimeout(() => {
+        timedOut = true;
+        attemptController.abort(new Error('attempt timed out'));
+      }, window);
+      const onOuterAbort = () => attemptController.abort(signal.reason);
+      signal.addEventListener('abort', onOuterAbort, { once: true });
+      try {
+        last = await raceAbort(
+          transport.query({ name: qname, type }, { signal: attemptController.signal, attempt }),
+          attemptController.signal,
+        );
+      } catch (e) {
+        if (signal.aborted) throw signal.reason;
+        last = timedOut
+          ? { rcode: 'TIMEOUT', records: [] }
+          : { rcode: 'BADRESPONSE', records: [], detail: `transport failed: ${String(e)}` };
+      } finally {
+        clock.clearTimeout(timer);
+        signal.removeEventListener('abort', onOuterAbort);
+      }
+      if (last.rcode === 'TIMEOUT') {
+        stats.timeouts++;
+        this.emit('timeout', qname, type, { attempt });
+      } else {
+        this.emit('answer', qname, type, { attempt, rcode: last.rcode, detail: last.detail });
+      }
+      if (!RETRYABLE.has(last.rcode)) return { answer: last, attempts: attempt + 1 };
+      if (attempt + 1 < options.retryCount) {
+        const rest = window - (clock.now() - started);
+        if (rest > 0) {
+          this.emit('retry-wait', qname, type, { attempt, waitMs: rest });
+          await sleep(clock, rest, signal);
+        }
+      }
+    }
+    return { answer: last, attempts: options.retryCount };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The wire transport: RFC 1035 queries over UDP to configured servers, falling back to TCP when the
+ * answer is truncated (TC set). One socket per query, so each query has a fresh random source port.
+ * Answers whose ID, source or question do not match are ignored (spoofing and stray packets), and the
+ * query keeps waiting until its signal aborts it; a matching answer that cannot be decoded settles the
+ * query as BADRESPONSE.
+ */
+import { randomInt } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { connect, isIPv6 } from 'node:net';
+import type { DnsQuestion, DnsTransport, Rcode, TransportAnswer, TransportQueryOptions } from './types.js';
+import { type DecodedMessage, decodeHeader, decodeMessage, encodeQuery, TYPE_CODES } from './wire.js';
+
+/** A DNS server address and port. */
+export interface DnsServer {
+  /** IPv4 or IPv6 address. */
+  readonly address: string;
+  /** UDP/TCP port; default 53. */
+  readonly port?: number;
+}
+
+/** Options of {@link createUdpTransport}. */
+export interface UdpTransportOptions {
+  /**
+   * Servers to ask, in order; attempt n goes to server n modulo the count (rotation on retry).
+   * Strings may be `"192.0.2.1"`, `"192.0.2.1:5353"`, `"[2001:db8::1]:5353"`.
+   */
+  readonly servers: readonly (string | DnsServer)[];
+  /** Source of query IDs; default `crypto.randomInt(0, 65536)`. Injected so tests can force clashes. */
+  readonly queryId?: () => number;
+  /** Fall back to TCP on a truncated UDP answer; default true. */
+  readonly tcpFallback?: boolean;
+}
+
+/** Largest TCP answer we accept: the 16-bit length prefix allows no more. */
+const MAX_TCP_MESSAGE = 65535;
+
+/** Parse `"addr"`, `"addr:port"` or `"[v6]:port"`. */
+export function parseServer(server: string | DnsServer): Required<DnsServer> {
+  if (typeof server !== 'string') return { address: server.address, port: server.port ?? 53 };
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
+  if (bracket) return { address: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : 53 };
+  if (isIPv6(server)) return { address: server, port: 53 };
+  const m = /^([^:]+):(\d+)$/.exec(server);
+  if (m) return { address: m[1]!, port: Number(m[2]) };
+  return { address: server, port: 53 };
+}
+
+const RCODES: Record<number, Rcode> = {
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+};
+
+/** Turn a decoded message into a transport answer for `question`. */
+export function answerFromMessage(message: DecodedMessage): TransportAnswer {
+  const rcode = RCODES[message.rcode] ?? 'SERVFAIL';
+  if (rcode === 'NOERROR' && message.answers.length === 0) return { rcode: 'NODATA', records: [] };
+  return { rcode, records: rcode === 'NOERROR' ? message.answers : [] };
+}
+
+function matchesQuestion(message: DecodedMessage, question: DnsQuestion): boolean {
+  return (
+    message.qr &&
+    message.questionTypeCode === TYPE_CODES[question.type] &&
+    message.question !== undefined &&
+    message.question.name === question.name.toLowerCase().replace(/\.$/, '')
+  );
+}
+
+/** Create the wire transport. */
+export function createUdpTransport(options: UdpTransportOptions): DnsTransport {
+  const servers = options.servers.map(parseServer);
+  if (servers.length === 0) throw new RangeError('createUdpTransport: at least one server is required');
+  const nextId = options.queryId ?? (() => randomInt(0, 65536));
+  const tcpFallback = options.tcpFallback ?? true;
+
+  return {
+    query(question, opts) {
+      const server = servers[opts.attempt % servers.length]!;
+      return udpQuery(server, question, nextId() & 0xffff, opts).then((r) =>
+        r === 'truncated'
+          ? tcpFallback
+            ? tcpQuery(server, question, nextId() & 0xffff, opts)
+            : { rcode: 'BADRESPONSE', records: [], detail: 'truncated answer and TCP fallback is off' }
+          : r,
+      );
+    },
+  };
+}
+
+function udpQuery(
+  server: Required<DnsServer>,
+  question: DnsQuestion,
+  id: number,
+  { signal }: TransportQueryOptions,
+): Promise<TransportAnswer | 'truncated'> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const socket = createSocket(isIPv6(server.address) ? 'udp6' : 'udp4');
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      socket.close();
+      fn();
+    };
+    const onAbort = () => finish(() => reject(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (err) =>
+      finish(() => resolve({ rcode: 'BADRESPONSE', records: [], detail: `socket error: ${err.message}` })),
+    );
+    socket.on('message', (msg, rinfo) => {
+      // Only the server we asked, with our ID, may answer; anything else is ignored, not fatal.
+      if (rinfo.address !== server.address || rinfo.port !== server.port) return;
+      const header = decodeHeader(msg);
+      if (!header || header.id !== id || !header.qr) return;
+      if (header.tc) return finish(() => resolve('truncated'));
+      const decoded = decodeMessage(msg);
+      if (!decoded.ok) {
+        return finish(() => resolve({ rcode: 'BADRESPONSE', records: [], detail: decoded.error }));
+      }
+      if (!matchesQuestion(decoded.message, question)) return;
+      finish(() => resolve(answerFromMessage(decoded.message)));
+    });
+    socket.send(encodeQuery(id, question), server.port, server.address, (err) => {
+      if (err)
+        finish(() => resolve({ rcode: 'BADRESPONSE', records: [], detail: `send failed: ${err.message}` }));
+    });
+  });
+}
+
+function tcpQuery(
+  server: Required<DnsServer>,
+  question: DnsQuestion,
+  id: number,
+  { signal }: TransportQueryOptions,
+): Promise<TransportAnswer> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const socket = connect({ host: server.address, port: server.port });
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      fn();
+    };
+    const bad = (detail: string) => finish(() => resolve({ rcode: 'BADRESPONSE', records: [], detail }));
+    const onAbort = () => finish(() => reject(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (err) => bad(`TCP error: ${err.message}`));
+    socket.on('connect', () => {
+      const q = encodeQuery(id, question);
+      const framed = Buffer.alloc(q.length + 2);
+      framed.writeUInt16BE(q.length, 0);
+      framed.set(q, 2);
+      socket.write(framed);
+    });
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received > MAX_TCP_MESSAGE + 2) return bad('TCP answer longer than its length prefix allows');
+      const all = Buffer.concat(chunks);
+      if (all.length < 2) return;
+      const len = all.readUInt16BE(0);
+      if (all.length < len + 2) return;
+      const decoded = decodeMessage(all.subarray(2, len + 2));
+      if (!decoded.ok) return bad(decoded.error);
+      if (decoded.message.id !== id || !matchesQuestion(decoded.message, question)) {
+        return bad('TCP answer does not match the question');
+      }
+      finish(() => resolve(answerFromMessage(decoded.message)));
+    });
+    socket.on('end', () => bad('TCP connection closed before a whole answer'));
+  });
+}
