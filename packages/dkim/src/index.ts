@@ -1,8 +1,49 @@
 /**
- * @mailroute/dkim (in progress).
+ * @mailroute/dkim: DKIM signing (rsa-sha256, ed25519-sha256) and verification (RFC 6376,
+ * RFC 8463, RFC 8301), Domino's encrypted credential store for DKIM keys, and the signing
+ * configuration in Domino's words (`RouterDKIMSigning`, `DKIM_KEY_<domain>`).
  *
  * @packageDocumentation
  */
 
-/** The npm name of this package. */
-export const packageName = '@mailroute/dkim';
+export { authenticationResults } from './auth-results.js';
+export { type BodyCanonicalization, BodyHasher, bodyHash } from './canonical/body.js';
+export {
+  canonicalizeHeader,
+  type HeaderCanonicalization,
+  type HeaderField,
+} from './canonical/header.js';
+export {
+  type DkimKeyRecord,
+  type DkimKeyType,
+  type KeyRecordResult,
+  keyRecordText,
+  parseKeyRecord,
+} from './key-record.js';
+export {
+  DkimKeyError,
+  type DkimPrivateKey,
+  ed25519KeyFromSeed,
+  loadPrivateKey,
+  MIN_RSA_BITS,
+} from './keys.js';
+export { type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
+export { HeaderTooLargeError, parseHeaderBlock } from './message.js';
+export {
+  type Canonicalization,
+  DEFAULT_SIGNED_HEADERS,
+  type DkimSignature,
+  DkimSignError,
+  DkimSigner,
+  type DkimSignerOptions,
+  type DkimSigningKey,
+} from './sign.js';
+export {
+  type DkimAlgorithm,
+  type DkimSignatureFields,
+  parseSignature,
+  type SignatureIdentity,
+  type SignatureParseResult,
+} from './signature.js';
+export { parseTagList, type TagListResult } from './tag-list.js';
+export { type DkimResult, type DkimVerification, DkimVerifier, type DkimVerifierOptions } from './verify.js';

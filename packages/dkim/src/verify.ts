@@ -1,0 +1,261 @@
+import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { BodyHasher } from './canonical/body.js';
+import { fieldValue, type HeaderField } from './canonical/header.js';
+import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
+import { publicKeyFromRecord } from './keys.js';
+import { type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
+import { chunksOf, HeaderTooLargeError, MessageSplitter } from './message.js';
+import { signedData } from './sign.js';
+import { type DkimSignatureFields, parseSignature, withoutSignatureValue } from './signature.js';
+
+/** RFC 8601 result words a DKIM signature can get. */
+export type DkimResult = 'pass' | 'fail' | 'neutral' | 'temperror' | 'permerror';
+
+/** The outcome for one DKIM-Signature field. */
+export interface DkimVerification {
+  /** pass, fail, neutral (key in testing mode, or not evaluated), temperror or permerror. */
+  readonly result: DkimResult;
+  /** Why, when not pass (and notes such as an l= limit when pass). */
+  readonly reason?: string | undefined;
+  /** d= */
+  readonly domain?: string | undefined;
+  /** s= */
+  readonly selector?: string | undefined;
+  /** a= */
+  readonly algorithm?: string | undefined;
+  /** i= when present. */
+  readonly identity?: string | undefined;
+  /** b= (whitespace removed). */
+  readonly signatureBase64?: string | undefined;
+  /** l=, when the signature covers only part of the body. */
+  readonly bodyLength?: number | undefined;
+  /** Canonical body bytes after the l= limit, which the signature does not cover. */
+  readonly unsignedBodyBytes?: number | undefined;
+  /** The key record says t=y (testing). */
+  readonly testing?: boolean | undefined;
+}
+
+/** Options of a {@link DkimVerifier}. */
+export interface DkimVerifierOptions {
+  /** Where key records come from (the @mailroute/dns resolver, or a fake). */
+  readonly lookup: KeyLookup;
+  /** The clock for x= and t= checks, milliseconds since the epoch; default `Date.now`. */
+  readonly clock?: () => number;
+  /** Allowed clock difference for t= in the future and x= in the past, seconds; default 300. */
+  readonly clockSkewSeconds?: number;
+  /**
+   * Signatures evaluated per message; later ones get neutral "not evaluated". Each costs a DNS
+   * lookup and a public-key operation, so a message with thousands must not cost thousands.
+   * Default 16.
+   */
+  readonly maxSignatures?: number;
+  /** Bound on the header block; default 1 MiB. */
+  readonly maxHeaderBytes?: number;
+  /** Public keys kept parsed, by record text; default 256. */
+  readonly keyCacheSize?: number;
+}
+
+type KeyOutcome =
+  | { ok: true; record: DkimKeyRecord; key: KeyObject }
+  | { ok: false; result: 'temperror' | 'permerror'; reason: string };
+
+interface Pending {
+  readonly field: HeaderField;
+  readonly fields?: DkimSignatureFields;
+  readonly early?: DkimVerification;
+  hasher?: BodyHasher;
+  key?: Promise<KeyOutcome>;
+}
+
+/**
+ * Verifies every DKIM-Signature of a message (RFC 6376 section 6, RFC 8463): the body is read
+ * once, with one streaming hash per distinct (canonicalization, l=) pair, and key lookups start
+ * as soon as the header block has been read. Never throws on message or DNS content.
+ */
+export class DkimVerifier {
+  readonly #o: DkimVerifierOptions;
+  readonly #clock: () => number;
+  readonly #keys = new Map<string, KeyObject | string>();
+
+  constructor(options: DkimVerifierOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Verifies a message given whole or as chunks; one result per DKIM-Signature, in header order. */
+  async verify(
+    message: Uint8Array | string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<DkimVerification[]> {
+    const splitter = new MessageSplitter(this.#o.maxHeaderBytes ?? 1024 * 1024);
+    let pending: Pending[] | undefined;
+    let hashers: BodyHasher[] = [];
+    try {
+      for await (const chunk of chunksOf(message)) {
+        const body = splitter.push(chunk);
+        if (!pending && splitter.headers) ({ pending, hashers } = this.#begin(splitter.headers));
+        if (body.length > 0) for (const h of hashers) h.update(body);
+      }
+    } catch (e) {
+      // An oversized header is bad input: one permerror, not an exception. Stream errors propagate.
+      if (e instanceof HeaderTooLargeError) return [{ result: 'permerror', reason: e.message }];
+      throw e;
+    }
+    const headers = splitter.end();
+    if (!pending) ({ pending, hashers } = this.#begin(headers));
+    const out: DkimVerification[] = [];
+    for (const p of pending) out.push(p.early ?? (await this.#finish(p, headers)));
+    return out;
+  }
+
+  #begin(headers: HeaderField[]): { pending: Pending[]; hashers: BodyHasher[] } {
+    const max = this.#o.maxSignatures ?? 16;
+    const byBody = new Map<string, BodyHasher>();
+    const now = this.#clock() / 1000;
+    const skew = this.#o.clockSkewSeconds ?? 300;
+    const pending = headers
+      .filter((h) => h.key === 'dkim-signature')
+      .map((field, index): Pending => {
+        const parsed = parseSignature(fieldValue(field));
+        if (!parsed.ok)
+          return { field, early: { result: 'permerror', reason: parsed.reason, ...parsed.partial } };
+        const f = parsed.fields;
+        const id = identityOf(f);
+        if (index >= max)
+          return {
+            field,
+            early: { result: 'neutral', reason: `not evaluated: over ${max} signatures`, ...id },
+          };
+        if (f.expiration !== undefined && f.expiration + skew < now) {
+          return { field, early: { result: 'permerror', reason: 'signature expired (x=)', ...id } };
+        }
+        if (f.timestamp !== undefined && f.timestamp - skew > now) {
+          return {
+            field,
+            early: { result: 'permerror', reason: 'signature timestamp (t=) in the future', ...id },
+          };
+        }
+        const bodyKey = `${f.bodyCanonicalization}/${f.bodyLength ?? ''}`;
+        let hasher = byBody.get(bodyKey);
+        if (!hasher) {
+          hasher = new BodyHasher(f.bodyCanonicalization, f.bodyLength);
+          byBody.set(bodyKey, hasher);
+        }
+        return { field, fields: f, hasher, key: this.#lookupKey(f) };
+      });
+    return { pending, hashers: [...byBody.values()] };
+  }
+
+  /** Looks the key up and parses it; the promise never rejects (no unhandled rejections). */
+  async #lookupKey(f: DkimSignatureFields): Promise<KeyOutcome> {
+    let records: readonly string[];
+    try {
+      records = await this.#o.lookup(keyRecordName(f.selector, f.domain));
+    } catch (e) {
+      const temporary = !(e instanceof KeyLookupError) || e.temporary;
+      const why = e instanceof Error ? e.message : 'lookup failed';
+      return { ok: false, result: temporary ? 'temperror' : 'permerror', reason: `key lookup: ${why}` };
+    }
+    if (records.length === 0) return { ok: false, result: 'permerror', reason: 'no key record' };
+    let firstReason = '';
+    for (const txt of records) {
+      const parsed = parseKeyRecord(txt);
+      if (!parsed.ok) {
+        firstReason ||= parsed.reason;
+        continue;
+      }
+      const record = parsed.record;
+      if (record.revoked) return { ok: false, result: 'permerror', reason: 'key revoked (empty p=)' };
+      const key = this.#publicKey(record);
+      if (typeof key === 'string') return { ok: false, result: 'permerror', reason: key };
+      return { ok: true, record, key };
+    }
+    return { ok: false, result: 'permerror', reason: firstReason };
+  }
+
+  #publicKey(record: DkimKeyRecord): KeyObject | string {
+    const cacheKey = `${record.keyType}:${record.publicKey.toString('base64')}`;
+    const cached = this.#keys.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const built = publicKeyFromRecord(record.keyType, record.publicKey);
+    const value = built.ok ? built.key : built.reason;
+    if (this.#keys.size >= (this.#o.keyCacheSize ?? 256)) {
+      this.#keys.delete(this.#keys.keys().next().value!);
+    }
+    this.#keys.set(cacheKey, value);
+    return value;
+  }
+
+  async #finish(p: Pending, headers: HeaderField[]): Promise<DkimVerification> {
+    const f = p.fields!;
+    const id = identityOf(f);
+    const key = await p.key!;
+    if (!key.ok) return { result: key.result, reason: key.reason, ...id };
+    const testing = key.record.testing || undefined;
+    const failed = (reason: string): DkimVerification =>
+      testing
+        ? { result: 'neutral', reason: `${reason} (key in testing mode, t=y)`, testing, ...id }
+        : { result: 'fail', reason, ...id };
+    const expectedType = f.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+    if (key.record.keyType !== expectedType) {
+      return {
+        result: 'permerror',
+        reason: `key type ${key.record.keyType} does not match a=${f.algorithm}`,
+        ...id,
+      };
+    }
+    if (
+      key.record.strictIdentity &&
+      f.identity.slice(f.identity.lastIndexOf('@') + 1).toLowerCase() !== f.domain
+    ) {
+      return { result: 'permerror', reason: 'key record t=s requires i= in exactly d=', ...id };
+    }
+    const hasher = p.hasher!;
+    const bh = hasher.digest();
+    const length = hasher.canonicalLength;
+    if (f.bodyLength !== undefined && f.bodyLength > length) {
+      return { result: 'permerror', reason: `l=${f.bodyLength} is longer than the body (${length})`, ...id };
+    }
+    if (!bh.equals(f.bodyHash)) return failed('body hash did not verify');
+    const data = signedData(
+      headers,
+      f.signedHeaders,
+      f.headerCanonicalization,
+      signatureFieldWithoutB(p.field.raw),
+    );
+    let good = false;
+    try {
+      good =
+        f.algorithm === 'rsa-sha256'
+          ? cryptoVerify('sha256', data, key.key, f.signature)
+          : cryptoVerify(null, createHash('sha256').update(data).digest(), key.key, f.signature);
+    } catch {
+      good = false;
+    }
+    if (!good) return failed('signature did not verify');
+    const partial =
+      f.bodyLength !== undefined
+        ? {
+            reason: `l=${f.bodyLength}: ${length - f.bodyLength} body bytes not signed`,
+            unsignedBodyBytes: length - f.bodyLength,
+          }
+        : {};
+    return { result: 'pass', ...partial, testing, ...id };
+  }
+}
+
+/** The DKIM-Signature field with its b= value emptied; the name is kept apart so `b=` cannot match it. */
+function signatureFieldWithoutB(raw: string): string {
+  const colon = raw.indexOf(':');
+  return raw.slice(0, colon + 1) + withoutSignatureValue(raw.slice(colon + 1));
+}
+
+function identityOf(f: DkimSignatureFields): Omit<DkimVerification, 'result'> {
+  return {
+    domain: f.domain,
+    selector: f.selector,
+    algorithm: f.algorithm,
+    identity: f.identity,
+    signatureBase64: f.signatureBase64,
+    bodyLength: f.bodyLength,
+  };
+}
