@@ -278,9 +278,13 @@ function rdataOf(r: DnsRecord): Uint8Array {
       const [head = '', tail] = r.address.includes('::') ? r.address.split('::') : [r.address, undefined];
       const h = head ? head.split(':') : [];
       const t = tail ? tail.split(':') : [];
-      const groups = [...h, ...Array<string>(tail === undefined ? 0 : 8 - h.length - t.length).fill('0'), ...t];
+      const groups = [
+        ...h,
+        ...Array<string>(tail === undefined ? 0 : 8 - h.length - t.length).fill('0'),
+        ...t,
+      ];
       const out = Buffer.alloc(16);
-      groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+      for (const [i, g] of groups.entries()) out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
       return out;
     }
     case 'MX': {
@@ -313,7 +317,10 @@ export function encodeResponse(id: number, question: DnsQuestion, spec: Response
   const parts: Uint8Array[] = [];
   const header = Buffer.alloc(12);
   header.writeUInt16BE(id & 0xffff, 0);
-  header.writeUInt16BE(0x8000 | 0x0400 | 0x0100 | (spec.truncated ? 0x0200 : 0) | ((spec.rcode ?? 0) & 0xf), 2);
+  header.writeUInt16BE(
+    0x8000 | 0x0400 | 0x0100 | (spec.truncated ? 0x0200 : 0) | ((spec.rcode ?? 0) & 0xf),
+    2,
+  );
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(answers.length, 6);
   parts.push(header, encodeName(question.name));
