@@ -1,9 +1,86 @@
 /**
  * @mailroute/envelope: everything about the SMTP envelope that the server, the client, the
- * policy and the router share. Pure: no sockets, no clock.
+ * policy and the router share: paths, commands and parameters, replies with enhanced codes and
+ * their catalogue, the DATA codec and the Received header. Pure: no sockets, no clock.
+ *
+ * Parsers never throw on bad input: they return `{ ok: true, value }` or `{ ok: false, reply }`.
  *
  * @packageDocumentation
  */
+export {
+  type AuthCommand,
+  type BdatCommand,
+  type CommandOptions,
+  DEFAULT_MAX_COMMAND_LENGTH,
+  type EtrnCommand,
+  type HelloCommand,
+  type HelpCommand,
+  type LookupCommand,
+  type MailCommand,
+  type NoopCommand,
+  type PlainCommand,
+  parseCommand,
+  type RcptCommand,
+  type SmtpCommand,
+  type SmtpVerb,
+} from './command.js';
+export {
+  createDataDecoder,
+  type DataChunkResult,
+  type DataDecoder,
+  type DataDecoderOptions,
+} from './data-decoder.js';
+export { createDataEncoder, type DataEncoder } from './data-encoder.js';
+export {
+  type AddressLiteral,
+  type DomainName,
+  type DomainOptions,
+  type DomainProblem,
+  type DomainResult,
+  describeDomainProblem,
+  MAX_DOMAIN_OCTETS,
+  MAX_LABEL_OCTETS,
+  type MailDomain,
+  parseAddressLiteral,
+  parseDomain,
+} from './domain.js';
+export { formatIPv4, formatIPv6, type IpAddress, isIPv4Mapped, parseIPv4, parseIPv6, parseIp } from './ip.js';
+export { formatLocalPart, isDotString, MAX_LOCAL_PART_OCTETS } from './local-part.js';
+export {
+  type BodyType,
+  type MailParameters,
+  type NotifyCondition,
+  type ParameterExtensions,
+  parseMailParameters,
+  parseRcptParameters,
+  type RcptParameters,
+} from './parameters.js';
+export {
+  addressError,
+  type ForwardPath,
+  isPostmaster,
+  MAX_PATH_OCTETS,
+  type Mailbox,
+  type MailboxPath,
+  type NullPath,
+  type PathOptions,
+  type PathRole,
+  type PostmasterPath,
+  parseForwardPath,
+  parseReversePath,
+  type ReversePath,
+  type ScannedPath,
+  scanPath,
+} from './path.js';
+export {
+  formatReceived,
+  formatRfc5322Date,
+  type ReceivedFields,
+  type ReceivedProtocol,
+  receivedProtocol,
+  type SessionKind,
+} from './received.js';
+export { Replies, type ReplyCatalogue } from './replies.js';
 export {
   type EnhancedCode,
   formatReply,
@@ -13,3 +90,6 @@ export {
   SmtpError,
   SmtpReply,
 } from './reply.js';
+export { isLastReplyLine, type ParsedReply, parseReply } from './reply-parse.js';
+export type { Parsed } from './result.js';
+export { decodeUtf8AddrXtext, decodeXtext, encodeXtext } from './xtext.js';
