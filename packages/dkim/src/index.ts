@@ -14,12 +14,25 @@ export {
   type HeaderField,
 } from './canonical/header.js';
 export {
+  type DkimSigningConfig,
+  DkimSigningPolicy,
+  parseSigningConfig,
+  type SignerChoice,
+} from './config.js';
+export { CredentialStoreError, type CredentialStoreErrorCode } from './credstore/errors.js';
+export { fingerprint } from './credstore/fingerprint.js';
+export { Keyring, type Nek, nekFingerprint } from './credstore/nek.js';
+export { DEFAULT_SCRYPT, exportNek, importNek, type ScryptParameters } from './credstore/nek-export.js';
+export { nodeSecretFiles, type SecretFiles } from './credstore/secret-files.js';
+export { CredentialStore, type DkimKeyEntry, type DkimKeyInfo } from './credstore/store.js';
+export {
   type DkimKeyRecord,
   type DkimKeyType,
   type KeyRecordResult,
   keyRecordText,
   parseKeyRecord,
 } from './key-record.js';
+export { type KeyGenerator, KeyManager, type KeyManagerOptions, RSA_KEY_SIZES } from './keymgmt.js';
 export {
   DkimKeyError,
   type DkimPrivateKey,

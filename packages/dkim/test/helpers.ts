@@ -1,0 +1,58 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { KeyLookupError, keyRecordText, loadPrivateKey } from '../src/index.js';
+
+/** A deterministic PRNG (mulberry32) for the bounded fuzz tests. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Generates a key pair (tests only). */
+export function newKey(type: 'rsa' | 'ed25519', bits = 2048): KeyObject {
+  return type === 'rsa'
+    ? generateKeyPairSync('rsa', { modulusLength: bits }).privateKey
+    : generateKeyPairSync('ed25519').privateKey;
+}
+
+/** The TXT record publishing a private key's public half. */
+export function recordFor(key: KeyObject): string {
+  const k = loadPrivateKey(key);
+  return keyRecordText(k.keyType, k.publicKeyBytes).value;
+}
+
+/** A fake zone: names to TXT records; unknown names are NXDOMAIN (permanent); queries are recorded. */
+export function fakeZone(records: Record<string, string | string[]>): {
+  lookup: (name: string) => Promise<string[]>;
+  queries: string[];
+} {
+  const queries: string[] = [];
+  return {
+    queries,
+    lookup: async (name) => {
+      queries.push(name);
+      const r = records[name];
+      if (r === undefined) throw new KeyLookupError(`${name}: no such name`, false);
+      return Array.isArray(r) ? r : [r];
+    },
+  };
+}
+
+/** A plain test message. */
+export function message(body = 'Hello,\r\n\r\nthis is a test.\r\n', extraHeaders = ''): string {
+  return (
+    'From: Alice <alice@example.com>\r\n' +
+    'To: Bob <bob@example.net>\r\n' +
+    'Subject: Lunch  \r\n\ttomorrow?\r\n' +
+    'Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n' +
+    'Message-ID: <1@example.com>\r\n' +
+    extraHeaders +
+    '\r\n' +
+    body
+  );
+}
