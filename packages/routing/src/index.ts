@@ -1,8 +1,76 @@
 /**
- * @mailroute/routing (in progress).
+ * `@mailroute/routing`: the Domino directory model, recipient resolution with group expansion,
+ * the routing graph with least-cost paths and ranked alternatives, and per-recipient dispatch.
+ * Pure: no I/O, no clock.
  *
  * @packageDocumentation
  */
 
-/** The npm name of this package. */
-export const packageName = '@mailroute/routing';
+export type { Directory, DirectoryEntry } from './directory.js';
+export { InMemoryDirectory } from './directory.js';
+export type {
+  DispatchDecision,
+  DispatchFailure,
+  DispatchOptions,
+  DispatchRecipient,
+  SmtpTarget,
+} from './dispatch.js';
+export { dispatch } from './dispatch.js';
+export { buildRoutingGraph, RoutingGraph } from './graph.js';
+export type { RoutingEdgeVia, RoutingNode, RoutingNodeKind } from './graph-build.js';
+export type { LoadedDirectory } from './load.js';
+export { loadDirectory } from './load.js';
+export type { LookupResult, MatchedBy, RecipientAddress } from './lookup.js';
+export { USER_NOT_LISTED } from './lookup.js';
+export type {
+  AddressLookupMode,
+  AdjacentDomainDocument,
+  ConfigurationSettingsDocument,
+  ConnectionDocument,
+  ConnectionType,
+  DirectoryData,
+  DirectoryProblem,
+  DomainDocument,
+  ExpandGroupsLevel,
+  ForeignSmtpDomainDocument,
+  FormatPreference,
+  GlobalDomainDocument,
+  GroupDocument,
+  GroupScope,
+  GroupType,
+  LocalSmtpReachability,
+  NonAdjacentDomainDocument,
+  PersonDocument,
+  RelayHostAuthentication,
+  RouterConfiguration,
+  ServerDocument,
+} from './model.js';
+export { DEFAULT_ROUTER_CONFIGURATION } from './model.js';
+export type { InternetAddress, NotesAddress } from './names.js';
+export {
+  abbreviateName,
+  canonicalizeName,
+  commonName,
+  isCanonicalName,
+  matchesDomainPattern,
+  nameKey,
+  normalizeDomain,
+  parseInternetAddress,
+  parseNotesAddress,
+} from './names.js';
+export type {
+  GroupResolution,
+  PolicyResolution,
+  RecipientField,
+  RecipientResolution,
+  ResolveOptions,
+} from './resolve.js';
+export { resolveRecipient } from './resolve.js';
+export type {
+  FoundRoute,
+  LeastCostRoute,
+  NoRoute,
+  RouteAlternative,
+  RouteDestination,
+  RouteHop,
+} from './route-types.js';

@@ -1,0 +1,212 @@
+import type { Directory, DirectoryEntry } from './directory.js';
+import type { AddressLookupMode, GroupDocument, PersonDocument } from './model.js';
+import { looksLikeInternetDomain, nameKey, normalizeDomain, parseNotesAddress } from './names.js';
+
+/** A recipient as the SMTP layer hands it over (already parsed), or as a string. */
+export type RecipientAddress = string | { readonly localPart: string; readonly domain: string };
+
+/** How a person or group was found. */
+export type MatchedBy = 'name' | 'internetAddress' | 'primaryDomain' | 'localPart';
+
+/** Domino's failure text for a name that is in no directory. */
+export const USER_NOT_LISTED = 'User not listed in Directory';
+
+/** The outcome of looking one address up, before any group is expanded. */
+export type LookupResult =
+  | {
+      readonly outcome: 'person';
+      readonly address: string;
+      readonly person: PersonDocument;
+      readonly matchedBy: MatchedBy;
+      /** The primary local Internet domain, when the address was an Internet address of this organization. */
+      readonly localInternetDomain?: string;
+    }
+  | {
+      readonly outcome: 'group';
+      readonly address: string;
+      readonly group: GroupDocument;
+      readonly matchedBy: MatchedBy;
+      readonly localInternetDomain?: string;
+    }
+  | {
+      /** Another Notes domain: `name@DomainB@DomainA`, route to `domainPath[0]` first. */
+      readonly outcome: 'notesDomain';
+      readonly address: string;
+      readonly name: string;
+      readonly domainPath: readonly string[];
+    }
+  | {
+      /** An Internet address outside the local Internet domains, not in the directory. */
+      readonly outcome: 'internet';
+      readonly address: string;
+      readonly localPart: string;
+      readonly domain: string;
+    }
+  | {
+      readonly outcome: 'notFound';
+      readonly address: string;
+      readonly reason: string;
+      /** Set when the address is in a local Internet domain (the smart host may know it). */
+      readonly localInternetDomain?: string;
+    }
+  | {
+      readonly outcome: 'ambiguous';
+      readonly address: string;
+      readonly reason: string;
+      readonly candidates: readonly DirectoryEntry[];
+    }
+  | { readonly outcome: 'invalid'; readonly address: string; readonly reason: string };
+
+/** What a lookup needs to know besides the address. */
+export interface LookupSettings {
+  readonly addressLookup: AddressLookupMode;
+  readonly exhaustiveLookup: boolean;
+  /** The local Notes domain: `user@LocalDomain` is a local name. */
+  readonly localDomain?: string;
+}
+
+type Finder = (d: Directory) => readonly DirectoryEntry[];
+
+/**
+ * Asks the directories in order. Without exhaustive lookup the first directory with a hit answers
+ * (Domino's default); with it every directory is asked and the hits are pooled, so that the same
+ * name in two directories is ambiguous.
+ */
+function findIn(
+  directories: readonly Directory[],
+  exhaustive: boolean,
+  find: Finder,
+): readonly DirectoryEntry[] {
+  if (directories.length === 1) return find(directories[0]!);
+  let pooled: DirectoryEntry[] | undefined;
+  for (const d of directories) {
+    const hits = find(d);
+    if (hits.length === 0) continue;
+    if (!exhaustive) return hits;
+    pooled ??= [];
+    for (const h of hits) if (!pooled.some((p) => sameEntry(p, h))) pooled.push(h);
+  }
+  return pooled ?? [];
+}
+
+function sameEntry(a: DirectoryEntry, b: DirectoryEntry): boolean {
+  return a.kind === 'person'
+    ? b.kind === 'person' && a.person === b.person
+    : b.kind === 'group' && a.group === b.group;
+}
+
+function fromHits(
+  address: string,
+  hits: readonly DirectoryEntry[],
+  matchedBy: MatchedBy,
+  localInternetDomain: string | undefined,
+): LookupResult | undefined {
+  if (hits.length === 0) return undefined;
+  if (hits.length > 1) {
+    return {
+      outcome: 'ambiguous',
+      address,
+      reason: `Ambiguous name: ${hits.length} entries match ${address}`,
+      candidates: hits,
+    };
+  }
+  const hit = hits[0]!;
+  const base = { address, matchedBy, ...(localInternetDomain === undefined ? {} : { localInternetDomain }) };
+  return hit.kind === 'person'
+    ? { outcome: 'person', person: hit.person, ...base }
+    : { outcome: 'group', group: hit.group, ...base };
+}
+
+/**
+ * Looks an Internet address up as Domino does for inbound SMTP recipients: the full address; for a
+ * GDD alias domain, the address in the primary domain; then, per "Address lookup", the local part.
+ */
+export function lookupInternetAddress(
+  directories: readonly Directory[],
+  localPart: string,
+  rawDomain: string,
+  settings: LookupSettings,
+): LookupResult {
+  const domain = normalizeDomain(rawDomain);
+  const address = `${localPart}@${rawDomain}`;
+  if (domain === undefined || localPart.length === 0) {
+    return { outcome: 'invalid', address, reason: `Not a valid Internet address: ${address}` };
+  }
+  const ex = settings.exhaustiveLookup;
+  const lower = localPart.toLowerCase();
+  const gdd =
+    directories.length === 1 ? directories[0]!.findGlobalDomain(domain) : findGdd(directories, domain);
+  const primary = gdd === undefined ? undefined : (normalizeDomain(gdd.primaryDomain) ?? domain);
+  const mode = settings.addressLookup;
+  if (mode !== 'localPartOnly' || primary === undefined) {
+    const full = fromHits(
+      address,
+      findIn(directories, ex, (d) => d.findByInternetAddress(`${lower}@${domain}`)),
+      'internetAddress',
+      primary,
+    );
+    if (full !== undefined) return full;
+    if (primary !== undefined && primary !== domain) {
+      const hits = findIn(directories, ex, (d) => d.findByInternetAddress(`${lower}@${primary}`));
+      const viaPrimary = fromHits(address, hits, 'primaryDomain', primary);
+      if (viaPrimary !== undefined) return viaPrimary;
+    }
+  }
+  if (primary === undefined) return { outcome: 'internet', address, localPart, domain };
+  if (mode !== 'fullnameOnly') {
+    const byLocal = fromHits(
+      address,
+      findIn(directories, ex, (d) => d.findByLocalPart(lower)),
+      'localPart',
+      primary,
+    );
+    if (byLocal !== undefined) return byLocal;
+  }
+  return { outcome: 'notFound', address, reason: USER_NOT_LISTED, localInternetDomain: primary };
+}
+
+function findGdd(directories: readonly Directory[], domain: string) {
+  for (const d of directories) {
+    const g = d.findGlobalDomain(domain);
+    if (g !== undefined) return g;
+  }
+  return undefined;
+}
+
+/**
+ * Looks one recipient up without expanding groups: Internet addresses by the address rules,
+ * Notes names by name (canonical or abbreviated), Notes domain paths left for routing.
+ */
+export function lookupRecipient(
+  directories: readonly Directory[],
+  recipient: RecipientAddress,
+  settings: LookupSettings,
+): LookupResult {
+  if (typeof recipient !== 'string') {
+    return lookupInternetAddress(directories, recipient.localPart, recipient.domain, settings);
+  }
+  let text = recipient.trim();
+  if (text.startsWith('<') && text.endsWith('>')) text = text.slice(1, -1).trim();
+  const notes = parseNotesAddress(text);
+  if (notes === undefined)
+    return { outcome: 'invalid', address: recipient, reason: `Not a valid address: ${recipient}` };
+  let path = notes.domainPath;
+  if (path.length === 1 && looksLikeInternetDomain(path[0]!)) {
+    return lookupInternetAddress(directories, notes.name, path[0]!, settings);
+  }
+  const local = settings.localDomain === undefined ? undefined : nameKey(settings.localDomain);
+  // `user@Local@Local` and `user@Local` are local names: drop the local domain from the path.
+  let skip = 0;
+  while (skip < path.length && nameKey(path[skip]!) === local) skip++;
+  if (skip > 0) path = path.slice(skip);
+  if (path.length > 0)
+    return { outcome: 'notesDomain', address: recipient, name: notes.name, domainPath: path };
+  const hits = findIn(directories, settings.exhaustiveLookup, (d) => d.findByName(notes.name));
+  return (
+    fromHits(recipient, hits, 'name', undefined) ?? {
+      outcome: 'notFound',
+      address: recipient,
+      reason: USER_NOT_LISTED,
+    }
+  );
+}

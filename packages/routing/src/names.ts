@@ -1,0 +1,200 @@
+import { domainToASCII } from 'node:url';
+
+/**
+ * Notes names and addresses: canonical `CN=John Doe/OU=Sales/O=Acme/C=US` versus abbreviated
+ * `John Doe/Sales/Acme/US`, Notes domain paths `user@DomainB@DomainA`, and the minimal Internet
+ * address handling routing needs (the SMTP layer has already parsed the envelope).
+ */
+
+/** A two-letter component at the end of a hierarchical name is taken as the country (C=). */
+const COUNTRY = /^[A-Za-z]{2}$/;
+/** Attribute prefixes Domino writes in canonical names (CN, OU, O, C, and the X.400 G, S, I, Q, P, A). */
+const CANONICAL_PART = /^\s*(cn|ou|o|c|g|s|i|q|p|a)\s*=\s*/i;
+
+/** True when the name is written in canonical form (`CN=.../O=...`). */
+export function isCanonicalName(name: string): boolean {
+  return /^\s*cn\s*=/i.test(name);
+}
+
+/**
+ * The abbreviated form of a Notes name: `CN=John Doe/OU=Sales/O=Acme/C=US` becomes
+ * `John Doe/Sales/Acme/US`. Names already abbreviated, and flat names, come back trimmed.
+ */
+export function abbreviateName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed.includes('/') && !isCanonicalName(trimmed)) return trimmed;
+  const parts = trimmed.split('/');
+  for (let i = 0; i < parts.length; i++) parts[i] = parts[i]!.replace(CANONICAL_PART, '').trim();
+  return parts.join('/');
+}
+
+/**
+ * The canonical form of a Notes name. An abbreviated name is expanded the way Domino reads it:
+ * the first component is the common name, the last the organization unless it is a two-letter
+ * country code (then the one before it is the organization), and the ones between are units.
+ */
+export function canonicalizeName(name: string): string {
+  const trimmed = name.trim();
+  if (isCanonicalName(trimmed)) {
+    return trimmed
+      .split('/')
+      .map((p) => {
+        const m = CANONICAL_PART.exec(p);
+        return m ? `${m[1]!.toUpperCase()}=${p.slice(m[0].length).trim()}` : p.trim();
+      })
+      .join('/');
+  }
+  const parts = trimmed.split('/').map((p) => p.trim());
+  if (parts.length === 1) return parts[0]!;
+  const out = [`CN=${parts[0]}`];
+  let orgIndex = parts.length - 1;
+  const hasCountry = parts.length >= 3 && COUNTRY.test(parts[parts.length - 1]!);
+  if (hasCountry) orgIndex = parts.length - 2;
+  for (let i = 1; i < orgIndex; i++) out.push(`OU=${parts[i]}`);
+  out.push(`O=${parts[orgIndex]}`);
+  if (hasCountry) out.push(`C=${parts[parts.length - 1]}`);
+  return out.join('/');
+}
+
+/**
+ * The lookup key of a Notes name: abbreviated and lower-cased, so that canonical and abbreviated
+ * spellings, and any capitalization, find the same entry (Domino compares names case-insensitively).
+ */
+export function nameKey(name: string): string {
+  return abbreviateName(name).toLowerCase();
+}
+
+/** The common name (first component) of a hierarchical Notes name, or the name itself when flat. */
+export function commonName(name: string): string {
+  const abbreviated = abbreviateName(name);
+  const slash = abbreviated.indexOf('/');
+  return slash < 0 ? abbreviated : abbreviated.slice(0, slash);
+}
+
+/** Characters of a domain that needs no IDNA processing: lower-casing is all it takes. */
+const ASCII_DOMAIN = /^[A-Za-z0-9.-]+$/;
+
+/**
+ * A domain in the form used for comparisons: A-labels (IDNA, via `url.domainToASCII`), lower case,
+ * no trailing dot. Address literals such as `[192.0.2.1]` are kept as written. Returns undefined
+ * when the domain is not a valid host name.
+ */
+export function normalizeDomain(domain: string): string | undefined {
+  let d = domain.trim();
+  if (d.endsWith('.')) d = d.slice(0, -1);
+  if (d.length === 0 || d.length > 253) return undefined;
+  if (d.startsWith('[') && d.endsWith(']')) return d.toLowerCase();
+  if (ASCII_DOMAIN.test(d)) {
+    if (d.startsWith('.') || d.includes('..') || d.startsWith('-')) return undefined;
+    return d.toLowerCase();
+  }
+  const ascii = domainToASCII(d);
+  return ascii.length > 0 ? ascii : undefined;
+}
+
+/** An Internet address split into its local part and its normalized domain. */
+export interface InternetAddress {
+  /** The local part, as written (quotes kept). */
+  readonly localPart: string;
+  /** The domain in A-label form, lower case. */
+  readonly domain: string;
+}
+
+/**
+ * Splits `local@domain` at the last `@` and normalizes the domain. Returns undefined for an empty
+ * local part, a missing or invalid domain. This is deliberately minimal: full RFC 5321 parsing
+ * belongs to the envelope package.
+ */
+export function parseInternetAddress(address: string): InternetAddress | undefined {
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return undefined;
+  const localPart = address.slice(0, at).trim();
+  const domain = normalizeDomain(address.slice(at + 1));
+  if (localPart.length === 0 || domain === undefined) return undefined;
+  return { localPart, domain };
+}
+
+/** The lookup key of an Internet address: local part and domain lower-cased (Domino ignores case). */
+export function internetAddressKey(localPart: string, domain: string): string {
+  return `${localPart.toLowerCase()}@${domain}`;
+}
+
+/** A recipient address as Notes reads it: a name, possibly followed by a path of Notes domains. */
+export interface NotesAddress {
+  /** The user or group name (or Internet address local part) before the first `@`. */
+  readonly name: string;
+  /**
+   * The Notes domains to route through, nearest first: `user@DomainB@DomainA` gives
+   * `['DomainA', 'DomainB']` (send to DomainA, which sends on to DomainB).
+   */
+  readonly domainPath: readonly string[];
+}
+
+/**
+ * Splits a Notes address `Name/Org@DomainB@DomainA` into its name and domain path (nearest domain
+ * first). A quoted local part may contain `@`. Returns undefined for an empty name or an empty
+ * domain segment.
+ */
+export function parseNotesAddress(address: string): NotesAddress | undefined {
+  const text = address.trim();
+  let nameEnd: number;
+  if (text.startsWith('"')) {
+    const close = text.indexOf('"', 1);
+    if (close < 0) return undefined;
+    nameEnd = text.indexOf('@', close);
+  } else {
+    nameEnd = text.indexOf('@');
+  }
+  const name = (nameEnd < 0 ? text : text.slice(0, nameEnd)).trim();
+  if (name.length === 0) return undefined;
+  if (nameEnd < 0) return { name, domainPath: [] };
+  const segments = text.slice(nameEnd + 1).split('@');
+  const path: string[] = [];
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const seg = segments[i]!.trim();
+    if (seg.length === 0) return undefined;
+    path.push(seg);
+  }
+  return { name, domainPath: path };
+}
+
+/**
+ * True when a single domain after `@` reads as an Internet domain rather than a Notes domain:
+ * it contains a dot or is an address literal. Notes domain names (`Acme`, `all_the_internet`)
+ * have no dots.
+ */
+export function looksLikeInternetDomain(domain: string): boolean {
+  const d = domain.trim();
+  return d.includes('.') || (d.startsWith('[') && d.endsWith(']'));
+}
+
+/**
+ * Matches an Internet domain against a Foreign SMTP Domain pattern such as `*.*`,
+ * `*.example.com` or `example.com`. `*` stands for any run of characters; comparison is on the
+ * normalized (A-label, lower-case) forms.
+ */
+export function matchesDomainPattern(pattern: string, domain: string): boolean {
+  const p = pattern.trim().toLowerCase();
+  if (!p.includes('*')) return (normalizeDomain(p) ?? p) === domain;
+  const pieces = p.split('*');
+  let pos = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    if (i === 0) {
+      if (!domain.startsWith(piece)) return false;
+      pos = piece.length;
+    } else if (i === pieces.length - 1) {
+      return domain.length - piece.length >= pos && domain.endsWith(piece);
+    } else {
+      const at = domain.indexOf(piece, pos);
+      if (at < 0) return false;
+      pos = at + piece.length;
+    }
+  }
+  return true;
+}
+
+/** How specific a domain pattern is: literal characters count, so `*.acme.com` beats `*.*`. */
+export function patternSpecificity(pattern: string): number {
+  return pattern.replaceAll('*', '').length;
+}
