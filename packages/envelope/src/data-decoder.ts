@@ -209,7 +209,7 @@ class Decoder implements DataDecoder {
     return {
       data: refused ? [] : out,
       done: st === DONE,
-      rest: st === DONE ? buf.subarray(end < 0 ? 0 : end) : undefined,
+      rest: st === DONE ? buf.subarray(end) : undefined,
     };
   }
 
