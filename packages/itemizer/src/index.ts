@@ -1,8 +1,39 @@
 /**
- * @mailroute/itemizer (in progress).
+ * @mailroute/itemizer: Domino's itemizer. Parses RFC 5322 / MIME messages into a {@link Note}
+ * (an ordered document of named, typed items), builds messages back from notes, and decodes
+ * TNEF (winmail.dat).
+ *
+ * Layers: raw (header blocks, multipart boundaries, streaming), entity (transfer and charset
+ * decoding), note (the Domino item mapping).
  *
  * @packageDocumentation
  */
 
-/** The npm name of this package. */
-export const packageName = '@mailroute/itemizer';
+export type { Defect, DefectCode } from './defects.js';
+export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
+export { type AddressList, formatMailbox, type Mailbox, parseAddressList } from './mail/address.js';
+export { formatMailDate, parseMailDate } from './mail/date.js';
+export {
+  internetToNotes,
+  isNotesName,
+  type NotesName,
+  notesToInternet,
+  parseNotesName,
+  toAbbreviated,
+  toCanonical,
+} from './mail/notes-name.js';
+export {
+  type Attachment,
+  type HeaderField,
+  type Item,
+  type ItemType,
+  type MimePart,
+  Note,
+} from './note/note.js';
+export { decodeNotesItem, encodeNotesItem } from './note/notes-item-header.js';
+export type { AttachmentInfo, AttachmentSink, Envelope, ParseOptions } from './parse/options.js';
+export { type MessageInput, parseMessage } from './parse/parse-message.js';
+export { decodeTnef, type TnefAttachment, type TnefMessage } from './tnef/decode.js';
+export type { MapiProperty, MapiValue } from './tnef/mapi.js';
+export { DEFAULT_TNEF_OPTIONS, type TnefOptions } from './tnef/options.js';
+export { decompressRtf, type RtfResult } from './tnef/rtf.js';

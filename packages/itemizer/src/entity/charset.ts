@@ -1,0 +1,90 @@
+/**
+ * Charset decoding with a real charset library: iconv-lite (as libmime uses it) for the single-
+ * and multi-byte charsets, libmime's encoding-japanese path for ISO-2022-JP / EUC-JP. Node's
+ * TextDecoder is not used: on this Node build it turns windows-1252 bytes 0x80-0x9F into C1
+ * control characters.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+import libcharset from 'libmime/lib/charset.js';
+
+/** The result of decoding bytes to text. */
+export interface DecodedText {
+  readonly text: string;
+  /** The charset actually used (lower case). */
+  readonly charset: string;
+  /** Why the declared charset was not used, if it was not. */
+  readonly problem?: 'unknown-charset' | 'undeclared-8bit';
+}
+
+const JAPANESE = /^(jis|iso-?2022-?jp|eucjp|euc-jp)/i;
+const ISO2022_ESCAPES = [
+  Buffer.from('\x1b$B', 'latin1'),
+  Buffer.from('\x1b$@', 'latin1'),
+  Buffer.from('\x1b(J', 'latin1'),
+];
+
+/** Normalises a charset label the way libmime does (`win-1257` -> `windows-1257`), lower case. */
+export function normalizeCharset(label: string): string {
+  return libcharset.normalizeCharset(label.trim()).toLowerCase();
+}
+
+/** True when the label names a charset this package can decode. */
+export function isKnownCharset(label: string): boolean {
+  const name = normalizeCharset(label);
+  return JAPANESE.test(name) || iconv.encodingExists(name);
+}
+
+function isAscii(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) if ((buf[i] as number) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Guesses the charset of undeclared bytes (Domino's "Use character set auto-detection if message
+ * has no character set information", on by default): ASCII and valid UTF-8 are UTF-8, ISO-2022-JP
+ * is recognised by its escape sequences, anything else falls back to `fallback`.
+ */
+export function detectCharset(buf: Buffer, fallback: string): string {
+  if (isUtf8(buf)) return 'utf-8';
+  if (buf.indexOf(0x1b) !== -1 && ISO2022_ESCAPES.some((e) => buf.indexOf(e) !== -1)) return 'iso-2022-jp';
+  return fallback;
+}
+
+function decodeWith(buf: Buffer, name: string): string {
+  if (name === 'utf-8' || name === 'us-ascii' || name === 'ascii') return buf.toString('utf8');
+  if (JAPANESE.test(name)) return libcharset.decode(buf, name);
+  return iconv.decode(buf, name);
+}
+
+/**
+ * Decodes text bytes. `declared` is the charset parameter (if any); with `autoDetect` an absent
+ * charset is guessed, and so is a declared US-ASCII that carries 8-bit bytes.
+ */
+export function decodeText(
+  buf: Buffer,
+  declared: string | undefined,
+  options: { readonly autoDetect: boolean; readonly fallback: string },
+): DecodedText {
+  if (declared !== undefined && declared.trim() !== '') {
+    const name = normalizeCharset(declared);
+    if ((name === 'us-ascii' || name === 'ascii') && !isAscii(buf)) {
+      const guess = options.autoDetect ? detectCharset(buf, options.fallback) : 'utf-8';
+      return { text: decodeWith(buf, guess), charset: guess, problem: 'undeclared-8bit' };
+    }
+    if (isKnownCharset(name)) return { text: decodeWith(buf, name), charset: name };
+    const guess = options.autoDetect ? detectCharset(buf, options.fallback) : 'utf-8';
+    return { text: decodeWith(buf, guess), charset: guess, problem: 'unknown-charset' };
+  }
+  if (isAscii(buf)) return { text: buf.toString('latin1'), charset: 'us-ascii' };
+  const guess = options.autoDetect ? detectCharset(buf, options.fallback) : 'utf-8';
+  return { text: decodeWith(buf, guess), charset: guess, problem: 'undeclared-8bit' };
+}
+
+/** Encodes text in a charset (for building messages; UTF-8 unless told otherwise). */
+export function encodeText(text: string, charset: string): Buffer {
+  const name = normalizeCharset(charset);
+  if (name === 'utf-8' || name === 'us-ascii') return Buffer.from(text, 'utf8');
+  return iconv.encode(text, name);
+}

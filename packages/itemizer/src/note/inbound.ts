@@ -1,0 +1,250 @@
+/**
+ * Inbound mapping (the itemizer proper): a parsed entity tree plus the SMTP envelope become a
+ * {@link Note}. Pure: data in, data out. The table is in the package README.
+ */
+
+import type { DefectLog } from '../defects.js';
+import { unfold } from '../entity/header-text.js';
+import { formatMailbox, type Mailbox, parseAddressList } from '../mail/address.js';
+import { parseMailDate } from '../mail/date.js';
+import type { ParsedEntity } from '../parse/entity-handler.js';
+import type { Envelope } from '../parse/options.js';
+import { type HeaderField, type MimePart, Note } from './note.js';
+import { decodeNotesItem } from './notes-item-header.js';
+
+/** Address headers and the list items they fill. */
+const ADDRESS_LISTS: Record<string, string> = {
+  to: 'SendTo',
+  cc: 'CopyTo',
+  bcc: 'BlindCopyTo',
+  'reply-to': 'ReplyTo',
+};
+
+/** Headers that must appear at most once (RFC 5322 3.6). */
+const SINGLE = new Set([
+  'from',
+  'sender',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'date',
+  'message-id',
+  'reply-to',
+  'in-reply-to',
+  'references',
+]);
+
+function addresses(h: HeaderField, defects: DefectLog): Mailbox[] {
+  const list = parseAddressList(unfold(h.raw));
+  if (!list.clean) defects.add('invalid-address', `malformed address list in ${h.name}`, '');
+  return list.mailboxes;
+}
+
+/** Importance header words and X-Priority digits to Domino's Importance item ("1" high, "2" normal, "3" low). */
+export function importanceOf(value: string): string | undefined {
+  const v = value.trim().toLowerCase();
+  if (v.startsWith('high') || v.startsWith('urgent') || /^[12]\b/.test(v)) return '1';
+  if (v.startsWith('normal') || /^3\b/.test(v)) return '2';
+  if (v.startsWith('low') || v.startsWith('non-urgent') || /^[45]\b/.test(v)) return '3';
+  return undefined;
+}
+
+/** Maps the root header block to items, in header order. */
+function mapHeaders(
+  note: Note,
+  headers: HeaderField[],
+  defects: DefectLog,
+): { to: Mailbox[]; cc: Mailbox[] } {
+  const seen = new Map<string, number>();
+  const to: Mailbox[] = [];
+  const cc: Mailbox[] = [];
+  let importanceFromHeader = false;
+  let priority: string | undefined;
+  for (const h of headers) {
+    const key = h.name.toLowerCase();
+    const count = (seen.get(key) ?? 0) + 1;
+    seen.set(key, count);
+    if (count === 2 && SINGLE.has(key))
+      defects.add('duplicate-header', `${h.name} appears more than once; the first is used`, '');
+    if (key.startsWith('content-')) continue; // belongs to the root MIME part
+    if (count > 1 && SINGLE.has(key)) {
+      note.add({ name: h.name, type: 'rfc822Text', value: h });
+      continue;
+    }
+    const listItem = ADDRESS_LISTS[key];
+    if (listItem !== undefined) {
+      const boxes = addresses(h, defects);
+      if (key === 'to') to.push(...boxes);
+      if (key === 'cc') cc.push(...boxes);
+      const values = boxes.map(formatMailbox);
+      note.add({ name: listItem, type: 'textList', value: values });
+      continue;
+    }
+    switch (key) {
+      case 'from': {
+        const boxes = addresses(h, defects);
+        const first = boxes[0];
+        const text = boxes.map(formatMailbox).join(', ');
+        note.add({ name: 'From', type: 'text', value: text });
+        if (first !== undefined) note.add({ name: 'INetFrom', type: 'text', value: formatMailbox(first) });
+        break;
+      }
+      case 'sender':
+        note.add({
+          name: 'Principal',
+          type: 'text',
+          value: addresses(h, defects).map(formatMailbox).join(', '),
+        });
+        break;
+      case 'subject':
+        note.add({ name: 'Subject', type: 'text', value: h.value });
+        break;
+      case 'date': {
+        const d = parseMailDate(h.value);
+        if (d === undefined) {
+          defects.add('invalid-date', `unreadable Date "${h.value}"; kept as text`, '');
+          note.add({ name: 'Date', type: 'rfc822Text', value: h });
+        } else {
+          note.add({ name: 'PostedDate', type: 'dateTime', value: d });
+        }
+        break;
+      }
+      case 'message-id':
+        note.add({ name: '$MessageID', type: 'text', value: h.value });
+        break;
+      case 'in-reply-to':
+        note.add({ name: 'In-Reply-To', type: 'text', value: h.value });
+        break;
+      case 'references':
+        note.add({ name: 'References', type: 'text', value: h.value });
+        break;
+      case 'importance': {
+        const v = importanceOf(h.value);
+        if (v === undefined) note.add({ name: h.name, type: 'rfc822Text', value: h });
+        else {
+          note.add({ name: 'Importance', type: 'text', value: v });
+          importanceFromHeader = true;
+        }
+        break;
+      }
+      case 'mime-version':
+        note.add({ name: 'MIME_Version', type: 'text', value: h.value });
+        break;
+      case 'x-notes-item': {
+        const item = decodeNotesItem(h.value);
+        if (item === undefined) {
+          defects.add('invalid-notes-item', `unreadable X-Notes-Item "${h.value}"; kept as a header`, '');
+          note.add({ name: h.name, type: 'rfc822Text', value: h });
+        } else {
+          note.add(item);
+        }
+        break;
+      }
+      default:
+        if (key === 'x-priority' || key === 'priority' || key === 'x-msmail-priority')
+          priority ??= importanceOf(h.value);
+        if (key === 'return-receipt-to' || key === 'disposition-notification-to') {
+          if (!note.has('ReturnReceipt')) note.add({ name: 'ReturnReceipt', type: 'text', value: '1' });
+        }
+        note.add({ name: h.name, type: 'rfc822Text', value: h });
+    }
+  }
+  if (!importanceFromHeader && priority !== undefined && !note.has('Importance')) {
+    note.add({ name: 'Importance', type: 'text', value: priority });
+  }
+  if (!seen.has('from')) defects.add('missing-header', 'no From header', '');
+  if (!seen.has('date')) defects.add('missing-header', 'no Date header', '');
+  return { to, cc };
+}
+
+function toMimePart(e: ParsedEntity): MimePart {
+  const part: {
+    -readonly [K in keyof MimePart]: MimePart[K];
+  } = {
+    path: e.path,
+    headers: e.headers,
+    mediaType: e.mediaType,
+    params: e.params,
+    transferEncoding: e.transferEncoding,
+    size: e.size,
+  };
+  if (e.disposition !== undefined) part.disposition = e.disposition;
+  if (e.kind === 'multipart') {
+    part.boundary = e.params.boundary as string;
+    if (e.preamble.length > 0) part.preamble = Buffer.concat(e.preamble);
+    if (e.epilogue.length > 0) part.epilogue = Buffer.concat(e.epilogue);
+  }
+  if (e.content !== undefined && !e.attachment) part.content = e.content;
+  if (e.text !== undefined) part.text = e.text;
+  if (e.charset !== undefined) part.charset = e.charset;
+  if (e.attachment && e.fileName !== undefined) part.attachment = e.fileName;
+  return part;
+}
+
+function walk(e: ParsedEntity, out: ParsedEntity[]): void {
+  out.push(e);
+  for (const c of e.children) walk(c, out);
+}
+
+/** Makes the note of a parsed message. */
+export function mapInbound(root: ParsedEntity, envelope: Envelope | undefined, defects: DefectLog): Note {
+  const note = new Note();
+  note.add({ name: 'Form', type: 'text', value: 'Memo' });
+  const { to, cc } = mapHeaders(note, root.headers, defects);
+  if (envelope !== undefined) {
+    if (envelope.mailFrom !== undefined)
+      note.add({ name: 'SMTPOriginator', type: 'text', value: envelope.mailFrom });
+    const rcpts = envelope.recipients ?? [];
+    if (rcpts.length > 0) {
+      note.add({ name: 'Recipients', type: 'textList', value: [...rcpts] });
+      const listed = new Set([...to, ...cc].map((m) => m.address.toLowerCase()));
+      const blind = rcpts.filter((r) => !listed.has(r.toLowerCase()));
+      if (blind.length > 0) {
+        const existing = note.textList('BlindCopyTo');
+        const merged = [
+          ...existing,
+          ...blind.filter((b) => !existing.some((x) => x.toLowerCase().includes(b.toLowerCase()))),
+        ];
+        note.set({ name: 'BlindCopyTo', type: 'textList', value: merged });
+      }
+    }
+  }
+  note.add({ name: '$NoteHasNativeMIME', type: 'text', value: '1' });
+  const entities: ParsedEntity[] = [];
+  walk(root, entities);
+  const used = new Set<string>();
+  for (const e of entities) {
+    if (e.attachment && e.fileName !== undefined) e.fileName = uniqueName(e.fileName, used);
+    note.add({ name: 'Body', type: 'mimePart', value: toMimePart(e) });
+  }
+  for (const e of entities) {
+    if (!e.attachment || e.fileName === undefined) continue;
+    const cid = e.headers.find((h) => h.name.toLowerCase() === 'content-id')?.value.replace(/^<|>$/g, '');
+    note.add({
+      name: '$FILE',
+      type: 'attachment',
+      value: {
+        fileName: e.fileName,
+        mediaType: e.mediaType,
+        size: e.size,
+        ...(e.content === undefined ? {} : { content: e.content }),
+        streamed: e.streamed,
+        part: e.path,
+        ...(cid === undefined ? {} : { contentId: cid }),
+      },
+    });
+  }
+  return note;
+}
+
+/** Domino keeps attachment names unique in a note; a repeated name gets a numeric suffix before the extension. */
+export function uniqueName(name: string, used: Set<string>): string {
+  let candidate = name;
+  for (let n = 1; used.has(candidate.toLowerCase()); n++) {
+    const dot = name.lastIndexOf('.');
+    candidate = dot > 0 ? `${name.slice(0, dot)}_${n}${name.slice(dot)}` : `${name}_${n}`;
+  }
+  used.add(candidate.toLowerCase());
+  return candidate;
+}

@@ -1,0 +1,144 @@
+/**
+ * TNEF conversion inside a parsed note (notes.ini TNEFEnableConversion): each winmail.dat
+ * attachment is replaced by the attachments and body it holds. TNEFKeepAttachment keeps the
+ * original too, TNEFAttachRTF adds the RTF body as `message_body.rtf`, TNEFBreakSMIME decides
+ * about signed mail. A TNEF part that is not TNEF or is cut short is kept as it came, with defects.
+ */
+
+import libmime from 'libmime';
+import type { DefectLog } from '../defects.js';
+import { decodeText } from '../entity/charset.js';
+import { uniqueName } from '../note/inbound.js';
+import type { Attachment, Item, MimePart, Note } from '../note/note.js';
+import { decodeTnef } from './decode.js';
+import type { TnefOptions } from './options.js';
+
+/** True for an attachment that is a TNEF stream. */
+export function isTnefAttachment(a: Pick<Attachment, 'mediaType' | 'fileName'>): boolean {
+  return (
+    a.mediaType === 'application/ms-tnef' ||
+    a.mediaType === 'application/vnd.ms-tnef' ||
+    /^winmail\.dat$/i.test(a.fileName)
+  );
+}
+
+function siblingPath(path: string, n: number): string {
+  const dot = path.lastIndexOf('.');
+  return dot === -1 ? `${path}t${n}` : `${path.slice(0, dot)}.${path.slice(dot + 1)}t${n}`;
+}
+
+function leaf(path: string, mediaType: string, content: Buffer, extra: Partial<MimePart>): MimePart {
+  return {
+    path,
+    headers: [],
+    mediaType,
+    params: {},
+    transferEncoding: '',
+    size: content.length,
+    content,
+    ...extra,
+  };
+}
+
+/** Converts every TNEF attachment of the note in place. */
+export function convertTnefParts(note: Note, opts: TnefOptions, defects: DefectLog): void {
+  const root = note.parts()[0];
+  const signed =
+    root !== undefined && /^(multipart\/signed|application\/(x-)?pkcs7-mime)$/.test(root.mediaType);
+  const used = new Set(note.attachments().map((a) => a.fileName.toLowerCase()));
+  for (const fileItem of note.items.filter((i) => i.type === 'attachment')) {
+    if (fileItem.type !== 'attachment') continue;
+    const att = fileItem.value;
+    if (!isTnefAttachment(att) || att.content === undefined || att.part === '') continue;
+    if (signed && !opts.breakSmime) {
+      defects.add(
+        'tnef-smime-untouched',
+        'TNEF inside S/MIME-signed mail left alone (TNEFBreakSMIME=0)',
+        att.part,
+      );
+      continue;
+    }
+    const msg = decodeTnef(att.content, opts);
+    for (const d of msg.defects) defects.add(d.code, d.message, att.part);
+    const damaged =
+      !msg.valid || msg.defects.some((d) => d.code === 'tnef-invalid' || d.code === 'tnef-truncated');
+    if (damaged) continue;
+    if (signed)
+      defects.add(
+        'smime-signature-broken',
+        'TNEF converted inside signed mail; the signature no longer verifies',
+        '',
+      );
+    const newParts: Item[] = [];
+    const newFiles: Item[] = [];
+    let n = 0;
+    if (msg.bodyHtml !== undefined) {
+      const text = decodeText(msg.bodyHtml, undefined, { autoDetect: true, fallback: 'windows-1252' });
+      newParts.push({
+        name: 'Body',
+        type: 'mimePart',
+        value: leaf(siblingPath(att.part, ++n), 'text/html', msg.bodyHtml, {
+          text: text.text,
+          charset: text.charset,
+        }),
+      });
+    } else if (msg.bodyText !== undefined) {
+      const bytes = Buffer.from(msg.bodyText, 'utf8');
+      newParts.push({
+        name: 'Body',
+        type: 'mimePart',
+        value: leaf(siblingPath(att.part, ++n), 'text/plain', bytes, {
+          text: msg.bodyText,
+          charset: 'utf-8',
+          params: { charset: 'utf-8' },
+        }),
+      });
+    }
+    const files = msg.attachments.map((a) => ({
+      name: a.fileName,
+      type: a.mediaType,
+      data: a.data,
+      cid: a.contentId,
+    }));
+    if (opts.attachRtf && msg.bodyRtf !== undefined) {
+      files.push({ name: 'message_body.rtf', type: 'application/rtf', data: msg.bodyRtf, cid: undefined });
+    }
+    for (const f of files) {
+      const fileName = uniqueName(f.name, used);
+      const mediaType = f.type ?? libmime.detectMimeType(fileName) ?? 'application/octet-stream';
+      const path = siblingPath(att.part, ++n);
+      newParts.push({
+        name: 'Body',
+        type: 'mimePart',
+        value: leaf(path, mediaType, f.data, {
+          attachment: fileName,
+          disposition: 'attachment',
+          params: { name: fileName },
+        }),
+      });
+      newFiles.push({
+        name: '$FILE',
+        type: 'attachment',
+        value: {
+          fileName,
+          mediaType,
+          size: f.data.length,
+          content: f.data,
+          streamed: false,
+          part: path,
+          ...(f.cid === undefined ? {} : { contentId: f.cid }),
+        },
+      });
+    }
+    const partIndex = note.items.findIndex((i) => i.type === 'mimePart' && i.value.path === att.part);
+    const fileIndex = note.items.indexOf(fileItem);
+    // Files come after parts, so splice the later index first.
+    if (opts.keepAttachment) {
+      note.items.splice(fileIndex + 1, 0, ...newFiles);
+      if (partIndex !== -1) note.items.splice(partIndex + 1, 0, ...newParts);
+    } else {
+      note.items.splice(fileIndex, 1, ...newFiles);
+      if (partIndex !== -1) note.items.splice(partIndex, 1, ...newParts);
+    }
+  }
+}
