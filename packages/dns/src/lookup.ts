@@ -8,6 +8,7 @@
 
 import { raceAbort, sleep } from './abort.js';
 import { type CacheEntry, ExpiringCache } from './answer-cache.js';
+import { InflightMap } from './coalesce.js';
 import { DnsNotFoundError, DnsTemporaryError } from './errors.js';
 import { normalizeName } from './names.js';
 import type { ResolvedOptions } from './options.js';
@@ -27,12 +28,6 @@ const MAX_CNAME_HOPS = 8;
 /** Outcomes worth another attempt (the issue: timeout or SERVFAIL; a garbled answer is treated alike). */
 const RETRYABLE = new Set(['SERVFAIL', 'TIMEOUT', 'BADRESPONSE']);
 
-interface Inflight {
-  readonly promise: Promise<LookupResult>;
-  readonly controller: AbortController;
-  waiters: number;
-}
-
 /** Everything a lookup engine needs from its resolver. */
 export interface LookupDeps {
   readonly transport: DnsTransport;
@@ -46,7 +41,7 @@ export interface LookupDeps {
 export class LookupEngine {
   readonly #d: LookupDeps;
   readonly #cache: ExpiringCache<CacheEntry>;
-  readonly #inflight = new Map<string, Inflight>();
+  readonly #inflight = new InflightMap<LookupResult>();
 
   /** Build an engine over `deps`. */
   constructor(deps: LookupDeps) {
@@ -94,41 +89,11 @@ export class LookupEngine {
         new DnsNotFoundError(qname, type, hit.rcode, hit.reason, 'from the negative cache'),
       );
     }
-    let flight = this.#inflight.get(key);
-    if (flight) {
+    if (this.#inflight.has(key)) {
       d.stats.coalesced++;
       this.emit('coalesced', qname, type);
-    } else {
-      const controller = new AbortController();
-      const promise = this.#fetch(qname, type, controller.signal, depth).finally(() => {
-        this.#inflight.delete(key);
-      });
-      // Every waiter may have gone (aborted); the shared promise must never be an unhandled rejection.
-      promise.catch(() => {});
-      flight = { promise, controller, waiters: 0 };
-      this.#inflight.set(key, flight);
     }
-    return this.#join(flight, signal);
-  }
-
-  /** Wait on a shared query; the upstream query is cancelled only when every waiter has given up. */
-  #join(flight: Inflight, signal: AbortSignal | undefined): Promise<LookupResult> {
-    if (!signal) {
-      flight.waiters = Number.POSITIVE_INFINITY; // a waiter that can never abort keeps the query alive
-      return flight.promise;
-    }
-    flight.waiters++;
-    const onAbort = () => {
-      flight.waiters--;
-      if (flight.waiters <= 0) flight.controller.abort(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const out = raceAbort(flight.promise, signal);
-    out.then(
-      () => signal.removeEventListener('abort', onAbort),
-      () => signal.removeEventListener('abort', onAbort),
-    );
-    return out;
+    return this.#inflight.run(key, (shared) => this.#fetch(qname, type, shared, depth), signal);
   }
 
   async #fetch(qname: string, type: RecordType, signal: AbortSignal, depth: number): Promise<LookupResult> {

@@ -3,6 +3,7 @@
  */
 import { type AddressDeps, lookupAddresses } from './addresses.js';
 import { ExpiringCache } from './answer-cache.js';
+import { InflightMap } from './coalesce.js';
 import { DnsLookupError, DnsNotFoundError, DnsTemporaryError } from './errors.js';
 import { planMx, type SkippedMx, shuffleEqualPreferences } from './mx.js';
 import { addressLiteral, normalizeName } from './names.js';
@@ -51,6 +52,7 @@ export interface MxDeps extends AddressDeps {
 export class MxResolver {
   readonly #d: MxDeps;
   readonly #cache: ExpiringCache<CachedMx>;
+  readonly #inflight = new InflightMap<MxResolution>();
 
   /** Build one over the resolver's parts. */
   constructor(deps: MxDeps, cacheSize: number) {
@@ -82,7 +84,16 @@ export class MxResolver {
         return Promise.resolve(this.#order(hit.resolution));
       }
     }
-    return this.#resolveUncached(name ?? domain, signal);
+    if (name === undefined) return this.#resolveUncached(domain, signal);
+    // Identical resolutions in flight are shared, so 10,000 callers cost one set of lookups.
+    if (this.#inflight.has(name)) {
+      d.stats.lookups++;
+      d.stats.coalesced++;
+      d.engine.emit('coalesced', name, 'MX');
+    }
+    return this.#inflight
+      .run(name, (shared) => this.#resolveUncached(name, shared), signal)
+      .then((r) => this.#order(r));
   }
 
   #order(r: MxResolution): MxResolution {
@@ -155,7 +166,7 @@ export class MxResolver {
     if (!partial && Number.isFinite(keep) && keep > 0) {
       this.#cache.set(domain, { resolution, expiresAt: started + keep * 1000 }, d.now());
     }
-    return this.#order(resolution);
+    return resolution;
   }
 }
 

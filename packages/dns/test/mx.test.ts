@@ -194,6 +194,28 @@ describe('resolveMx (RFC 5321 section 5.1)', () => {
   });
 });
 
+describe('resolveMx coalescing', () => {
+  it('10000 concurrent resolutions of one uncached domain cost one query per record', async () => {
+    const { resolver, transport } = setup(seeded(7));
+    const all = await Promise.all(Array.from({ length: 10_000 }, () => resolver.resolveMx('multi.example')));
+    assert.equal(all.length, 10_000);
+    for (const r of all) assert.equal(r.addresses.length, 5);
+    assert.equal(transport.queries.filter((q) => q === 'MX multi.example').length, 1);
+    assert.equal(transport.queries.length, 9); // 1 MX + 4 hosts x (A, AAAA)
+    assert.equal(resolver.stats().coalesced, 9_999);
+  });
+
+  it('a caller that aborts does not cancel the shared resolution', async () => {
+    const { resolver } = setup();
+    const ac = new AbortController();
+    const first = resolver.resolveMx('multi.example', { signal: ac.signal });
+    const second = resolver.resolveMx('multi.example');
+    ac.abort(new Error('gone'));
+    await assert.rejects(first, /gone/);
+    assert.equal((await second).hosts.length, 4);
+  });
+});
+
 describe('planMx', () => {
   const mx = (preference: number, exchange: string): MxRecord => ({
     type: 'MX',
