@@ -30,6 +30,7 @@ export type DefectCode =
   | 'tnef-invalid'
   | 'tnef-checksum'
   | 'tnef-truncated'
+  | 'tnef-trailing-data'
   | 'tnef-rtf'
   | 'tnef-smime-untouched'
   | 'smime-signature-broken';

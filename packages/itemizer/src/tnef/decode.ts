@@ -54,7 +54,7 @@ export interface TnefAttachment {
   fileName: string;
   /** PR_ATTACH_MIME_TAG, when the sender set one. */
   mediaType?: string;
-  /** The attachment bytes (for an embedded object: the object's bytes after its 16-byte IID). */
+  /** The attachment bytes (for an embedded object: the whole object, its 16-byte IID first). */
   data: Buffer;
   /** PR_ATTACH_CONTENT_ID. */
   contentId?: string;
@@ -118,7 +118,7 @@ function decodeAt(buf: Buffer, opts: TnefOptions, depth: number, part: string): 
   let pos = 6;
   while (pos < buf.length) {
     if (buf.length - pos < 11) {
-      defect('tnef-truncated', `${buf.length - pos} bytes after the last attribute`);
+      defect('tnef-trailing-data', `${buf.length - pos} bytes after the last attribute ignored`);
       break;
     }
     const level = buf[pos] as number;
@@ -246,9 +246,10 @@ function readAttachmentProps(
   if (Buffer.isBuffer(data)) {
     if (dataProp?.type === PT.OBJECT && data.length >= 16) {
       const iid = data.subarray(0, 16).toString('hex');
-      att.data = Buffer.from(data.subarray(16));
+      // The object is written whole (IID included), as Debian's tnef writes it.
+      att.data = Buffer.from(data);
       if (iid === IID_IMESSAGE && depth < opts.maxDepth) {
-        att.embedded = decodeAt(att.data, opts, depth + 1, part);
+        att.embedded = decodeAt(att.data.subarray(16), opts, depth + 1, part);
         defects.push(...att.embedded.defects);
       }
     } else if (att.data.length === 0) {

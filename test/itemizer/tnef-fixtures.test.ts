@@ -1,0 +1,120 @@
+// decodeTnef against every file in fixtures/tnef: attachment names, sizes and SHA-256 must match
+// the listing Debian's `tnef` made (EXPECTED.json), the body files too, and the damaged files
+// must give recorded defects, never a throw or a hang.
+//
+// How the reference was made matters: `tnef -K --overwrite -C DIR` writes files into a folder,
+// so of two attachments with the same name only the last survives, and an embedded object is
+// written whole (its 16-byte IID first). The comparison applies the same rules to our list.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { decodeTnef, type TnefMessage } from '@mailroute/itemizer';
+import { fixturesRoot } from './fixtures.js';
+
+interface RefFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+interface RefRun {
+  rc: number;
+  files?: RefFile[];
+}
+interface Expected {
+  tnef_list_strict: RefRun;
+  tnef_extract_K: RefRun;
+  tnef_body_ALL_K?: RefRun;
+  ytnef_extract?: RefRun;
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Names in EXPECTED.json show raw non-UTF-8 bytes as \xNN; TNEF names are CP1252. */
+function refName(name: string): string {
+  const bytes = Buffer.from(
+    name.replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+    'latin1',
+  );
+  return new TextDecoder('windows-1252').decode(bytes);
+}
+
+/** Our attachments as `tnef --overwrite` would leave them in a folder: last of each name wins. */
+function asFolder(msg: TnefMessage): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const a of msg.attachments) out.set(a.fileName, a.data);
+  return out;
+}
+
+/** Reference names that `tnef` invents (it names a nameless attachment after its temp file). */
+const GENERATED_NAMES = new Set(['tnef-tmp']);
+/** Body files where `tnef` and we differ on purpose. */
+const BODY_DIFFERENCES: Record<string, string> = {
+  'invalid-checksum.tnef':
+    'the RTF attribute has a bad checksum: tnef drops it (0 bytes), we decode it and record tnef-checksum and tnef-rtf',
+};
+const DAMAGE = new Set(['tnef-checksum', 'tnef-truncated', 'tnef-invalid']);
+
+const dir = fixturesRoot === undefined ? undefined : join(fixturesRoot, 'tnef');
+
+describe('TNEF fixtures against EXPECTED.json', {
+  skip: dir === undefined ? 'fixtures folder absent' : false,
+}, () => {
+  const expected = JSON.parse(readFileSync(join(dir as string, 'EXPECTED.json'), 'utf8')) as Record<
+    string,
+    Expected
+  >;
+  for (const [file, exp] of Object.entries(expected)) {
+    it(file, () => {
+      const bytes = readFileSync(join(dir as string, 'files', file));
+      const started = Date.now();
+      const msg = decodeTnef(bytes);
+      assert.ok(Date.now() - started < 2000, 'decodes in bounded time');
+      const damage = msg.defects.filter((d) => DAMAGE.has(d.code));
+      if (exp.tnef_list_strict.rc !== 0) {
+        assert.ok(
+          damage.length > 0,
+          `tnef rejects it (rc ${exp.tnef_list_strict.rc}); we must record a defect`,
+        );
+      } else {
+        assert.deepEqual(damage, [], 'tnef accepts it; no damage defect');
+      }
+      if (exp.tnef_extract_K.rc === 0) {
+        const ours = asFolder(msg);
+        const ref = exp.tnef_extract_K.files ?? [];
+        assert.equal(ours.size, ref.length, `attachment count: ours ${[...ours.keys()].join(', ')}`);
+        for (const r of ref) {
+          if (GENERATED_NAMES.has(r.name)) {
+            assert.ok(
+              [...ours.values()].some((d) => d.length === r.size && sha(d) === r.sha256),
+              `unnamed ${r.name}`,
+            );
+            continue;
+          }
+          const data = ours.get(refName(r.name));
+          assert.ok(data !== undefined, `attachment ${refName(r.name)} present`);
+          assert.equal(data.length, r.size, `${r.name} size`);
+          assert.equal(sha(data), r.sha256, `${r.name} sha256`);
+        }
+      }
+      // ytnef is the second, independent reference: same bytes (its names replace spaces).
+      const y = exp.ytnef_extract?.files ?? [];
+      if (exp.ytnef_extract?.rc === 0 && y.length > 0) {
+        const ourHashes = new Set(msg.attachments.map((a) => sha(a.data)));
+        // ytnef also derives calendar.ics from an IPM.Appointment; that is not an attachment.
+        for (const r of y.filter((f) => f.name !== 'calendar.ics'))
+          assert.ok(ourHashes.has(r.sha256), `ytnef's ${r.name} bytes present`);
+      }
+      if (BODY_DIFFERENCES[file] === undefined) {
+        for (const body of exp.tnef_body_ALL_K?.rc === 0 ? (exp.tnef_body_ALL_K.files ?? []) : []) {
+          if (body.name === 'BODY.rtf')
+            assert.equal(sha(msg.bodyRtf ?? Buffer.alloc(0)), body.sha256, 'decompressed RTF body');
+          if (body.name === 'BODY.html')
+            assert.equal(sha(msg.bodyHtml ?? Buffer.alloc(0)), body.sha256, 'HTML body');
+          if (body.name === 'BODY.txt') assert.ok((msg.bodyText ?? '').length > 0, 'text body present');
+        }
+      }
+    });
+  }
+});
