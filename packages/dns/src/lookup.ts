@@ -89,6 +89,9 @@ export class LookupEngine {
         new DnsNotFoundError(qname, type, hit.rcode, hit.reason, 'from the negative cache'),
       );
     }
+    // A lookup made while following a CNAME never joins another flight: two chains that point at each
+    // other (a -> b while b -> a is in flight) would otherwise wait on each other for ever.
+    if (depth > 0) return this.#fetch(qname, type, signal ?? new AbortController().signal, depth);
     if (this.#inflight.has(key)) {
       d.stats.coalesced++;
       this.emit('coalesced', qname, type);

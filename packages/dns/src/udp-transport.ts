@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { connect, isIPv6 } from 'node:net';
+import { connect, isIP, isIPv6 } from 'node:net';
 import type { DnsQuestion, DnsTransport, Rcode, TransportAnswer, TransportQueryOptions } from './types.js';
 import { type DecodedMessage, decodeHeader, decodeMessage, encodeQuery, TYPE_CODES } from './wire.js';
 
@@ -35,15 +35,27 @@ export interface UdpTransportOptions {
 /** Largest TCP answer we accept: the 16-bit length prefix allows no more. */
 const MAX_TCP_MESSAGE = 65535;
 
-/** Parse `"addr"`, `"addr:port"` or `"[v6]:port"`. */
+/**
+ * Parse `"addr"`, `"addr:port"` or `"[v6]:port"`. Throws RangeError for a host name or a bad port:
+ * a name would need a hidden lookup of its own, and answers are matched against the exact address.
+ */
 export function parseServer(server: string | DnsServer): Required<DnsServer> {
-  if (typeof server !== 'string') return { address: server.address, port: server.port ?? 53 };
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
-  if (bracket) return { address: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : 53 };
-  if (isIPv6(server)) return { address: server, port: 53 };
-  const m = /^([^:]+):(\d+)$/.exec(server);
-  if (m) return { address: m[1]!, port: Number(m[2]) };
-  return { address: server, port: 53 };
+  let address: string;
+  let port = 53;
+  if (typeof server !== 'string') {
+    address = server.address;
+    port = server.port ?? 53;
+  } else {
+    const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+    const m = /^([^:]+):(\d{1,5})$/.exec(server);
+    if (bracket) [address, port] = [bracket[1]!, bracket[2] ? Number(bracket[2]) : 53];
+    else if (m) [address, port] = [m[1]!, Number(m[2])];
+    else address = server;
+  }
+  if (!isIP(address)) throw new RangeError(`DNS server must be an IP address: ${String(address)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RangeError(`bad DNS server port: ${port}`);
+  return { address, port };
 }
 
 const RCODES: Record<number, Rcode> = {
