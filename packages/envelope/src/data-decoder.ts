@@ -120,6 +120,8 @@ class Decoder implements DataDecoder {
     if (this.state === DONE) return { data: [], done: true, rest: buf };
     const out: Buffer[] = [];
     const n = buf.length;
+    // Where the next CR is (found lazily): the fast path needs it to prove a line has no bare CR.
+    let nextCr = -1;
     let produced = 0;
     let from = 0; // start of the run of input octets to emit as they are
     let i = 0;
@@ -127,14 +129,29 @@ class Decoder implements DataDecoder {
     let end = -1;
     while (i < n) {
       if (st === TEXT) {
-        // The hot loop: most octets are neither CR nor LF.
-        // Most octets are above 13, so one comparison usually settles it.
-        let c = buf[i];
-        while (c > CR || (c !== CR && c !== LF)) {
-          if (++i === n) break;
-          c = buf[i];
+        // The hot loop. Ordinary text is lines ending in CRLF: jump from LF to LF with native
+        // indexOf, and prove each line clean by finding its only CR just before the LF. Anything
+        // else (a bare CR or LF, a dot at a line start, the chunk's end) falls to the octet-level
+        // states below.
+        for (;;) {
+          const lf = buf.indexOf(LF, i);
+          if (nextCr < i) {
+            nextCr = buf.indexOf(CR, i);
+            if (nextCr < 0) nextCr = n; // none left in this chunk
+          }
+          if (lf < 0 || nextCr !== lf - 1) {
+            // No LF left, or a bare CR or LF comes first: stop at the first CR or LF.
+            i = lf < 0 ? nextCr : Math.min(nextCr, lf);
+            break;
+          }
+          i = lf + 1;
+          if (i === n || buf[i] === DOT) {
+            st = LINE_START;
+            break;
+          }
         }
-        if (i === n) break;
+        if (st === LINE_START || i === n) continue;
+        const c = buf[i];
         if (c === CR) {
           st = AFTER_CR;
           i++;

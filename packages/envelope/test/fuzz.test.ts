@@ -207,4 +207,40 @@ describe('fuzz: DATA decoder against a reference', () => {
     }
     assert.ok(ended > 3000, `only ${ended} streams reached the terminator`);
   });
+
+  it('3,000 long mostly-clean streams (the fast path) agree with the reference', () => {
+    const rand = prng(0xfa57);
+    const irregular = ['\n', '\r', '.', '\r\n.', '\n.', '\r.', '\r\n.\r\n', '\x00'];
+    for (let n = 0; n < 3000; n++) {
+      let input = '';
+      const lines = 5 + Math.floor(rand() * 60);
+      for (let l = 0; l < lines; l++) {
+        let line = 'x'.repeat(Math.floor(rand() * 90));
+        if (rand() < 0.15) {
+          const at = Math.floor(rand() * (line.length + 1));
+          line = line.slice(0, at) + irregular[Math.floor(rand() * irregular.length)] + line.slice(at);
+        }
+        if (rand() < 0.05) line = `.${line}`;
+        input += `${line}\r\n`;
+      }
+      if (rand() < 0.7) input += '.\r\nQUIT\r\n';
+      const bytes = Buffer.from(input, 'latin1');
+      const decoder = createDataDecoder();
+      const out: Buffer[] = [];
+      let rest: Buffer | undefined;
+      const maxChunk = 1 + Math.floor(rand() * 600);
+      for (let off = 0; off < bytes.length && rest === undefined; ) {
+        const size = 1 + Math.floor(rand() * maxChunk);
+        const r = decoder.write(bytes.subarray(off, off + size));
+        off += size;
+        out.push(...r.data);
+        if (r.done) rest = Buffer.concat([r.rest ?? Buffer.alloc(0), bytes.subarray(off)]);
+      }
+      const expected = referenceDecode(input);
+      assert.equal(decoder.done, expected !== undefined, JSON.stringify(input));
+      if (expected === undefined) continue;
+      assert.equal(Buffer.concat(out).toString('latin1'), expected.message, JSON.stringify(input));
+      assert.equal(rest?.toString('latin1'), expected.rest);
+    }
+  });
 });
