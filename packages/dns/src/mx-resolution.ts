@@ -37,6 +37,8 @@ export interface MxResolution {
 
 interface CachedMx {
   readonly resolution: MxResolution;
+  /** False when no two hosts share a preference: the order is fixed and the value is returned as is. */
+  readonly shuffles: boolean;
   readonly expiresAt: number;
 }
 
@@ -63,6 +65,9 @@ export class MxResolver {
   /** Resolve `domain`; see {@link MxResolution}. */
   resolve(domain: string, signal?: AbortSignal): Promise<MxResolution> {
     const d = this.#d;
+    // Hot path: cache keys are normalized names, so a caller passing one hits without re-validating it.
+    const quick = this.#cache.get(domain, d.now());
+    if (quick) return this.#hit(domain, quick, signal);
     const literal = addressLiteral(domain);
     if (literal !== undefined) {
       const host = { exchange: domain.trim(), preference: 0, addresses: [literal] };
@@ -77,12 +82,7 @@ export class MxResolver {
     const name = normalizeName(domain);
     if (name !== undefined) {
       const hit = this.#cache.get(name, d.now());
-      if (hit) {
-        d.stats.lookups++;
-        d.stats.cacheHits++;
-        d.engine.emit('cache-hit', name, 'MX');
-        return Promise.resolve(this.#order(hit.resolution));
-      }
+      if (hit) return this.#hit(name, hit, signal);
     }
     if (name === undefined) return this.#resolveUncached(domain, signal);
     // Identical resolutions in flight are shared, so 10,000 callers cost one set of lookups.
@@ -94,6 +94,15 @@ export class MxResolver {
     return this.#inflight
       .run(name, (shared) => this.#resolveUncached(name, shared), signal)
       .then((r) => this.#order(r));
+  }
+
+  #hit(name: string, hit: CachedMx, signal: AbortSignal | undefined): Promise<MxResolution> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const d = this.#d;
+    d.stats.lookups++;
+    d.stats.cacheHits++;
+    d.engine.emit('cache-hit', name, 'MX');
+    return Promise.resolve(hit.shuffles ? this.#order(hit.resolution) : hit.resolution);
   }
 
   #order(r: MxResolution): MxResolution {
@@ -164,7 +173,8 @@ export class MxResolver {
     const partial = hosts.some((h) => h.error && !h.error.permanent);
     const keep = Math.max(ttl, d.minTtlSeconds);
     if (!partial && Number.isFinite(keep) && keep > 0) {
-      this.#cache.set(domain, { resolution, expiresAt: started + keep * 1000 }, d.now());
+      const shuffles = new Set(ordered.map((h) => h.preference)).size < ordered.length;
+      this.#cache.set(domain, { resolution, shuffles, expiresAt: started + keep * 1000 }, d.now());
     }
     return resolution;
   }
