@@ -32,6 +32,14 @@ export const Replies = Object.freeze({
   // --- generic command results --------------------------------------------------------------
   /** 250 2.0.0 OK (NOOP, RSET and other plain successes). */
   ok: r(250, '2.0.0', 'OK'),
+  /**
+   * 250 reply to EHLO: the greeting line then one extension keyword per line. No enhanced code:
+   * RFC 2034 leaves the EHLO response (and the 220 greeting) without one.
+   */
+  ehlo: (greeting: string, keywords: readonly string[]): SmtpReply =>
+    r(250, undefined, [greeting, ...keywords]),
+  /** 250 reply to HELO. */
+  helo: (greeting: string): SmtpReply => r(250, undefined, greeting),
   /** 250 2.0.0 reply to RSET. */
   reset: r(250, '2.0.0', 'Reset state'),
   /** 250 2.1.0 reply to MAIL FROM. */

@@ -58,6 +58,12 @@ describe('formatReply', () => {
     const r = SmtpReply.of(214, '2.0.0', ['Commands:', 'HELO EHLO']);
     assert.equal(formatReply(r), '214-2.0.0 Commands:\r\n214 2.0.0 HELO EHLO\r\n');
   });
+  it('formats the EHLO reply without enhanced codes (RFC 2034)', () => {
+    assert.equal(
+      formatReply(Replies.ehlo('mx.example.com', ['PIPELINING', 'SIZE 1000'])),
+      '250-mx.example.com\r\n250-PIPELINING\r\n250 SIZE 1000\r\n',
+    );
+  });
   it('formats a reply without text as the code alone', () => {
     assert.equal(formatReply(SmtpReply.of(250, undefined, [])), '250\r\n');
   });
