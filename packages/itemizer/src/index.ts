@@ -9,6 +9,8 @@
  * @packageDocumentation
  */
 
+export { buildMessage } from './build/build-message.js';
+export type { BuildOptions } from './build/options.js';
 export type { Defect, DefectCode } from './defects.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { type AddressList, formatMailbox, type Mailbox, parseAddressList } from './mail/address.js';

@@ -57,6 +57,7 @@ function mapHeaders(
   defects: DefectLog,
 ): { to: Mailbox[]; cc: Mailbox[] } {
   const seen = new Map<string, number>();
+  const notesItems = new Set<string>();
   const to: Mailbox[] = [];
   const cc: Mailbox[] = [];
   let importanceFromHeader = false;
@@ -136,6 +137,10 @@ function mapHeaders(
         if (item === undefined) {
           defects.add('invalid-notes-item', `unreadable X-Notes-Item "${h.value}"; kept as a header`, '');
           note.add({ name: h.name, type: 'rfc822Text', value: h });
+        } else if (!notesItems.has(item.name.toLowerCase())) {
+          // The first X-Notes-Item of a name replaces a default of that name (Form=Memo).
+          notesItems.add(item.name.toLowerCase());
+          note.set(item);
         } else {
           note.add(item);
         }

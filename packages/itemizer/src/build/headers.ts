@@ -1,0 +1,105 @@
+/**
+ * Writing header fields: RFC 2047 encoded words for non-ASCII text, folding under 78
+ * characters, and no header injection: line breaks in item values never reach the output, and a
+ * kept raw header is written only when every line break in it is a fold.
+ */
+
+import libmime from 'libmime';
+import { type Mailbox, parseAddressList } from '../mail/address.js';
+import { isNotesName, notesToInternet, parseNotesName } from '../mail/notes-name.js';
+
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+/** True for a valid RFC 5322 field name. */
+export function isFieldName(name: string): boolean {
+  return FIELD_NAME.test(name);
+}
+
+/** Removes anything that could end a header line. */
+export function oneLine(text: string): string {
+  return text.replace(/[\r\n\0]+/g, ' ');
+}
+
+function isAsciiPrintable(text: string): boolean {
+  return /^[\x20-\x7e\t]*$/.test(text);
+}
+
+/** Folds `Name: value` at white space to lines of at most 76 characters, CRLF-joined. */
+export function foldField(name: string, value: string): string {
+  return `${libmime.foldLines(`${name}: ${value}`, 76, false).replace(/\r?\n/g, '\r\n')}\r\n`;
+}
+
+/** An unstructured header (Subject, Comments, X-...): encoded words where needed. */
+export function unstructuredField(name: string, text: string): string {
+  const clean = oneLine(text);
+  const value =
+    isAsciiPrintable(clean) && !/=\?/.test(clean) ? clean : libmime.encodeWords(clean, 'Q', 52, true);
+  return foldField(name, value);
+}
+
+/** A kept raw header value: written as it came when its line breaks are all folds, else rebuilt from text. */
+export function rawField(name: string, raw: string, text: string): string {
+  const normalized = raw.replace(/\r?\n/g, '\r\n');
+  const foldsOnly = !/\r\n(?![ \t])/.test(normalized) && !/[\r\n\0]/.test(normalized.replace(/\r\n/g, ''));
+  if (foldsOnly && normalized.length > 0 && /^[\x00-\x7f]*$/.test(normalized)) {
+    const v = normalized.startsWith(' ') || normalized.startsWith('\t') ? normalized.slice(1) : normalized;
+    const line = `${name}: ${v}`;
+    // Keep the sender's folding unless a line is over 78 characters; then fold again at white space.
+    if (line.split('\r\n').every((l) => l.length <= 78)) return `${line}\r\n`;
+    return foldField(name, v.replace(/\r\n(?=[ \t])/g, ''));
+  }
+  return unstructuredField(name, text);
+}
+
+function encodeDisplayName(name: string): string {
+  if (name === '') return '';
+  if (!isAsciiPrintable(name)) return libmime.encodeWord(name, 'Q', 52);
+  return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(name) ? name : `"${name.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** A mailbox for a header; a Notes name becomes an Internet address (Domino's conversion). */
+export function headerMailbox(entry: string, internetDomain: string | undefined): string {
+  const text = oneLine(entry).trim();
+  let box: Pick<Mailbox, 'name' | 'address'> | undefined;
+  if (isNotesName(text) && internetDomain !== undefined)
+    box = notesToInternet(parseNotesName(text), internetDomain);
+  else box = parseAddressList(text).mailboxes[0];
+  if (box === undefined || box.address === '') return encodeDisplayName(text);
+  const name = encodeDisplayName(box.name);
+  return name === '' ? box.address : `${name} <${box.address}>`;
+}
+
+/** An address-list header from text-list entries. */
+export function addressField(
+  name: string,
+  entries: readonly string[],
+  internetDomain: string | undefined,
+): string {
+  const boxes = entries.flatMap((e) => {
+    const t = oneLine(e).trim();
+    if (t === '') return [];
+    // One entry may itself hold a list ("a@x, b@y") when it came from a From header.
+    const list = isNotesName(t) ? [t] : splitList(t);
+    return list.map((x) => headerMailbox(x, internetDomain));
+  });
+  return foldField(name, boxes.join(', '));
+}
+
+function splitList(text: string): string[] {
+  const boxes = parseAddressList(text).mailboxes;
+  if (boxes.length <= 1) return [text];
+  return boxes.map((b) =>
+    b.name === '' ? b.address : `"${b.name.replace(/(["\\])/g, '\\$1')}" <${b.address}>`,
+  );
+}
+
+/** A structured Content-* header from a value and parameters (RFC 2231 for non-ASCII parameters). */
+export function structuredField(
+  name: string,
+  value: string,
+  params: Readonly<Record<string, string>>,
+): string {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (/^[a-z0-9._-]+$/i.test(k)) clean[k] = oneLine(v);
+  return foldField(name, libmime.buildHeaderValue({ value: oneLine(value), params: clean }));
+}
