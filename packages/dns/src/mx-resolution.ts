@@ -129,7 +129,10 @@ export class MxResolver {
     const plan = implicit
       ? { nullMx: false, candidates: [{ exchange: domain, preference: 0 }], skipped: [] }
       : planMx(records, d.maxMxHosts);
-    if (plan.nullMx) throw new DnsNotFoundError(domain, 'MX', 'NOERROR', 'null-mx');
+    if (plan.nullMx) {
+      d.stats.notFound++;
+      throw new DnsNotFoundError(domain, 'MX', 'NOERROR', 'null-mx');
+    }
     const hosts = await Promise.all(
       plan.candidates.map(async (c): Promise<MxHost & { ttl: number }> => {
         const [v4, v6] = await Promise.allSettled([
@@ -156,8 +159,18 @@ export class MxResolver {
     const usable = hosts.filter((h) => h.addresses.length > 0);
     if (usable.length === 0) {
       const temp = hosts.find((h) => h.error && !h.error.permanent)?.error;
-      if (temp)
-        throw new DnsTemporaryError(domain, 'MX', temp.rcode, 1, `no MX host resolved: ${temp.message}`);
+      if (temp) {
+        d.stats.temporaryFailures++;
+        const attempts = temp instanceof DnsTemporaryError ? temp.attempts : 1;
+        throw new DnsTemporaryError(
+          domain,
+          'MX',
+          temp.rcode,
+          attempts,
+          `no MX host resolved: ${temp.message}`,
+        );
+      }
+      d.stats.notFound++;
       throw new DnsNotFoundError(domain, 'MX', implicit ? 'NODATA' : 'NOERROR', 'no-usable-mx');
     }
     for (const h of hosts) ttl = Math.min(ttl, h.ttl);
