@@ -51,7 +51,13 @@ export class LookupEngine {
 
   /** Emit a trace event when tracing is on. */
   emit(kind: DnsTraceEvent['kind'], qname: string, qtype: RecordType, extra?: Partial<DnsTraceEvent>): void {
-    if (this.#d.trace) this.#d.trace({ kind, qname, qtype, at: this.#d.clock.now(), ...extra });
+    const trace = this.#d.trace;
+    if (!trace) return;
+    try {
+      trace({ kind, qname, qtype, at: this.#d.clock.now(), ...extra });
+    } catch {
+      // A failing debug hook must not fail or hang a lookup.
+    }
   }
 
   /** Look up `type` records of `name`; throws a typed error or the signal's reason. */

@@ -84,6 +84,7 @@ export class MxResolver {
       const hit = this.#cache.get(name, d.now());
       if (hit) return this.#hit(name, hit, signal);
     }
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (name === undefined) return this.#resolveUncached(domain, signal);
     // Identical resolutions in flight are shared, so 10,000 callers cost one set of lookups.
     if (this.#inflight.has(name)) {

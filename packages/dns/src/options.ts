@@ -50,7 +50,7 @@ export interface ResolverOptions {
   readonly hosts?: HostsTable;
   /** Most MX hosts resolved to addresses for one domain; default 20. */
   readonly maxMxHosts?: number;
-  /** Debug trace hook (notes.ini `Debug_TCP_Resolver=1`); default none. Called synchronously, must not throw. */
+  /** Debug trace hook (notes.ini `Debug_TCP_Resolver=1`); default none. Called synchronously; what it throws is ignored. */
   readonly trace?: (event: DnsTraceEvent) => void;
 }
 

@@ -136,3 +136,14 @@ describe('trace (Debug_TCP_Resolver)', () => {
     );
   });
 });
+
+describe('trace hook failures', () => {
+  it('a throwing trace hook does not break lookups', async () => {
+    const { resolver } = setup({
+      trace: () => {
+        throw new Error('bad hook');
+      },
+    });
+    assert.deepEqual(await resolver.resolveA('a.example'), ['192.0.2.1']);
+  });
+});
