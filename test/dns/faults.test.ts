@@ -164,6 +164,22 @@ describe('fault-injecting responder', () => {
     );
   });
 
+  it('a server answering FORMERR to EDNS (without a question section) is asked again without EDNS', async () => {
+    const r = await responder((q) => {
+      if (!q.edns) return [ok(q.id, q.question)];
+      const formerr = Buffer.alloc(12);
+      formerr.writeUInt16BE(q.id, 0);
+      formerr.writeUInt16BE(0x8001, 2);
+      return [{ bytes: formerr }];
+    });
+    const resolver = createResolver({ servers: [r.server] });
+    assert.deepEqual(await resolver.resolveA('old.test'), ['192.0.2.1']);
+    assert.deepEqual(
+      r.seen.map((s) => s.edns),
+      [true, false],
+    );
+  });
+
   it('an empty NOERROR answer is NODATA; for MX it means the implicit MX', async () => {
     const r = await responder((q) =>
       q.question.type === 'A' ? [ok(q.id, q.question)] : [{ bytes: encodeResponse(q.id, q.question) }],

@@ -12,6 +12,8 @@ export interface SeenQuery {
   readonly id: number;
   readonly question: DnsQuestion;
   readonly transport: 'udp' | 'tcp';
+  /** True when the query carried an EDNS OPT record (ARCOUNT > 0). */
+  readonly edns: boolean;
   /** Milliseconds since the responder started. */
   readonly at: number;
 }
@@ -68,6 +70,7 @@ export async function startResponder(handler: Handler): Promise<Responder> {
       id: d.message.id,
       question: d.message.question,
       transport,
+      edns: buf.readUInt16BE(10) > 0,
       at: Date.now() - started,
     };
     seen.push(q);

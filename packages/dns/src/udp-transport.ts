@@ -75,8 +75,10 @@ export function answerFromMessage(message: DecodedMessage): TransportAnswer {
 }
 
 function matchesQuestion(message: DecodedMessage, question: DnsQuestion): boolean {
+  if (!message.qr) return false;
+  // An error answer may leave the question out (old servers answering FORMERR to EDNS do).
+  if (message.questionTypeCode === 0 && message.question === undefined) return message.rcode !== 0;
   return (
-    message.qr &&
     message.questionTypeCode === TYPE_CODES[question.type] &&
     message.question !== undefined &&
     message.question.name === question.name.toLowerCase().replace(/\.$/, '')
@@ -91,15 +93,17 @@ export function createUdpTransport(options: UdpTransportOptions): DnsTransport {
   const tcpFallback = options.tcpFallback ?? true;
 
   return {
-    query(question, opts) {
+    async query(question, opts) {
       const server = servers[opts.attempt % servers.length]!;
-      return udpQuery(server, question, nextId() & 0xffff, opts).then((r) =>
-        r === 'truncated'
-          ? tcpFallback
-            ? tcpQuery(server, question, nextId() & 0xffff, opts)
-            : { rcode: 'BADRESPONSE', records: [], detail: 'truncated answer and TCP fallback is off' }
-          : r,
-      );
+      let answer = await udpQuery(server, question, nextId() & 0xffff, opts, true);
+      // RFC 6891 section 7: a server that does not know EDNS may answer FORMERR; ask again without it.
+      if (answer !== 'truncated' && answer.rcode === 'FORMERR') {
+        answer = await udpQuery(server, question, nextId() & 0xffff, opts, false);
+      }
+      if (answer !== 'truncated') return answer;
+      if (!tcpFallback)
+        return { rcode: 'BADRESPONSE', records: [], detail: 'truncated answer and TCP fallback is off' };
+      return tcpQuery(server, question, nextId() & 0xffff, opts);
     },
   };
 }
@@ -109,6 +113,7 @@ function udpQuery(
   question: DnsQuestion,
   id: number,
   { signal }: TransportQueryOptions,
+  edns: boolean,
 ): Promise<TransportAnswer | 'truncated'> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -139,7 +144,7 @@ function udpQuery(
       if (!matchesQuestion(decoded.message, question)) return;
       finish(() => resolve(answerFromMessage(decoded.message)));
     });
-    socket.send(encodeQuery(id, question), server.port, server.address, (err) => {
+    socket.send(encodeQuery(id, question, edns), server.port, server.address, (err) => {
       if (err)
         finish(() => resolve({ rcode: 'BADRESPONSE', records: [], detail: `send failed: ${err.message}` }));
     });

@@ -53,24 +53,29 @@ export type DecodeResult =
   | { readonly ok: true; readonly message: DecodedMessage }
   | { readonly ok: false; readonly error: string };
 
-/** Encode a standard query with RD set and an EDNS(0) OPT record. */
-export function encodeQuery(id: number, question: DnsQuestion): Uint8Array {
+/**
+ * Encode a standard query with RD set and, unless `edns` is false, an EDNS(0) OPT record advertising
+ * {@link EDNS_UDP_SIZE}. The plain form is the fallback for servers that answer FORMERR to EDNS.
+ */
+export function encodeQuery(id: number, question: DnsQuestion, edns = true): Uint8Array {
   const name = encodeName(question.name);
-  const buf = Buffer.alloc(12 + name.length + 4 + 11);
+  const buf = Buffer.alloc(12 + name.length + 4 + (edns ? 11 : 0));
   buf.writeUInt16BE(id & 0xffff, 0);
   buf.writeUInt16BE(0x0100, 2); // RD
   buf.writeUInt16BE(1, 4); // QDCOUNT
-  buf.writeUInt16BE(1, 10); // ARCOUNT (OPT)
+  buf.writeUInt16BE(edns ? 1 : 0, 10); // ARCOUNT (OPT)
   let o = 12;
   buf.set(name, o);
   o += name.length;
   buf.writeUInt16BE(TYPE_CODES[question.type], o);
   buf.writeUInt16BE(CLASS_IN, o + 2);
   o += 4;
-  buf[o] = 0; // root owner
-  buf.writeUInt16BE(OPT, o + 1);
-  buf.writeUInt16BE(EDNS_UDP_SIZE, o + 3);
-  // extended rcode, version, flags and rdlength stay zero
+  if (edns) {
+    buf[o] = 0; // root owner
+    buf.writeUInt16BE(OPT, o + 1);
+    buf.writeUInt16BE(EDNS_UDP_SIZE, o + 3);
+    // extended rcode, version, flags and rdlength stay zero
+  }
   return buf;
 }
 
