@@ -105,6 +105,7 @@ export class InMemoryDirectory implements Directory {
       const key = nameKey(server.name);
       if (!this.#servers.has(key)) this.#servers.set(key, server);
     }
+    this.#domainCache = undefined; // only needed while indexing
     for (const gdd of data.globalDomains) {
       for (const d of [gdd.primaryDomain, ...gdd.aliases]) {
         const norm = normalizeDomain(d);
@@ -113,11 +114,21 @@ export class InMemoryDirectory implements Directory {
     }
   }
 
+  /** Domains repeat across thousands of addresses: normalize each spelling once while indexing. */
+  #domainCache: Map<string, string | undefined> | undefined = new Map();
+
   #indexAddress(address: string, entry: DirectoryEntry, single: readonly DirectoryEntry[]): void {
-    const parsed = parseInternetAddress(address);
-    if (parsed === undefined) return;
-    const local = parsed.localPart.toLowerCase();
-    addToIndex(this.#byAddress, `${local}@${parsed.domain}`, entry, single);
+    const at = address.lastIndexOf('@');
+    const rawDomain = address.slice(at + 1);
+    const cache = this.#domainCache!;
+    let domain = cache.get(rawDomain);
+    if (domain === undefined && !cache.has(rawDomain)) {
+      domain = parseInternetAddress(address)?.domain;
+      if (cache.size < 10_000) cache.set(rawDomain, domain);
+    }
+    const local = address.slice(0, at).trim().toLowerCase();
+    if (domain === undefined || at <= 0 || local.length === 0) return;
+    addToIndex(this.#byAddress, `${local}@${domain}`, entry, single);
     addToIndex(this.#byLocalPart, local, entry, single);
   }
 

@@ -45,12 +45,37 @@ export interface BuiltGraph {
 /** Cost of a hop between two servers of one Notes Named Network (they connect directly). */
 export const NAMED_NETWORK_COST = 1;
 
-interface PendingEdge {
-  from: string; // node key
-  to: string;
-  cost: number;
-  info: RoutingEdgeInfo;
+/** Edges collected during the build, as parallel arrays of temporary node numbers. */
+class PendingEdges {
+  readonly from: number[] = [];
+  readonly to: number[] = [];
+  readonly cost: number[] = [];
+  readonly info: RoutingEdgeInfo[] = [];
+  add(from: number, to: number, cost: number, info: RoutingEdgeInfo): void {
+    this.from.push(from);
+    this.to.push(to);
+    this.cost.push(cost);
+    this.info.push(info);
+  }
 }
+
+/** Nodes collected during the build: temporary numbers in discovery order, keyed by name. */
+class PendingNodes {
+  readonly nodes: RoutingNode[] = [];
+  /** Sort keys: `s:` + server key or `d:` + domain key, for a document-order-free numbering. */
+  readonly sortKeys: string[] = [];
+  readonly servers = new Map<string, number>();
+  readonly domains = new Map<string, number>();
+  add(map: Map<string, number>, key: string, prefix: string, node: RoutingNode): number {
+    const id = this.nodes.length;
+    this.nodes.push(node);
+    this.sortKeys.push(prefix + key);
+    map.set(key, id);
+    return id;
+  }
+}
+
+const DOMAIN_EDGE: RoutingEdgeInfo = Object.freeze({ via: 'domain', type: 'nrpc', connection: -1 });
 
 /**
  * Builds the weighted directed graph seen from `thisServer`: servers as nodes, Connection
@@ -62,8 +87,8 @@ interface PendingEdge {
 export function buildGraph(directory: Directory, thisServer: string): BuiltGraph {
   const problems: DirectoryProblem[] = [];
   const keyOf = memoized(nameKey);
-  // Node keys: `s:` servers (known or foreign), `d:` Notes domains.
-  const nodeInfo = new Map<string, RoutingNode>();
+  const nodes = new PendingNodes();
+  const edges = new PendingEdges();
   const self = directory.findServer(thisServer);
   if (self === undefined) {
     problems.push({
@@ -74,29 +99,32 @@ export function buildGraph(directory: Directory, thisServer: string): BuiltGraph
   }
   const localDomain = self?.domain ?? '';
   const localKey = keyOf(localDomain);
-  const domainNode = (name: string): string => {
-    const key = `d:${keyOf(name)}`;
-    if (!nodeInfo.has(key)) nodeInfo.set(key, { name, kind: 'domain', domain: name });
-    return key;
+  const domainNode = (name: string): number => {
+    const key = keyOf(name);
+    return (
+      nodes.domains.get(key) ?? nodes.add(nodes.domains, key, 'd:', { name, kind: 'domain', domain: name })
+    );
   };
-  const pending: PendingEdge[] = [];
-  const domainEdge = { via: 'domain', type: 'nrpc', connection: -1 } as const;
 
   for (const s of directory.servers()) {
-    const key = `s:${keyOf(s.name)}`;
-    if (nodeInfo.has(key)) continue;
+    const key = keyOf(s.name);
+    if (nodes.servers.has(key)) continue;
     const node: RoutingNode = { name: abbreviateName(s.name), kind: 'server', domain: s.domain };
-    nodeInfo.set(key, s.namedNetwork === undefined ? node : { ...node, namedNetwork: s.namedNetwork });
-    if (keyOf(s.domain) !== localKey)
-      pending.push({ from: key, to: domainNode(s.domain), cost: 0, info: domainEdge });
+    const id = nodes.add(
+      nodes.servers,
+      key,
+      's:',
+      s.namedNetwork === undefined ? node : { ...node, namedNetwork: s.namedNetwork },
+    );
+    if (keyOf(s.domain) !== localKey) edges.add(id, domainNode(s.domain), 0, DOMAIN_EDGE);
   }
 
   const foreignSmtpDomains: ForeignSmtpDomainDocument[] = [];
-  const foreignLabels = new Set<string>();
+  const foreignLabels = new Set<number>();
   for (const d of directory.domains()) {
     if (d.type === 'foreignSmtp') {
       foreignSmtpDomains.push(d);
-      if (d.routeToDomain !== undefined) foreignLabels.add(domainNode(d.routeToDomain).slice(2));
+      if (d.routeToDomain !== undefined) foreignLabels.add(domainNode(d.routeToDomain));
     } else if (keyOf(d.name) !== localKey) {
       domainNode(d.name);
     }
@@ -111,104 +139,101 @@ export function buildGraph(directory: Directory, thisServer: string): BuiltGraph
       });
       return;
     }
-    pending.push({
-      from: domainNode(d.via),
-      to: domainNode(d.name),
-      cost: 0,
-      info: { via: 'nonAdjacentDomain', type: 'nrpc', connection: -1 },
+    edges.add(domainNode(d.via), domainNode(d.name), 0, {
+      via: 'nonAdjacentDomain',
+      type: 'nrpc',
+      connection: -1,
     });
   });
 
-  directory.connections().forEach((c, i) => {
+  const connections = directory.connections();
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i]!;
+    if (!c.enabled) continue;
     const path = `connections[${i}]`;
-    if (!c.enabled) return;
     if (!(c.cost >= 0) || !Number.isFinite(c.cost)) {
       problems.push({
         path: `${path}.cost`,
         message: `bad cost ${c.cost}; connection left out`,
         severity: 'error',
       });
-      return;
+      continue;
     }
-    const from = `s:${keyOf(c.source)}`;
-    const src = nodeInfo.get(from);
-    if (src === undefined || src.kind !== 'server') {
+    const from = nodes.servers.get(keyOf(c.source));
+    const src = from === undefined ? undefined : nodes.nodes[from]!;
+    if (from === undefined || src === undefined || src.kind !== 'server') {
       problems.push({
         path: `${path}.source`,
         message: `unknown server ${c.source}; connection left out`,
         severity: 'error',
       });
-      return;
+      continue;
     }
-    const info: RoutingEdgeInfo =
-      c.relayHost === undefined
-        ? { via: 'connection', type: c.type, connection: i }
-        : { via: 'connection', type: c.type, connection: i, relayHost: c.relayHost };
     const destDomain = c.destinationDomain === undefined ? undefined : keyOf(c.destinationDomain);
-    let to: string;
-    if (destDomain !== undefined && foreignLabels.has(destDomain)) {
-      to = `d:${destDomain}`; // an SMTP connection to a foreign SMTP domain: the gateway edge
-    } else if (nodeInfo.get(`s:${keyOf(c.destination)}`)?.kind === 'server') {
-      to = `s:${keyOf(c.destination)}`;
+    const label = destDomain === undefined ? undefined : nodes.domains.get(destDomain);
+    const destKey = keyOf(c.destination);
+    const known = nodes.servers.get(destKey);
+    let to: number;
+    if (label !== undefined && foreignLabels.has(label)) {
+      to = label; // an SMTP connection to a foreign SMTP domain: the gateway edge
+    } else if (known !== undefined && nodes.nodes[known]!.kind === 'server') {
+      to = known;
     } else if (destDomain !== undefined && destDomain !== keyOf(src.domain)) {
-      to = `s:${keyOf(c.destination)}`;
-      if (!nodeInfo.has(to)) {
-        nodeInfo.set(to, {
+      to =
+        known ??
+        nodes.add(nodes.servers, destKey, 's:', {
           name: abbreviateName(c.destination),
           kind: 'foreignServer',
           domain: c.destinationDomain!,
         });
-        if (destDomain !== localKey) {
-          pending.push({ from: to, to: domainNode(c.destinationDomain!), cost: 0, info: domainEdge });
-        }
-      }
+      if (known === undefined && destDomain !== localKey)
+        edges.add(to, domainNode(c.destinationDomain!), 0, DOMAIN_EDGE);
     } else {
       problems.push({
         path: `${path}.destination`,
         message: `dangling connection: server ${c.destination} is not in the directory; connection left out`,
         severity: 'error',
       });
-      return;
+      continue;
     }
-    if (to === from) return;
-    pending.push({ from, to, cost: c.cost, info });
-  });
+    if (to === from) continue;
+    const info: RoutingEdgeInfo =
+      c.relayHost === undefined
+        ? { via: 'connection', type: c.type, connection: i }
+        : { via: 'connection', type: c.type, connection: i, relayHost: c.relayHost };
+    edges.add(from, to, c.cost, info);
+  }
 
-  return compact(nodeInfo, pending, self === undefined ? undefined : `s:${keyOf(self.name)}`, {
-    foreignSmtpDomains,
-    localDomain,
-    problems,
-  });
+  const source = self === undefined ? -1 : (nodes.servers.get(keyOf(self.name)) ?? -1);
+  return compact(nodes, edges, source, { foreignSmtpDomains, localDomain, problems });
 }
 
 function compact(
-  nodeInfo: Map<string, RoutingNode>,
-  pending: PendingEdge[],
-  sourceKey: string | undefined,
+  pendingNodes: PendingNodes,
+  pending: PendingEdges,
+  tempSource: number,
   rest: Pick<BuiltGraph, 'foreignSmtpDomains' | 'localDomain' | 'problems'>,
 ): BuiltGraph {
   // Node ids in sorted key order, so tie-breaks do not depend on document order.
-  const keys = [...nodeInfo.keys()].sort();
-  const ids = new Map<string, number>();
-  keys.forEach((k, i) => {
-    ids.set(k, i);
+  const n = pendingNodes.nodes.length;
+  const keys = pendingNodes.sortKeys;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0,
+  );
+  const idOf = new Int32Array(n);
+  order.forEach((temp, id) => {
+    idOf[temp] = id;
   });
-  const nodes = keys.map((k) => nodeInfo.get(k)!);
-  const n = nodes.length;
+  const nodes = order.map((temp) => pendingNodes.nodes[temp]!);
   const serverIds = new Map<string, number>();
   const domainIds = new Map<string, number>();
-  keys.forEach((k, i) => {
-    (k.startsWith('s:') ? serverIds : domainIds).set(k.slice(2), i);
-  });
+  for (const [key, temp] of pendingNodes.servers) serverIds.set(key, idOf[temp]!);
+  for (const [key, temp] of pendingNodes.domains) domainIds.set(key, idOf[temp]!);
 
   // Counting sort of edges by source node keeps document order within one source.
-  const m = pending.length;
+  const m = pending.from.length;
   const outStart = new Int32Array(n + 1);
-  const fromIds = new Int32Array(m);
-  for (let i = 0; i < m; i++) {
-    fromIds[i] = ids.get(pending[i]!.from)!;
-    outStart[fromIds[i]! + 1]!++;
-  }
+  for (let i = 0; i < m; i++) outStart[idOf[pending.from[i]!]! + 1]!++;
   for (let v = 0; v < n; v++) outStart[v + 1]! += outStart[v]!;
   const fill = outStart.slice(0, n);
   const edgeFrom = new Int32Array(m);
@@ -216,12 +241,12 @@ function compact(
   const edgeCost = new Float64Array(m);
   const edges: RoutingEdgeInfo[] = new Array(m);
   for (let i = 0; i < m; i++) {
-    const e = fill[fromIds[i]!]!++;
-    const p = pending[i]!;
-    edgeFrom[e] = fromIds[i]!;
-    edgeTo[e] = ids.get(p.to)!;
-    edgeCost[e] = p.cost;
-    edges[e] = p.info;
+    const from = idOf[pending.from[i]!]!;
+    const e = fill[from]!++;
+    edgeFrom[e] = from;
+    edgeTo[e] = idOf[pending.to[i]!]!;
+    edgeCost[e] = pending.cost[i]!;
+    edges[e] = pending.info[i]!;
   }
   const outEdges = new Int32Array(m);
   for (let e = 0; e < m; e++) outEdges[e] = e;
@@ -262,7 +287,7 @@ function compact(
     edges,
     serverIds,
     domainIds,
-    source: sourceKey === undefined ? -1 : ids.get(sourceKey)!,
+    source: tempSource < 0 ? -1 : idOf[tempSource]!,
     ...rest,
   };
 }

@@ -126,9 +126,10 @@ export function lookupInternetAddress(
   localPart: string,
   rawDomain: string,
   settings: LookupSettings,
+  written?: string,
 ): LookupResult {
   const domain = normalizeDomain(rawDomain);
-  const address = `${localPart}@${rawDomain}`;
+  const address = written ?? `${localPart}@${rawDomain}`;
   if (domain === undefined || localPart.length === 0) {
     return { outcome: 'invalid', address, reason: `Not a valid Internet address: ${address}` };
   }
@@ -187,12 +188,20 @@ export function lookupRecipient(
   }
   let text = recipient.trim();
   if (text.startsWith('<') && text.endsWith('>')) text = text.slice(1, -1).trim();
+  // Fast path for the usual `local@domain.tld`: one @, no quotes.
+  const at = text.indexOf('@');
+  if (at > 0 && text.indexOf('@', at + 1) < 0 && text.charCodeAt(0) !== 34) {
+    const domainPart = text.slice(at + 1);
+    if (looksLikeInternetDomain(domainPart)) {
+      return lookupInternetAddress(directories, text.slice(0, at), domainPart, settings, recipient);
+    }
+  }
   const notes = parseNotesAddress(text);
   if (notes === undefined)
     return { outcome: 'invalid', address: recipient, reason: `Not a valid address: ${recipient}` };
   let path = notes.domainPath;
   if (path.length === 1 && looksLikeInternetDomain(path[0]!)) {
-    return lookupInternetAddress(directories, notes.name, path[0]!, settings);
+    return lookupInternetAddress(directories, notes.name, path[0]!, settings, recipient);
   }
   const local = settings.localDomain === undefined ? undefined : nameKey(settings.localDomain);
   // `user@Local@Local` and `user@Local` are local names: drop the local domain from the path.

@@ -8,8 +8,18 @@ import { domainToASCII } from 'node:url';
 
 /** A two-letter component at the end of a hierarchical name is taken as the country (C=). */
 const COUNTRY = /^[A-Za-z]{2}$/;
-/** Attribute prefixes Domino writes in canonical names (CN, OU, O, C, and the X.400 G, S, I, Q, P, A). */
-const CANONICAL_PART = /^\s*(cn|ou|o|c|g|s|i|q|p|a)\s*=\s*/i;
+/** Attribute names Domino writes in canonical names (CN, OU, O, C, and the X.400 G, S, I, Q, P, A). */
+const CANONICAL_ATTRIBUTES = new Set(['cn', 'ou', 'o', 'c', 'g', 's', 'i', 'q', 'p', 'a']);
+
+/** Splits `OU=Sales` into its attribute and value, or returns undefined when there is no attribute. */
+function splitAttribute(part: string): [string, string] | undefined {
+  const eq = part.indexOf('=');
+  if (eq < 1 || eq > 4) return undefined;
+  const attribute = part.slice(0, eq).trim();
+  return CANONICAL_ATTRIBUTES.has(attribute.toLowerCase())
+    ? [attribute, part.slice(eq + 1).trim()]
+    : undefined;
+}
 
 /** True when the name is written in canonical form (`CN=.../O=...`). */
 export function isCanonicalName(name: string): boolean {
@@ -24,7 +34,10 @@ export function abbreviateName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed.includes('/') && !isCanonicalName(trimmed)) return trimmed;
   const parts = trimmed.split('/');
-  for (let i = 0; i < parts.length; i++) parts[i] = parts[i]!.replace(CANONICAL_PART, '').trim();
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    parts[i] = splitAttribute(part)?.[1] ?? part.trim();
+  }
   return parts.join('/');
 }
 
@@ -39,8 +52,8 @@ export function canonicalizeName(name: string): string {
     return trimmed
       .split('/')
       .map((p) => {
-        const m = CANONICAL_PART.exec(p);
-        return m ? `${m[1]!.toUpperCase()}=${p.slice(m[0].length).trim()}` : p.trim();
+        const split = splitAttribute(p);
+        return split ? `${split[0].toUpperCase()}=${split[1]}` : p.trim();
       })
       .join('/');
   }
@@ -61,6 +74,8 @@ export function canonicalizeName(name: string): string {
  * spellings, and any capitalization, find the same entry (Domino compares names case-insensitively).
  */
 export function nameKey(name: string): string {
+  // Fast path for the common abbreviated or flat name: nothing to strip but case and outer blanks.
+  if (!name.includes('=') && !name.includes(' /') && !name.includes('/ ')) return name.trim().toLowerCase();
   return abbreviateName(name).toLowerCase();
 }
 
