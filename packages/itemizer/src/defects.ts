@@ -45,13 +45,13 @@ export interface Defect {
   readonly part: string;
 }
 
-/** Collects defects, at most one per (code, part) pair so a broken 50 MB part cannot flood the list. */
+/** Collects defects, each distinct (code, part, message) once, so a broken 50 MB part cannot flood the list. */
 export class DefectLog {
   readonly list: Defect[] = [];
   private readonly seen = new Set<string>();
 
   add(code: DefectCode, message: string, part: string): void {
-    const key = `${code}\u0000${part}`;
+    const key = `${code}\u0000${part}\u0000${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.list.push({ code, message, part });

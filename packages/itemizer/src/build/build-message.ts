@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Note } from '../note/note.js';
+import { buildCalendar, isCalendarNote } from './calendar.js';
 import { chooseEncoding, encodeBase64Lines, encodeQuotedPrintable } from './encode.js';
 import { partTree, type WriteContext, writeEntity } from './mime-writer.js';
 import type { BuildOptions } from './options.js';
@@ -15,6 +16,10 @@ function* messageChunks(note: Note, options: BuildOptions): Generator<Buffer> {
   const headers = outboundHeaders(note, options);
   yield Buffer.from(headers.join(''), 'utf8');
   const tree = partTree(note.parts());
+  if (tree === undefined && isCalendarNote(note)) {
+    yield* calendarBody(note, options);
+    return;
+  }
   if (tree === undefined) {
     // A note without MIME parts: its Body text item becomes a text/plain part.
     const body = Buffer.from(note.text('Body') ?? '', 'utf8');
@@ -32,6 +37,35 @@ function* messageChunks(note: Note, options: BuildOptions): Generator<Buffer> {
   const ctx: WriteContext = { note, options, seed, boundaries: 0 };
   for (const piece of writeEntity(ctx, tree, true))
     yield typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+}
+
+function* calendarBody(note: Note, options: BuildOptions): Generator<Buffer> {
+  const now = (options.clock ?? (() => new Date()))();
+  const ics = buildCalendar(note, now);
+  const method = /METHOD:(\w+)/.exec(ics)?.[1] ?? 'PUBLISH';
+  const text = Buffer.from(note.text('Body') ?? note.text('Subject') ?? '', 'utf8');
+  const boundary = `=_mr_cal_${createHash('sha256').update(ics).digest('hex').slice(0, 24)}`;
+  const textEnc = chooseEncoding(text, true);
+  const icsBytes = Buffer.from(ics, 'utf8');
+  const icsEnc = chooseEncoding(icsBytes, true);
+  const encode = (b: Buffer, e: string): string =>
+    e === 'base64'
+      ? [...encodeBase64Lines(b)].join('')
+      : e === 'quoted-printable'
+        ? encodeQuotedPrintable(b)
+        : b.toString('latin1');
+  yield Buffer.from(
+    [
+      `Content-Type: multipart/alternative; boundary="${boundary}"\r\n\r\n`,
+      `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ${textEnc}\r\n\r\n`,
+      encode(text, textEnc),
+      `\r\n--${boundary}\r\nContent-Type: text/calendar; charset=utf-8; method=${method}\r\n`,
+      `Content-Transfer-Encoding: ${icsEnc}\r\n\r\n`,
+      encode(icsBytes, icsEnc),
+      `\r\n--${boundary}--\r\n`,
+    ].join(''),
+    'latin1',
+  );
 }
 
 /**

@@ -108,7 +108,10 @@ export function* writeEntity(ctx: WriteContext, node: Node, isRoot: boolean): Ge
   else head.push(...[...otherHeaders(part)].filter((h) => /^content-/i.test(h)));
   const params: Record<string, string> = { ...part.params };
   delete params.boundary;
-  if (part.mediaType.startsWith('multipart/') || node.children.length > 0) {
+  if (
+    node.children.length > 0 ||
+    (part.mediaType.startsWith('multipart/') && part.attachment === undefined)
+  ) {
     const boundary = boundaryFor(ctx);
     const type = part.mediaType.startsWith('multipart/') ? part.mediaType : 'multipart/mixed';
     head.push(structuredField('Content-Type', type, { ...params, boundary }));
@@ -121,26 +124,23 @@ export function* writeEntity(ctx: WriteContext, node: Node, isRoot: boolean): Ge
     yield `--${boundary}--\r\n`;
     return;
   }
-  if (part.mediaType === 'message/rfc822' || part.mediaType === 'message/global') {
-    const inner = part.content;
+  if (
+    (part.mediaType === 'message/rfc822' || part.mediaType === 'message/global') &&
+    part.attachment === undefined
+  ) {
     head.push(structuredField('Content-Type', part.mediaType, params));
-    if (inner !== undefined) {
-      // An unparsed (opaque) message is sent as an attachment-like leaf in base64.
-      head.push('Content-Transfer-Encoding: base64\r\n');
-      yield `${head.join('')}\r\n`;
-      yield* encodeBase64Lines(inner);
-      return;
-    }
     yield `${head.join('')}\r\n`;
     // The nested message: all its own headers, then its body.
     for (const child of node.children) yield* writeEntity(ctx, child, false);
     return;
   }
   const { bytes, charset } = leafBytes(ctx, part);
+  // A container kept unparsed (over the depth limit) goes out as opaque bytes.
+  const mediaType = part.mediaType.startsWith('multipart/') ? 'application/octet-stream' : part.mediaType;
   const isText = part.mediaType.startsWith('text/') && part.attachment === undefined;
   if (charset !== undefined && isText) params.charset = charset;
   if (part.attachment !== undefined) params.name = part.attachment;
-  head.push(structuredField('Content-Type', part.mediaType, params));
+  head.push(structuredField('Content-Type', mediaType, params));
   if (part.attachment !== undefined || part.disposition !== undefined) {
     const disp = part.disposition ?? 'attachment';
     head.push(

@@ -47,8 +47,8 @@ function isAscii(buf: Buffer): boolean {
  * is recognised by its escape sequences, anything else falls back to `fallback`.
  */
 export function detectCharset(buf: Buffer, fallback: string): string {
-  if (isUtf8(buf)) return 'utf-8';
   if (buf.indexOf(0x1b) !== -1 && ISO2022_ESCAPES.some((e) => buf.indexOf(e) !== -1)) return 'iso-2022-jp';
+  if (isUtf8(buf)) return 'utf-8';
   return fallback;
 }
 
@@ -69,7 +69,8 @@ export function decodeText(
 ): DecodedText {
   if (declared !== undefined && declared.trim() !== '') {
     const name = normalizeCharset(declared);
-    if ((name === 'us-ascii' || name === 'ascii') && !isAscii(buf)) {
+    // libmime maps US-ASCII to windows-1252; an 8-bit byte under a declared US-ASCII is still undeclared.
+    if (/^(us-?ascii|ascii|ansi_x3\.4-1968)$/i.test(declared.trim()) && !isAscii(buf)) {
       const guess = options.autoDetect ? detectCharset(buf, options.fallback) : 'utf-8';
       return { text: decodeWith(buf, guess), charset: guess, problem: 'undeclared-8bit' };
     }
@@ -77,7 +78,13 @@ export function decodeText(
     const guess = options.autoDetect ? detectCharset(buf, options.fallback) : 'utf-8';
     return { text: decodeWith(buf, guess), charset: guess, problem: 'unknown-charset' };
   }
-  if (isAscii(buf)) return { text: buf.toString('latin1'), charset: 'us-ascii' };
+  if (isAscii(buf)) {
+    // ISO-2022-JP is 7-bit: only its escape sequences tell it from ASCII.
+    if (options.autoDetect && detectCharset(buf, 'us-ascii') === 'iso-2022-jp') {
+      return { text: decodeWith(buf, 'iso-2022-jp'), charset: 'iso-2022-jp', problem: 'undeclared-8bit' };
+    }
+    return { text: buf.toString('latin1'), charset: 'us-ascii' };
+  }
   const guess = options.autoDetect ? detectCharset(buf, options.fallback) : 'utf-8';
   return { text: decodeWith(buf, guess), charset: guess, problem: 'undeclared-8bit' };
 }

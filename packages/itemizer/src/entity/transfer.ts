@@ -185,7 +185,7 @@ export class QuotedPrintableDecoder implements TransferDecoder {
         // "=   \r\n": a soft break followed by transport padding.
         let j = eq + 1;
         while (j < len && (buf[j] === 0x20 || buf[j] === 0x09)) j++;
-        if (j >= len && !final) {
+        if ((j >= len || (buf[j] === 0x0d && j + 1 >= len)) && !final) {
           this.rest = Buffer.from(buf.subarray(eq));
           break;
         }
