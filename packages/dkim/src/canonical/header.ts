@@ -21,8 +21,11 @@ export function fieldValue(field: HeaderField): string {
 
 /** Lower-cases ASCII letters only: a header name is ASCII, and other bytes must not change. */
 export function asciiLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  // toLowerCase is exact for ASCII; only text with other characters needs the careful path.
+  return NON_ASCII.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s.toLowerCase();
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Canonicalizes one header field (RFC 6376 3.4.1 / 3.4.2), with the trailing CRLF unless
