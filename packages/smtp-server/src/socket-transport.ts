@@ -1,0 +1,168 @@
+/**
+ * The {@link Transport} over a node socket: batches the replies of one turn of the event loop
+ * into one write (a pipelining client's 40 replies leave in one packet), upgrades to TLS for
+ * STARTTLS and feeds the session. Socket errors (resets, TLS alerts) end the session quietly;
+ * they never reach the process.
+ */
+import type { Socket } from 'node:net';
+import { type SecureContext, TLSSocket, type TlsOptions } from 'node:tls';
+import type { TlsInfo } from './backend.js';
+import type { Transport } from './transport.js';
+
+/** What the transport reports to its session. */
+export interface TransportSink {
+  receive(chunk: Buffer): void;
+  transportClosed(): void;
+}
+
+/** TLS settings for a server-side upgrade. */
+export interface TlsSetup {
+  readonly secureContext: SecureContext;
+  readonly SNICallback?: TlsOptions['SNICallback'];
+}
+
+/** Reads the TLS facts of an established socket. */
+export function tlsInfoOf(socket: TLSSocket): TlsInfo {
+  const cipher = socket.getCipher();
+  const servername = (socket as TLSSocket & { servername?: string | false }).servername;
+  return {
+    version: socket.getProtocol() ?? 'unknown',
+    cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
+    servername: typeof servername === 'string' ? servername : undefined,
+  };
+}
+
+/**
+ * Wraps `socket` as a TLS server socket and waits for the handshake. Rejects on a handshake
+ * error, on close before the end, or when `timeoutMs` passes (the socket is destroyed then).
+ */
+export function acceptTls(socket: Socket, setup: TlsSetup, timeoutMs: number): Promise<TLSSocket> {
+  const secure = new TLSSocket(socket, {
+    isServer: true,
+    secureContext: setup.secureContext,
+    SNICallback: setup.SNICallback,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      secure.destroy();
+      reject(new Error('TLS handshake timeout'));
+    }, timeoutMs);
+    timer.unref();
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      secure.destroy();
+      reject(error instanceof Error ? error : new Error('connection closed during TLS handshake'));
+    };
+    secure.once('secure', () => {
+      clearTimeout(timer);
+      secure.removeListener('error', fail);
+      secure.removeListener('close', fail);
+      resolve(secure);
+    });
+    secure.once('error', fail);
+    secure.once('close', fail);
+  });
+}
+
+/** A session's socket. */
+export class SocketTransport implements Transport {
+  private socket: Socket;
+  private sink: TransportSink | undefined;
+  private corked = false;
+  private ended = false;
+  private readonly onData = (chunk: Buffer) => this.sink?.receive(chunk);
+  private readonly onClose = () => {
+    this.ended = true;
+    this.sink?.transportClosed();
+  };
+  private readonly onError = () => {
+    // 'close' follows every 'error'; the session ends there. Nothing to rethrow.
+  };
+  private readonly uncork = () => {
+    this.corked = false;
+    if (!this.socket.destroyed) this.socket.uncork();
+  };
+
+  constructor(
+    socket: Socket,
+    private readonly tls: (() => TlsSetup | undefined) | undefined,
+    private readonly handshakeTimeoutMs: number,
+  ) {
+    this.socket = socket;
+  }
+
+  /** Starts delivering input and close events to `sink`. */
+  attach(sink: TransportSink): void {
+    this.sink = sink;
+    this.listen(this.socket);
+  }
+
+  private listen(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+  }
+
+  private unlisten(socket: Socket): void {
+    socket.removeListener('data', this.onData);
+    socket.removeListener('close', this.onClose);
+  }
+
+  write(data: string): boolean {
+    if (this.ended || this.socket.destroyed) return true;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.uncork);
+    }
+    return this.socket.write(data);
+  }
+
+  drained(): Promise<void> {
+    if (this.ended || this.socket.destroyed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.removeListener('drain', done);
+        this.socket.removeListener('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  async startTls(): Promise<TlsInfo> {
+    const setup = this.tls?.();
+    if (setup === undefined) throw new Error('no TLS context');
+    if (this.corked) this.uncork();
+    const raw = this.socket;
+    this.unlisten(raw);
+    const secure = await acceptTls(raw, setup, this.handshakeTimeoutMs);
+    this.socket = secure;
+    if (this.ended) {
+      secure.destroy();
+      throw new Error('closed during TLS handshake');
+    }
+    this.listen(secure);
+    return tlsInfoOf(secure);
+  }
+
+  end(): void {
+    if (this.corked) this.uncork();
+    this.socket.end();
+    // A client that never reads keeps our FIN behind its full window: do not wait for ever.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
