@@ -80,7 +80,7 @@ export function formatRoutingTable(
   const servers = graph.nodes.filter((n) => n.kind !== 'domain').length;
   const lines = [
     `Router: Routing table for ${thisServer} in domain ${graph.localDomain || '(unknown)'}: ` +
-      `${servers} servers, ${graph.nodes.length - servers} domains, ${graph.edges.length} edges, ` +
+      `${servers} servers, ${graph.nodes.length - servers} domains, ${graph.edgeCount} edges, ` +
       `${graph.core.networkMembers.length} named networks`,
   ];
   const reachable = rows.filter((r) => r.route !== undefined && r.route.hops.length > 0);

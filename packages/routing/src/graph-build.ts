@@ -33,7 +33,10 @@ export interface RoutingEdgeInfo {
 export interface BuiltGraph {
   readonly core: CompactGraph & { readonly downNetworkHops: Set<number> };
   readonly nodes: readonly RoutingNode[];
-  readonly edges: readonly RoutingEdgeInfo[];
+  /** Number of stored edges. */
+  readonly edgeCount: number;
+  /** Why edge `e` exists (made on demand: the build keeps only compact arrays). */
+  edgeInfo(e: number): RoutingEdgeInfo;
   readonly serverIds: ReadonlyMap<string, number>;
   readonly domainIds: ReadonlyMap<string, number>;
   readonly foreignSmtpDomains: readonly ForeignSmtpDomainDocument[];
@@ -45,17 +48,22 @@ export interface BuiltGraph {
 /** Cost of a hop between two servers of one Notes Named Network (they connect directly). */
 export const NAMED_NETWORK_COST = 1;
 
+/** Edge kinds in the compact arrays: a Connection document's index, or one of these. */
+const DOMAIN_EDGE = -1;
+const NON_ADJACENT_EDGE = -2;
+
 /** Edges collected during the build, as parallel arrays of temporary node numbers. */
 class PendingEdges {
   readonly from: number[] = [];
   readonly to: number[] = [];
   readonly cost: number[] = [];
-  readonly info: RoutingEdgeInfo[] = [];
-  add(from: number, to: number, cost: number, info: RoutingEdgeInfo): void {
+  /** Connection document index, {@link DOMAIN_EDGE} or {@link NON_ADJACENT_EDGE}. */
+  readonly source: number[] = [];
+  add(from: number, to: number, cost: number, source: number): void {
     this.from.push(from);
     this.to.push(to);
     this.cost.push(cost);
-    this.info.push(info);
+    this.source.push(source);
   }
 }
 
@@ -75,7 +83,12 @@ class PendingNodes {
   }
 }
 
-const DOMAIN_EDGE: RoutingEdgeInfo = Object.freeze({ via: 'domain', type: 'nrpc', connection: -1 });
+const DOMAIN_INFO: RoutingEdgeInfo = Object.freeze({ via: 'domain', type: 'nrpc', connection: -1 });
+const NON_ADJACENT_INFO: RoutingEdgeInfo = Object.freeze({
+  via: 'nonAdjacentDomain',
+  type: 'nrpc',
+  connection: -1,
+});
 
 /**
  * Builds the weighted directed graph seen from `thisServer`: servers as nodes, Connection
@@ -139,13 +152,19 @@ export function buildGraph(directory: Directory, thisServer: string): BuiltGraph
       });
       return;
     }
-    edges.add(domainNode(d.via), domainNode(d.name), 0, {
-      via: 'nonAdjacentDomain',
-      type: 'nrpc',
-      connection: -1,
-    });
+    edges.add(domainNode(d.via), domainNode(d.name), 0, NON_ADJACENT_EDGE);
   });
 
+  // Connection documents repeat the same server names: resolve each spelling once.
+  const rawServers = new Map<string, number>();
+  const serverOf = (raw: string): number => {
+    let id = rawServers.get(raw);
+    if (id === undefined) {
+      id = nodes.servers.get(keyOf(raw)) ?? -1;
+      rawServers.set(raw, id);
+    }
+    return id;
+  };
   const connections = directory.connections();
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i]!;
@@ -159,9 +178,9 @@ export function buildGraph(directory: Directory, thisServer: string): BuiltGraph
       });
       continue;
     }
-    const from = nodes.servers.get(keyOf(c.source));
-    const src = from === undefined ? undefined : nodes.nodes[from]!;
-    if (from === undefined || src === undefined || src.kind !== 'server') {
+    const from = serverOf(c.source);
+    const src = from < 0 ? undefined : nodes.nodes[from]!;
+    if (src === undefined || src.kind !== 'server') {
       problems.push({
         path: `${path}.source`,
         message: `unknown server ${c.source}; connection left out`,
@@ -171,23 +190,26 @@ export function buildGraph(directory: Directory, thisServer: string): BuiltGraph
     }
     const destDomain = c.destinationDomain === undefined ? undefined : keyOf(c.destinationDomain);
     const label = destDomain === undefined ? undefined : nodes.domains.get(destDomain);
-    const destKey = keyOf(c.destination);
-    const known = nodes.servers.get(destKey);
+    const knownId = serverOf(c.destination);
+    const known = knownId < 0 ? undefined : knownId;
     let to: number;
     if (label !== undefined && foreignLabels.has(label)) {
       to = label; // an SMTP connection to a foreign SMTP domain: the gateway edge
     } else if (known !== undefined && nodes.nodes[known]!.kind === 'server') {
       to = known;
     } else if (destDomain !== undefined && destDomain !== keyOf(src.domain)) {
-      to =
-        known ??
-        nodes.add(nodes.servers, destKey, 's:', {
+      if (known === undefined) {
+        const node: RoutingNode = {
           name: abbreviateName(c.destination),
           kind: 'foreignServer',
           domain: c.destinationDomain!,
-        });
-      if (known === undefined && destDomain !== localKey)
-        edges.add(to, domainNode(c.destinationDomain!), 0, DOMAIN_EDGE);
+        };
+        to = nodes.add(nodes.servers, keyOf(c.destination), 's:', node);
+        rawServers.clear(); // spellings seen as unknown may name this node now
+        if (destDomain !== localKey) edges.add(to, domainNode(c.destinationDomain!), 0, DOMAIN_EDGE);
+      } else {
+        to = known;
+      }
     } else {
       problems.push({
         path: `${path}.destination`,
@@ -197,21 +219,26 @@ export function buildGraph(directory: Directory, thisServer: string): BuiltGraph
       continue;
     }
     if (to === from) continue;
-    const info: RoutingEdgeInfo =
-      c.relayHost === undefined
-        ? { via: 'connection', type: c.type, connection: i }
-        : { via: 'connection', type: c.type, connection: i, relayHost: c.relayHost };
-    edges.add(from, to, c.cost, info);
+    edges.add(from, to, c.cost, i);
   }
 
   const source = self === undefined ? -1 : (nodes.servers.get(keyOf(self.name)) ?? -1);
-  return compact(nodes, edges, source, { foreignSmtpDomains, localDomain, problems });
+  const edgeInfo = (sourceOfEdge: number): RoutingEdgeInfo => {
+    if (sourceOfEdge === DOMAIN_EDGE) return DOMAIN_INFO;
+    if (sourceOfEdge === NON_ADJACENT_EDGE) return NON_ADJACENT_INFO;
+    const c = connections[sourceOfEdge]!;
+    return c.relayHost === undefined
+      ? { via: 'connection', type: c.type, connection: sourceOfEdge }
+      : { via: 'connection', type: c.type, connection: sourceOfEdge, relayHost: c.relayHost };
+  };
+  return compact(nodes, edges, source, edgeInfo, { foreignSmtpDomains, localDomain, problems });
 }
 
 function compact(
   pendingNodes: PendingNodes,
   pending: PendingEdges,
   tempSource: number,
+  edgeInfo: (source: number) => RoutingEdgeInfo,
   rest: Pick<BuiltGraph, 'foreignSmtpDomains' | 'localDomain' | 'problems'>,
 ): BuiltGraph {
   // Node ids in sorted key order, so tie-breaks do not depend on document order.
@@ -239,14 +266,14 @@ function compact(
   const edgeFrom = new Int32Array(m);
   const edgeTo = new Int32Array(m);
   const edgeCost = new Float64Array(m);
-  const edges: RoutingEdgeInfo[] = new Array(m);
+  const edgeSource = new Int32Array(m);
   for (let i = 0; i < m; i++) {
     const from = idOf[pending.from[i]!]!;
     const e = fill[from]!++;
     edgeFrom[e] = from;
     edgeTo[e] = idOf[pending.to[i]!]!;
     edgeCost[e] = pending.cost[i]!;
-    edges[e] = pending.info[i]!;
+    edgeSource[e] = pending.source[i]!;
   }
   const outEdges = new Int32Array(m);
   for (let e = 0; e < m; e++) outEdges[e] = e;
@@ -284,7 +311,8 @@ function compact(
       downNetworkHops: new Set<number>(),
     },
     nodes,
-    edges,
+    edgeCount: m,
+    edgeInfo: (e) => edgeInfo(edgeSource[e]!),
     serverIds,
     domainIds,
     source: tempSource < 0 ? -1 : idOf[tempSource]!,

@@ -1,3 +1,4 @@
+import { rankAlternatives } from './alternatives.js';
 import type { Directory } from './directory.js';
 import { explainRoute, formatRoutingTable } from './explain.js';
 import { type BuiltGraph, buildGraph, type RoutingNode } from './graph-build.js';
@@ -74,7 +75,7 @@ export class RoutingGraph {
 
   /** Number of stored edges (named-network links are implicit and not counted). */
   get edgeCount(): number {
-    return this.#g.edges.length;
+    return this.#g.edgeCount;
   }
 
   /** How many times the shortest-path tree was computed (for tests and tuning). */
@@ -107,45 +108,8 @@ export class RoutingGraph {
     if (typeof target === 'string' || s < 0 || target.id === s) return [];
     const cached = this.#alternatives.get(target.id);
     if (cached !== undefined) return cached;
-    const g = this.#g.core;
-    this.#reverse ??= reverseIndex(g);
-    const toTarget = shortestPathTree(g, target.id, this.#reverse, s);
-    const best = new Map<number, { cost: number; hops: number }>();
-    const offer = (n: number, w: number): void => {
-      const rest = toTarget.dist[n]!;
-      if (!Number.isFinite(rest)) return;
-      const cost = w + rest;
-      const hops = 1 + toTarget.hops[n]!;
-      const prev = best.get(n);
-      if (prev === undefined || cost < prev.cost || (cost === prev.cost && hops < prev.hops))
-        best.set(n, { cost, hops });
-    };
-    for (let i = g.outStart[s]!, end = g.outStart[s + 1]!; i < end; i++) {
-      const e = g.outEdges[i]!;
-      if (g.edgeDown[e] === 0) offer(g.edgeTo[e]!, g.edgeCost[e]!);
-    }
-    const net = g.nodeNetwork[s]!;
-    if (net >= 0) {
-      for (const v of g.networkMembers[net]!) {
-        if (v !== s && !g.downNetworkHops.has(s * g.nodeCount + v)) offer(v, g.networkCost);
-      }
-    }
-    const ranked = [...best.entries()].sort(
-      (a, b) => a[1].cost - b[1].cost || a[1].hops - b[1].hops || a[0] - b[0],
-    );
-    const bestCost = ranked.length > 0 ? ranked[0]![1].cost : 0;
-    const out = ranked.map(([n, c], i): RouteAlternative => {
-      const path = [this.#g.nodes[s]!.name];
-      for (let v = n; v >= 0; v = v === target.id ? -1 : toTarget.parent[v]!)
-        path.push(this.#g.nodes[v]!.name);
-      return {
-        rank: i + 1,
-        kind: c.cost === bestCost ? 'equalCost' : 'nextCost',
-        nextHop: this.#g.nodes[n]!.name,
-        cost: c.cost,
-        path,
-      };
-    });
+    this.#reverse ??= reverseIndex(this.#g.core);
+    const out = rankAlternatives(this.#g, this.#reverse, target.id);
     this.#alternatives.set(target.id, out);
     return out;
   }
@@ -373,7 +337,7 @@ export class RoutingGraph {
         });
         continue;
       }
-      const info = g.edges[e]!;
+      const info = g.edgeInfo(e);
       const hop: RouteHop = {
         from: g.nodes[from]!.name,
         to: g.nodes[to]!.name,

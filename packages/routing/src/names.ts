@@ -86,8 +86,32 @@ export function commonName(name: string): string {
   return slash < 0 ? abbreviated : abbreviated.slice(0, slash);
 }
 
-/** Characters of a domain that needs no IDNA processing: lower-casing is all it takes. */
-const ASCII_DOMAIN = /^[A-Za-z0-9.-]+$/;
+/**
+ * The common case without allocation or regular expressions: a plain ASCII host name. Returns the
+ * normalized name, undefined when invalid, or null when the slow path (IDNA, literals, blanks,
+ * trailing dot) must decide.
+ */
+function plainAsciiDomain(d: string): string | undefined | null {
+  const n = d.length;
+  if (n === 0 || n > 253) return null;
+  let upper = false;
+  let prev = 46; // as if preceded by a dot: catches a leading dot and empty labels
+  for (let i = 0; i < n; i++) {
+    const c = d.charCodeAt(i);
+    if (c === 46) {
+      if (prev === 46) return undefined;
+    } else if (c === 45) {
+      if (prev === 46) return undefined;
+    } else if (c >= 65 && c <= 90) {
+      upper = true;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) {
+      return null;
+    }
+    prev = c;
+  }
+  if (prev === 46) return null;
+  return upper ? d.toLowerCase() : d;
+}
 
 /**
  * A domain in the form used for comparisons: A-labels (IDNA, via `url.domainToASCII`), lower case,
@@ -95,14 +119,14 @@ const ASCII_DOMAIN = /^[A-Za-z0-9.-]+$/;
  * when the domain is not a valid host name.
  */
 export function normalizeDomain(domain: string): string | undefined {
+  const fast = plainAsciiDomain(domain);
+  if (fast !== null) return fast;
   let d = domain.trim();
   if (d.endsWith('.')) d = d.slice(0, -1);
   if (d.length === 0 || d.length > 253) return undefined;
   if (d.startsWith('[') && d.endsWith(']')) return d.toLowerCase();
-  if (ASCII_DOMAIN.test(d)) {
-    if (d.startsWith('.') || d.includes('..') || d.startsWith('-')) return undefined;
-    return d.toLowerCase();
-  }
+  const again = plainAsciiDomain(d);
+  if (again !== null) return again;
   const ascii = domainToASCII(d);
   return ascii.length > 0 ? ascii : undefined;
 }
