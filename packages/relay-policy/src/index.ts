@@ -1,8 +1,68 @@
 /**
- * @mailroute/relay-policy (in progress).
+ * @mailroute/relay-policy: Domino's SMTP inbound controls as a pure, explainable decision.
+ * Relay controls and enforcement, connection, sender and recipient controls, DNS black- and
+ * whitelists and the authenticated-sender check: a compiled policy takes facts about the session
+ * and returns a decision (accept, tag, reject, tempfail) with its reply, the items to add and a
+ * trace of every rule consulted. A small async gatherer fetches the facts through DNS and
+ * directory interfaces defined here.
  *
  * @packageDocumentation
  */
-
-/** The npm name of this package. */
-export const packageName = '@mailroute/relay-policy';
+export {
+  type AuthenticatedRelay,
+  type ConnectionConfig,
+  DEFAULT_DNSBL_REJECT_TEXT,
+  DEFAULT_ERROR_LIMIT,
+  DEFAULT_VERIFY_DOMAIN_TIMEOUT_SECONDS,
+  type DnsBlacklistAction,
+  type DnsBlacklistConfig,
+  type DnsListSite,
+  type DnsWhitelistAction,
+  type DnsWhitelistConfig,
+  type DomainMatchMode,
+  type PolicyConfig,
+  type RecipientConfig,
+  type RelayConfig,
+  type RelayEnforcement,
+  type SenderConfig,
+} from './config.js';
+export {
+  type DnsListHit,
+  isAccepted,
+  type PolicyAction,
+  type PolicyDecision,
+  type PolicyItem,
+  type PolicyStage,
+  type RuleOutcome,
+  type TraceStep,
+} from './decision.js';
+export { dnsListQueryName } from './dns-list-name.js';
+export { explainDecision } from './explain.js';
+export type {
+  AuthenticatedAddress,
+  ConnectFacts,
+  DnsListAnswer,
+  DomainExistence,
+  MailFromFacts,
+  MessageFacts,
+  PtrFact,
+  RcptToFacts,
+  RecipientLookup,
+  SessionFacts,
+} from './facts.js';
+export {
+  createPolicyGatherer,
+  type Gathered,
+  type GathererOptions,
+  gatherDnsLists,
+  gatherPtr,
+  type PolicyGatherer,
+} from './gather.js';
+export { MAX_GROUP_LOOKUPS, mayBeGroupName, resolvePolicyGroups } from './groups.js';
+export type { AddressAnswer, PolicyDirectory, PolicyDns, PtrAnswer } from './interfaces.js';
+export { type LintCode, type LintFinding, lintPolicy } from './lint.js';
+export { MAX_GROUP_DEPTH } from './list-entry.js';
+export { type CompiledPolicy, compilePolicy, type PolicySettings, type RelayPolicy } from './policy.js';
+export type { ConfigProblem, ProblemCode, ProblemSeverity } from './problems.js';
+export { type HiddenDestination, hiddenDestination, type RelayTrick } from './relay-tricks.js';
+export { DnsListStatistics, type DnsListStatisticsOptions } from './statistics.js';

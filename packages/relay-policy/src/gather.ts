@@ -1,0 +1,177 @@
+/**
+ * The async edge: gathers the facts a stage needs through the DNS and directory interfaces,
+ * asking only what the policy will read, then lets the pure policy decide. The SMTP server (or
+ * the gateway composing it) calls one function per stage.
+ */
+import type { ForwardPath, ReversePath } from '@mailroute/envelope';
+import type { DnsListSite } from './config.js';
+import type { PolicyDecision } from './decision.js';
+import type {
+  AuthenticatedAddress,
+  ConnectFacts,
+  DnsListAnswer,
+  DomainExistence,
+  MailFromFacts,
+  MessageFacts,
+  PtrFact,
+  RcptToFacts,
+  RecipientLookup,
+  SessionFacts,
+} from './facts.js';
+import type { PolicyDirectory, PolicyDns } from './interfaces.js';
+import { parseHostAddress } from './names.js';
+import type { RelayPolicy } from './policy.js';
+
+/** Facts gathered for a stage and the decision made on them. */
+export interface Gathered<F> {
+  readonly facts: F;
+  readonly decision: PolicyDecision;
+}
+
+/** What the gatherer works with. */
+export interface GathererOptions {
+  readonly policy: RelayPolicy;
+  readonly dns: PolicyDns;
+  readonly directory?: PolicyDirectory;
+}
+
+/** Per-stage helpers: gather the facts, then decide. */
+export interface PolicyGatherer {
+  /** Connect: PTR (forward-confirmed) when needed, DNS white/blacklists in order up to the first hit. */
+  connect(session: { readonly ip: string; readonly helo?: string }): Promise<Gathered<ConnectFacts>>;
+  /** MAIL FROM: the sender-domain check when needed. */
+  mailFrom(session: SessionFacts, sender: ReversePath): Promise<Gathered<MailFromFacts>>;
+  /** RCPT TO: the directory lookup for local recipients when needed. */
+  rcptTo(session: SessionFacts, recipient: ForwardPath): Promise<Gathered<RcptToFacts>>;
+  /** End of DATA: the authenticated user's directory address when needed. */
+  message(
+    session: SessionFacts,
+    headers: { readonly sender?: readonly string[]; readonly from?: readonly string[] },
+  ): Promise<Gathered<MessageFacts>>;
+}
+
+/** Calls an interface method; a throw or a rejection becomes the fallback value. */
+async function safely<T>(call: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    const value = await call();
+    return value ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Reverse lookup plus forward confirmation of the first PTR name. */
+export async function gatherPtr(dns: PolicyDns, ip: string): Promise<PtrFact> {
+  const answer = await safely(() => dns.lookupPtr(ip), { result: 'temperror' } as const);
+  if (answer.result !== 'found') return { result: answer.result === 'none' ? 'none' : 'temperror' };
+  const name = Array.isArray(answer.names) ? answer.names.find((n) => typeof n === 'string') : undefined;
+  if (name === undefined) return { result: 'none' };
+  const forward = await safely(() => dns.lookupAddresses(name), { result: 'temperror' } as const);
+  const self = parseHostAddress(ip)?.text;
+  const confirmed =
+    forward.result === 'found' &&
+    Array.isArray(forward.addresses) &&
+    forward.addresses.some((a) => typeof a === 'string' && parseHostAddress(a)?.text === self);
+  return { result: 'found', name, confirmed };
+}
+
+/** Queries list sites in order and stops at the first hit (Domino stops at the first hit too). */
+export async function gatherDnsLists(
+  dns: PolicyDns,
+  ip: string,
+  sites: readonly DnsListSite[],
+): Promise<{ answers: DnsListAnswer[]; hit: boolean }> {
+  const answers: DnsListAnswer[] = [];
+  for (const site of sites) {
+    const answer = await safely(() => dns.queryDnsList(ip, site.site), {
+      site: site.site,
+      result: 'temperror',
+    } as const);
+    const normalized: DnsListAnswer = { ...answer, site: site.site };
+    answers.push(normalized);
+    const codes = site.codes ?? [];
+    const hit =
+      normalized.result === 'listed' &&
+      (codes.length === 0 || (normalized.codes ?? []).some((c) => codes.includes(c)));
+    if (hit) return { answers, hit: true };
+  }
+  return { answers, hit: false };
+}
+
+/** Creates the per-stage gatherer. */
+export function createPolicyGatherer(options: GathererOptions): PolicyGatherer {
+  const { policy, dns, directory } = options;
+  const settings = policy.settings;
+  return {
+    async connect(session) {
+      const base: { -readonly [K in keyof ConnectFacts]: ConnectFacts[K] } = { ip: session.ip };
+      if (session.helo !== undefined) base.helo = session.helo;
+      const address = parseHostAddress(session.ip);
+      if (address !== undefined) {
+        if (settings.needsPtr) base.ptr = await gatherPtr(dns, address.text);
+        let whitelisted = false;
+        if (settings.dnsWhitelistSites.length > 0) {
+          const wl = await gatherDnsLists(dns, address.text, settings.dnsWhitelistSites);
+          base.dnsWhitelist = wl.answers;
+          whitelisted = wl.hit;
+        }
+        if (!whitelisted && settings.dnsBlacklistSites.length > 0)
+          base.dnsBlacklist = (await gatherDnsLists(dns, address.text, settings.dnsBlacklistSites)).answers;
+      }
+      return { facts: base, decision: policy.onConnect(base) };
+    },
+
+    async mailFrom(session, sender) {
+      let senderDomain: DomainExistence | undefined;
+      if (
+        settings.needsSenderDomain &&
+        sender.kind === 'mailbox' &&
+        sender.mailbox.domain.kind === 'domain'
+      ) {
+        const domain = sender.mailbox.domain.ascii;
+        senderDomain = await safely(
+          () => dns.domainExists(domain, settings.verifyDomainTimeoutSeconds * 1000),
+          'temperror' as DomainExistence,
+        );
+      }
+      const facts: MailFromFacts =
+        senderDomain === undefined ? { session, sender } : { session, sender, senderDomain };
+      return { facts, decision: policy.onMailFrom(facts) };
+    },
+
+    async rcptTo(session, recipient) {
+      let answer: RecipientLookup | undefined;
+      if (settings.needsDirectory && recipient.kind === 'mailbox' && policy.isLocalRecipient(recipient)) {
+        const address = recipient.mailbox.address;
+        answer =
+          directory === undefined
+            ? 'unavailable'
+            : await safely(() => directory.findRecipient(address), 'unavailable' as RecipientLookup);
+      }
+      const facts: RcptToFacts =
+        answer === undefined ? { session, recipient } : { session, recipient, directory: answer };
+      return { facts, decision: policy.onRcptTo(facts) };
+    },
+
+    async message(session, headers) {
+      let authenticatedAddress: AuthenticatedAddress | undefined;
+      const user = session.authenticatedUser;
+      if (settings.needsAuthenticatedAddress && typeof user === 'string' && user.length > 0) {
+        const find = directory?.findInternetAddress;
+        authenticatedAddress =
+          find === undefined
+            ? { result: 'unavailable' }
+            : await safely(() => find.call(directory, user), {
+                result: 'unavailable',
+              } as AuthenticatedAddress);
+      }
+      const facts: MessageFacts = {
+        session,
+        ...(headers.sender === undefined ? {} : { sender: headers.sender }),
+        ...(headers.from === undefined ? {} : { from: headers.from }),
+        ...(authenticatedAddress === undefined ? {} : { authenticatedAddress }),
+      };
+      return { facts, decision: policy.onMessage(facts) };
+    },
+  };
+}

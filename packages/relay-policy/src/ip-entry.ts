@@ -1,0 +1,103 @@
+/**
+ * IP entries of the Domino lists: `[192.168.1.4]`, wildcards `[192.168.1.*]` (any octet may be a
+ * whole `*`), CIDR `[10.0.0.0/8]`, IPv6 `[2001:db8::1]`, `[IPv6:2001:db8::/32]`, and
+ * IPv4-mapped IPv6 prefixes (`[::ffff:10.0.0.0/104]`) folded into IPv4.
+ */
+import { isIPv4Mapped, parseIPv4, parseIPv6 } from '@mailroute/envelope';
+
+/** A parsed IP entry. */
+export type IpEntry =
+  | { readonly family: 4; readonly address: number; readonly mask: number; readonly hostBitsSet: boolean }
+  | {
+      readonly family: 6;
+      readonly groups: Uint16Array;
+      readonly prefix: number;
+      readonly hostBitsSet: boolean;
+    };
+
+/** Result of parsing an IP entry (without its brackets). */
+export type IpEntryResult = { ok: true; value: IpEntry } | { ok: false; reason: string };
+
+const PREFIX_RE = /^\d{1,3}$/;
+
+function maskOf(bits: number): number {
+  return bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+}
+
+/** True when the text (without brackets) looks like an IP entry rather than a host name. */
+export function looksLikeIp(text: string): boolean {
+  if (text.includes(':')) return true;
+  return /^[0-9*]+(\.[0-9*]+){1,3}(\/\d+)?$/.test(text) && /\d|\*/.test(text.split('.').pop() ?? '');
+}
+
+/** Parses the inside of a bracketed IP entry. */
+export function parseIpEntry(inner: string): IpEntryResult {
+  let text = inner.trim();
+  if (text.length === 0) return { ok: false, reason: 'empty IP entry' };
+  if (text.length > 5 && text.slice(0, 5).toLowerCase() === 'ipv6:') text = text.slice(5);
+  const slash = text.indexOf('/');
+  if (slash >= 0) return parseCidr(text.slice(0, slash), text.slice(slash + 1));
+  if (text.includes('*')) return parseWildcard(text);
+  const v4 = parseIPv4(text);
+  if (v4 !== undefined)
+    return { ok: true, value: { family: 4, address: v4, mask: 0xffffffff, hostBitsSet: false } };
+  const v6 = parseIPv6(text);
+  if (v6 === undefined) return { ok: false, reason: 'not an IPv4 or IPv6 address' };
+  return fromV6(v6, 128);
+}
+
+function parseCidr(addressText: string, prefixText: string): IpEntryResult {
+  if (!PREFIX_RE.test(prefixText)) return { ok: false, reason: `bad CIDR prefix length "${prefixText}"` };
+  const prefix = Number(prefixText);
+  const v4 = parseIPv4(addressText);
+  if (v4 !== undefined) {
+    if (prefix > 32) return { ok: false, reason: `CIDR prefix /${prefix} is longer than 32 bits` };
+    const mask = maskOf(prefix);
+    return {
+      ok: true,
+      value: { family: 4, address: (v4 & mask) >>> 0, mask, hostBitsSet: (v4 & ~mask) >>> 0 !== 0 },
+    };
+  }
+  const v6 = parseIPv6(addressText);
+  if (v6 === undefined) return { ok: false, reason: 'bad CIDR: the address part is not an IP address' };
+  if (prefix > 128) return { ok: false, reason: `CIDR prefix /${prefix} is longer than 128 bits` };
+  return fromV6(v6, prefix);
+}
+
+function fromV6(groups: Uint16Array, prefix: number): IpEntryResult {
+  let hostBitsSet = false;
+  const masked = new Uint16Array(8);
+  for (let i = 0; i < 8; i++) {
+    const keep = Math.max(0, Math.min(16, prefix - i * 16));
+    const m = keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff;
+    masked[i] = groups[i] & m;
+    if (masked[i] !== groups[i]) hostBitsSet = true;
+  }
+  // An IPv4-mapped prefix covering at least the mapping itself is an IPv4 entry.
+  if (prefix >= 96 && isIPv4Mapped(masked)) {
+    const mask = maskOf(prefix - 96);
+    return {
+      ok: true,
+      value: { family: 4, address: (masked[6] * 65536 + masked[7]) >>> 0, mask, hostBitsSet },
+    };
+  }
+  return { ok: true, value: { family: 6, groups: masked, prefix, hostBitsSet } };
+}
+
+function parseWildcard(text: string): IpEntryResult {
+  const parts = text.split('.');
+  if (parts.length !== 4)
+    return { ok: false, reason: 'an IPv4 wildcard needs four parts, e.g. [192.168.1.*]' };
+  let address = 0;
+  let mask = 0;
+  for (const part of parts) {
+    address *= 256;
+    mask *= 256;
+    if (part === '*') continue;
+    if (!/^(0|[1-9]\d{0,2})$/.test(part) || Number(part) > 255)
+      return { ok: false, reason: `bad octet "${part}": use a number 0-255 or a whole "*"` };
+    address += Number(part);
+    mask += 255;
+  }
+  return { ok: true, value: { family: 4, address: address >>> 0, mask: mask >>> 0, hostBitsSet: false } };
+}

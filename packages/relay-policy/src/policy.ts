@@ -1,0 +1,137 @@
+/**
+ * `compilePolicy`: the entry point. It compiles a configuration once and returns a policy whose
+ * stage methods are pure and synchronous: facts in, a decision out, never a throw.
+ */
+import { type ForwardPath, Replies } from '@mailroute/envelope';
+import { compileRules } from './compile.js';
+import type { DnsListSite, PolicyConfig } from './config.js';
+import { decideConnect } from './connect.js';
+import type { PolicyDecision, PolicyStage } from './decision.js';
+import type { ConnectFacts, MailFromFacts, MessageFacts, RcptToFacts } from './facts.js';
+import { decideMessage } from './message.js';
+import { normalizeDomainName } from './names.js';
+import type { ConfigProblem } from './problems.js';
+import { decideRcpt, isLocalMailbox } from './rcpt.js';
+import type { CompiledDnsSite, CompiledRules } from './rules.js';
+import { decideMailFrom } from './sender.js';
+
+/** Values the policy reports for the server and the fact gatherer to act on. */
+export interface PolicySettings {
+  /** `SMTPErrorLimit`: the server drops the session after this many protocol errors. */
+  readonly errorLimit: number;
+  /** `SMTPVerifySendersDomainTimeout` in seconds, for the sender-domain DNS lookup. */
+  readonly verifyDomainTimeoutSeconds: number;
+  /** True when the policy reads the PTR name (verify host name, internal hosts, host-name entries). */
+  readonly needsPtr: boolean;
+  /** True when the policy reads the sender-domain DNS answer. */
+  readonly needsSenderDomain: boolean;
+  /** True when the policy reads the directory answer for local recipients. */
+  readonly needsDirectory: boolean;
+  /** True when the policy reads the authenticated user's directory address at end of data. */
+  readonly needsAuthenticatedAddress: boolean;
+  /** DNS whitelist sites to query in order (empty when the filter is off). */
+  readonly dnsWhitelistSites: readonly DnsListSite[];
+  /** DNS blacklist sites to query in order (empty when the filter is off). */
+  readonly dnsBlacklistSites: readonly DnsListSite[];
+  /** `SMTPExpandDNSBLStats`: count blacklist hits per IP as well. */
+  readonly expandDnsblStatistics: boolean;
+}
+
+/** A compiled policy. Every method is pure and synchronous and never throws. */
+export interface RelayPolicy {
+  readonly settings: PolicySettings;
+  /** Connect: connection controls, DNS white- and blacklists. */
+  onConnect(facts: ConnectFacts): PolicyDecision;
+  /** MAIL FROM: sender controls. */
+  onMailFrom(facts: MailFromFacts): PolicyDecision;
+  /** RCPT TO: relay controls and recipient controls. */
+  onRcptTo(facts: RcptToFacts): PolicyDecision;
+  /** End of DATA: authenticated sender verification. */
+  onMessage(facts: MessageFacts): PolicyDecision;
+  /** True when the name is, or lies under, a local Internet domain (how a host is judged internal). */
+  isInLocalDomain(name: string): boolean;
+  /** True when the forward-path is a local recipient (so the directory is asked about it). */
+  isLocalRecipient(path: ForwardPath): boolean;
+}
+
+/** The result of {@link compilePolicy}. */
+export interface CompiledPolicy {
+  readonly policy: RelayPolicy;
+  /** Every problem found; entries with an `error` were left out, settings fell back to their default. */
+  readonly problems: readonly ConfigProblem[];
+}
+
+// A broken invariant must not take the session down: the client is told to retry.
+function guarded<F>(stage: PolicyStage, run: (facts: F) => PolicyDecision): (facts: F) => PolicyDecision {
+  return (facts: F) => {
+    try {
+      return run(facts);
+    } catch (error) {
+      const note = error instanceof Error ? error.message : String(error);
+      return {
+        stage,
+        action: 'tempfail',
+        reply: Replies.localError,
+        items: [],
+        trace: [{ rule: 'policy', outcome: 'temperror', note: `internal error: ${note}` }],
+      };
+    }
+  };
+}
+
+function siteOf(site: CompiledDnsSite): DnsListSite {
+  return { site: site.zone, codes: [...site.codes] };
+}
+
+function settingsOf(rules: CompiledRules): PolicySettings {
+  const r = rules.relay;
+  const hostNameEntries = [
+    r.allowFrom,
+    r.denyFrom,
+    r.exclude,
+    rules.connection.allowOnly,
+    rules.connection.deny,
+  ].some((list) => list.names.size > 0);
+  return {
+    errorLimit: rules.connection.errorLimit,
+    verifyDomainTimeoutSeconds: rules.sender.verifyDomainTimeoutSeconds,
+    needsPtr:
+      rules.connection.verifyHostName ||
+      hostNameEntries ||
+      r.enforcement === 'external' ||
+      rules.recipient.denyMailToGroups === 1,
+    needsSenderDomain: rules.sender.verifyDomain,
+    needsDirectory: rules.recipient.verifyLocal,
+    needsAuthenticatedAddress: rules.verifyAuthenticatedSender === 1,
+    dnsWhitelistSites: rules.dnsWhitelist.enabled ? rules.dnsWhitelist.sites.map(siteOf) : [],
+    dnsBlacklistSites: rules.dnsBlacklist.enabled ? rules.dnsBlacklist.sites.map(siteOf) : [],
+    expandDnsblStatistics: rules.dnsBlacklist.expandStatistics,
+  };
+}
+
+/**
+ * Compiles a configuration into a policy. Never throws: bad entries and settings are reported
+ * in `problems` (naming the field and the entry) and left out or replaced by their default.
+ */
+export function compilePolicy(config: PolicyConfig): CompiledPolicy {
+  const { rules, problems } = compileRules(config);
+  const policy: RelayPolicy = {
+    settings: settingsOf(rules),
+    onConnect: guarded('connect', (facts: ConnectFacts) => decideConnect(rules, facts)),
+    onMailFrom: guarded('mail', (facts: MailFromFacts) => decideMailFrom(rules, facts)),
+    onRcptTo: guarded('rcpt', (facts: RcptToFacts) => decideRcpt(rules, facts)),
+    onMessage: guarded('message', (facts: MessageFacts) => decideMessage(rules, facts)),
+    isInLocalDomain: (name: string) => {
+      const n = normalizeDomainName(String(name));
+      return n.ok && rules.localHostDomains.names.match(n.ascii) !== undefined;
+    },
+    isLocalRecipient: (path: ForwardPath) => {
+      try {
+        return path.kind === 'postmaster' || (path.kind === 'mailbox' && isLocalMailbox(rules, path));
+      } catch {
+        return false;
+      }
+    },
+  };
+  return { policy, problems: problems.list };
+}

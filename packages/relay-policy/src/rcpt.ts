@@ -1,0 +1,190 @@
+/**
+ * RCPT TO: is the recipient local, does it hide another destination, may this session relay to
+ * it, and for local recipients the Inbound Intended Recipients Controls and the directory answer.
+ */
+import { type ForwardPath, Replies, type SmtpReply } from '@mailroute/envelope';
+import type { PolicyAction, PolicyDecision } from './decision.js';
+import type { RcptToFacts } from './facts.js';
+import { literalAddress } from './names.js';
+import { relayAllowed, relayExempt } from './relay.js';
+import { hiddenDestination } from './relay-tricks.js';
+import type { CompiledRules } from './rules.js';
+import { isInternal, viewHost } from './session.js';
+import { Trace } from './trace.js';
+
+function decide(action: PolicyAction, reply: SmtpReply, trace: Trace, relay: boolean): PolicyDecision {
+  return { stage: 'rcpt', action, reply, items: [], trace: trace.steps, relay };
+}
+
+/** True when the mailbox's domain is a local Internet domain (or one of the server's own addresses). */
+export function isLocalMailbox(rules: CompiledRules, path: ForwardPath & { kind: 'mailbox' }): boolean {
+  const domain = path.mailbox.domain;
+  if (domain.kind === 'literal')
+    return rules.localAddresses.match({ name: undefined, address: literalAddress(domain) }) !== undefined;
+  return rules.localDomains.names.match(domain.ascii) !== undefined;
+}
+
+/** The RCPT TO decision. */
+export function decideRcpt(rules: CompiledRules, facts: RcptToFacts): PolicyDecision {
+  const trace = new Trace();
+  const path = facts.recipient;
+  if (path === null || typeof path !== 'object' || (path.kind !== 'postmaster' && path.kind !== 'mailbox')) {
+    trace.add('recipient', 'fail', undefined, undefined, 'no parsed forward-path was given');
+    return decide('reject', Replies.badRecipientSyntax('unreadable recipient'), trace, false);
+  }
+  if (path.kind === 'postmaster') {
+    trace.add(
+      'recipient',
+      'matched',
+      'postmaster',
+      undefined,
+      'RFC 5321 4.5.1: <postmaster> is always accepted',
+    );
+    return decide('accept', Replies.recipientOk, trace, false);
+  }
+  const mailbox = path.mailbox;
+  const address = mailbox.address;
+  if (path.sourceRoute.length > 0)
+    trace.add(
+      'recipient.sourceRoute',
+      'ignored',
+      path.sourceRoute.join(','),
+      undefined,
+      'RFC 5321 4.1.1.3: the route is ignored; the mailbox decides',
+    );
+  const local = isLocalMailbox(rules, path);
+  trace.add('localInternetDomains', local ? 'matched' : 'not-matched', mailbox.domain.ascii);
+  const hidden = hiddenDestination(mailbox);
+  let relay = !local;
+  let destination = {
+    name: mailbox.domain.kind === 'domain' ? mailbox.domain.ascii : undefined,
+    address: literalAddress(mailbox.domain),
+  };
+  let destinationShown = mailbox.domain.ascii;
+  if (hidden !== undefined) {
+    const hiddenLocal =
+      hidden.domain !== undefined && rules.localDomains.names.match(hidden.domain) !== undefined;
+    trace.add(
+      'recipient.localPart',
+      'matched',
+      mailbox.localPart,
+      undefined,
+      `${hidden.trick} names ${hidden.domain ?? `"${hidden.written}" (not a domain)`}`,
+    );
+    if (!hiddenLocal) {
+      // Whatever the outer domain, a hidden foreign destination is a relay to that destination.
+      relay = true;
+      destination = { name: hidden.domain, address: undefined };
+      destinationShown = hidden.domain ?? hidden.written;
+    }
+  }
+  const host = viewHost(rules, facts.session, trace);
+  if (relay) {
+    if (relayExempt(rules, facts.session, host, trace))
+      return decide('accept', Replies.recipientOk, trace, true);
+    if (relayAllowed(rules, host, destination, destinationShown, trace))
+      return decide('accept', Replies.recipientOk, trace, true);
+    return decide('reject', Replies.relayRejected, trace, true);
+  }
+  return localRecipient(
+    rules,
+    facts,
+    address,
+    mailbox.localPart.toLowerCase(),
+    mailbox.domain.ascii,
+    host,
+    trace,
+  );
+}
+
+function localRecipient(
+  rules: CompiledRules,
+  facts: RcptToFacts,
+  address: string,
+  localLower: string,
+  domain: string,
+  host: ReturnType<typeof viewHost>,
+  trace: Trace,
+): PolicyDecision {
+  const r = rules.recipient;
+  if (!r.deny.isEmpty) {
+    const hit = r.deny.match(localLower, domain);
+    trace.add('recipient.deny', hit ? 'matched' : 'not-matched', address, hit);
+    if (hit)
+      return decide(
+        'reject',
+        Replies.recipientRejected(`${address}... Recipient refused for policy reasons`),
+        trace,
+        false,
+      );
+    if (!r.allow.isEmpty)
+      trace.add('recipient.allow', 'ignored', address, undefined, 'the deny list has entries');
+  } else if (!r.allow.isEmpty) {
+    const hit = r.allow.match(localLower, domain);
+    trace.add('recipient.allow', hit ? 'matched' : 'not-matched', address, hit);
+    if (!hit)
+      return decide(
+        'reject',
+        Replies.recipientRejected(`${address}... Recipient refused for policy reasons`),
+        trace,
+        false,
+      );
+  }
+  if (!r.verifyLocal) {
+    trace.add('recipient.verifyLocal', 'skipped', address, undefined, 'off');
+    return decide('accept', Replies.recipientOk, trace, false);
+  }
+  const answer = facts.directory;
+  switch (answer) {
+    case 'found':
+      trace.add('recipient.verifyLocal', 'pass', address);
+      return decide('accept', Replies.recipientOk, trace, false);
+    case 'not-found':
+      trace.add('recipient.verifyLocal', 'fail', address, undefined, 'not in the directory');
+      return decide('reject', Replies.noSuchUser(address), trace, false);
+    case 'ambiguous':
+      if (r.denyNotUnique === 1) {
+        trace.add('recipient.denyNotUnique', 'matched', address, undefined, 'SMTPDenyNotUniqueRCPT=1');
+        return decide('reject', Replies.ambiguousRecipient(address), trace, false);
+      }
+      trace.add(
+        'recipient.denyNotUnique',
+        'not-matched',
+        address,
+        undefined,
+        'SMTPDenyNotUniqueRCPT=0: ambiguous names accepted',
+      );
+      return decide('accept', Replies.recipientOk, trace, false);
+    case 'group': {
+      const external = !isInternal(rules, host);
+      const refuse = r.denyMailToGroups === 2 || (r.denyMailToGroups === 1 && external);
+      trace.add(
+        'recipient.denyMailToGroups',
+        refuse ? 'matched' : 'not-matched',
+        address,
+        undefined,
+        `SMTPDenyMailToGroups=${r.denyMailToGroups}, ${external ? 'external' : 'internal'} host`,
+      );
+      if (refuse)
+        return decide(
+          'reject',
+          Replies.mailboxDisabled(`${address}... Mail to groups is not accepted`),
+          trace,
+          false,
+        );
+      return decide('accept', Replies.recipientOk, trace, false);
+    }
+    default:
+      // Domino accepts when the directory cannot answer, so a directory outage loses no mail.
+      trace.add(
+        'recipient.verifyLocal',
+        'temperror',
+        address,
+        undefined,
+        answer === 'unavailable'
+          ? 'directory unavailable: accepted'
+          : 'no directory answer given: accepted as unavailable',
+      );
+      return decide('accept', Replies.recipientOk, trace, false);
+  }
+}

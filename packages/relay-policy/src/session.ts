@@ -1,0 +1,65 @@
+/**
+ * What the policy makes of the session facts: the connecting host as the lists see it (its IP
+ * and, when trusted, its PTR name) and whether it is internal (seed 004 section 9, step 2).
+ */
+import type { SessionFacts } from './facts.js';
+import type { NameAndAddress } from './host-list.js';
+import { type HostAddress, normalizeDomainName, parseHostAddress } from './names.js';
+import type { CompiledRules } from './rules.js';
+import type { Trace } from './trace.js';
+
+/** The connecting host as the policy sees it. */
+export interface HostView extends NameAndAddress {
+  readonly address: HostAddress | undefined;
+  /** The PTR name when trusted (forward-confirmed, or `trustUnconfirmedPtr`). */
+  readonly name: string | undefined;
+  /** The text shown in traces: `name [ip]` or `[ip]`. */
+  readonly shown: string;
+}
+
+/** Reads the host identity from the session facts, tracing how the PTR name was judged. */
+export function viewHost(rules: CompiledRules, session: SessionFacts, trace: Trace): HostView {
+  const address = typeof session.ip === 'string' ? parseHostAddress(session.ip) : undefined;
+  const ipText = address === undefined ? String(session.ip) : address.text;
+  let name: string | undefined;
+  const ptr = session.ptr;
+  if (ptr === undefined) {
+    trace.add('session.ptr', 'skipped', `[${ipText}]`, undefined, 'no reverse lookup was made');
+  } else if (ptr.result !== 'found') {
+    trace.add(
+      'session.ptr',
+      ptr.result,
+      `[${ipText}]`,
+      undefined,
+      'no host name: the host counts as external',
+    );
+  } else {
+    const normalized = typeof ptr.name === 'string' ? normalizeDomainName(ptr.name) : undefined;
+    if (normalized === undefined || !normalized.ok) {
+      trace.add('session.ptr', 'fail', String(ptr.name), undefined, 'the PTR name is not a valid host name');
+    } else if (ptr.confirmed === true || rules.trustUnconfirmedPtr) {
+      name = normalized.ascii;
+      trace.add(
+        'session.ptr',
+        'pass',
+        name,
+        undefined,
+        ptr.confirmed === true ? 'forward-confirmed' : 'trusted unconfirmed (trustUnconfirmedPtr)',
+      );
+    } else {
+      trace.add(
+        'session.ptr',
+        'fail',
+        normalized.ascii,
+        undefined,
+        'not forward-confirmed: the name is not used (trustUnconfirmedPtr is off)',
+      );
+    }
+  }
+  return { address, name, shown: name === undefined ? `[${ipText}]` : `${name} [${ipText}]` };
+}
+
+/** True when the host's trusted PTR name lies in a local Internet domain. */
+export function isInternal(rules: CompiledRules, host: HostView): boolean {
+  return host.name !== undefined && rules.localHostDomains.names.match(host.name) !== undefined;
+}
