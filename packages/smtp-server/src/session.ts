@@ -133,7 +133,7 @@ export class SmtpSession {
     if (!made.ok || made.value instanceof SmtpReply) {
       this.stats.add('connectionsRefused');
       this.send(made.ok ? (made.value as SmtpReply) : made.reply);
-      this.close(false);
+      this.close(true);
       return;
     }
     this.backendSession = made.value;
