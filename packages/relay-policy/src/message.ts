@@ -12,11 +12,16 @@ function decide(action: PolicyAction, reply: SmtpReply, trace: Trace): PolicyDec
   return { stage: 'message', action, reply, items: [], trace: trace.steps };
 }
 
+/** The address itself: `John <john@x>` and `<john@x>` give `john@x`. */
+function bare(text: string): string {
+  const t = text.trim();
+  const angle = /<([^<>]*)>$/.exec(t);
+  return angle === null ? t : angle[1].trim();
+}
+
 /** Lowercases an address and takes off angle brackets and surrounding space, for comparison. */
 export function comparableAddress(text: string): string {
-  let t = text.trim();
-  if (t.startsWith('<') && t.endsWith('>')) t = t.slice(1, -1).trim();
-  return t.toLowerCase();
+  return bare(text).toLowerCase();
 }
 
 function clean(list: readonly string[] | undefined): string[] {
@@ -66,7 +71,9 @@ export function decideMessage(rules: CompiledRules, facts: MessageFacts): Policy
     trace.add(rule, 'pass', written, undefined, `${header} matches the directory address of ${user}`);
     return decide('accept', Replies.messageAccepted(), trace);
   }
-  const why = `Authenticated user ${user} sending mail from ${comparableAddress(written)} failed to match directory address ${directory.address}`;
+  // Domino's console words (seed 004 section 8), with the addresses as written.
+  const ip = typeof facts.session.ip === 'string' ? ` from host ${facts.session.ip}` : '';
+  const why = `Authenticated user ${user}${ip} sending mail from ${bare(written)} failed to match directory address ${bare(directory.address)}`;
   trace.add(rule, 'fail', written, undefined, why);
   return decide('reject', Replies.senderRejected(`Message rejected: ${why}`), trace);
 }

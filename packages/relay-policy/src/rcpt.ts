@@ -7,7 +7,7 @@ import type { PolicyAction, PolicyDecision } from './decision.js';
 import type { RcptToFacts } from './facts.js';
 import { literalAddress } from './names.js';
 import { relayAllowed, relayExempt } from './relay.js';
-import { hiddenDestination } from './relay-tricks.js';
+import { hiddenDestinations } from './relay-tricks.js';
 import type { CompiledRules } from './rules.js';
 import { isInternal, viewHost } from './session.js';
 import { Trace } from './trace.js';
@@ -54,28 +54,20 @@ export function decideRcpt(rules: CompiledRules, facts: RcptToFacts): PolicyDeci
     );
   const local = isLocalMailbox(rules, path);
   trace.add('localInternetDomains', local ? 'matched' : 'not-matched', mailbox.domain.ascii);
-  const hidden = hiddenDestination(mailbox);
   let relay = !local;
-  let destination = {
-    name: mailbox.domain.kind === 'domain' ? mailbox.domain.ascii : undefined,
-    address: literalAddress(mailbox.domain),
-  };
+  let destination = { name: mailbox.domain.kind === 'domain' ? mailbox.domain.ascii : undefined, address: literalAddress(mailbox.domain) };
   let destinationShown = mailbox.domain.ascii;
-  if (hidden !== undefined) {
-    const hiddenLocal =
-      hidden.domain !== undefined && rules.localDomains.names.match(hidden.domain) !== undefined;
-    trace.add(
-      'recipient.localPart',
-      'matched',
-      mailbox.localPart,
-      undefined,
-      `${hidden.trick} names ${hidden.domain ?? `"${hidden.written}" (not a domain)`}`,
-    );
-    if (!hiddenLocal) {
-      // Whatever the outer domain, a hidden foreign destination is a relay to that destination.
+  // The rightmost hidden destination is the one a rewriting system would reach first.
+  const hidden = hiddenDestinations(mailbox).reverse();
+  for (const h of hidden) {
+    const hiddenLocal = h.domain !== undefined && rules.localDomains.names.match(h.domain) !== undefined;
+    const named = h.domain ?? `"${h.written}" (not a domain)`;
+    trace.add('recipient.localPart', 'matched', mailbox.localPart, undefined, `${h.trick} names ${named}${hiddenLocal ? ' (local)' : ''}`);
+    if (!hiddenLocal && local && !relay) {
+      // Through a local domain, a hidden foreign destination is a relay to it.
       relay = true;
-      destination = { name: hidden.domain, address: undefined };
-      destinationShown = hidden.domain ?? hidden.written;
+      destination = { name: h.domain, address: undefined };
+      destinationShown = h.domain ?? h.written;
     }
   }
   const host = viewHost(rules, facts.session, trace);

@@ -1,9 +1,10 @@
 /**
- * Local parts that hide another destination, the forms open-relay testers use: the percent hack
- * `user%other.example@local`, bang paths `other.example!user@local`, and quoted local parts that
- * hold a whole address `"user@other.example"@local`. A mail system that rewrote such a local part
- * would send the message on to `other.example`, so the policy treats the hidden destination as
- * the real one.
+ * Local parts that hide other destinations, the forms open-relay testers use: the percent hack
+ * `user%other.example@local` (also chained, `user%a%b@local`), bang paths
+ * `other.example!user@local`, and quoted local parts holding a whole address or route
+ * (`"user@other.example"@local`, `"@other.example:user"@local`). A mail system that rewrote such
+ * a local part, hop by hop, would send the message on to every one of those domains, so the
+ * policy treats each of them as a destination.
  */
 import type { Mailbox } from '@mailroute/envelope';
 import { normalizeDomainName } from './names.js';
@@ -14,29 +15,35 @@ export type RelayTrick = 'percent-hack' | 'bang-path' | 'embedded-at';
 /** A destination hidden in a local part. */
 export interface HiddenDestination {
   readonly trick: RelayTrick;
-  /** The hidden domain in A-labels, or undefined when it is not a valid domain. */
+  /** The hidden domain in A-labels, or undefined when it is not a valid domain (a literal, a route). */
   readonly domain: string | undefined;
   /** The hidden domain as written. */
   readonly written: string;
 }
 
-/** Finds a destination hidden in a mailbox's local part, if any. */
-export function hiddenDestination(mailbox: Mailbox): HiddenDestination | undefined {
-  const local = mailbox.localPart;
-  const at = local.lastIndexOf('@');
-  if (at >= 0) return found('embedded-at', local.slice(at + 1));
-  const percent = local.lastIndexOf('%');
-  if (percent >= 0) return found('percent-hack', local.slice(percent + 1));
-  const bang = local.indexOf('!');
-  if (bang >= 0) return found('bang-path', local.slice(0, bang));
-  return undefined;
+function destination(trick: RelayTrick, written: string): HiddenDestination {
+  const name = normalizeDomainName(written);
+  return { trick, domain: name.ok ? name.ascii : undefined, written };
 }
 
-function found(trick: RelayTrick, written: string): HiddenDestination {
-  // A literal or a source-route fragment is not a name: it stays undefined and matches only "*".
-  let text = written.trim();
-  if (text.startsWith('[') || text.includes(':')) return { trick, domain: undefined, written };
-  if (text.endsWith('>')) text = text.slice(0, -1);
-  const name = normalizeDomainName(text);
-  return { trick, domain: name.ok ? name.ascii : undefined, written };
+/**
+ * Every destination hidden in a mailbox's local part, innermost (the last one a rewriting system
+ * would reach) last. Empty for an ordinary local part.
+ */
+export function hiddenDestinations(mailbox: Mailbox): HiddenDestination[] {
+  const local = mailbox.localPart;
+  if (!/[@%!]/.test(local)) return [];
+  const out: HiddenDestination[] = [];
+  // "a!b!user%c@d": split at @ and % first; the first piece may still be a bang path.
+  const pieces = local.split(/([@%])/);
+  const bang = pieces[0].split('!');
+  for (let i = 0; i < bang.length - 1; i++) out.push(destination('bang-path', bang[i]));
+  for (let i = 1; i + 1 < pieces.length; i += 2)
+    out.push(destination(pieces[i] === '@' ? 'embedded-at' : 'percent-hack', pieces[i + 1]));
+  return out;
+}
+
+/** The first hidden destination, if any (a convenience over {@link hiddenDestinations}). */
+export function hiddenDestination(mailbox: Mailbox): HiddenDestination | undefined {
+  return hiddenDestinations(mailbox)[0];
 }
