@@ -1,4 +1,4 @@
-import { createHash, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { hash, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { type BodyCanonicalization, BodyHasher } from './canonical/body.js';
 import {
   asciiLower,
@@ -55,7 +55,7 @@ export interface DkimSigningKey {
   readonly selector: string;
   /** The private key: PEM, a KeyObject, or a key already loaded with {@link loadPrivateKey}. */
   readonly privateKey: string | KeyObject | DkimPrivateKey;
-  /** c=; default `relaxed/relaxed` (Domino signs relaxed/relaxed). */
+  /** c=; default `relaxed/relaxed`, which survives the whitespace changes relays make. */
   readonly canonicalization?: Canonicalization;
   /** i=, the agent or user identifier; default none (verifiers then take `@` + d=). */
   readonly identity?: string;
@@ -123,11 +123,18 @@ export class DkimSigner {
   readonly #keys: PreparedKey[];
   readonly #options: DkimSignerOptions;
   readonly #clock: () => number;
+  // The h= choice, lower-cased once: the names to sign when present, then the ones to over-sign.
+  readonly #wanted: readonly string[];
+  readonly #overSign: readonly string[];
+  readonly #headerList: readonly string[] | undefined;
 
   constructor(options: DkimSignerOptions) {
     if (options.keys.length === 0) throw new DkimSignError('at least one signing key is required');
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
+    this.#wanted = [...new Set((options.headers ?? DEFAULT_SIGNED_HEADERS).map(asciiLower))];
+    this.#overSign = [...new Set((options.overSign ?? ['from']).map(asciiLower))];
+    this.#headerList = options.headerList?.map(asciiLower);
     this.#keys = options.keys.map((spec) => {
       const key = isLoaded(spec.privateKey) ? spec.privateKey : loadPrivateKey(spec.privateKey);
       const [headerCanon, bodyCanon] = (spec.canonicalization ?? 'relaxed/relaxed').split('/') as [
@@ -178,8 +185,7 @@ export class DkimSigner {
 
   #signOne(k: PreparedKey, headers: HeaderField[], hasher: BodyHasher, now: number): DkimSignature {
     const o = this.#options;
-    const names =
-      o.headerList?.map(asciiLower) ?? headerNames(headers, o.headers ?? DEFAULT_SIGNED_HEADERS, o.overSign);
+    const names = this.#headerList ?? headerNames(headers, this.#wanted, this.#overSign);
     if (!names.includes('from') || !headers.some((h) => h.key === 'from')) {
       throw new DkimSignError('the message has no From header field, which DKIM must sign');
     }
@@ -233,21 +239,18 @@ export function signedData(
 /** rsa-sha256 signs the data with SHA-256; ed25519-sha256 signs the SHA-256 of the data (RFC 8463 3). */
 function signHeaderHash(key: DkimPrivateKey, data: Buffer): Buffer {
   if (key.keyType === 'rsa') return cryptoSign('sha256', data, key.privateKey);
-  return cryptoSign(null, createHash('sha256').update(data).digest(), key.privateKey);
+  return cryptoSign(null, hash('sha256', data, 'buffer'), key.privateKey);
 }
 
-function headerNames(
-  headers: readonly HeaderField[],
-  wanted: readonly string[],
-  overSign: readonly string[] = ['from'],
-): string[] {
+/** The h= list: every instance of each wanted name present, then each over-signed name once more. */
+function headerNames(headers: readonly HeaderField[], wanted: readonly string[], overSign: readonly string[]): string[] {
   const counts = new Map<string, number>();
   for (const h of headers) counts.set(h.key, (counts.get(h.key) ?? 0) + 1);
   const names: string[] = [];
-  for (const w of new Set(wanted.map(asciiLower))) {
+  for (const w of wanted) {
     for (let i = 0; i < (counts.get(w) ?? 0); i++) names.push(w);
   }
-  for (const w of new Set(overSign.map(asciiLower))) names.push(w);
+  for (const w of overSign) names.push(w);
   return names;
 }
 

@@ -1,4 +1,4 @@
-import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { hash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { BodyHasher } from './canonical/body.js';
 import { fieldValue, type HeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
@@ -227,7 +227,7 @@ export class DkimVerifier {
       good =
         f.algorithm === 'rsa-sha256'
           ? cryptoVerify('sha256', data, key.key, f.signature)
-          : cryptoVerify(null, createHash('sha256').update(data).digest(), key.key, f.signature);
+          : cryptoVerify(null, hash('sha256', data, 'buffer'), key.key, f.signature);
     } catch {
       good = false;
     }

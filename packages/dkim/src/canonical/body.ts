@@ -122,7 +122,7 @@ interface HeldState {
 
 // Size of the output buffer (small enough for Node's pooled allocation); must exceed
 // DIRECT_RUN + 2 * RELEASE_INLINE + 8.
-const SCRATCH_BYTES = 4000;
+const SCRATCH_BYTES = 1024;
 
 // Verbatim runs at least this long are hashed straight from the input; shorter ones are copied
 // into the output buffer, because a hash update costs more than copying a few bytes.

@@ -26,6 +26,8 @@ export function asciiLower(s: string): string {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+// A value needing more than a trim: a fold, a tab, or a run of spaces.
+const FOLDED_OR_WIDE = /[\t\n]| {2}/;
 
 /**
  * Canonicalizes one header field (RFC 6376 3.4.1 / 3.4.2), with the trailing CRLF unless
@@ -41,12 +43,12 @@ export function canonicalizeHeader(
   const colon = raw.indexOf(':');
   // relaxed: lower-case name, no WSP around the colon, unfold, WSP runs become one SP, trim the value.
   const name = asciiLower(raw.slice(0, colon).replace(/[ \t]+$/, ''));
-  const value = raw
-    .slice(colon + 1)
-    .replace(/\r?\n/g, '')
-    .replace(/[ \t]+/g, ' ')
-    .replace(/^ /, '')
-    .replace(/ $/, '');
+  let value = raw.slice(colon + 1);
+  // Most values are one line with single spaces: then trimming is all there is to do.
+  if (FOLDED_OR_WIDE.test(value)) value = value.replace(/\r?\n/g, '').replace(/[ \t]+/g, ' ');
+  const from = value.charCodeAt(0) === 0x20 ? 1 : 0;
+  const to = value.length > from && value.charCodeAt(value.length - 1) === 0x20 ? value.length - 1 : value.length;
+  value = value.slice(from, to);
   return `${name}:${value}${end}`;
 }
 
