@@ -47,7 +47,7 @@ export class RoutingGraph {
   readonly #targets = new Map<string, Target | string>();
   #recomputes = 0;
 
-  /** Use {@link buildRoutingGraph}. */
+  /** Internal: use {@link buildRoutingGraph}. @hidden */
   constructor(built: BuiltGraph, thisServer: string) {
     this.#g = built;
     this.#thisServer = built.source >= 0 ? built.nodes[built.source]!.name : thisServer;

@@ -9,16 +9,14 @@ import { domainToASCII } from 'node:url';
 /** A two-letter component at the end of a hierarchical name is taken as the country (C=). */
 const COUNTRY = /^[A-Za-z]{2}$/;
 /** Attribute names Domino writes in canonical names (CN, OU, O, C, and the X.400 G, S, I, Q, P, A). */
-const CANONICAL_ATTRIBUTES = new Set(['cn', 'ou', 'o', 'c', 'g', 's', 'i', 'q', 'p', 'a']);
+const CANONICAL_ATTRIBUTE = /^(cn|ou|o|c|g|s|i|q|p|a)$/i;
 
 /** Splits `OU=Sales` into its attribute and value, or returns undefined when there is no attribute. */
 function splitAttribute(part: string): [string, string] | undefined {
   const eq = part.indexOf('=');
   if (eq < 1 || eq > 4) return undefined;
   const attribute = part.slice(0, eq).trim();
-  return CANONICAL_ATTRIBUTES.has(attribute.toLowerCase())
-    ? [attribute, part.slice(eq + 1).trim()]
-    : undefined;
+  return CANONICAL_ATTRIBUTE.test(attribute) ? [attribute, part.slice(eq + 1).trim()] : undefined;
 }
 
 /** True when the name is written in canonical form (`CN=.../O=...`). */

@@ -52,7 +52,10 @@ export type RecipientResolution =
   | GroupResolution
   | PolicyResolution;
 
-const MAIL_GROUP_TYPES = new Set(['multipurpose', 'mailOnly']);
+/** Only these group types receive mail. */
+function isMailGroup(group: GroupDocument): boolean {
+  return group.type === 'multipurpose' || group.type === 'mailOnly';
+}
 
 function settingsOf(options: ResolveOptions): LookupSettings {
   const base = {
@@ -107,7 +110,7 @@ function groupBlocked(
   group: GroupDocument,
   options: ResolveOptions,
 ): { reason: string; policy: boolean } | undefined {
-  if (!MAIL_GROUP_TYPES.has(group.type)) {
+  if (!isMailGroup(group)) {
     return { reason: `Group ${group.name} is not a mail group (type ${group.type})`, policy: true };
   }
   const level = options.expandGroups ?? DEFAULT_ROUTER_CONFIGURATION.expandGroups;
