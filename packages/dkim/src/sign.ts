@@ -1,4 +1,4 @@
-import { hash, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { sign as cryptoSign, hash, type KeyObject } from 'node:crypto';
 import { type BodyCanonicalization, BodyHasher } from './canonical/body.js';
 import {
   asciiLower,
@@ -243,7 +243,11 @@ function signHeaderHash(key: DkimPrivateKey, data: Buffer): Buffer {
 }
 
 /** The h= list: every instance of each wanted name present, then each over-signed name once more. */
-function headerNames(headers: readonly HeaderField[], wanted: readonly string[], overSign: readonly string[]): string[] {
+function headerNames(
+  headers: readonly HeaderField[],
+  wanted: readonly string[],
+  overSign: readonly string[],
+): string[] {
   const counts = new Map<string, number>();
   for (const h of headers) counts.set(h.key, (counts.get(h.key) ?? 0) + 1);
   const names: string[] = [];

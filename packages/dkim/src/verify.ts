@@ -1,4 +1,4 @@
-import { hash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, hash, type KeyObject } from 'node:crypto';
 import { BodyHasher } from './canonical/body.js';
 import { fieldValue, type HeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';

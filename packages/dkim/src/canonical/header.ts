@@ -47,7 +47,8 @@ export function canonicalizeHeader(
   // Most values are one line with single spaces: then trimming is all there is to do.
   if (FOLDED_OR_WIDE.test(value)) value = value.replace(/\r?\n/g, '').replace(/[ \t]+/g, ' ');
   const from = value.charCodeAt(0) === 0x20 ? 1 : 0;
-  const to = value.length > from && value.charCodeAt(value.length - 1) === 0x20 ? value.length - 1 : value.length;
+  const to =
+    value.length > from && value.charCodeAt(value.length - 1) === 0x20 ? value.length - 1 : value.length;
   value = value.slice(from, to);
   return `${name}:${value}${end}`;
 }
