@@ -1,7 +1,9 @@
 /**
  * The key lookup a verifier needs: the TXT records at a name, one string per record with its
  * character-strings already joined. The @mailroute/dns package implements it; tests pass a fake.
- * It rejects with a {@link KeyLookupError} to tell a temporary failure from a permanent one.
+ * It rejects with a {@link KeyLookupError} to tell a temporary failure from a permanent one; an
+ * error with `permanent: true` (the dns package's not-found error) also counts as permanent, and
+ * any other rejection as temporary.
  */
 export type KeyLookup = (name: string) => Promise<readonly string[]>;
 

@@ -151,7 +151,12 @@ export class DkimVerifier {
     try {
       records = await this.#o.lookup(keyRecordName(f.selector, f.domain));
     } catch (e) {
-      const temporary = !(e instanceof KeyLookupError) || e.temporary;
+      // A KeyLookupError says which; an error carrying `permanent: true` (as @mailroute/dns's
+      // DnsNotFoundError does) is permanent; anything else is taken as temporary.
+      const temporary =
+        e instanceof KeyLookupError
+          ? e.temporary
+          : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
       const why = e instanceof Error ? e.message : 'lookup failed';
       return { ok: false, result: temporary ? 'temperror' : 'permerror', reason: `key lookup: ${why}` };
     }

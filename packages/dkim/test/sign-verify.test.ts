@@ -10,7 +10,7 @@ import {
   DkimVerifier,
   KeyLookupError,
 } from '../src/index.js';
-import { fakeZone, message, newKey, recordFor } from './helpers.js';
+import { fakeZone, message, newKey, prng, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const clock = () => NOW;
@@ -176,6 +176,20 @@ describe('verification failures', () => {
       clock,
     });
     assert.deepEqual(await results(m, servfail), ['temperror: key lookup: SERVFAIL']);
+    const notFound = new DkimVerifier({
+      lookup: async () => {
+        throw Object.assign(new Error('NXDOMAIN'), { permanent: true });
+      },
+      clock,
+    });
+    assert.deepEqual(await results(m, notFound), ['permerror: key lookup: NXDOMAIN']);
+    const odd = new DkimVerifier({
+      lookup: async () => {
+        throw 'a string';
+      },
+      clock,
+    });
+    assert.deepEqual(await results(m, odd), ['temperror: key lookup: lookup failed']);
   });
 
   it('gives permerror for an unknown selector, a revoked key, a wrong key type and a bad record', async () => {
@@ -260,6 +274,44 @@ describe('verification failures', () => {
     assert.deepEqual(await results(`X: ${'y'.repeat(200)}\r\n\r\nbody`, v), [
       'permerror: header block larger than 100 bytes',
     ]);
+  });
+});
+
+describe('verification fuzz', () => {
+  it('never throws on mutated signed messages and only gives RFC 8601 words (seeded, 400 cases)', async () => {
+    const rand = prng(8601);
+    const base = await signed(message(), [
+      { selector: 'ed', key: ed },
+      { selector: 'r1', key: rsa1024 },
+    ]);
+    const alphabet = [
+      ';',
+      '=',
+      ' ',
+      '\r\n',
+      '\r\n ',
+      'b',
+      'h',
+      ':',
+      'x',
+      '\u00ff',
+      '\n',
+      'DKIM-Signature:',
+      '\t',
+    ];
+    const words = new Set(['pass', 'fail', 'neutral', 'temperror', 'permerror']);
+    for (let i = 0; i < 400; i++) {
+      const chars = [...base];
+      const edits = 1 + Math.floor(rand() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(rand() * chars.length);
+        const op = rand();
+        if (op < 0.4) chars.splice(at, 1 + Math.floor(rand() * 5));
+        else chars.splice(at, 0, alphabet[Math.floor(rand() * alphabet.length)]!);
+      }
+      const rs = await verifier.verify(Buffer.from(chars.join(''), 'latin1'));
+      for (const r of rs) assert.ok(words.has(r.result), r.result);
+    }
   });
 });
 
