@@ -64,5 +64,10 @@ export { type LintCode, type LintFinding, lintPolicy } from './lint.js';
 export { MAX_GROUP_DEPTH } from './list-entry.js';
 export { type CompiledPolicy, compilePolicy, type PolicySettings, type RelayPolicy } from './policy.js';
 export type { ConfigProblem, ProblemCode, ProblemSeverity } from './problems.js';
-export { type HiddenDestination, hiddenDestination, hiddenDestinations, type RelayTrick } from './relay-tricks.js';
+export {
+  type HiddenDestination,
+  hiddenDestination,
+  hiddenDestinations,
+  type RelayTrick,
+} from './relay-tricks.js';
 export { DnsListStatistics, type DnsListStatisticsOptions } from './statistics.js';

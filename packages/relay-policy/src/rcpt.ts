@@ -55,14 +55,23 @@ export function decideRcpt(rules: CompiledRules, facts: RcptToFacts): PolicyDeci
   const local = isLocalMailbox(rules, path);
   trace.add('localInternetDomains', local ? 'matched' : 'not-matched', mailbox.domain.ascii);
   let relay = !local;
-  let destination = { name: mailbox.domain.kind === 'domain' ? mailbox.domain.ascii : undefined, address: literalAddress(mailbox.domain) };
+  let destination = {
+    name: mailbox.domain.kind === 'domain' ? mailbox.domain.ascii : undefined,
+    address: literalAddress(mailbox.domain),
+  };
   let destinationShown = mailbox.domain.ascii;
   // The rightmost hidden destination is the one a rewriting system would reach first.
   const hidden = hiddenDestinations(mailbox).reverse();
   for (const h of hidden) {
     const hiddenLocal = h.domain !== undefined && rules.localDomains.names.match(h.domain) !== undefined;
     const named = h.domain ?? `"${h.written}" (not a domain)`;
-    trace.add('recipient.localPart', 'matched', mailbox.localPart, undefined, `${h.trick} names ${named}${hiddenLocal ? ' (local)' : ''}`);
+    trace.add(
+      'recipient.localPart',
+      'matched',
+      mailbox.localPart,
+      undefined,
+      `${h.trick} names ${named}${hiddenLocal ? ' (local)' : ''}`,
+    );
     if (!hiddenLocal && local && !relay) {
       // Through a local domain, a hidden foreign destination is a relay to it.
       relay = true;

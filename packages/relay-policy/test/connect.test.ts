@@ -1,13 +1,26 @@
 /** Connection controls, DNS white- and blacklists (all actions, answer filtering), statistics. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ConnectFacts, DnsListStatistics, dnsListQueryName, explainDecision, type PolicyConfig } from '../src/index.js';
+import {
+  type ConnectFacts,
+  DnsListStatistics,
+  dnsListQueryName,
+  explainDecision,
+  type PolicyConfig,
+} from '../src/index.js';
 import { host, policyOf } from './helpers.js';
 
 describe('connection controls', () => {
   it('deny by IP, CIDR, wildcard and host-name suffix', () => {
-    const policy = policyOf({ connection: { deny: ['[192.0.2.1]', '[198.51.100.0/25]', '[203.0.113.*]', 'spam.example'] } });
-    for (const s of [host('192.0.2.1'), host('198.51.100.127'), host('203.0.113.9'), host('192.0.2.50', 'a.spam.example')]) {
+    const policy = policyOf({
+      connection: { deny: ['[192.0.2.1]', '[198.51.100.0/25]', '[203.0.113.*]', 'spam.example'] },
+    });
+    for (const s of [
+      host('192.0.2.1'),
+      host('198.51.100.127'),
+      host('203.0.113.9'),
+      host('192.0.2.50', 'a.spam.example'),
+    ]) {
       const d = policy.onConnect(s);
       assert.equal(d.action, 'reject', s.ip);
       assert.equal(d.reply.code, 554);
@@ -35,7 +48,8 @@ describe('connection controls', () => {
   });
   it('an unparseable IP fact is refused, not thrown', () => {
     const policy = policyOf({});
-    for (const ip of ['', 'not-an-ip', '999.1.1.1', '1.2.3', ':::'] as const) assert.equal(policy.onConnect({ ip }).action, 'reject');
+    for (const ip of ['', 'not-an-ip', '999.1.1.1', '1.2.3', ':::'] as const)
+      assert.equal(policy.onConnect({ ip }).action, 'reject');
     assert.equal(policy.onConnect({ ip: 42 as unknown as string }).action, 'reject');
   });
   it('the error limit is reported (default 10, SMTPErrorLimit)', () => {
@@ -51,7 +65,10 @@ describe('DNS blacklists', () => {
   const base = (action: 'log' | 'tag' | 'reject'): PolicyConfig => ({
     dnsBlacklist: { enabled: true, sites: ['bl1.example', 'bl2.example'], action },
   });
-  const facts: ConnectFacts = { ip: '192.0.2.99', dnsBlacklist: [clean('bl1.example'), listed('bl2.example', '127.0.0.2')] };
+  const facts: ConnectFacts = {
+    ip: '192.0.2.99',
+    dnsBlacklist: [clean('bl1.example'), listed('bl2.example', '127.0.0.2')],
+  };
   it('Log: accepted, the hit is reported for the log and statistics', () => {
     const d = policyOf(base('log')).onConnect(facts);
     assert.equal(d.action, 'accept');
@@ -70,30 +87,67 @@ describe('DNS blacklists', () => {
     assert.equal(d.reply.text, 'Connection refused for policy reasons: 192.0.2.99 is listed at bl2.example');
   });
   it('sites are consulted in order and the first hit wins', () => {
-    const d = policyOf(base('tag')).onConnect({ ip: '192.0.2.99', dnsBlacklist: [listed('bl1.example', '127.0.0.4'), listed('bl2.example', '127.0.0.2')] });
+    const d = policyOf(base('tag')).onConnect({
+      ip: '192.0.2.99',
+      dnsBlacklist: [listed('bl1.example', '127.0.0.4'), listed('bl2.example', '127.0.0.2')],
+    });
     assert.deepEqual(d.items, [{ name: '$DNSBLSite', value: 'bl1.example' }]);
     assert.equal(d.trace.filter((s) => s.rule === 'dnsBlacklist.sites').length, 1);
   });
   it('a failed query counts as not listed', () => {
-    const d = policyOf(base('reject')).onConnect({ ip: '192.0.2.99', dnsBlacklist: [{ site: 'bl1.example', result: 'temperror' }, clean('bl2.example')] });
+    const d = policyOf(base('reject')).onConnect({
+      ip: '192.0.2.99',
+      dnsBlacklist: [{ site: 'bl1.example', result: 'temperror' }, clean('bl2.example')],
+    });
     assert.equal(d.action, 'accept');
     assert.equal(d.trace.find((s) => s.subject === 'bl1.example')?.outcome, 'temperror');
   });
   it('answer-code filtering: only listed codes count', () => {
-    const policy = policyOf({ dnsBlacklist: { enabled: true, sites: ['zen.example=127.0.0.2,127.0.0.3', { site: 'other.example', codes: ['127.0.0.10'] }], action: 'reject' } });
-    assert.equal(policy.onConnect({ ip: '192.0.2.1', dnsBlacklist: [listed('zen.example', '127.0.0.4'), listed('other.example', '127.0.0.11')] }).action, 'accept');
-    assert.equal(policy.onConnect({ ip: '192.0.2.1', dnsBlacklist: [listed('zen.example', '127.0.0.4', '127.0.0.3')] }).action, 'reject');
-    assert.equal(policy.onConnect({ ip: '192.0.2.1', dnsBlacklist: [listed('zen.example'), listed('other.example', '127.0.0.10')] }).action, 'reject');
+    const policy = policyOf({
+      dnsBlacklist: {
+        enabled: true,
+        sites: ['zen.example=127.0.0.2,127.0.0.3', { site: 'other.example', codes: ['127.0.0.10'] }],
+        action: 'reject',
+      },
+    });
+    assert.equal(
+      policy.onConnect({
+        ip: '192.0.2.1',
+        dnsBlacklist: [listed('zen.example', '127.0.0.4'), listed('other.example', '127.0.0.11')],
+      }).action,
+      'accept',
+    );
+    assert.equal(
+      policy.onConnect({ ip: '192.0.2.1', dnsBlacklist: [listed('zen.example', '127.0.0.4', '127.0.0.3')] })
+        .action,
+      'reject',
+    );
+    assert.equal(
+      policy.onConnect({
+        ip: '192.0.2.1',
+        dnsBlacklist: [listed('zen.example'), listed('other.example', '127.0.0.10')],
+      }).action,
+      'reject',
+    );
   });
   it('disabled filters are not consulted', () => {
-    const d = policyOf({ dnsBlacklist: { sites: ['bl1.example'], action: 'reject' } }).onConnect({ ip: '192.0.2.1', dnsBlacklist: [listed('bl1.example', '127.0.0.2')] });
+    const d = policyOf({ dnsBlacklist: { sites: ['bl1.example'], action: 'reject' } }).onConnect({
+      ip: '192.0.2.1',
+      dnsBlacklist: [listed('bl1.example', '127.0.0.2')],
+    });
     assert.equal(d.action, 'accept');
   });
   it('IPv6 and IPv4-mapped hosts', () => {
     const policy = policyOf(base('reject'));
-    const d = policy.onConnect({ ip: '::ffff:192.0.2.99', dnsBlacklist: [listed('bl1.example', '127.0.0.2')] });
+    const d = policy.onConnect({
+      ip: '::ffff:192.0.2.99',
+      dnsBlacklist: [listed('bl1.example', '127.0.0.2')],
+    });
     assert.equal(d.reply.text, 'Connection refused for policy reasons: 192.0.2.99 is listed at bl1.example');
-    assert.equal(policy.onConnect({ ip: '2001:db8::1', dnsBlacklist: [listed('bl1.example')] }).action, 'reject');
+    assert.equal(
+      policy.onConnect({ ip: '2001:db8::1', dnsBlacklist: [listed('bl1.example')] }).action,
+      'reject',
+    );
   });
 });
 
@@ -103,22 +157,37 @@ describe('DNS whitelists', () => {
     dnsBlacklist: { enabled: true, sites: ['bl.example'], action: 'reject' },
   };
   it('a whitelisted host skips the blacklists and is tagged $DNSWLSite', () => {
-    const d = policyOf(config).onConnect({ ip: '192.0.2.5', dnsWhitelist: [listed('wl.example', '127.0.0.2')], dnsBlacklist: [listed('bl.example', '127.0.0.2')] });
+    const d = policyOf(config).onConnect({
+      ip: '192.0.2.5',
+      dnsWhitelist: [listed('wl.example', '127.0.0.2')],
+      dnsBlacklist: [listed('bl.example', '127.0.0.2')],
+    });
     assert.equal(d.action, 'tag');
     assert.deepEqual(d.items, [{ name: '$DNSWLSite', value: 'wl.example' }]);
     assert.equal(d.trace.find((s) => s.rule === 'dnsBlacklist.sites')?.outcome, 'skipped');
   });
   it('a host not whitelisted still meets the blacklists', () => {
-    const d = policyOf(config).onConnect({ ip: '192.0.2.5', dnsWhitelist: [clean('wl.example')], dnsBlacklist: [listed('bl.example', '127.0.0.2')] });
+    const d = policyOf(config).onConnect({
+      ip: '192.0.2.5',
+      dnsWhitelist: [clean('wl.example')],
+      dnsBlacklist: [listed('bl.example', '127.0.0.2')],
+    });
     assert.equal(d.action, 'reject');
   });
   it('Log only: accepted without items', () => {
-    const d = policyOf({ ...config, dnsWhitelist: { enabled: true, sites: ['wl.example'] } }).onConnect({ ip: '192.0.2.5', dnsWhitelist: [listed('wl.example')] });
+    const d = policyOf({ ...config, dnsWhitelist: { enabled: true, sites: ['wl.example'] } }).onConnect({
+      ip: '192.0.2.5',
+      dnsWhitelist: [listed('wl.example')],
+    });
     assert.equal(d.action, 'accept');
     assert.deepEqual(d.listed, { kind: 'whitelist', site: 'wl.example', ip: '192.0.2.5' });
   });
   it('explainDecision prints every rule', () => {
-    const d = policyOf(config).onConnect({ ip: '192.0.2.5', dnsWhitelist: [clean('wl.example')], dnsBlacklist: [listed('bl.example', '127.0.0.2')] });
+    const d = policyOf(config).onConnect({
+      ip: '192.0.2.5',
+      dnsWhitelist: [clean('wl.example')],
+      dnsBlacklist: [listed('bl.example', '127.0.0.2')],
+    });
     const text = explainDecision(d).join('\n');
     assert.match(text, /^connect: reject -> 550 5\.7\.1/);
     assert.match(text, /dnsWhitelist\.sites: not-matched \[wl\.example\]/);
@@ -130,7 +199,8 @@ describe('statistics', () => {
   const policy = policyOf({ dnsBlacklist: { enabled: true, sites: ['bl.example'], expandStatistics: true } });
   it('per site, and per IP with SMTPExpandDNSBLStats', () => {
     const stats = new DnsListStatistics({ expandPerIp: policy.settings.expandDnsblStatistics });
-    for (const ip of ['192.0.2.1', '192.0.2.1', '192.0.2.2']) stats.record(policy.onConnect({ ip, dnsBlacklist: [listed('bl.example')] }));
+    for (const ip of ['192.0.2.1', '192.0.2.1', '192.0.2.2'])
+      stats.record(policy.onConnect({ ip, dnsBlacklist: [listed('bl.example')] }));
     stats.record(policy.onConnect({ ip: '192.0.2.3', dnsBlacklist: [clean('bl.example')] }));
     assert.deepEqual(stats.snapshot(), {
       'SMTP.DNSBL.TotalHits': 3,
@@ -143,9 +213,14 @@ describe('statistics', () => {
   it('without expansion only the site counters exist; the per-IP table is bounded', () => {
     const plain = new DnsListStatistics();
     plain.record(policy.onConnect({ ip: '192.0.2.1', dnsBlacklist: [listed('bl.example')] }));
-    assert.deepEqual(Object.keys(plain.snapshot()).sort(), ['SMTP.DNSBL.TotalHits', 'SMTP.DNSBL.bl.example.TotalHits', 'SMTP.DNSWL.TotalHits']);
+    assert.deepEqual(Object.keys(plain.snapshot()).sort(), [
+      'SMTP.DNSBL.TotalHits',
+      'SMTP.DNSBL.bl.example.TotalHits',
+      'SMTP.DNSWL.TotalHits',
+    ]);
     const bounded = new DnsListStatistics({ expandPerIp: true, maxTrackedIps: 2 });
-    for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4']) bounded.record(policy.onConnect({ ip, dnsBlacklist: [listed('bl.example')] }));
+    for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'])
+      bounded.record(policy.onConnect({ ip, dnsBlacklist: [listed('bl.example')] }));
     assert.equal(bounded.snapshot()['SMTP.DNSBL.UntrackedIpHits'], 2);
   });
 });

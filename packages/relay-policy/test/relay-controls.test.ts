@@ -43,7 +43,10 @@ describe('enforcement modes', () => {
   it('local domain aliases and *.domain entries make hosts internal', () => {
     const cfg = { localInternetDomains: ['acme.com', 'acme-alias.example', '*.corp.example'], relay: closed };
     const policy = policyOf(cfg);
-    assert.equal(rcptDecision(policy, host('10.0.0.1', 'mx.acme-alias.example'), '<x@e.example>').reply.code, 250);
+    assert.equal(
+      rcptDecision(policy, host('10.0.0.1', 'mx.acme-alias.example'), '<x@e.example>').reply.code,
+      250,
+    );
     assert.equal(rcptDecision(policy, host('10.0.0.2', 'a.b.corp.example'), '<x@e.example>').reply.code, 250);
     assert.equal(rcptDecision(policy, host('10.0.0.2', 'h'), '<x@e.example>').reply.code, 554);
     // *.corp.example makes subdomains local recipients too, but not corp.example itself.
@@ -65,15 +68,26 @@ describe('exclusion list and authenticated users', () => {
     assert.equal(code(relay, host('10.20.99.1'), '<x@e.example>', extra), 250);
     assert.equal(code(relay, host('2001:db8:77:1::5'), '<x@e.example>', extra), 250);
     assert.equal(code(relay, host('203.0.113.50'), '<x@e.example>', extra), 250);
-    assert.equal(code(relay, host('::ffff:192.0.2.7'), '<x@e.example>', extra), 250, 'IPv4-mapped counts as IPv4');
+    assert.equal(
+      code(relay, host('::ffff:192.0.2.7'), '<x@e.example>', extra),
+      250,
+      'IPv4-mapped counts as IPv4',
+    );
     assert.equal(code(relay, host('10.21.0.1'), '<x@e.example>', extra), 554);
     assert.equal(code(relay, host('2001:db8:78::5'), '<x@e.example>', extra), 554);
     assert.equal(code(relay, host('198.51.100.9', 'eviltrusted.example'), '<x@e.example>', extra), 554);
   });
   it('the trace shows the group an entry came from', () => {
-    const policy = policyOf({ localInternetDomains: local, relay: { denyTo: ['*'], exclude: ['Relay Hosts'] }, groups: { 'relay hosts': ['[203.0.113.50]'] } });
+    const policy = policyOf({
+      localInternetDomains: local,
+      relay: { denyTo: ['*'], exclude: ['Relay Hosts'] },
+      groups: { 'relay hosts': ['[203.0.113.50]'] },
+    });
     const d = rcptDecision(policy, host('203.0.113.50'), '<x@e.example>');
-    assert.equal(d.trace.find((s) => s.rule === 'relay.exclude')?.entry, '[203.0.113.50] (in group Relay Hosts)');
+    assert.equal(
+      d.trace.find((s) => s.rule === 'relay.exclude')?.entry,
+      '[203.0.113.50] (in group Relay Hosts)',
+    );
   });
 });
 
@@ -85,7 +99,10 @@ describe('the four relay lists', () => {
   });
   it('allow-to beats deny-to "*" (precedence 0) and loses to it with precedence 1', () => {
     assert.equal(code({ allowTo: ['partner.example'], denyTo: ['*'] }, external, '<x@partner.example>'), 250);
-    assert.equal(code({ allowTo: ['partner.example'], denyTo: ['*'], precedence: 1 }, external, '<x@partner.example>'), 554);
+    assert.equal(
+      code({ allowTo: ['partner.example'], denyTo: ['*'], precedence: 1 }, external, '<x@partner.example>'),
+      554,
+    );
   });
   it('deny-to alone denies only what it lists', () => {
     assert.equal(code({ denyTo: ['bad.example'] }, external, '<x@bad.example>'), 554);
@@ -106,7 +123,10 @@ describe('the four relay lists', () => {
   });
   it('allow-from beats deny-from "*" (precedence 0), not with precedence 1', () => {
     assert.equal(code({ allowFrom: ['[198.51.100.1]'], denyFrom: ['*'] }, external, '<x@e.example>'), 250);
-    assert.equal(code({ allowFrom: ['[198.51.100.1]'], denyFrom: ['*'], precedence: 1 }, external, '<x@e.example>'), 554);
+    assert.equal(
+      code({ allowFrom: ['[198.51.100.1]'], denyFrom: ['*'], precedence: 1 }, external, '<x@e.example>'),
+      554,
+    );
   });
   it('no relay list at all: relays from enforced hosts are refused', () => {
     const d = rcptDecision(policyOf({ localInternetDomains: local }), external, '<x@e.example>');
@@ -114,23 +134,50 @@ describe('the four relay lists', () => {
     assert.match(d.trace.at(-1)?.note ?? '', /no relay controls configured/);
   });
   it('wildcard, CIDR, IPv6 and IPv4-mapped entries in allow-from', () => {
-    const relay: RelayConfig = { allowFrom: ['[192.168.1.*]', '[172.16.0.0/12]', '[IPv6:2001:db8::/32]', '[::ffff:100.64.0.0/106]'] };
-    for (const ip of ['192.168.1.200', '172.31.255.1', '2001:db8:ffff::1', '100.64.1.1', '::ffff:192.168.1.3'])
+    const relay: RelayConfig = {
+      allowFrom: ['[192.168.1.*]', '[172.16.0.0/12]', '[IPv6:2001:db8::/32]', '[::ffff:100.64.0.0/106]'],
+    };
+    for (const ip of [
+      '192.168.1.200',
+      '172.31.255.1',
+      '2001:db8:ffff::1',
+      '100.64.1.1',
+      '::ffff:192.168.1.3',
+    ])
       assert.equal(code(relay, host(ip), '<x@e.example>'), 250, ip);
     for (const ip of ['192.168.2.1', '172.32.0.1', '2001:db9::1', '100.128.0.1'])
       assert.equal(code(relay, host(ip), '<x@e.example>'), 554, ip);
   });
   it('the trace lists every rule consulted, in the seed 004 section 9 order', () => {
-    const d = rcptDecision(policyOf({ localInternetDomains: local, relay: { denyTo: ['*'] } }), external, '<x@e.example>');
+    const d = rcptDecision(
+      policyOf({ localInternetDomains: local, relay: { denyTo: ['*'] } }),
+      external,
+      '<x@e.example>',
+    );
     assert.deepEqual(
       d.trace.map((s) => s.rule),
-      ['localInternetDomains', 'session.ptr', 'relay.enforcement', 'relay.exclude', 'relay.authenticatedUsers', 'relay.allowTo', 'relay.denyTo', 'relay.allowFrom', 'relay.denyFrom', 'relay.precedence'],
+      [
+        'localInternetDomains',
+        'session.ptr',
+        'relay.enforcement',
+        'relay.exclude',
+        'relay.authenticatedUsers',
+        'relay.allowTo',
+        'relay.denyTo',
+        'relay.allowFrom',
+        'relay.denyFrom',
+        'relay.precedence',
+      ],
     );
     assert.deepEqual(matchedRules(d), ['relay.denyTo', 'relay.precedence']);
   });
   it('compiles all the list kinds without problems', () => {
     assert.deepEqual(
-      compilePolicy({ relay: { allowFrom: ['*', '[10.0.0.0/8]', '[10.0.*.*]', 'host.example', '*.example.org', '[2001:db8::1]'] } }).problems,
+      compilePolicy({
+        relay: {
+          allowFrom: ['*', '[10.0.0.0/8]', '[10.0.*.*]', 'host.example', '*.example.org', '[2001:db8::1]'],
+        },
+      }).problems,
       [],
     );
   });

@@ -53,7 +53,11 @@ describe('seed 003: SMTPRelayHostsandDomains with mail.ibm.com and lotus.com', (
     it(`precedence ${precedence}: ${session.ptr?.result === 'found' ? session.ptr.name : ''} -> ${to} gets ${code}`, () => {
       const policy = policyOf({ ...base, relay: { ...base.relay, precedence } });
       const d = rcptDecision(policy, session, to);
-      assert.equal(d.reply.code, code, d.trace.map((s) => `${s.rule}:${s.outcome}:${s.note ?? ''}`).join('\n'));
+      assert.equal(
+        d.reply.code,
+        code,
+        d.trace.map((s) => `${s.rule}:${s.outcome}:${s.note ?? ''}`).join('\n'),
+      );
       assert.equal(d.relay, true);
       if (code === 554) assert.equal(d.reply.text, 'Relay rejected for policy reasons.');
     });
@@ -94,16 +98,27 @@ describe('seed 003: connection and recipient examples', () => {
       dnsBlacklist: [{ site: 'ibmdnsbl.mail-abuse.org', result: 'listed', codes: ['127.0.0.2'] }],
     });
     assert.equal(d.action, 'reject');
-    assert.equal(d.reply.text, 'Your host 127.0.0.2 was found in the DNS Blacklist at ibmdnsbl.mail-abuse.org');
+    assert.equal(
+      d.reply.text,
+      'Your host 127.0.0.2 was found in the DNS Blacklist at ibmdnsbl.mail-abuse.org',
+    );
   });
   it('an unknown local user gets 550 bad_user@yourdomain.com... No such user', () => {
     const policy = policyOf({ localInternetDomains: ['yourdomain.com'], recipient: { verifyLocal: true } });
     const session = host('192.0.2.9', 'mx.example.net');
-    const d = policy.onRcptTo({ session, recipient: rcpt('<bad_user@yourdomain.com>'), directory: 'not-found' });
+    const d = policy.onRcptTo({
+      session,
+      recipient: rcpt('<bad_user@yourdomain.com>'),
+      directory: 'not-found',
+    });
     assert.equal(d.reply.code, 550);
     assert.equal(d.reply.enhanced, '5.1.1');
     assert.equal(d.reply.text, 'bad_user@yourdomain.com... No such user');
-    const down = policy.onRcptTo({ session, recipient: rcpt('<bad_user@yourdomain.com>'), directory: 'unavailable' });
+    const down = policy.onRcptTo({
+      session,
+      recipient: rcpt('<bad_user@yourdomain.com>'),
+      directory: 'unavailable',
+    });
     assert.equal(down.action, 'accept', 'Domino accepts when the directory lookup does not complete');
   });
 });
@@ -115,13 +130,23 @@ describe('seed 004 sections 4 and 5: the telnet relay test', () => {
     assert.deepEqual(converse(policy, '10.10.1.8', dialogue), ['250 Sender OK', '250 Recipient OK']);
   });
   it('"*" in both Deny fields closes it: 554 Relay rejected for policy reasons.', () => {
-    const policy = policyOf({ localInternetDomains: ['acme.com'], relay: { denyTo: ['*'], denyFrom: ['*'] } });
-    assert.deepEqual(converse(policy, '10.10.1.8', dialogue), ['250 Sender OK', '554 Relay rejected for policy reasons.']);
-    // Local mail still gets through.
-    assert.deepEqual(converse(policy, '10.10.1.8', ['helo abc.com', 'mail from:bogus.user@bogus.com', 'rcpt to:john.doe@acme.com']), [
+    const policy = policyOf({
+      localInternetDomains: ['acme.com'],
+      relay: { denyTo: ['*'], denyFrom: ['*'] },
+    });
+    assert.deepEqual(converse(policy, '10.10.1.8', dialogue), [
       '250 Sender OK',
-      '250 Recipient OK',
+      '554 Relay rejected for policy reasons.',
     ]);
+    // Local mail still gets through.
+    assert.deepEqual(
+      converse(policy, '10.10.1.8', [
+        'helo abc.com',
+        'mail from:bogus.user@bogus.com',
+        'rcpt to:john.doe@acme.com',
+      ]),
+      ['250 Sender OK', '250 Recipient OK'],
+    );
   });
 });
 
@@ -137,17 +162,26 @@ describe('seed 004 section 9: order of the anti-relay decision, spamme.com', () 
   it('label-boundary matching (default) does not deny notspamme.com; Domino substring matching does', () => {
     const s = host('198.51.100.1', 'mx.outside.example');
     assert.equal(rcptDecision(policyOf(config), s, '<a@notspamme.com>').reply.code, 250);
-    assert.equal(rcptDecision(policyOf({ ...config, domainMatch: 'substring' }), s, '<a@notspamme.com>').reply.code, 554);
+    assert.equal(
+      rcptDecision(policyOf({ ...config, domainMatch: 'substring' }), s, '<a@notspamme.com>').reply.code,
+      554,
+    );
   });
   it('step 2-3: a host whose PTR name is in a local domain is internal and exempt under "External hosts"', () => {
     const policy = policyOf({ localInternetDomains: ['acme.com'], relay: { denyTo: ['*'] } });
     const internal = host('10.10.1.20', 'notes1.acme.com');
     assert.equal(rcptDecision(policy, internal, '<a@spamme.com>').reply.code, 250);
-    const all = policyOf({ localInternetDomains: ['acme.com'], relay: { denyTo: ['*'], enforcement: 'all' } });
+    const all = policyOf({
+      localInternetDomains: ['acme.com'],
+      relay: { denyTo: ['*'], enforcement: 'all' },
+    });
     assert.equal(rcptDecision(all, internal, '<a@spamme.com>').reply.code, 554);
   });
   it('step 4: the exclusion list exempts a host', () => {
-    const policy = policyOf({ localInternetDomains: ['acme.com'], relay: { denyTo: ['*'], enforcement: 'all', exclude: ['[10.10.1.8]'] } });
+    const policy = policyOf({
+      localInternetDomains: ['acme.com'],
+      relay: { denyTo: ['*'], enforcement: 'all', exclude: ['[10.10.1.8]'] },
+    });
     assert.equal(rcptDecision(policy, host('10.10.1.8'), '<a@spamme.com>').reply.code, 250);
     assert.equal(rcptDecision(policy, host('10.10.1.9'), '<a@spamme.com>').reply.code, 554);
   });
@@ -155,7 +189,10 @@ describe('seed 004 section 9: order of the anti-relay decision, spamme.com', () 
     const authed = host('203.0.113.5', undefined, { authenticatedUser: 'John Doe/Acme' });
     const enforce = policyOf({ localInternetDomains: ['acme.com'], relay: { denyTo: ['*'] } });
     assert.equal(rcptDecision(enforce, authed, '<a@spamme.com>').reply.code, 554);
-    const exempt = policyOf({ localInternetDomains: ['acme.com'], relay: { denyTo: ['*'], authenticatedUsers: 'exempt' } });
+    const exempt = policyOf({
+      localInternetDomains: ['acme.com'],
+      relay: { denyTo: ['*'], authenticatedUsers: 'exempt' },
+    });
     assert.equal(rcptDecision(exempt, authed, '<a@spamme.com>').reply.code, 250);
     assert.equal(rcptDecision(exempt, host('203.0.113.5'), '<a@spamme.com>').reply.code, 554);
   });
@@ -175,14 +212,38 @@ describe('seed 004 section 8: SMTPVerifyAuthenticatedSender', () => {
     );
   });
   it('From john.doe@ACME.com matches (case-insensitive)', () => {
-    assert.equal(policy.onMessage({ session, from: ['"John Doe" <john.doe@ACME.com>'], authenticatedAddress: directory }).action, 'accept');
+    assert.equal(
+      policy.onMessage({ session, from: ['"John Doe" <john.doe@ACME.com>'], authenticatedAddress: directory })
+        .action,
+      'accept',
+    );
   });
   it('Sender is checked instead of From when present', () => {
-    assert.equal(policy.onMessage({ session, sender: ['John.Doe@acme.com'], from: ['boss@acme.com'], authenticatedAddress: directory }).action, 'accept');
-    assert.equal(policy.onMessage({ session, sender: ['boss@acme.com'], from: ['John.Doe@acme.com'], authenticatedAddress: directory }).action, 'reject');
+    assert.equal(
+      policy.onMessage({
+        session,
+        sender: ['John.Doe@acme.com'],
+        from: ['boss@acme.com'],
+        authenticatedAddress: directory,
+      }).action,
+      'accept',
+    );
+    assert.equal(
+      policy.onMessage({
+        session,
+        sender: ['boss@acme.com'],
+        from: ['John.Doe@acme.com'],
+        authenticatedAddress: directory,
+      }).action,
+      'reject',
+    );
   });
   it('a multi-address From is refused with a clear reason', () => {
-    const d = policy.onMessage({ session, from: ['John.Doe@acme.com', 'other@acme.com'], authenticatedAddress: directory });
+    const d = policy.onMessage({
+      session,
+      from: ['John.Doe@acme.com', 'other@acme.com'],
+      authenticatedAddress: directory,
+    });
     assert.equal(d.action, 'reject');
     assert.match(d.reply.text, /From holds 2 addresses; only a single address can be verified/);
   });
@@ -197,7 +258,10 @@ describe('seed 002: relay races', () => {
   const lines = (to: string) => ['HELO testing.com', 'MAIL FROM:<test_user@testing.com>', `RCPT TO:<${to}>`];
   it('Figure 1: an open host (R5 carried forward, enforcement None) takes any recipient', () => {
     const open = policyOf({ ...xyz, relay: { enforcement: 'none' } });
-    assert.deepEqual(converse(open, '192.168.100.1', lines('actual_user@mail.xyz.com.com')), ['250 Sender OK', '250 Recipient OK']);
+    assert.deepEqual(converse(open, '192.168.100.1', lines('actual_user@mail.xyz.com.com')), [
+      '250 Sender OK',
+      '250 Recipient OK',
+    ]);
   });
   it('Figure 2: relays denied with "*" get 554 Relay rejected for policy reasons.', () => {
     const closed = policyOf({ ...xyz, relay: { denyTo: ['*'] } });
@@ -205,7 +269,10 @@ describe('seed 002: relay races', () => {
       '250 Sender OK',
       '554 Relay rejected for policy reasons.',
     ]);
-    assert.deepEqual(converse(closed, '192.168.100.1', lines('actual_user@mail.xyz.com')), ['250 Sender OK', '250 Recipient OK']);
+    assert.deepEqual(converse(closed, '192.168.100.1', lines('actual_user@mail.xyz.com')), [
+      '250 Sender OK',
+      '250 Recipient OK',
+    ]);
   });
   it('internal hosts allowed to relay override the deny-all; others stay refused', () => {
     const policy = policyOf({ ...xyz, relay: { denyTo: ['*'], allowFrom: ['[192.168.1.*]'] } });
@@ -218,6 +285,9 @@ describe('seed 002: relay races', () => {
     assert.equal(rcptDecision(policy, host('192.168.100.1'), '<a@fakecompany.com>').reply.code, 554);
   });
   it('compiles the seed configurations without problems', () => {
-    assert.deepEqual(compilePolicy({ ...xyz, relay: { denyTo: ['*'], allowFrom: ['[192.168.1.*]'] } }).problems, []);
+    assert.deepEqual(
+      compilePolicy({ ...xyz, relay: { denyTo: ['*'], allowFrom: ['[192.168.1.*]'] } }).problems,
+      [],
+    );
   });
 });
