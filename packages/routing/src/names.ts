@@ -125,8 +125,8 @@ export function normalizeDomain(domain: string): string | undefined {
   if (d.startsWith('[') && d.endsWith(']')) return d.toLowerCase();
   const again = plainAsciiDomain(d);
   if (again !== null) return again;
-  const ascii = domainToASCII(d);
-  return ascii.length > 0 ? ascii : undefined;
+  // The IDNA result must itself be a plain host name (no empty label, no trailing dot left over).
+  return plainAsciiDomain(domainToASCII(d)) ?? undefined;
 }
 
 /** An Internet address split into its local part and its normalized domain. */

@@ -69,3 +69,66 @@ describe('addresses', () => {
     assert.ok(!matchesDomainPattern('a*c*e.com', 'abde.com'));
   });
 });
+
+/** Seeded PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('fuzz: name and address parsers', () => {
+  it('never throw, and keep their invariants, on 20,000 random strings', () => {
+    const rand = prng(1352);
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      '.',
+      '-',
+      '@',
+      '/',
+      '=',
+      ' ',
+      '"',
+      '*',
+      '[',
+      ']',
+      'ü',
+      'CN=',
+      'OU=',
+      'O=',
+      'C=',
+      '\u0000',
+      '\uD800',
+    ];
+    for (let i = 0; i < 20_000; i++) {
+      let s = '';
+      const n = Math.floor(rand() * 24);
+      for (let k = 0; k < n; k++) s += alphabet[Math.floor(rand() * alphabet.length)];
+      const key = nameKey(s);
+      // A value that itself reads as an attribute (`CN=C=x`) loses one prefix per pass, as in Domino.
+      if (!s.includes('=')) {
+        assert.equal(nameKey(key), key, `nameKey is idempotent for ${JSON.stringify(s)}`);
+        assert.equal(nameKey(canonicalizeName(s)), key, `canonical round trip of ${JSON.stringify(s)}`);
+      }
+      const d = normalizeDomain(s);
+      if (d !== undefined)
+        assert.equal(normalizeDomain(d), d, `normalizeDomain is idempotent for ${JSON.stringify(s)}`);
+      const notes = parseNotesAddress(s);
+      if (notes !== undefined) {
+        assert.ok(notes.name.length > 0);
+        assert.ok(notes.domainPath.every((p) => p.length > 0));
+      }
+      const inet = parseInternetAddress(s);
+      if (inet !== undefined) assert.ok(inet.localPart.length > 0 && inet.domain.length > 0);
+      matchesDomainPattern(s, 'example.org');
+      commonName(s);
+    }
+  });
+});
