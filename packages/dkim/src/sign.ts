@@ -92,8 +92,11 @@ export interface DkimSignerOptions {
 
 /** One signature made. */
 export interface DkimSignature {
+  /** d= */
   readonly domain: string;
+  /** s= */
   readonly selector: string;
+  /** a= */
   readonly algorithm: DkimAlgorithm;
   /** The whole DKIM-Signature field, folded, ending in CRLF. */
   readonly header: string;

@@ -37,9 +37,13 @@ export interface DkimSignatureFields {
 
 /** What could be read from a signature even when it is malformed, for the result report. */
 export interface SignatureIdentity {
+  /** d=, lower case. */
   readonly domain?: string | undefined;
+  /** s= */
   readonly selector?: string | undefined;
+  /** a= as written. */
   readonly algorithm?: string | undefined;
+  /** b= without whitespace. */
   readonly signatureBase64?: string | undefined;
 }
 

@@ -85,6 +85,30 @@ describe('sign then verify', () => {
     );
   });
 
+  it('reads a one-shot stream once for several keys and canonicalizations', async () => {
+    const msg = message('one\r\n  two  \r\n\r\n');
+    let reads = 0;
+    async function* once(): AsyncGenerator<Uint8Array> {
+      reads++;
+      for (const part of msg.match(/[\s\S]{1,7}/g)!) yield Buffer.from(part);
+    }
+    const signer = new DkimSigner({
+      keys: [
+        { domain: 'example.com', selector: 'r2', privateKey: rsa2048, canonicalization: 'simple/simple' },
+        { domain: 'example.com', selector: 'ed', privateKey: ed },
+        { domain: 'example.com', selector: 'r1', privateKey: rsa1024, canonicalization: 'relaxed/simple' },
+      ],
+      clock,
+    });
+    const sigs = await signer.sign(once());
+    assert.equal(reads, 1);
+    const rs = await verifier.verify(sigs.map((s) => s.header).join('') + msg);
+    assert.deepEqual(
+      rs.map((r) => r.result),
+      ['pass', 'pass', 'pass'],
+    );
+  });
+
   it('signs a message streamed in small chunks exactly as the whole message', async () => {
     const msg = message('line one\r\n\r\n  indented\t\r\n\r\n\r\n');
     const signer = new DkimSigner({
