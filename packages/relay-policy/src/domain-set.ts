@@ -73,9 +73,13 @@ export class DomainSuffixSet<T> {
     for (let i = start; i <= name.length - this.minLength; i++) {
       const cover = this.covers.get(name.slice(i));
       if (cover === undefined) continue;
-      const boundary = name.charCodeAt(i - 1) === 46;
-      if (boundary && cover.below !== undefined) return { value: cover.below, how: 'subdomain' };
-      if (!boundary && cover.self !== undefined) return { value: cover.self, how: 'substring' };
+      // On a label boundary any entry covers the name; inside a label only a plain one does.
+      if (name.charCodeAt(i - 1) === 46) {
+        const value = cover.below ?? cover.self;
+        if (value !== undefined) return { value, how: 'subdomain' };
+      } else if (cover.self !== undefined) {
+        return { value: cover.self, how: 'substring' };
+      }
     }
     return undefined;
   }
