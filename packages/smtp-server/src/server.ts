@@ -63,6 +63,7 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
   const servers: Server[] = [];
   let tlsSetup: TlsSetup | undefined;
   let closing: Promise<void> | undefined;
+  const idleWaiters: (() => void)[] = [];
 
   function needsTls(o: ResolvedOptions): boolean {
     return o.startTls !== 'disabled' || o.listeners.some((l) => l.kind === 'smtps');
@@ -167,6 +168,7 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
         sessionClosed() {
           sessions.delete(session);
           release();
+          if (sessions.size === 0) for (const wake of idleWaiters.splice(0)) wake();
         },
       },
     );
@@ -215,19 +217,14 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
         for (const s of sessions) s.shutdown();
         if (sessions.size > 0) {
           await new Promise<void>((resolve) => {
-            const check = setInterval(() => {
-              if (sessions.size === 0) {
-                clearInterval(check);
-                timers.clearTimeout(cut);
-                resolve();
-              }
-            }, 10);
-            check.unref();
             const cut = timers.setTimeout(() => {
-              for (const s of sessions) s.abort();
-              clearInterval(check);
-              resolve();
+              for (const session of sessions) session.abort();
             }, deadline);
+            // Open sockets keep the process alive until the last session is gone.
+            idleWaiters.push(() => {
+              timers.clearTimeout(cut);
+              resolve();
+            });
           });
         }
         await stopped;
