@@ -9,7 +9,7 @@ import type {
   ServerDocument,
 } from './model.js';
 import { DEFAULT_ROUTER_CONFIGURATION } from './model.js';
-import { commonName, nameKey, normalizeDomain, parseInternetAddress } from './names.js';
+import { abbreviateName, nameKey, normalizeDomain, parseInternetAddress } from './names.js';
 
 /** One hit of a directory lookup: a Person or a Group document. */
 export type DirectoryEntry =
@@ -140,9 +140,11 @@ export class InMemoryDirectory implements Directory {
         this.#indexAddress(name, entry, single);
         continue;
       }
-      const key = nameKey(name);
+      // One abbreviation gives both keys: the whole name and its common name.
+      const key = abbreviateName(name).toLowerCase();
       addToIndex(this.#byName, key, entry, single);
-      if (key.includes('/')) addToIndex(this.#byName, commonName(name).toLowerCase(), entry, single);
+      const slash = key.indexOf('/');
+      if (slash > 0) addToIndex(this.#byName, key.slice(0, slash), entry, single);
     }
     for (const short of person.shortNames) {
       const key = short.trim().toLowerCase();

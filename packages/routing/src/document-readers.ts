@@ -13,6 +13,7 @@ import {
   optionalBoolean,
   optionalEnum,
   optionalString,
+  type PathLike,
   type ProblemList,
   requiredString,
   stringArray,
@@ -26,7 +27,7 @@ import {
 function readInternetAddress(
   doc: Record<string, unknown>,
   field: string,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): string | undefined {
   const v = optionalString(doc, field, path, problems);
@@ -42,7 +43,7 @@ const FORMATS = ['keepSendersFormat', 'notesRichText', 'mime'] as const;
 
 export function readPerson(
   doc: Record<string, unknown>,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): PersonDocument | undefined {
   const fullNames = stringArray(doc, 'fullNames', path, problems);
@@ -80,7 +81,7 @@ const GROUP_TYPES = ['multipurpose', 'mailOnly', 'accessControlOnly', 'denyList'
 
 export function readGroup(
   doc: Record<string, unknown>,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): GroupDocument | undefined {
   const name = requiredString(doc, 'name', path, problems);
@@ -98,7 +99,7 @@ export function readGroup(
 
 export function readServer(
   doc: Record<string, unknown>,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): ServerDocument | undefined {
   const name = requiredString(doc, 'name', path, problems);
@@ -122,7 +123,7 @@ export function readServer(
 
 export function readConnection(
   doc: Record<string, unknown>,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): ConnectionDocument | undefined {
   const source = requiredString(doc, 'source', path, problems);
@@ -164,7 +165,7 @@ export function readConnection(
 
 export function readDomain(
   doc: Record<string, unknown>,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): DomainDocument | undefined {
   const type = doc['type'];
@@ -211,7 +212,7 @@ type ForeignDoc = Extract<DomainDocument, { type: 'foreignSmtp' }>;
 
 export function readGlobalDomain(
   doc: Record<string, unknown>,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): GlobalDomainDocument | undefined {
   const primary = requiredString(doc, 'primaryDomain', path, problems);
@@ -237,7 +238,7 @@ export function readGlobalDomain(
 
 export function readConfiguration(
   doc: Record<string, unknown>,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): ConfigurationSettingsDocument | undefined {
   const server = optionalString(doc, 'server', path, problems) ?? '*';

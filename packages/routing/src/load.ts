@@ -10,7 +10,7 @@ import {
 } from './document-readers.js';
 import type { DirectoryData, DirectoryProblem } from './model.js';
 import { checkTopology } from './topology-check.js';
-import { describe, isRecord, ProblemList } from './validate.js';
+import { DocumentPath, describe, isRecord, ProblemList } from './validate.js';
 
 /** What {@link loadDirectory} returns: a usable directory and every problem found on the way. */
 export interface LoadedDirectory {
@@ -84,7 +84,7 @@ export function loadDirectory(json: unknown): LoadedDirectory {
   return { directory: new InMemoryDirectory(data), problems: problems.finish() };
 }
 
-type Reader<T> = (doc: Record<string, unknown>, path: string, problems: ProblemList) => T | undefined;
+type Reader<T> = (doc: Record<string, unknown>, path: DocumentPath, problems: ProblemList) => T | undefined;
 
 /** The documents that passed, and for each its index in the input list (for problem paths). */
 interface ReadList<T> {
@@ -107,10 +107,10 @@ function readList<T>(
     return { items: out, at };
   }
   for (let i = 0; i < list.length; i++) {
-    const path = `${field}[${i}]`;
+    const path = new DocumentPath(field, i);
     const item = list[i];
     if (!isRecord(item)) {
-      problems.add(path, `must be a document (object), got ${describe(item)}`);
+      problems.add(String(path), `must be a document (object), got ${describe(item)}`);
       continue;
     }
     const value = read(item, path, problems);

@@ -29,14 +29,37 @@ export function isCanonicalName(name: string): boolean {
  * `John Doe/Sales/Acme/US`. Names already abbreviated, and flat names, come back trimmed.
  */
 export function abbreviateName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed.includes('/') && !isCanonicalName(trimmed)) return trimmed;
-  const parts = trimmed.split('/');
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    parts[i] = splitAttribute(part)?.[1] ?? part.trim();
+  const text = name.trim();
+  if (!text.includes('/') && !isCanonicalName(text)) return text;
+  // A hand-written scan (this runs for every name of a million-person directory): for each
+  // component, drop blanks, an attribute prefix such as `OU=`, and blanks again.
+  let out = '';
+  const n = text.length;
+  for (let start = 0; start <= n; ) {
+    let end = text.indexOf('/', start);
+    if (end < 0) end = n;
+    let p = start;
+    while (p < end && text.charCodeAt(p) === 32) p++;
+    let q = p;
+    while (q < end && q - p < 2 && isAsciiLetter(text.charCodeAt(q))) q++;
+    let r = q;
+    while (r < end && text.charCodeAt(r) === 32) r++;
+    let v = p;
+    if (q > p && r < end && text.charCodeAt(r) === 61 && CANONICAL_ATTRIBUTE.test(text.slice(p, q))) {
+      v = r + 1;
+      while (v < end && text.charCodeAt(v) === 32) v++;
+    }
+    let e = end;
+    while (e > v && text.charCodeAt(e - 1) === 32) e--;
+    out += start === 0 ? text.slice(v, e) : `/${text.slice(v, e)}`;
+    start = end + 1;
   }
-  return parts.join('/');
+  return out;
+}
+
+function isAsciiLetter(c: number): boolean {
+  const lower = c | 32;
+  return lower >= 97 && lower <= 122;
 }
 
 /**

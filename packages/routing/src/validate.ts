@@ -26,6 +26,23 @@ export class ProblemList {
   }
 }
 
+/**
+ * The path of a document in the input (`persons[3]`), spelled out only when a problem is reported:
+ * building a million path strings that are never read would cost seconds on a large directory.
+ */
+export class DocumentPath {
+  constructor(
+    readonly list: string,
+    readonly index: number,
+  ) {}
+  toString(): string {
+    return `${this.list}[${this.index}]`;
+  }
+}
+
+/** A path as a string or a lazily spelled document path. */
+export type PathLike = string | DocumentPath;
+
 /** A plain object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -35,7 +52,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function requiredString(
   doc: Record<string, unknown>,
   field: string,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): string | undefined {
   const v = doc[field];
@@ -51,7 +68,7 @@ export function requiredString(
 export function optionalString(
   doc: Record<string, unknown>,
   field: string,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): string | undefined {
   const v = doc[field];
@@ -65,7 +82,7 @@ export function optionalString(
 export function optionalBoolean(
   doc: Record<string, unknown>,
   field: string,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
   fallback: boolean,
 ): boolean {
@@ -80,7 +97,7 @@ export function optionalBoolean(
 export function optionalEnum<T extends string>(
   doc: Record<string, unknown>,
   field: string,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
   allowed: readonly T[],
   fallback: T,
@@ -99,7 +116,7 @@ export function optionalEnum<T extends string>(
 export function stringArray(
   doc: Record<string, unknown>,
   field: string,
-  path: string,
+  path: PathLike,
   problems: ProblemList,
 ): string[] {
   const v = doc[field];
