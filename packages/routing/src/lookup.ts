@@ -59,13 +59,23 @@ export type LookupResult =
 
 /** What a lookup needs to know besides the address. */
 export interface LookupSettings {
-  readonly addressLookup: AddressLookupMode;
-  readonly exhaustiveLookup: boolean;
+  /** Default `fullnameThenLocalPart`. */
+  readonly addressLookup?: AddressLookupMode;
+  /** Default false. */
+  readonly exhaustiveLookup?: boolean;
   /** The local Notes domain: `user@LocalDomain` is a local name. */
   readonly localDomain?: string;
 }
 
 type Finder = (d: Directory) => readonly DirectoryEntry[];
+
+/** One directory, or several searched in order. */
+export type Directories = Directory | readonly Directory[];
+
+function single(directories: Directories): Directory | undefined {
+  if (!Array.isArray(directories)) return directories as Directory;
+  return directories.length === 1 ? directories[0] : undefined;
+}
 
 /**
  * Asks the directories in order. Without exhaustive lookup the first directory with a hit answers
@@ -73,13 +83,14 @@ type Finder = (d: Directory) => readonly DirectoryEntry[];
  * name in two directories is ambiguous.
  */
 function findIn(
-  directories: readonly Directory[],
-  exhaustive: boolean,
+  directories: Directories,
+  exhaustive: boolean | undefined,
   find: Finder,
 ): readonly DirectoryEntry[] {
-  if (directories.length === 1) return find(directories[0]!);
+  const one = single(directories);
+  if (one !== undefined) return find(one);
   let pooled: DirectoryEntry[] | undefined;
-  for (const d of directories) {
+  for (const d of directories as readonly Directory[]) {
     const hits = find(d);
     if (hits.length === 0) continue;
     if (!exhaustive) return hits;
@@ -122,7 +133,7 @@ function fromHits(
  * GDD alias domain, the address in the primary domain; then, per "Address lookup", the local part.
  */
 export function lookupInternetAddress(
-  directories: readonly Directory[],
+  directories: Directories,
   localPart: string,
   rawDomain: string,
   settings: LookupSettings,
@@ -135,21 +146,24 @@ export function lookupInternetAddress(
   }
   const ex = settings.exhaustiveLookup;
   const lower = localPart.toLowerCase();
+  // The hot path (one directory) calls the directory directly: no closures, no arrays.
+  const one = single(directories);
   const gdd =
-    directories.length === 1 ? directories[0]!.findGlobalDomain(domain) : findGdd(directories, domain);
+    one !== undefined ? one.findGlobalDomain(domain) : findGdd(directories as readonly Directory[], domain);
   const primary = gdd === undefined ? undefined : (normalizeDomain(gdd.primaryDomain) ?? domain);
-  const mode = settings.addressLookup;
+  const mode = settings.addressLookup ?? 'fullnameThenLocalPart';
   if (mode !== 'localPartOnly' || primary === undefined) {
-    const full = fromHits(
-      address,
-      findIn(directories, ex, (d) => d.findByInternetAddress(`${lower}@${domain}`)),
-      'internetAddress',
-      primary,
-    );
+    const key = `${lower}@${domain}`;
+    const hits =
+      one !== undefined
+        ? one.findByInternetAddress(key)
+        : findIn(directories, ex, (d) => d.findByInternetAddress(key));
+    const full = fromHits(address, hits, 'internetAddress', primary);
     if (full !== undefined) return full;
     if (primary !== undefined && primary !== domain) {
-      const hits = findIn(directories, ex, (d) => d.findByInternetAddress(`${lower}@${primary}`));
-      const viaPrimary = fromHits(address, hits, 'primaryDomain', primary);
+      const key2 = `${lower}@${primary}`;
+      const hits2 = findIn(directories, ex, (d) => d.findByInternetAddress(key2));
+      const viaPrimary = fromHits(address, hits2, 'primaryDomain', primary);
       if (viaPrimary !== undefined) return viaPrimary;
     }
   }
@@ -179,7 +193,7 @@ function findGdd(directories: readonly Directory[], domain: string) {
  * Notes names by name (canonical or abbreviated), Notes domain paths left for routing.
  */
 export function lookupRecipient(
-  directories: readonly Directory[],
+  directories: Directories,
   recipient: RecipientAddress,
   settings: LookupSettings,
 ): LookupResult {

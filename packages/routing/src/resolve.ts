@@ -1,5 +1,11 @@
 import type { Directory } from './directory.js';
-import { type LookupResult, type LookupSettings, lookupRecipient, type RecipientAddress } from './lookup.js';
+import {
+  type Directories,
+  type LookupResult,
+  type LookupSettings,
+  lookupRecipient,
+  type RecipientAddress,
+} from './lookup.js';
 import type { GroupDocument, RouterConfiguration } from './model.js';
 import { DEFAULT_ROUTER_CONFIGURATION } from './model.js';
 
@@ -57,14 +63,6 @@ function isMailGroup(group: GroupDocument): boolean {
   return group.type === 'multipurpose' || group.type === 'mailOnly';
 }
 
-function settingsOf(options: ResolveOptions): LookupSettings {
-  const base = {
-    addressLookup: options.addressLookup ?? DEFAULT_ROUTER_CONFIGURATION.addressLookup,
-    exhaustiveLookup: options.exhaustiveLookup ?? DEFAULT_ROUTER_CONFIGURATION.exhaustiveLookup,
-  };
-  return options.localDomain === undefined ? base : { ...base, localDomain: options.localDomain };
-}
-
 /**
  * Resolves one recipient against one directory, or several in search order: the person it names,
  * a group with its members expanded (nested groups flattened, cycles detected, duplicates removed),
@@ -76,8 +74,9 @@ export function resolveRecipient(
   address: RecipientAddress,
   options: ResolveOptions = {},
 ): RecipientResolution {
-  const directories: readonly Directory[] = Array.isArray(directory) ? directory : [directory as Directory];
-  const settings = settingsOf(options);
+  // ResolveOptions carries the LookupSettings fields itself: no copy on the hot path.
+  const directories = directory;
+  const settings: LookupSettings = options;
   const found = lookupRecipient(directories, address, settings);
   if (found.outcome !== 'group') return found;
   const group = found.group;
@@ -140,7 +139,7 @@ interface Frame {
  * directory size.
  */
 function expandGroup(
-  directories: readonly Directory[],
+  directories: Directories,
   address: string,
   top: GroupDocument,
   settings: LookupSettings,
@@ -149,7 +148,8 @@ function expandGroup(
   const members: RecipientResolution[] = [];
   const cycles: string[][] = [];
   const seen = new Set<object | string>([top]);
-  const membersOf = (g: GroupDocument): readonly string[] => directories[0]!.groupMembers(g);
+  const first: Directory = Array.isArray(directories) ? directories[0]! : (directories as Directory);
+  const membersOf = (g: GroupDocument): readonly string[] => first.groupMembers(g);
   const stack: Frame[] = [{ group: top, members: membersOf(top), index: 0 }];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
