@@ -104,7 +104,8 @@ export function dispatch(
   const ctx: Context = { directory, graph, config };
   const directories = options.moreDirectories ? [directory, ...options.moreDirectories] : directory;
   return recipients.map((r) => {
-    const input: DispatchRecipient = typeof r === 'object' && 'address' in r ? r : { address: r };
+    const input: DispatchRecipient =
+      typeof r === 'object' && r !== null && 'address' in r ? r : { address: r };
     const resolution = resolveRecipient(directories, input.address, {
       ...config,
       field: input.field ?? 'to',

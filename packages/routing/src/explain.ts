@@ -14,9 +14,14 @@ import type {
 
 function describeDestination(destination: RouteDestination): string {
   if (typeof destination === 'string') return destination;
-  if ('server' in destination) return `server ${destination.server}`;
-  if ('domain' in destination) return `domain ${destination.domain}`;
-  return `Internet domain ${destination.internetDomain}`;
+  const d = (typeof destination === 'object' && destination !== null ? destination : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof d['server'] === 'string') return `server ${d['server']}`;
+  if (typeof d['domain'] === 'string') return `domain ${d['domain']}`;
+  if (typeof d['internetDomain'] === 'string') return `Internet domain ${d['internetDomain']}`;
+  return String(destination);
 }
 
 function describeHop(hop: RouteHop): string {

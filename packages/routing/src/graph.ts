@@ -235,6 +235,7 @@ export class RoutingGraph {
   }
 
   #target(destination: RouteDestination): Target | string {
+    if (!isDestination(destination)) return `No route found: ${String(destination)} is not a destination`;
     const raw =
       typeof destination === 'string'
         ? destination
@@ -308,7 +309,12 @@ export class RoutingGraph {
   }
 
   #noRoute(destination: RouteDestination, reasonOrLabel: string, target?: Target): NoRoute {
-    const label = typeof destination === 'string' ? destination : (Object.values(destination)[0] as string);
+    const label =
+      typeof destination === 'string'
+        ? destination
+        : isDestination(destination)
+          ? (Object.values(destination)[0] as string)
+          : String(destination);
     if (target === undefined) return { found: false, destination: label, reason: reasonOrLabel };
     const what = target.kind === 'server' ? 'server' : 'domain';
     const reason = `No route found to ${what} ${target.label} from server ${this.#thisServer}`;
@@ -362,10 +368,23 @@ export class RoutingGraph {
   }
 }
 
+/** Guards against untyped callers: a string, or an object with one string field we know. */
+function isDestination(d: unknown): d is RouteDestination {
+  if (typeof d === 'string') return true;
+  if (typeof d !== 'object' || d === null) return false;
+  const o = d as Record<string, unknown>;
+  return (
+    typeof o['server'] === 'string' ||
+    typeof o['domain'] === 'string' ||
+    typeof o['internetDomain'] === 'string'
+  );
+}
+
 /**
  * Builds the routing graph of the directory as seen from `thisServer`. Never throws: unknown
  * servers and dangling connections are left out and listed in `graph.problems`.
  */
 export function buildRoutingGraph(directory: Directory, thisServer: string): RoutingGraph {
-  return new RoutingGraph(buildGraph(directory, thisServer), thisServer);
+  const name = typeof thisServer === 'string' ? thisServer : String(thisServer);
+  return new RoutingGraph(buildGraph(directory, name), name);
 }

@@ -198,7 +198,20 @@ export function lookupRecipient(
   settings: LookupSettings,
 ): LookupResult {
   if (typeof recipient !== 'string') {
-    return lookupInternetAddress(directories, recipient.localPart, recipient.domain, settings);
+    const r = recipient as { localPart?: unknown; domain?: unknown } | null;
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      typeof r.localPart !== 'string' ||
+      typeof r.domain !== 'string'
+    ) {
+      return {
+        outcome: 'invalid',
+        address: String(recipient),
+        reason: 'Not an address: expected a string or { localPart, domain }',
+      };
+    }
+    return lookupInternetAddress(directories, r.localPart, r.domain, settings);
   }
   let text = recipient.trim();
   if (text.startsWith('<') && text.endsWith('>')) text = text.slice(1, -1).trim();

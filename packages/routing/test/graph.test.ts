@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildRoutingGraph, loadDirectory } from '../src/index.js';
+import { buildRoutingGraph, dispatch, loadDirectory } from '../src/index.js';
 
 function graphOf(json: Record<string, unknown>, from: string) {
   const { directory, problems } = loadDirectory(json);
@@ -240,5 +240,23 @@ describe('bad topology', () => {
       ['connections[0].destination', 'connections[1].source'],
     );
     assert.equal(graph.edgeCount, 0);
+  });
+});
+
+describe('untyped callers', () => {
+  it('answers nonsense destinations and recipients with a reason, never a throw', () => {
+    const { graph, directory } = graphOf(diamond, 'A/Org');
+    for (const bad of [null, undefined, 42, {}, { server: 7 }, []] as never[]) {
+      const r = graph.route(bad);
+      assert.equal(r.found, false);
+      assert.deepEqual(graph.alternatives(bad), []);
+      assert.match(graph.explain(bad), /No route found/);
+    }
+    const decisions = dispatch(directory, graph, [null, 42, { localPart: 1 }, { address: null }] as never[]);
+    assert.deepEqual(
+      decisions.map((d) => d.action === 'fail' && d.failure),
+      ['invalidAddress', 'invalidAddress', 'invalidAddress', 'invalidAddress'],
+    );
+    assert.equal(buildRoutingGraph(directory, undefined as never).route('A/Org').found, false);
   });
 });
