@@ -79,3 +79,14 @@ describe('dates', () => {
     }
   });
 });
+
+describe('address list regressions from fuzzing', () => {
+  it('skips a stray closing parenthesis instead of looping', () => {
+    const r = parseAddressList('b@y.org, G: c@z.o)g;');
+    assert.equal(r.clean, false);
+    assert.deepEqual(
+      r.mailboxes.map((m) => m.address),
+      ['b@y.org', 'c@z.og'],
+    );
+  });
+});

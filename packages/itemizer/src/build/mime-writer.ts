@@ -109,6 +109,16 @@ export function* writeEntity(ctx: WriteContext, node: Node, isRoot: boolean): Ge
   const params: Record<string, string> = { ...part.params };
   delete params.boundary;
   if (
+    (part.mediaType === 'message/rfc822' || part.mediaType === 'message/global') &&
+    part.attachment === undefined
+  ) {
+    head.push(structuredField('Content-Type', part.mediaType, params));
+    yield `${head.join('')}\r\n`;
+    // The nested message: all its own headers, then its body.
+    for (const child of node.children) yield* writeEntity(ctx, child, false);
+    return;
+  }
+  if (
     node.children.length > 0 ||
     (part.mediaType.startsWith('multipart/') && part.attachment === undefined)
   ) {
@@ -122,16 +132,6 @@ export function* writeEntity(ctx: WriteContext, node: Node, isRoot: boolean): Ge
       yield '\r\n';
     }
     yield `--${boundary}--\r\n`;
-    return;
-  }
-  if (
-    (part.mediaType === 'message/rfc822' || part.mediaType === 'message/global') &&
-    part.attachment === undefined
-  ) {
-    head.push(structuredField('Content-Type', part.mediaType, params));
-    yield `${head.join('')}\r\n`;
-    // The nested message: all its own headers, then its body.
-    for (const child of node.children) yield* writeEntity(ctx, child, false);
     return;
   }
   const { bytes, charset } = leafBytes(ctx, part);

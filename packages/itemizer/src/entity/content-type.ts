@@ -30,7 +30,7 @@ export function parseStructured(text: string): StructuredValue {
   return { value: parsed.value.trim().toLowerCase(), params };
 }
 
-const TOKEN = '[^\\s()<>@,;:\\\\"/\\[\\]?=]+';
+const TOKEN = '[^\\s\\x00-\\x1f\\x7f()<>@,;:\\\\"/\\[\\]?=]+';
 const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}$`);
 const MEDIA_TYPE_PREFIX = new RegExp(`^(${TOKEN}/${TOKEN})\\s`);
 

@@ -80,6 +80,10 @@ function tokenize(text: string): { tokens: Token[]; clean: boolean } {
       }
       if (depth > 0) clean = false;
       tokens.push({ kind: 'comment', text: out, space });
+    } else if (c === ')') {
+      // A stray closing parenthesis: skip it (it would otherwise never be consumed).
+      clean = false;
+      i++;
     } else if ('<>@,;:.[]'.includes(c)) {
       if (c === '[') {
         const end = text.indexOf(']', i);

@@ -133,7 +133,8 @@ function mapHeaders(
         note.add({ name: 'MIME_Version', type: 'text', value: h.value });
         break;
       case 'x-notes-item': {
-        const item = decodeNotesItem(h.value);
+        // Decode the raw value: encoded words inside it are per list entry.
+        const item = decodeNotesItem(unfold(h.raw).trim());
         if (item === undefined) {
           defects.add('invalid-notes-item', `unreadable X-Notes-Item "${h.value}"; kept as a header`, '');
           note.add({ name: h.name, type: 'rfc822Text', value: h });

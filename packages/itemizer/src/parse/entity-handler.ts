@@ -173,9 +173,11 @@ export class EntityHandler implements ScanHandler<ParsedEntity> {
   private openAttachment(state: ParsedEntity, named: string | undefined): void {
     this.attachmentCount++;
     const ext = libmime.detectExtension(state.mediaType);
+    // Control characters never belong in a file name (and could not be written back).
+    const clean = named?.replace(/[\x00-\x1f\x7f]/g, '_').trim();
     state.fileName =
-      named !== undefined && named.trim() !== ''
-        ? named.trim()
+      clean !== undefined && clean !== ''
+        ? clean
         : `ATT${String(this.attachmentCount).padStart(5, '0')}${ext === 'bin' && state.mediaType !== 'application/octet-stream' ? '' : `.${ext}`}`;
     const isTnef = state.mediaType === 'application/ms-tnef' || /^winmail\.dat$/i.test(state.fileName);
     if (this.options.onAttachment === undefined || (isTnef && this.keepForTnef)) return;

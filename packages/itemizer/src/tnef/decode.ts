@@ -117,7 +117,8 @@ function decodeAt(buf: Buffer, opts: TnefOptions, depth: number, part: string): 
   let title: string | undefined;
   let pos = 6;
   while (pos < buf.length) {
-    if (buf.length - pos < 11) {
+    if (buf.length - pos < 9) {
+      // Shorter than an attribute header: padding some encoders add (1-2 bytes seen), not a cut attribute.
       defect('tnef-trailing-data', `${buf.length - pos} bytes after the last attribute ignored`);
       break;
     }
