@@ -120,6 +120,37 @@ interface HeldState {
   cr: boolean;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Skips 32-bit words (little-endian) that relaxed canonicalization leaves unchanged: no byte below
+ * 0x20, no two spaces in a row, and a final space only when the next byte is content. The bit
+ * tests may flag a word that is fine (then the byte loop looks at it); they never pass a word that
+ * is not. Returns the index of the first word not skipped.
+ */
+function skipRelaxedWords(words: Uint32Array, wi: number, wend: number): number {
+  for (; wi < wend; wi++) {
+    const w = words[wi]!;
+    if (((w - 0x20202020) & ~w & 0x80808080) !== 0) return wi; // a byte below 0x20: TAB, CR, LF
+    const s = w ^ 0x20202020;
+    const spaces = (s - 0x01010101) & ~s & 0x80808080; // marks every space (and maybe a byte above one)
+    if (spaces !== 0) {
+      if ((spaces & (spaces >>> 8)) !== 0) return wi; // two adjacent marks: perhaps two spaces
+      if (w >>> 24 === SP && (wi + 1 >= wend || (words[wi + 1]! & 0xff) <= SP)) return wi;
+    }
+  }
+  return wi;
+}
+
+/** Skips words simple canonicalization leaves unchanged: no byte below 0x0e (so no CR or LF). */
+function skipSimpleWords(words: Uint32Array, wi: number, wend: number): number {
+  for (; wi < wend; wi++) {
+    const w = words[wi]!;
+    if (((w - 0x0e0e0e0e) & ~w & 0x80808080) !== 0) return wi;
+  }
+  return wi;
+}
+
 // Size of the output buffer (small enough for Node's pooled allocation); must exceed
 // DIRECT_RUN + 2 * RELEASE_INLINE + 8.
 const SCRATCH_BYTES = 1024;
@@ -186,26 +217,39 @@ function canonicalizeChunk(
     if (wsp) out[o++] = SP;
     wsp = false;
   };
+  // Word-at-a-time skipping over the ArrayBuffer (little-endian machines, chunks worth it).
+  const off = chunk.byteOffset;
+  const words =
+    LITTLE_ENDIAN && n >= 64 ? new Uint32Array(chunk.buffer, 0, chunk.buffer.byteLength >>> 2) : undefined;
+  const wend = (off + n) >>> 2;
+  const skipWords = relaxed ? skipRelaxedWords : skipSimpleWords;
   outer: for (let i = 0; i < n; i++) {
     let c = chunk[i]!;
     if (!held) {
-      // The hot loop: skip over content bytes.
-      while (c > SP) {
-        if (++i >= n) break outer;
-        c = chunk[i]!;
-      }
-      const k = kind[c];
-      if (k === CONTENT) continue;
-      if (i + 2 < n) {
-        const d = chunk[i + 1]!;
-        if (c === SP && kind[d] === CONTENT) {
-          i++;
+      // The hot loop: skip what stays as it is (content, one space before content, CRLF before
+      // content), four bytes at a time where possible.
+      for (;;) {
+        if (words !== undefined && ((off + i) & 3) === 0) {
+          i = (skipWords(words, (off + i) >>> 2, wend) << 2) - off;
+          if (i >= n) break outer;
+          c = chunk[i]!;
+        }
+        if (c > SP || kind[c] === CONTENT) {
+          if (++i >= n) break outer;
+          c = chunk[i]!;
           continue;
         }
-        if (c === CR && d === LF && kind[chunk[i + 2]!] === CONTENT) {
-          i += 2;
-          continue;
+        if (i + 2 < n) {
+          const d = chunk[i + 1]!;
+          const wsp1 = c === SP; // a single space before content stays (a tab would become a space)
+          if (wsp1 ? kind[d] === CONTENT : c === CR && d === LF && kind[chunk[i + 2]!] === CONTENT) {
+            i += wsp1 ? 2 : 3;
+            if (i >= n) break outer;
+            c = chunk[i]!;
+            continue;
+          }
         }
+        break;
       }
       emitRun(run, i);
     }
