@@ -44,7 +44,13 @@ describe('outbound headers', () => {
     assert.match(head, /^Subject: =\?UTF-8\?Q\?/m);
     for (const line of out.toString('latin1').split('\r\n')) assert.ok(line.length <= 78, line);
     assert.doesNotMatch(out.toString('latin1'), /[^\r]\n/, 'CRLF only');
-    assert.match(head, /^To: =\?UTF-8\?Q\?M=C3=BCller=2C_Heinz\?= <mueller@example\.com>, b@example\.com/m);
+    assert.match(head, /^To: =\?UTF-8\?B\?[^?]+\?= <mueller@example\.com>, b@example\.com/m);
+  });
+  it('reads its own address headers back', async () => {
+    assert.deepEqual((await parseMessage(out)).textList('SendTo'), [
+      '"Müller, Heinz" <mueller@example.com>',
+      'b@example.com',
+    ]);
   });
   it('maps PostedDate, $MessageID, Importance', () => {
     assert.match(head, /^Date: Thu, 04 Jan 2007 11:14:08 \+0000\r$/m);

@@ -242,3 +242,32 @@ describe('TNEF switches in parseMessage', () => {
     assert.ok(note.defects.some((d) => d.code === 'tnef-truncated' && d.part === '2'));
   });
 });
+
+describe('a message that is only a winmail.dat', () => {
+  const whole = (): Buffer =>
+    Buffer.from(
+      `From: a@b.c\r\nSubject: s\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n${tnef().toString('base64')}\r\n`,
+    );
+  it('gets a multipart/mixed root holding the converted parts', async () => {
+    const note = await parseMessage(whole(), { tnef: { enableConversion: true, keepAttachment: true } });
+    assert.deepEqual(
+      note.parts().map((p) => [p.path, p.mediaType]),
+      [
+        ['', 'multipart/mixed'],
+        ['t0', 'application/ms-tnef'],
+        ['t1', 'text/plain'],
+        ['t2', 'text/plain'],
+        ['t3', 'application/octet-stream'],
+      ],
+    );
+    assert.deepEqual(
+      note.attachments().map((a) => [a.fileName, a.part]),
+      [
+        ['winmail.dat', 't0'],
+        ['Größe.txt', 't2'],
+        ['döc.bin', 't3'],
+      ],
+    );
+    assert.equal(note.text('Subject'), 's');
+  });
+});

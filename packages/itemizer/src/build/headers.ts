@@ -5,6 +5,7 @@
  */
 
 import libmime from 'libmime';
+import { encodeBWords } from '../entity/header-text.js';
 import { type Mailbox, parseAddressList } from '../mail/address.js';
 import { isNotesName, notesToInternet, parseNotesName } from '../mail/notes-name.js';
 
@@ -32,8 +33,11 @@ export function foldField(name: string, value: string): string {
 /** An unstructured header (Subject, Comments, X-...): encoded words where needed. */
 export function unstructuredField(name: string, text: string): string {
   const clean = oneLine(text);
-  const value =
-    isAsciiPrintable(clean) && !/=\?/.test(clean) ? clean : libmime.encodeWords(clean, 'Q', 52, true);
+  let value: string;
+  if (isAsciiPrintable(clean) && !/=\?/.test(clean) && !/\S{900}/.test(clean)) value = clean;
+  // Text that looks like encoded words, or holds tokens too long to fold, goes as short B-words.
+  else if (/\S{70}/.test(clean) || /=\?/.test(clean)) value = encodeBWords(clean);
+  else value = libmime.encodeWords(clean, 'Q', 52, true);
   return foldField(name, value);
 }
 
@@ -53,7 +57,7 @@ export function rawField(name: string, raw: string, text: string): string {
 
 function encodeDisplayName(name: string): string {
   if (name === '') return '';
-  if (!isAsciiPrintable(name)) return libmime.encodeWord(name, 'Q', 52);
+  if (!isAsciiPrintable(name) || name.includes('=?') || /\S{70}/.test(name)) return encodeBWords(name);
   return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(name) ? name : `"${name.replace(/(["\\])/g, '\\$1')}"`;
 }
 
@@ -65,6 +69,8 @@ export function headerMailbox(entry: string, internetDomain: string | undefined)
     box = notesToInternet(parseNotesName(text), internetDomain);
   else box = parseAddressList(text).mailboxes[0];
   if (box === undefined || box.address === '') return encodeDisplayName(text);
+  // No path is longer than 256 octets (RFC 5321 4.5.3.1.3): such an "address" cannot be sent.
+  if (box.address.length > 254) return '';
   const name = encodeDisplayName(box.name);
   return name === '' ? box.address : `${name} <${box.address}>`;
 }
@@ -80,7 +86,7 @@ export function addressField(
     if (t === '') return [];
     // One entry may itself hold a list ("a@x, b@y") when it came from a From header.
     const list = isNotesName(t) ? [t] : splitList(t);
-    return list.map((x) => headerMailbox(x, internetDomain));
+    return list.map((x) => headerMailbox(x, internetDomain)).filter((x) => x !== '');
   });
   return foldField(name, boxes.join(', '));
 }

@@ -39,3 +39,26 @@ export function decodeEncodedWords(text: string): string {
     return text;
   }
 }
+
+/**
+ * Encodes text as RFC 2047 B-words of at most `maxBytes` UTF-8 bytes each, split on character
+ * boundaries and separated by spaces, so the result folds under 78 characters and decodes back
+ * to exactly the same text (white space between adjacent encoded words is not part of the text).
+ */
+export function encodeBWords(text: string, maxBytes = 30): string {
+  const words: string[] = [];
+  let piece = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > maxBytes && piece !== '') {
+      words.push(piece);
+      piece = '';
+      bytes = 0;
+    }
+    piece += ch;
+    bytes += n;
+  }
+  if (piece !== '') words.push(piece);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(' ');
+}

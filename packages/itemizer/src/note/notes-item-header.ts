@@ -9,6 +9,7 @@
  */
 
 import libmime from 'libmime';
+import { encodeBWords } from '../entity/header-text.js';
 import type { Item } from './note.js';
 
 const SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
@@ -17,28 +18,9 @@ function unsafe(text: string): boolean {
   return !SAFE.test(text) || /[,;"]/.test(text) || text.includes('=?');
 }
 
-/** Encodes text as B-words of at most 30 UTF-8 bytes each, split on character boundaries. */
-function bWords(text: string): string {
-  const words: string[] = [];
-  let piece = '';
-  let bytes = 0;
-  for (const ch of text) {
-    const n = Buffer.byteLength(ch);
-    if (bytes + n > 30 && piece !== '') {
-      words.push(piece);
-      piece = '';
-      bytes = 0;
-    }
-    piece += ch;
-    bytes += n;
-  }
-  if (piece !== '') words.push(piece);
-  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(' ');
-}
-
 function encodeEntry(text: string): string {
   if (text === '') return '""';
-  return unsafe(text) ? bWords(text) : text;
+  return unsafe(text) ? encodeBWords(text) : text;
 }
 
 function decodeEntry(text: string): string {

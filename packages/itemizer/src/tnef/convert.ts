@@ -49,7 +49,7 @@ export function convertTnefParts(note: Note, opts: TnefOptions, defects: DefectL
   for (const fileItem of note.items.filter((i) => i.type === 'attachment')) {
     if (fileItem.type !== 'attachment') continue;
     const att = fileItem.value;
-    if (!isTnefAttachment(att) || att.content === undefined || att.part === '') continue;
+    if (!isTnefAttachment(att) || att.content === undefined) continue;
     if (signed && !opts.breakSmime) {
       defects.add(
         'tnef-smime-untouched',
@@ -132,6 +132,11 @@ export function convertTnefParts(note: Note, opts: TnefOptions, defects: DefectL
     }
     const partIndex = note.items.findIndex((i) => i.type === 'mimePart' && i.value.path === att.part);
     const fileIndex = note.items.indexOf(fileItem);
+    if (att.part === '' && partIndex !== -1) {
+      // The whole message is the winmail.dat: a multipart/mixed root now holds what it carried.
+      replaceRoot(note, partIndex, fileIndex, opts.keepAttachment, newParts, newFiles);
+      continue;
+    }
     // Files come after parts, so splice the later index first.
     if (opts.keepAttachment) {
       note.items.splice(fileIndex + 1, 0, ...newFiles);
@@ -141,4 +146,44 @@ export function convertTnefParts(note: Note, opts: TnefOptions, defects: DefectL
       if (partIndex !== -1) note.items.splice(partIndex, 1, ...newParts);
     }
   }
+}
+
+function replaceRoot(
+  note: Note,
+  partIndex: number,
+  fileIndex: number,
+  keep: boolean,
+  newParts: Item[],
+  newFiles: Item[],
+): void {
+  const rootItem = note.items[partIndex] as Item;
+  const fileItem = note.items[fileIndex] as Item;
+  if (rootItem.type !== 'mimePart' || fileItem.type !== 'attachment') return;
+  const old = rootItem.value;
+  const root: MimePart = {
+    path: '',
+    headers: old.headers.filter((h) => !/^content-/i.test(h.name)),
+    mediaType: 'multipart/mixed',
+    params: {},
+    transferEncoding: '',
+    size: 0,
+  };
+  const moved: MimePart = {
+    ...old,
+    path: 't0',
+    headers: old.headers.filter((h) => /^content-/i.test(h.name)),
+  };
+  note.items.splice(
+    fileIndex,
+    1,
+    ...(keep ? [{ ...fileItem, value: { ...fileItem.value, part: 't0' } }] : []),
+    ...newFiles,
+  );
+  note.items.splice(
+    partIndex,
+    1,
+    { name: 'Body', type: 'mimePart', value: root },
+    ...(keep ? [{ ...rootItem, value: moved }] : []),
+    ...newParts,
+  );
 }
