@@ -10,6 +10,7 @@ import type {
 } from './model.js';
 import { DEFAULT_ROUTER_CONFIGURATION } from './model.js';
 import { abbreviateName, nameKey, normalizeDomain, parseInternetAddress } from './names.js';
+import { StringIndex } from './string-index.js';
 
 /** One hit of a directory lookup: a Person or a Group document. */
 export type DirectoryEntry =
@@ -57,23 +58,15 @@ export interface Directory {
   configuration(server: string): RouterConfiguration;
 }
 
-type Index = Map<string, readonly DirectoryEntry[]>;
+/**
+ * Each index maps a key to entry numbers (persons first, then groups). Numbers, not objects: a
+ * million-person directory then allocates no entry objects while loading, which keeps the garbage
+ * collector out of the way; answers are made on first lookup.
+ */
+type Index = StringIndex;
 
-/** Adds an entry under a key; single hits share the entry's one-element array to save memory. */
-function addToIndex(
-  index: Index,
-  key: string,
-  entry: DirectoryEntry,
-  single: readonly DirectoryEntry[],
-): void {
-  const current = index.get(key);
-  if (current === undefined) {
-    index.set(key, single);
-  } else if (!current.includes(entry)) {
-    // One-element arrays are shared between keys, so never grow them in place.
-    if (current.length === 1) index.set(key, [current[0]!, entry]);
-    else (current as DirectoryEntry[]).push(entry);
-  }
+function addToIndex(index: Index, key: string, id: number): void {
+  index.add(key, id);
 }
 
 const NONE: readonly DirectoryEntry[] = Object.freeze([]);
@@ -89,18 +82,28 @@ function isInternetAlias(name: string): boolean {
  */
 export class InMemoryDirectory implements Directory {
   readonly #data: DirectoryData;
-  readonly #byName: Index = new Map();
-  readonly #byAddress: Index = new Map();
-  readonly #byLocalPart: Index = new Map();
+  readonly #byName: Index;
+  readonly #byAddress: Index;
+  readonly #byLocalPart: Index;
   readonly #servers = new Map<string, ServerDocument>();
   readonly #globalDomains = new Map<string, GlobalDomainDocument>();
   readonly #configs = new Map<string, RouterConfiguration>();
+  /** One-element answers, made on first lookup and then reused (bounded by the directory size). */
+  readonly #singles: (readonly DirectoryEntry[] | undefined)[];
 
   /** Indexes validated directory data (see {@link loadDirectory} for validation). */
   constructor(data: DirectoryData) {
     this.#data = data;
-    for (const person of data.persons) this.#indexPerson(person);
-    for (const group of data.groups) this.#indexGroup(group);
+    const persons = data.persons;
+    const entries = persons.length + data.groups.length;
+    this.#byName = new StringIndex(entries * 2);
+    this.#byAddress = new StringIndex(entries);
+    this.#byLocalPart = new StringIndex(entries * 2);
+    this.#singles = new Array(persons.length + data.groups.length);
+    for (let i = 0; i < persons.length; i++) this.#indexPerson(persons[i]!, i);
+    data.groups.forEach((group, i) => {
+      this.#indexGroup(group, persons.length + i);
+    });
     for (const server of data.servers) {
       const key = nameKey(server.name);
       if (!this.#servers.has(key)) this.#servers.set(key, server);
@@ -117,7 +120,7 @@ export class InMemoryDirectory implements Directory {
   /** Domains repeat across thousands of addresses: normalize each spelling once while indexing. */
   #domainCache: Map<string, string | undefined> | undefined = new Map();
 
-  #indexAddress(address: string, entry: DirectoryEntry, single: readonly DirectoryEntry[]): void {
+  #indexAddress(address: string, id: number): void {
     const at = address.lastIndexOf('@');
     const rawDomain = address.slice(at + 1);
     const cache = this.#domainCache!;
@@ -126,51 +129,70 @@ export class InMemoryDirectory implements Directory {
       domain = parseInternetAddress(address)?.domain;
       if (cache.size < 10_000) cache.set(rawDomain, domain);
     }
-    const local = address.slice(0, at).trim().toLowerCase();
+    const written = address.slice(0, at);
+    const local = written.trim().toLowerCase();
     if (domain === undefined || at <= 0 || local.length === 0) return;
-    addToIndex(this.#byAddress, `${local}@${domain}`, entry, single);
-    addToIndex(this.#byLocalPart, local, entry, single);
+    // An address already in normal form is its own key: no second copy of the string.
+    const key = local === written && domain === rawDomain ? address : `${local}@${domain}`;
+    addToIndex(this.#byAddress, key, id);
+    addToIndex(this.#byLocalPart, local, id);
   }
 
-  #indexPerson(person: PersonDocument): void {
-    const entry: DirectoryEntry = { kind: 'person', person };
-    const single = [entry];
+  #indexPerson(person: PersonDocument, id: number): void {
     for (const name of person.fullNames) {
       if (isInternetAlias(name)) {
-        this.#indexAddress(name, entry, single);
+        this.#indexAddress(name, id);
         continue;
       }
       // One abbreviation gives both keys: the whole name and its common name.
       const key = abbreviateName(name).toLowerCase();
-      addToIndex(this.#byName, key, entry, single);
+      addToIndex(this.#byName, key, id);
       const slash = key.indexOf('/');
-      if (slash > 0) addToIndex(this.#byName, key.slice(0, slash), entry, single);
+      if (slash > 0) addToIndex(this.#byName, key.slice(0, slash), id);
     }
     for (const short of person.shortNames) {
       const key = short.trim().toLowerCase();
-      addToIndex(this.#byLocalPart, key, entry, single);
-      addToIndex(this.#byName, key, entry, single);
+      addToIndex(this.#byLocalPart, key, id);
+      addToIndex(this.#byName, key, id);
     }
-    if (person.internetAddress !== undefined) this.#indexAddress(person.internetAddress, entry, single);
+    if (person.internetAddress !== undefined) this.#indexAddress(person.internetAddress, id);
   }
 
-  #indexGroup(group: GroupDocument): void {
-    const entry: DirectoryEntry = { kind: 'group', group };
-    const single = [entry];
-    addToIndex(this.#byName, nameKey(group.name), entry, single);
-    if (group.internetAddress !== undefined) this.#indexAddress(group.internetAddress, entry, single);
+  #indexGroup(group: GroupDocument, id: number): void {
+    addToIndex(this.#byName, nameKey(group.name), id);
+    if (group.internetAddress !== undefined) this.#indexAddress(group.internetAddress, id);
+  }
+
+  #entry(id: number): DirectoryEntry {
+    const persons = this.#data.persons;
+    return id < persons.length
+      ? { kind: 'person', person: persons[id]! }
+      : { kind: 'group', group: this.#data.groups[id - persons.length]! };
+  }
+
+  #answer(hit: number | readonly number[] | undefined): readonly DirectoryEntry[] {
+    if (hit === undefined) return NONE;
+    if (typeof hit === 'number') {
+      let one = this.#singles[hit];
+      if (one === undefined) {
+        one = Object.freeze([this.#entry(hit)]);
+        this.#singles[hit] = one;
+      }
+      return one;
+    }
+    return hit.map((id) => this.#entry(id));
   }
 
   findByName(name: string): readonly DirectoryEntry[] {
-    return this.#byName.get(nameKey(name)) ?? NONE;
+    return this.#answer(this.#byName.get(nameKey(name)));
   }
 
   findByInternetAddress(address: string): readonly DirectoryEntry[] {
-    return this.#byAddress.get(address.toLowerCase()) ?? NONE;
+    return this.#answer(this.#byAddress.get(address.toLowerCase()));
   }
 
   findByLocalPart(localPart: string): readonly DirectoryEntry[] {
-    return this.#byLocalPart.get(localPart.toLowerCase()) ?? NONE;
+    return this.#answer(this.#byLocalPart.get(localPart.toLowerCase()));
   }
 
   groupMembers(group: GroupDocument): readonly string[] {
