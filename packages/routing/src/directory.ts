@@ -65,10 +65,6 @@ export interface Directory {
  */
 type Index = StringIndex;
 
-function addToIndex(index: Index, key: string, id: number): void {
-  index.add(key, id);
-}
-
 const NONE: readonly DirectoryEntry[] = Object.freeze([]);
 
 /** An Internet address written in a full-name field: has `@` and no Notes hierarchy slash. */
@@ -134,8 +130,8 @@ export class InMemoryDirectory implements Directory {
     if (domain === undefined || at <= 0 || local.length === 0) return;
     // An address already in normal form is its own key: no second copy of the string.
     const key = local === written && domain === rawDomain ? address : `${local}@${domain}`;
-    addToIndex(this.#byAddress, key, id);
-    addToIndex(this.#byLocalPart, local, id);
+    this.#byAddress.add(key, id);
+    this.#byLocalPart.add(local, id);
   }
 
   #indexPerson(person: PersonDocument, id: number): void {
@@ -146,20 +142,20 @@ export class InMemoryDirectory implements Directory {
       }
       // One abbreviation gives both keys: the whole name and its common name.
       const key = abbreviateName(name).toLowerCase();
-      addToIndex(this.#byName, key, id);
+      this.#byName.add(key, id);
       const slash = key.indexOf('/');
-      if (slash > 0) addToIndex(this.#byName, key.slice(0, slash), id);
+      if (slash > 0) this.#byName.add(key.slice(0, slash), id);
     }
     for (const short of person.shortNames) {
       const key = short.trim().toLowerCase();
-      addToIndex(this.#byLocalPart, key, id);
-      addToIndex(this.#byName, key, id);
+      this.#byLocalPart.add(key, id);
+      this.#byName.add(key, id);
     }
     if (person.internetAddress !== undefined) this.#indexAddress(person.internetAddress, id);
   }
 
   #indexGroup(group: GroupDocument, id: number): void {
-    addToIndex(this.#byName, nameKey(group.name), id);
+    this.#byName.add(nameKey(group.name), id);
     if (group.internetAddress !== undefined) this.#indexAddress(group.internetAddress, id);
   }
 
