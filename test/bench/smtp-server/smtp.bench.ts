@@ -1,0 +1,249 @@
+/**
+ * @mailroute/smtp-server benchmark, beside nodemailer's `smtp-server` package in the same run,
+ * with the same trivial backend (read the message to the end, accept it). Each server runs in
+ * its own child process; this process is the load generator: pipelining clients on loopback that
+ * send MAIL, RCPT and DATA in one write, the message with the next transaction's commands after
+ * the 354, so one round trip per message. Cells: 1 and 50 clients, 1 KB and 100 KB messages,
+ * fixed message counts after a warm-up. Then the resident memory of each server holding 5,000
+ * idle connections (after the greeting). Postfix smtp-sink is measured too when installed.
+ *
+ * Run: node --expose-gc test/bench/smtp-server/dist/smtp.bench.js
+ */
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createSmtpServer } from '@mailroute/smtp-server';
+
+type Peer = 'mailroute' | 'smtp-server' | 'smtp-sink';
+
+// --- server side (child process) ------------------------------------------------------------
+
+async function serve(kind: Peer): Promise<void> {
+  let port: number;
+  if (kind === 'mailroute') {
+    const server = createSmtpServer(
+      {
+        hostname: 'bench.local',
+        listeners: [{ kind: 'smtp', port: 0 }],
+        maxSessions: 10_000,
+        maxMessageSize: 10_000_000,
+      },
+      {
+        connect: () => ({
+          mailFrom: () => undefined,
+          rcptTo: () => undefined,
+          async data(message) {
+            for await (const _ of message) {
+              // read to the end
+            }
+            return undefined;
+          },
+        }),
+      },
+    );
+    port = (await server.listen())[0].port;
+  } else {
+    const require = createRequire(import.meta.url);
+    const { SMTPServer } = require('smtp-server') as {
+      SMTPServer: new (
+        o: object,
+      ) => { listen(p: number, h: string, cb: () => void): void; server: { address(): { port: number } } };
+    };
+    const server = new SMTPServer({
+      name: 'bench.local',
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      maxClients: 10_000,
+      size: 10_000_000,
+      logger: false,
+      onData(stream: NodeJS.ReadableStream, _session: unknown, callback: (e?: Error | null) => void) {
+        stream.on('data', () => {});
+        stream.on('end', () => callback(null));
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = server.server.address().port;
+  }
+  process.send?.({ port });
+  process.on('message', (m: { rss?: boolean }) => {
+    if (m.rss) {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send?.({ rss: process.memoryUsage().rss });
+    }
+  });
+}
+
+// --- load generator -------------------------------------------------------------------------
+
+function message(size: number): Buffer {
+  const head = 'From: bench@example.org\r\nTo: sink@example.com\r\nSubject: benchmark\r\n\r\n';
+  const line = `${'x'.repeat(76)}\r\n`;
+  let body = head;
+  while (body.length + line.length <= size) body += line;
+  body += 'y'.repeat(Math.max(0, size - body.length - 2)) + '\r\n';
+  return Buffer.from(`${body}.\r\n`);
+}
+
+const TX = 'MAIL FROM:<bench@example.org>\r\nRCPT TO:<sink@example.com>\r\nDATA\r\n';
+
+/** One client sending `count` messages; resolves when every final reply came back. */
+function client(port: number, count: number, payload: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    let pending = '';
+    let lines = 0;
+    let greeted = false;
+    let sent = 0;
+    let done = 0;
+    // Per message 4 reply lines: 250 MAIL, 250 RCPT, 354, 250 after the data.
+    socket.on('data', (d: Buffer) => {
+      pending += d.toString('latin1');
+      let i = pending.indexOf('\n');
+      while (i >= 0) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        i = pending.indexOf('\n');
+        if (line[3] === '-') continue;
+        if (line[0] === '4' || line[0] === '5') {
+          socket.destroy();
+          reject(new Error(`server replied ${line}`));
+          return;
+        }
+        if (!greeted) {
+          if (line.startsWith('220')) socket.write('EHLO bench.example.org\r\n');
+          else {
+            greeted = true;
+            socket.write(TX);
+          }
+          continue;
+        }
+        lines++;
+        if (lines % 4 === 3) {
+          // The 354 of message `sent`: its data, and the next transaction's commands behind it.
+          sent++;
+          socket.write(sent < count ? Buffer.concat([payload, Buffer.from(TX)]) : payload);
+        } else if (lines % 4 === 0) {
+          done++;
+          if (done === count) {
+            socket.end('QUIT\r\n');
+            resolve();
+          }
+        }
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+async function cell(port: number, clients: number, total: number, payload: Buffer): Promise<number> {
+  const per = Math.ceil(total / clients);
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: clients }, () => client(port, per, payload)));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return (per * clients) / seconds;
+}
+
+function startChild(kind: Peer): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', kind], { execArgv: ['--expose-gc'] });
+  return new Promise((resolve) =>
+    child.once('message', (m: { port: number }) => resolve({ child, port: m.port })),
+  );
+}
+
+function rssOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m: { rss: number }) => resolve(m.rss));
+    child.send({ rss: true });
+  });
+}
+
+async function idleMemory(child: ChildProcess, port: number, n: number): Promise<number> {
+  const before = await rssOf(child);
+  const sockets: Socket[] = [];
+  await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const s = connect(port, '127.0.0.1');
+          s.once('data', () => resolve());
+          s.once('error', reject);
+          sockets.push(s);
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const after = await rssOf(child);
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => setTimeout(r, 500));
+  return (after - before) / n;
+}
+
+function startSmtpSink(): Promise<{ child: ChildProcess; port: number } | undefined> {
+  const which = spawnSync(
+    'sh',
+    ['-c', 'command -v smtp-sink || ls /usr/sbin/smtp-sink /usr/lib/postfix/sbin/smtp-sink 2>/dev/null'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const path = which.stdout.trim().split('\n')[0];
+  if (!path) return Promise.resolve(undefined);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(path, ['-c', '-u', 'nobody', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
+  return new Promise((resolve) => setTimeout(() => resolve({ child, port }), 500));
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const cells = [
+    { clients: 1, size: 1024, total: 5000 },
+    { clients: 50, size: 1024, total: 20_000 },
+    { clients: 1, size: 100 * 1024, total: 1000 },
+    { clients: 50, size: 100 * 1024, total: 5000 },
+  ];
+  const peers: Peer[] = ['mailroute', 'smtp-server'];
+  const servers = new Map<Peer, { child: ChildProcess; port: number }>();
+  for (const p of peers) servers.set(p, await startChild(p));
+  const sink = await startSmtpSink();
+  if (sink) servers.set('smtp-sink', sink);
+  const results = new Map<string, number>();
+  console.log(`node ${process.version}; ${fmt(cells.length)} cells; servers each in a child process\n`);
+  for (const c of cells) {
+    const payload = message(c.size);
+    for (const [p, s] of servers) {
+      await cell(s.port, c.clients, Math.min(200, c.total), payload); // warm-up
+      const rate = await cell(s.port, c.clients, c.total, payload);
+      results.set(`${p}/${c.clients}/${c.size}`, rate);
+    }
+    const ours = results.get(`mailroute/${c.clients}/${c.size}`) ?? 0;
+    const peer = results.get(`smtp-server/${c.clients}/${c.size}`) ?? 0;
+    const mb = (r: number) => (r * payload.length) / 1e6;
+    let line =
+      `${String(c.clients).padStart(2)} client(s), ${fmt(c.size / 1024)} KB: ` +
+      `mailroute ${fmt(ours)} msg/s ${fmt(mb(ours), 1)} MB/s | ` +
+      `smtp-server ${fmt(peer)} msg/s ${fmt(mb(peer), 1)} MB/s | ratio ${fmt(ours / peer, 2)}x`;
+    const sinkRate = results.get(`smtp-sink/${c.clients}/${c.size}`);
+    if (sinkRate !== undefined) line += ` | smtp-sink ${fmt(sinkRate)} msg/s ${fmt(mb(sinkRate), 1)} MB/s`;
+    console.log(line);
+  }
+  if (!sink) console.log('(Postfix smtp-sink not installed: native ceiling not measured)');
+  console.log('');
+  for (const p of peers) {
+    const s = servers.get(p);
+    if (!s) continue;
+    const perConnection = await idleMemory(s.child, s.port, 5000);
+    console.log(`${p}: ${fmt(perConnection / 1024, 1)} KB RSS per idle connection (5,000 connections)`);
+  }
+  for (const s of servers.values()) s.child.kill();
+}
+
+if (process.argv[2] === 'serve') void serve(process.argv[3] as Peer);
+else
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
