@@ -181,17 +181,32 @@ export class DkimSigner {
       finish: () => {
         const headers = splitter.end();
         const now = Math.floor(this.#clock() / 1000);
-        return this.#keys.map((k) => this.#signOne(k, headers, hashers.get(k.bodyCanon)!, now));
+        const names = this.#headerList ?? headerNames(headers, this.#wanted, this.#overSign);
+        if (!names.includes('from') || !headers.some((h) => h.key === 'from')) {
+          throw new DkimSignError('the message has no From header field, which DKIM must sign');
+        }
+        // Every key signs the same fields: canonicalize them once per header canonicalization.
+        const canonical = new Map<HeaderCanonicalization, string>();
+        return this.#keys.map((k) => {
+          let fields = canonical.get(k.headerCanon);
+          if (fields === undefined) {
+            fields = canonicalFields(headers, names, k.headerCanon);
+            canonical.set(k.headerCanon, fields);
+          }
+          return this.#signOne(k, names, fields, hashers.get(k.bodyCanon)!, now);
+        });
       },
     };
   }
 
-  #signOne(k: PreparedKey, headers: HeaderField[], hasher: BodyHasher, now: number): DkimSignature {
+  #signOne(
+    k: PreparedKey,
+    names: readonly string[],
+    fields: string,
+    hasher: BodyHasher,
+    now: number,
+  ): DkimSignature {
     const o = this.#options;
-    const names = this.#headerList ?? headerNames(headers, this.#wanted, this.#overSign);
-    if (!names.includes('from') || !headers.some((h) => h.key === 'from')) {
-      throw new DkimSignError('the message has no From header field, which DKIM must sign');
-    }
     const bh = hasher.digest().toString('base64');
     const tag = (name: string, value: string | number): FoldTag => ({
       pieces: [`${name}=${value}`],
@@ -219,11 +234,22 @@ export class DkimSigner {
     tags.push(tag('bh', bh));
     tags.push(tag('b', ''));
     const unsigned = foldTags('DKIM-Signature', tags);
-    const data = signedData(headers, names, k.headerCanon, unsigned);
+    const data = Buffer.from(fields + canonicalizeHeader(unsigned, k.headerCanon, false), 'latin1');
     const b = signHeaderHash(k.key, data).toString('base64');
     const header = `${unsigned}${foldBase64(b, lastLineLength(unsigned))}\r\n`;
     return { domain: k.spec.domain, selector: k.spec.selector, algorithm: k.algorithm, header };
   }
+}
+
+/** The selected header fields in canonical form, each ending in CRLF (latin1 text). */
+function canonicalFields(
+  headers: readonly HeaderField[],
+  names: readonly string[],
+  canon: HeaderCanonicalization,
+): string {
+  let text = '';
+  for (const f of selectHeaders(headers, names)) text += canonicalizeHeader(f.raw, canon);
+  return text;
 }
 
 /** The bytes a DKIM signature covers: the selected fields, then the signature field without b= and CRLF. */
@@ -233,10 +259,10 @@ export function signedData(
   canon: HeaderCanonicalization,
   signatureField: string,
 ): Buffer {
-  let text = '';
-  for (const f of selectHeaders(headers, names)) text += canonicalizeHeader(f.raw, canon);
-  text += canonicalizeHeader(signatureField, canon, false);
-  return Buffer.from(text, 'latin1');
+  return Buffer.from(
+    canonicalFields(headers, names, canon) + canonicalizeHeader(signatureField, canon, false),
+    'latin1',
+  );
 }
 
 /** rsa-sha256 signs the data with SHA-256; ed25519-sha256 signs the SHA-256 of the data (RFC 8463 3). */

@@ -27,10 +27,10 @@ function message(size: number): Buffer {
   return Buffer.from(head + body);
 }
 
-const ROUNDS = 10;
+const ROUNDS = 30;
 
 /**
- * Measures several candidates interleaved: ROUNDS rounds, each running every candidate for a tenth
+ * Measures several candidates interleaved: ROUNDS rounds, each running every candidate for a ROUNDS-th
  * of its fixed iteration count, so a change in machine load hits all of them alike. Warms up first.
  * Returns operations per second per candidate.
  */
@@ -48,12 +48,13 @@ async function compare(
       const [count, fn] = cases[n]!;
       gc();
       const start = process.hrtime.bigint();
-      for (let i = 0; i < count / ROUNDS; i++) await fn();
+      const per = Math.max(1, Math.round(count / ROUNDS));
+      for (let i = 0; i < per; i++) await fn();
       ns[n] = (ns[n] ?? 0) + Number(process.hrtime.bigint() - start);
     }
   }
   const out: Record<string, number> = {};
-  for (const n of names) out[n] = (cases[n]![0] * 1e9) / ns[n]!;
+  for (const n of names) out[n] = (Math.max(1, Math.round(cases[n]![0] / ROUNDS)) * ROUNDS * 1e9) / ns[n]!;
   return out;
 }
 
