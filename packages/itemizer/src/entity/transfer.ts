@@ -53,12 +53,47 @@ const B64_CLASS = (() => {
   return t;
 })();
 
+const NOT_CLEAN = /[^A-Za-z0-9+/\r\n]/;
+
 /** Base64: invalid characters are skipped (with a defect), quanta are kept whole across chunks. */
 export class Base64Decoder implements TransferDecoder {
   invalid: string | undefined;
   private rest = EMPTY;
 
   write(chunk: Buffer): Buffer {
+    const fast = this.writeClean(chunk);
+    return fast ?? this.writeAny(chunk);
+  }
+
+  /**
+   * Fast path for the common case, a chunk of alphabet characters and line breaks only: Node's
+   * decoder skips the line breaks itself, so only the quantum cut at the end needs finding.
+   */
+  private writeClean(chunk: Buffer): Buffer | undefined {
+    const text = chunk.toString('latin1');
+    if (NOT_CLEAN.test(text)) return undefined;
+    let breaks = 0;
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) breaks++;
+    for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) breaks++;
+    const total = this.rest.length + text.length - breaks;
+    let extra = total % 4;
+    let cut = text.length;
+    while (extra > 0 && cut > 0) {
+      const c = text.charCodeAt(--cut);
+      if (c !== 0x0a && c !== 0x0d) extra--;
+    }
+    if (extra > 0) {
+      // Fewer new characters than the quantum remainder: keep them all for the next chunk.
+      this.rest = Buffer.from(this.rest.toString('latin1') + text.replace(/[\r\n]/g, ''), 'latin1');
+      return EMPTY;
+    }
+    const head =
+      this.rest.length > 0 ? this.rest.toString('latin1') + text.slice(0, cut) : text.slice(0, cut);
+    this.rest = cut < text.length ? Buffer.from(text.slice(cut).replace(/[\r\n]/g, ''), 'latin1') : EMPTY;
+    return Buffer.from(head, 'base64');
+  }
+
+  private writeAny(chunk: Buffer): Buffer {
     const restLen = this.rest.length;
     const out = Buffer.allocUnsafe(chunk.length * 2 + restLen + 4);
     if (restLen > 0) this.rest.copy(out, 0);
