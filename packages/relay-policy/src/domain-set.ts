@@ -21,11 +21,23 @@ export interface DomainHit<T> {
   readonly how: 'exact' | 'subdomain' | 'substring';
 }
 
+function countLabels(name: string): number {
+  let n = 1;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) n++;
+  return n;
+}
+
+function labelBit(labels: number): number {
+  return 1 << (Math.min(labels, 32) - 1);
+}
+
 /** Domain names (A-labels, lowercase, no trailing dot) mapped to a payload, matched by suffix. */
 export class DomainSuffixSet<T> {
   private readonly covers = new Map<string, Cover<T>>();
   private minLength = Number.POSITIVE_INFINITY;
   private maxLength = 0;
+  /** Bit n set: some entry has n+1 labels (n < 31); bit 31: some entry has 32 or more. */
+  private labelCounts = 0;
 
   constructor(private readonly mode: DomainMatchMode) {}
 
@@ -45,6 +57,7 @@ export class DomainSuffixSet<T> {
     if (below && cover.below === undefined) cover.below = value;
     if (name.length < this.minLength) this.minLength = name.length;
     if (name.length > this.maxLength) this.maxLength = name.length;
+    this.labelCounts |= labelBit(countLabels(name));
   }
 
   /** The entry stored under exactly this name, if any (for the linter). */
@@ -55,15 +68,25 @@ export class DomainSuffixSet<T> {
   /** The most specific entry covering `name` (A-labels, lowercase), or undefined. */
   match(name: string): DomainHit<T> | undefined {
     if (this.covers.size === 0) return undefined;
-    const exact = this.covers.get(name);
-    if (exact?.self !== undefined) return { value: exact.self, how: 'exact' };
+    let labels = countLabels(name);
+    // Only names and suffixes with as many labels as some entry can match: usually one Map probe.
+    if (
+      name.length <= this.maxLength &&
+      (this.mode === 'substring' || (this.labelCounts & labelBit(labels)) !== 0)
+    ) {
+      const exact = this.covers.get(name);
+      if (exact?.self !== undefined) return { value: exact.self, how: 'exact' };
+    }
     if (this.mode === 'label') {
       let dot = name.indexOf('.');
       while (dot >= 0) {
+        labels--;
         const suffixLength = name.length - dot - 1;
         if (suffixLength < this.minLength) break;
-        const cover = this.covers.get(name.slice(dot + 1));
-        if (cover?.below !== undefined) return { value: cover.below, how: 'subdomain' };
+        if (suffixLength <= this.maxLength && (this.labelCounts & labelBit(labels)) !== 0) {
+          const cover = this.covers.get(name.slice(dot + 1));
+          if (cover?.below !== undefined) return { value: cover.below, how: 'subdomain' };
+        }
         dot = name.indexOf('.', dot + 1);
       }
       return undefined;

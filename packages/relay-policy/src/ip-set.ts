@@ -67,7 +67,8 @@ export class IpPrefixSet<T> {
       // Most specific masks first, so a lookup reports the narrowest entry.
       this.v4.sort((a, b) => b.bits - a.bits);
     }
-    const key = (address & m) >>> 0;
+    // Signed 32-bit keys stay small integers in V8; unsigned ones above 2^31 would be boxed.
+    const key = address & m;
     if (!table.values.has(key)) table.values.set(key, value);
     this.count++;
   }
@@ -88,7 +89,7 @@ export class IpPrefixSet<T> {
   /** The most specific entry covering an IPv4 address (32-bit number). */
   matchV4(address: number): IpHit<T> | undefined {
     for (const table of this.v4) {
-      const value = table.values.get((address & table.mask) >>> 0);
+      const value = table.values.get(address & table.mask);
       if (value !== undefined) return { value, bits: table.bits };
     }
     return undefined;

@@ -13,7 +13,7 @@ export interface ListEntry {
   /** The entry text (a group member's text when it came through a group). */
   readonly text: string;
   /** The group name when the entry is a member of a group named in the list. */
-  readonly via?: string;
+  readonly via: string | undefined;
 }
 
 /** Limit on group nesting: a deeper chain is almost surely a cycle the directory did not see. */
@@ -66,7 +66,7 @@ export class GroupExpander {
     const key = text.trim().toLowerCase();
     const members = this.groups.get(key);
     if (members === undefined) {
-      out.push(via === undefined ? { field, index, text } : { field, index, text, via });
+      out.push({ field, index, text, via });
       return;
     }
     if (stack.includes(key)) {

@@ -13,6 +13,7 @@ export type NormalizedName = { ok: true; ascii: string } | { ok: false; reason: 
  * Underscores are tolerated because real PTR and host names carry them.
  */
 export function normalizeDomainName(text: string): NormalizedName {
+  if (isPlainLowerName(text)) return { ok: true, ascii: text };
   let t = text.trim();
   if (t.endsWith('.')) t = t.slice(0, -1);
   if (t.length === 0) return { ok: false, reason: 'empty name' };
@@ -20,6 +21,32 @@ export function normalizeDomainName(text: string): NormalizedName {
   if (!parsed.ok) return { ok: false, reason: `not a valid domain name (${parsed.problem})` };
   if (parsed.value.kind !== 'domain') return { ok: false, reason: 'an address literal, not a name' };
   return { ok: true, ascii: parsed.value.ascii };
+}
+
+/**
+ * True for a name already in normal form without IDN labels: lowercase letters, digits, `-`, `_`,
+ * labels of 1-63 octets not starting or ending with `-`. The common case (PTR names, parsed
+ * domains) skips the full parser.
+ */
+function isPlainLowerName(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 253) return false;
+  let labelStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 46;
+    if (c === 46) {
+      const len = i - labelStart;
+      if (len === 0 || len > 63) return false;
+      if (text.charCodeAt(labelStart) === 45 || text.charCodeAt(i - 1) === 45) return false;
+      // "xn--" labels go through the full parser, which checks the Punycode.
+      if (len >= 4 && text.charCodeAt(labelStart + 2) === 45 && text.charCodeAt(labelStart + 3) === 45)
+        return false;
+      labelStart = i + 1;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The connecting host's address in the forms the matchers use. */

@@ -14,6 +14,7 @@ import type { ConfigProblem } from './problems.js';
 import { decideRcpt, isLocalMailbox } from './rcpt.js';
 import type { CompiledDnsSite, CompiledRules } from './rules.js';
 import { decideMailFrom } from './sender.js';
+import { SessionViews } from './session-views.js';
 
 /** Values the policy reports for the server and the fact gatherer to act on. */
 export interface PolicySettings {
@@ -115,11 +116,12 @@ function settingsOf(rules: CompiledRules): PolicySettings {
  */
 export function compilePolicy(config: PolicyConfig): CompiledPolicy {
   const { rules, problems } = compileRules(config);
+  const views = new SessionViews(rules);
   const policy: RelayPolicy = {
     settings: settingsOf(rules),
     onConnect: guarded('connect', (facts: ConnectFacts) => decideConnect(rules, facts)),
     onMailFrom: guarded('mail', (facts: MailFromFacts) => decideMailFrom(rules, facts)),
-    onRcptTo: guarded('rcpt', (facts: RcptToFacts) => decideRcpt(rules, facts)),
+    onRcptTo: guarded('rcpt', (facts: RcptToFacts) => decideRcpt(rules, views, facts)),
     onMessage: guarded('message', (facts: MessageFacts) => decideMessage(rules, facts)),
     isInLocalDomain: (name: string) => {
       const n = normalizeDomainName(String(name));

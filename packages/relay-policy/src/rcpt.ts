@@ -6,10 +6,11 @@ import { type ForwardPath, Replies, type SmtpReply } from '@mailroute/envelope';
 import type { PolicyAction, PolicyDecision } from './decision.js';
 import type { RcptToFacts } from './facts.js';
 import { literalAddress } from './names.js';
-import { relayAllowed, relayExempt } from './relay.js';
+import { relayAllowed } from './relay.js';
 import { hiddenDestinations } from './relay-tricks.js';
 import type { CompiledRules } from './rules.js';
-import { isInternal, viewHost } from './session.js';
+import { type HostView, isInternal } from './session.js';
+import type { SessionViews } from './session-views.js';
 import { Trace } from './trace.js';
 
 function decide(action: PolicyAction, reply: SmtpReply, trace: Trace, relay: boolean): PolicyDecision {
@@ -25,7 +26,7 @@ export function isLocalMailbox(rules: CompiledRules, path: ForwardPath & { kind:
 }
 
 /** The RCPT TO decision. */
-export function decideRcpt(rules: CompiledRules, facts: RcptToFacts): PolicyDecision {
+export function decideRcpt(rules: CompiledRules, views: SessionViews, facts: RcptToFacts): PolicyDecision {
   const trace = new Trace();
   const path = facts.recipient;
   if (path === null || typeof path !== 'object' || (path.kind !== 'postmaster' && path.kind !== 'mailbox')) {
@@ -61,8 +62,9 @@ export function decideRcpt(rules: CompiledRules, facts: RcptToFacts): PolicyDeci
   };
   let destinationShown = mailbox.domain.ascii;
   // The rightmost hidden destination is the one a rewriting system would reach first.
-  const hidden = hiddenDestinations(mailbox).reverse();
-  for (const h of hidden) {
+  const hidden = hiddenDestinations(mailbox);
+  for (let k = hidden.length - 1; k >= 0; k--) {
+    const h = hidden[k];
     const hiddenLocal = h.domain !== undefined && rules.localDomains.names.match(h.domain) !== undefined;
     const named = h.domain ?? `"${h.written}" (not a domain)`;
     trace.add(
@@ -79,11 +81,14 @@ export function decideRcpt(rules: CompiledRules, facts: RcptToFacts): PolicyDeci
       destinationShown = h.domain ?? h.written;
     }
   }
-  const host = viewHost(rules, facts.session, trace);
+  const view = views.view(facts.session);
+  const host = view.host;
+  for (const step of view.hostSteps) trace.steps.push(step);
   if (relay) {
-    if (relayExempt(rules, facts.session, host, trace))
-      return decide('accept', Replies.recipientOk, trace, true);
-    if (relayAllowed(rules, host, destination, destinationShown, trace))
+    const relayView = views.relay(view, facts.session);
+    for (const step of relayView.steps) trace.steps.push(step);
+    if (relayView.exempt) return decide('accept', Replies.recipientOk, trace, true);
+    if (relayAllowed(rules, host, relayView, destination, destinationShown, trace))
       return decide('accept', Replies.recipientOk, trace, true);
     return decide('reject', Replies.relayRejected, trace, true);
   }
@@ -104,7 +109,7 @@ function localRecipient(
   address: string,
   localLower: string,
   domain: string,
-  host: ReturnType<typeof viewHost>,
+  host: HostView,
   trace: Trace,
 ): PolicyDecision {
   const r = rules.recipient;

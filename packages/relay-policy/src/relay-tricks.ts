@@ -32,7 +32,7 @@ function destination(trick: RelayTrick, written: string): HiddenDestination {
  */
 export function hiddenDestinations(mailbox: Mailbox): HiddenDestination[] {
   const local = mailbox.localPart;
-  if (!/[@%!]/.test(local)) return [];
+  if (local.indexOf('@') < 0 && local.indexOf('%') < 0 && local.indexOf('!') < 0) return [];
   const out: HiddenDestination[] = [];
   // "a!b!user%c@d": split at @ and % first; the first piece may still be a bang path.
   const pieces = local.split(/([@%])/);

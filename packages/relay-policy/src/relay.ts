@@ -82,6 +82,18 @@ export function relayExempt(
   return false;
 }
 
+/** The words for every combination of deny reasons, built once. */
+const DENY_REASONS: readonly string[] = Array.from({ length: 16 }, (_, bits) =>
+  [
+    bits & 1 ? 'destination denied' : '',
+    bits & 2 ? 'host denied' : '',
+    bits & 4 ? 'destination not in the exclusive allow-to list' : '',
+    bits & 8 ? 'host not in the exclusive allow-from list' : '',
+  ]
+    .filter((s) => s !== '')
+    .join(', '),
+);
+
 function look(
   trace: Trace,
   rule: string,
@@ -104,6 +116,7 @@ function look(
 export function relayAllowed(
   rules: CompiledRules,
   host: HostView,
+  hostMatches: { readonly allowFrom: ListMatch | undefined; readonly denyFrom: ListMatch | undefined },
   destination: NameAndAddress,
   destinationShown: string,
   trace: Trace,
@@ -117,27 +130,21 @@ export function relayAllowed(
     r.allowTo.match(destination),
   );
   const denyTo = look(trace, 'relay.denyTo', destinationShown, r.denyTo.isEmpty, r.denyTo.match(destination));
-  const allowFrom = look(trace, 'relay.allowFrom', host.shown, r.allowFrom.isEmpty, r.allowFrom.match(host));
-  const denyFrom = look(trace, 'relay.denyFrom', host.shown, r.denyFrom.isEmpty, r.denyFrom.match(host));
+  const allowFrom = look(trace, 'relay.allowFrom', host.shown, r.allowFrom.isEmpty, hostMatches.allowFrom);
+  const denyFrom = look(trace, 'relay.denyFrom', host.shown, r.denyFrom.isEmpty, hostMatches.denyFrom);
   const impliedDenyTo = !r.allowTo.isEmpty && !allowTo;
   const impliedDenyFrom = !r.allowFrom.isEmpty && !allowFrom;
   const anyDeny = denyTo || denyFrom || impliedDenyTo || impliedDenyFrom;
   const anyAllow = allowTo || allowFrom;
-  const why = [
-    denyTo ? 'destination denied' : '',
-    denyFrom ? 'host denied' : '',
-    impliedDenyTo ? 'destination not in the exclusive allow-to list' : '',
-    impliedDenyFrom ? 'host not in the exclusive allow-from list' : '',
-  ]
-    .filter((s) => s !== '')
-    .join(', ');
+  const why = () =>
+    DENY_REASONS[(denyTo ? 1 : 0) | (denyFrom ? 2 : 0) | (impliedDenyTo ? 4 : 0) | (impliedDenyFrom ? 8 : 0)];
   if (r.precedence === 0 && anyAllow) {
     trace.add(
       'relay.precedence',
       'matched',
       undefined,
       undefined,
-      anyDeny ? `SMTPRelayHostsandDomains=0: Allow wins over ${why}` : 'allowed',
+      anyDeny ? `SMTPRelayHostsandDomains=0: Allow wins over ${why()}` : 'allowed',
     );
     return true;
   }
@@ -147,7 +154,7 @@ export function relayAllowed(
       'matched',
       undefined,
       undefined,
-      r.precedence === 1 && anyAllow ? `SMTPRelayHostsandDomains=1: Deny wins (${why})` : why,
+      r.precedence === 1 && anyAllow ? `SMTPRelayHostsandDomains=1: Deny wins (${why()})` : why(),
     );
     return false;
   }

@@ -13,10 +13,13 @@ export class Trace {
   readonly steps: TraceStep[] = [];
 
   add(rule: string, outcome: RuleOutcome, subject?: string, entry?: ListEntry, note?: string): void {
-    const step: { -readonly [K in keyof TraceStep]: TraceStep[K] } = { rule, outcome };
-    if (subject !== undefined) step.subject = subject;
-    if (entry !== undefined) step.entry = entryText(entry);
-    if (note !== undefined) step.note = note;
-    this.steps.push(step);
+    // Every step has the same shape (absent fields are undefined) so the hot path stays monomorphic.
+    this.steps.push({
+      rule,
+      outcome,
+      subject,
+      entry: entry === undefined ? undefined : entryText(entry),
+      note,
+    });
   }
 }

@@ -182,3 +182,34 @@ describe('the four relay lists', () => {
     );
   });
 });
+
+describe('per-session memo', () => {
+  it('a session object updated after AUTH gets a fresh relay view', () => {
+    const policy = policyOf({
+      localInternetDomains: local,
+      relay: { denyTo: ['*'], authenticatedUsers: 'exempt' },
+    });
+    const session: { ip: string; ptr?: SessionFacts['ptr']; authenticatedUser?: string } = {
+      ip: '203.0.113.9',
+    };
+    assert.equal(rcptDecision(policy, session, '<x@e.example>').reply.code, 554);
+    session.authenticatedUser = 'Jane Roe/Acme';
+    assert.equal(rcptDecision(policy, session, '<x@e.example>').reply.code, 250);
+    session.ptr = { result: 'found', name: 'hub.acme.com', confirmed: true };
+    delete session.authenticatedUser;
+    assert.equal(rcptDecision(policy, session, '<x@e.example>').reply.code, 250, 'now internal');
+    session.ip = '203.0.113.10';
+    session.ptr = { result: 'none' };
+    assert.equal(rcptDecision(policy, session, '<x@e.example>').reply.code, 554);
+  });
+  it('many interleaved sessions decide as if each were new', () => {
+    const policy = policyOf({
+      localInternetDomains: local,
+      relay: { denyTo: ['*'], exclude: ['[192.0.2.0/25]'] },
+    });
+    const sessions = Array.from({ length: 64 }, (_, i) => host(`192.0.2.${i * 4}`));
+    for (let round = 0; round < 3; round++)
+      for (const [i, s] of sessions.entries())
+        assert.equal(rcptDecision(policy, s, '<x@e.example>').reply.code, i * 4 < 128 ? 250 : 554);
+  });
+});
