@@ -110,6 +110,8 @@ export class DkimVerifier {
   #begin(headers: HeaderField[]): { pending: Pending[]; hashers: BodyHasher[] } {
     const max = this.#o.maxSignatures ?? 16;
     const byBody = new Map<string, BodyHasher>();
+    // Several signatures naming one key (a resigned message, a duplicate) make one lookup.
+    const byKey = new Map<string, Promise<KeyOutcome>>();
     const now = this.#clock() / 1000;
     const skew = this.#o.clockSkewSeconds ?? 300;
     const pending = headers
@@ -140,16 +142,22 @@ export class DkimVerifier {
           hasher = new BodyHasher(f.bodyCanonicalization, f.bodyLength);
           byBody.set(bodyKey, hasher);
         }
-        return { field, fields: f, hasher, key: this.#lookupKey(f) };
+        const name = keyRecordName(f.selector, f.domain);
+        let key = byKey.get(name);
+        if (!key) {
+          key = this.#lookupKey(name);
+          byKey.set(name, key);
+        }
+        return { field, fields: f, hasher, key };
       });
     return { pending, hashers: [...byBody.values()] };
   }
 
   /** Looks the key up and parses it; the promise never rejects (no unhandled rejections). */
-  async #lookupKey(f: DkimSignatureFields): Promise<KeyOutcome> {
+  async #lookupKey(name: string): Promise<KeyOutcome> {
     let records: readonly string[];
     try {
-      records = await this.#o.lookup(keyRecordName(f.selector, f.domain));
+      records = await this.#o.lookup(name);
     } catch (e) {
       // A KeyLookupError says which; an error carrying `permanent: true` (as @mailroute/dns's
       // DnsNotFoundError does) is permanent; anything else is taken as temporary.

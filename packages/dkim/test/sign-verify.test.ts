@@ -278,14 +278,16 @@ describe('verification failures', () => {
     }
   });
 
-  it('evaluates at most maxSignatures and marks the rest neutral', async () => {
+  it('evaluates at most maxSignatures, marks the rest neutral, and looks each key up once', async () => {
     const one = (await signed(message(), [{ selector: 'ed', key: ed }])).split('From:')[0]!;
-    const v = new DkimVerifier({ lookup: zone.lookup, clock, maxSignatures: 2 });
+    const z = fakeZone({ 'ed._domainkey.example.com': recordFor(ed) });
+    const v = new DkimVerifier({ lookup: z.lookup, clock, maxSignatures: 2 });
     const rs = await v.verify(one.repeat(4) + message());
     assert.deepEqual(
       rs.map((r) => r.result),
       ['pass', 'pass', 'neutral', 'neutral'],
     );
+    assert.deepEqual(z.queries, ['ed._domainkey.example.com']);
   });
 
   it('refuses to sign a message without From', () => {
