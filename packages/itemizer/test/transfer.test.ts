@@ -22,6 +22,17 @@ describe('base64', () => {
       assert.deepEqual(feed(new Base64Decoder(), encoded, size), data, `chunk ${size}`);
   });
 
+  it('decodes odd line lengths and random chunkings the same (fast and slow paths)', () => {
+    const raw = Buffer.alloc(3001);
+    for (let i = 0; i < raw.length; i++) raw[i] = (i * 131 + 17) & 0xff;
+    const text = raw.toString('base64').replace(/.{13}/g, '$&\r\n');
+    for (const size of [1, 2, 5, 13, 77, 4096])
+      assert.deepEqual(feed(new Base64Decoder(), text, size), raw, `chunk ${size}`);
+    const withJunk = text.replace(/\r\n/g, (m, at: number) => (at % 7 === 0 ? ` ${m}` : m));
+    for (const size of [3, 64])
+      assert.deepEqual(feed(new Base64Decoder(), withJunk, size), raw, `spaces, chunk ${size}`);
+  });
+
   it('skips characters outside the alphabet and says so', () => {
     const d = new Base64Decoder();
     assert.equal(feed(d, 'SGVs*bG8=', 3).toString(), 'Hello');
