@@ -28,7 +28,12 @@ class FakeTty extends EventEmitter {
 
 function output(): { stream: NodeJS.WritableStream; text: () => string } {
   let text = '';
-  const stream = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream;
+  const stream = {
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   return { stream, text: () => text };
 }
 
