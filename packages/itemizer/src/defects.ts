@@ -11,6 +11,7 @@ export type DefectCode =
   | 'multipart-without-boundary'
   | 'missing-header-body-separator'
   | 'invalid-header-line'
+  | 'preamble-truncated'
   | 'header-block-too-large'
   | 'too-many-parts'
   | 'nesting-too-deep'

@@ -83,3 +83,19 @@ describe('limits', () => {
     assert.ok(large < small * 30, `10x input took ${(large / small).toFixed(1)}x the time`);
   });
 });
+
+describe('preamble and epilogue', () => {
+  it('keeps at most 64 KiB of each, with a defect, at any chunking', async () => {
+    const big = 'p'.repeat(200_000);
+    const msg = Buffer.from(
+      `Content-Type: multipart/mixed; boundary=b\r\n\r\n${big}\r\n--b\r\n\r\nx\r\n--b--\r\n${big}`,
+    );
+    for (const chunkSize of [7, 65536]) {
+      const note = await parseMessage(msg, { chunkSize });
+      assert.equal(note.parts()[0]?.preamble?.length, 65536);
+      assert.equal(note.parts()[0]?.epilogue?.length, 65536);
+      assert.equal(note.parts()[1]?.text, 'x');
+      assert.ok(note.defects.some((d) => d.code === 'preamble-truncated'));
+    }
+  });
+});

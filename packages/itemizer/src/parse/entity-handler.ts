@@ -32,6 +32,8 @@ export interface ParsedEntity {
   fileName: string | undefined;
   preamble: Buffer[];
   epilogue: Buffer[];
+  preambleSize: number;
+  epilogueSize: number;
   chunks: Buffer[];
   size: number;
   content: Buffer | undefined;
@@ -43,6 +45,9 @@ export interface ParsedEntity {
 }
 
 const TEXT_INLINE = /^text\//;
+
+/** Bytes of a multipart preamble or epilogue kept on the part. */
+const MAX_PREAMBLE = 64 * 1024;
 
 /** Implements the scanner's handler; `pending` holds consumer promises the caller awaits. */
 export class EntityHandler implements ScanHandler<ParsedEntity> {
@@ -149,6 +154,8 @@ export class EntityHandler implements ScanHandler<ParsedEntity> {
       fileName: undefined,
       preamble: [],
       epilogue: [],
+      preambleSize: 0,
+      epilogueSize: 0,
       chunks: [],
       size: 0,
       content: undefined,
@@ -194,12 +201,21 @@ export class EntityHandler implements ScanHandler<ParsedEntity> {
   }
 
   data(entity: ParsedEntity, chunk: Buffer, region: BodyRegion): void {
-    if (region === 'preamble') {
-      entity.preamble.push(chunk);
-      return;
-    }
-    if (region === 'epilogue') {
-      entity.epilogue.push(chunk);
+    if (region !== 'body') {
+      // Preamble and epilogue carry no content (RFC 2046 5.1.1); keep a bounded amount of them.
+      const list = region === 'preamble' ? entity.preamble : entity.epilogue;
+      const kept = region === 'preamble' ? entity.preambleSize : entity.epilogueSize;
+      const room = MAX_PREAMBLE - kept;
+      if (region === 'preamble') entity.preambleSize += chunk.length;
+      else entity.epilogueSize += chunk.length;
+      if (chunk.length > room) {
+        this.defect(
+          'preamble-truncated',
+          `${region} longer than ${MAX_PREAMBLE} bytes; the rest is dropped`,
+          entity.path,
+        );
+      }
+      if (room > 0) list.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
       return;
     }
     const decoder = entity.decoder;

@@ -11,6 +11,7 @@
 
 import type { DefectCode } from '../defects.js';
 import type { ParseLimits } from '../limits.js';
+import { couldStartDelimiter, lineBreakStart, onlySpace, PADDING_SLACK } from './delimiter.js';
 import { FieldCollector, headerLineKind, type RawField } from './header-block.js';
 
 /** How an entity's body is structured, as decided by the entity layer from its headers. */
@@ -61,8 +62,6 @@ const NL_DASH_DASH = Buffer.from('\n--', 'latin1');
 const LF = 0x0a;
 const CR = 0x0d;
 const DASH = 0x2d;
-/** Transport padding allowed after a boundary before we stop waiting for its line end. */
-const PADDING_SLACK = 200;
 
 interface BoundaryHit<E> {
   readonly frame: Frame<E>;
@@ -383,26 +382,4 @@ export class MimeScanner<E> {
     if (chunk.length === 0 || frame.discard || frame.state === undefined) return;
     this.handler.data(frame.state, chunk, frame.region as BodyRegion);
   }
-}
-
-/** Start of the line break that precedes the line starting at `ls` (the break belongs to the boundary). */
-function lineBreakStart(buf: Buffer, ls: number, min: number): number {
-  let e = ls - 1;
-  if (e - 1 >= min && buf[e - 1] === CR) e--;
-  return Math.max(e, min);
-}
-
-function onlySpace(buf: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = buf[i];
-    if (c !== 0x20 && c !== 0x09 && c !== CR) return false;
-  }
-  return true;
-}
-
-function couldStartDelimiter(buf: Buffer, at: number, maxDelim: number): boolean {
-  const len = buf.length - at;
-  if (len === 0) return true;
-  if (buf[at] !== DASH) return false;
-  return len === 1 || (buf[at + 1] === DASH && len <= maxDelim + PADDING_SLACK);
 }
