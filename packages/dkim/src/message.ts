@@ -17,6 +17,7 @@ export class MessageSplitter {
   readonly #max: number;
   #pending: Buffer[] = [];
   #pendingLength = 0;
+  #tail: Buffer = EMPTY;
   #headers: HeaderField[] | undefined;
 
   constructor(maxHeaderBytes: number) {
@@ -31,20 +32,30 @@ export class MessageSplitter {
   /** Feeds a chunk; returns the part of it that belongs to the body (empty while in the header). */
   push(chunk: Uint8Array): Uint8Array {
     if (this.#headers) return chunk;
-    const prevLength = this.#pendingLength;
-    this.#pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.#pendingLength += chunk.byteLength;
-    const all = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
-    this.#pending = [all];
-    const end = findHeaderEnd(all, Math.max(0, prevLength - 3));
+    const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Search only the new bytes, plus the last three kept ones (an empty line may straddle chunks),
+    // so a header dripping in byte by byte costs linear, not quadratic, time.
+    const tail = this.#tail;
+    const probe = tail.length === 0 ? view : Buffer.concat([tail, view]);
+    const probeAt = this.#pendingLength - tail.length; // message offset of probe[0]
+    const end = findHeaderEnd(probe, probeAt === 0);
     if (end === undefined) {
-      if (this.#pendingLength > this.#max) throw new HeaderTooLargeError(this.#max);
+      if (this.#pendingLength + view.length > this.#max) throw new HeaderTooLargeError(this.#max);
+      // Keep a copy: the caller may reuse its buffer for the next chunk.
+      this.#pending.push(Buffer.from(view));
+      this.#pendingLength += view.length;
+      this.#tail = Buffer.from(probe.subarray(Math.max(0, probe.length - 3)));
       return new Uint8Array(0);
     }
-    if (end.headerEnd > this.#max) throw new HeaderTooLargeError(this.#max);
-    this.#headers = parseHeaderBlock(all.toString('latin1', 0, end.headerEnd));
+    const headerEnd = probeAt + end.headerEnd;
+    if (headerEnd > this.#max) throw new HeaderTooLargeError(this.#max);
+    // Common case: the whole header block is in the first chunk, and nothing was copied or kept.
+    const all = this.#pendingLength === 0 ? view : Buffer.concat([...this.#pending, view]);
+    this.#headers = parseHeaderBlock(all.toString('latin1', 0, headerEnd));
     this.#pending = [];
-    return all.subarray(end.bodyStart);
+    this.#pendingLength = 0;
+    this.#tail = EMPTY;
+    return all.subarray(probeAt + end.bodyStart);
   }
 
   /** Ends the input: a message with no empty line is all header and an empty body. */
@@ -58,14 +69,18 @@ export class MessageSplitter {
   }
 }
 
-/** Finds the empty line ending the header block: headerEnd excludes the last field's line end. */
-function findHeaderEnd(buf: Buffer, from: number): { headerEnd: number; bodyStart: number } | undefined {
-  // A message that starts with an empty line has no header fields.
-  if (from === 0) {
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Finds the empty line ending the header block in `buf`: headerEnd excludes the last field's line
+ * end. `atStart` says buf begins the message, where an empty first line means no header fields.
+ */
+function findHeaderEnd(buf: Buffer, atStart: boolean): { headerEnd: number; bodyStart: number } | undefined {
+  if (atStart) {
     if (buf[0] === 0x0a) return { headerEnd: 0, bodyStart: 1 };
     if (buf[0] === 0x0d && buf[1] === 0x0a) return { headerEnd: 0, bodyStart: 2 };
   }
-  let i = buf.indexOf(0x0a, from);
+  let i = buf.indexOf(0x0a);
   while (i !== -1) {
     const next = buf[i + 1];
     if (next === 0x0a) return { headerEnd: i + 1, bodyStart: i + 2 };
