@@ -55,19 +55,37 @@ export const systemTimers: Timers = Object.freeze({
   },
 });
 
-/** Random 12-character upper-case base32 ids (60 bits), like a queue id. */
-export const randomIds: IdSource = () => {
-  const bytes = randomBytes(8);
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let out = '';
-  let acc = 0n;
-  for (const b of bytes) acc = (acc << 8n) | BigInt(b);
-  for (let i = 0; i < 12; i++) {
-    out += alphabet[Number(acc & 31n)];
-    acc >>= 5n;
-  }
-  return out;
-};
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const POOL_OCTETS = 4096;
+
+/**
+ * Makes an id source of random 12-character upper-case base32 ids (60 bits), like a queue id.
+ * Random octets are drawn from the system in pools of 4 KiB: one system call per 512 ids
+ * instead of one per id (it showed in the benchmark's profile). Each source owns its pool.
+ */
+export function createRandomIds(): IdSource {
+  let pool = randomBytes(POOL_OCTETS);
+  let offset = 0;
+  return () => {
+    if (offset + 8 > POOL_OCTETS) {
+      pool = randomBytes(POOL_OCTETS);
+      offset = 0;
+    }
+    let lo = pool.readUInt32LE(offset);
+    let hi = pool.readUInt32LE(offset + 4);
+    offset += 8;
+    let out = '';
+    for (let i = 0; i < 6; i++) {
+      out += BASE32[lo & 31];
+      lo >>>= 5;
+    }
+    for (let i = 0; i < 6; i++) {
+      out += BASE32[hi & 31];
+      hi >>>= 5;
+    }
+    return out;
+  };
+}
 
 /** A logger that drops everything. */
 export const silentLogger: Logger = Object.freeze({

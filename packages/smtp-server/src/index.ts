@@ -22,9 +22,9 @@ export type {
 export { type CaptureStorage, type CaptureWriter, DirectoryCaptureStorage } from './capture.js';
 export {
   type Clock,
+  createRandomIds,
   type IdSource,
   type Logger,
-  randomIds,
   silentLogger,
   systemClock,
   systemTimers,

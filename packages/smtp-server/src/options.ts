@@ -10,9 +10,9 @@ import type { ListenerKind } from './backend.js';
 import type { CaptureStorage } from './capture.js';
 import {
   type Clock,
+  createRandomIds,
   type IdSource,
   type Logger,
-  randomIds,
   silentLogger,
   systemClock,
   systemTimers,
@@ -305,7 +305,7 @@ export function resolveOptions(options: SmtpServerOptions = {}): ResolvedOptions
     }),
     clock: options.clock ?? systemClock,
     timers: options.timers ?? systemTimers,
-    ids: options.ids ?? randomIds,
+    ids: options.ids ?? createRandomIds(),
     logger: options.logger ?? silentLogger,
   });
 }
