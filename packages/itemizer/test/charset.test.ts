@@ -50,6 +50,14 @@ describe('charset decoding', () => {
     );
   });
 
+  it('rejects an unknown fallbackCharset option', async () => {
+    await assert.rejects(parseMessage(Buffer.from('x'), { fallbackCharset: 'no-such' }), RangeError);
+    const note = await parseMessage(Buffer.from('Subject: x\r\n\r\n\xc1\xc2', 'latin1'), {
+      fallbackCharset: 'koi8-r',
+    });
+    assert.equal(note.parts()[0]?.text, 'аб');
+  });
+
   it('does not guess when auto-detection is off', () => {
     assert.equal(
       decodeText(Buffer.from([0xfc]), undefined, { autoDetect: false, fallback: 'windows-1252' }).charset,

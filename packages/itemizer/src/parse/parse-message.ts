@@ -5,6 +5,7 @@
  */
 
 import { DefectLog } from '../defects.js';
+import { isKnownCharset } from '../entity/charset.js';
 import { resolveLimits } from '../limits.js';
 import { mapInbound } from '../note/inbound.js';
 import type { Note } from '../note/note.js';
@@ -32,6 +33,9 @@ export async function parseMessage(input: MessageInput, options: ParseOptions = 
   const chunkSize = options.chunkSize ?? 65536;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
     throw new RangeError('itemizer: chunkSize must be a positive integer');
+  if (options.fallbackCharset !== undefined && !isKnownCharset(options.fallbackCharset)) {
+    throw new RangeError(`itemizer: unknown fallbackCharset "${options.fallbackCharset}"`);
+  }
   const tnef = { ...DEFAULT_TNEF_OPTIONS, ...(options.tnef ?? {}) };
   const defects = new DefectLog();
   const handler = new EntityHandler(options, defects, tnef.enableConversion);
