@@ -159,6 +159,12 @@ function main(): void {
   console.log(
     `@mailroute/routing benchmark: ${SERVERS} servers, ${CONNECTIONS} connections, ${PERSONS} persons`,
   );
+  // Wall-clock figures on a shared machine: print how busy it was, so readers can weigh them.
+  console.log(
+    `load average at start: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   let t = process.hrtime.bigint();
   const json = generate();
   console.log(`generate directory data: ${fmt(ms(t))} ms`);
@@ -277,6 +283,11 @@ function main(): void {
   }
   const scanQps = SCANS / (ms(t) / 1000);
 
+  console.log(
+    `load average at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n`,
+  );
   console.log(
     `${'measure'.padEnd(44)} ${'value'.padStart(16)}   ${'issue target'.padEnd(21)} vs naive baseline`,
   );
