@@ -5,6 +5,7 @@
  * Dijkstra per query without a cache; a linear scan of the person documents per lookup).
  * Run: node --expose-gc test/bench/routing/dist/routing.bench.js
  */
+import { loadavg } from 'node:os';
 import { buildRoutingGraph, loadDirectory, type RoutingGraph, resolveRecipient } from '@mailroute/routing';
 
 const SERVERS = 10_000;
