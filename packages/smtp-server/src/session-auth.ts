@@ -4,8 +4,9 @@
  * successes and failures; a failure is a 535 and counts as a protocol error in the session, so
  * password guessing runs into `SMTPErrorLimit`.
  */
-import { Replies, SmtpError, SmtpReply } from '@mailroute/envelope';
+import { Replies, SmtpReply } from '@mailroute/envelope';
 import type { AuthOutcome, BackendSession } from './backend.js';
+import { callBackend } from './backend-call.js';
 import type { ResolvedOptions } from './options.js';
 import {
   decodeSasl,
@@ -42,6 +43,7 @@ export class AuthExchange {
     private readonly options: ResolvedOptions,
     private readonly session: BackendSession,
     private readonly stats: StatsRecorder,
+    private readonly sessionId: string,
   ) {}
 
   /** AUTH mechanism [initial-response]. */
@@ -98,17 +100,13 @@ export class AuthExchange {
     username: string,
     call: () => AuthOutcome | Promise<AuthOutcome> | undefined,
   ): Promise<AuthStep> {
-    let outcome: AuthOutcome | undefined;
-    try {
-      outcome = await call();
-    } catch (error) {
-      if (error instanceof SmtpError) outcome = error.reply;
-      else {
-        this.stats.add('backendErrors');
-        this.options.logger.error({ err: error, call: 'auth' }, 'backend error');
-        return this.fail(Replies.authTemporaryFailure);
-      }
-    }
+    const r = await callBackend(
+      { logger: this.options.logger, stats: this.stats, session: this.sessionId },
+      'auth',
+      call,
+      Replies.authTemporaryFailure,
+    );
+    const outcome = r.ok ? r.value : r.reply;
     const reply =
       outcome === true ? Replies.authSucceeded : outcome instanceof SmtpReply ? outcome : Replies.authFailed;
     if (!reply.isPositive) return this.fail(reply);

@@ -9,28 +9,17 @@
  * transport is paused once the buffer passes its mark.
  */
 import {
-  createDataDecoder,
-  type DataDecoder,
   type ForwardPath,
-  formatReceived,
   formatReply,
   formatRfc5322Date,
   type HelloCommand,
   type MailCommand,
   parseCommand,
   Replies,
-  receivedProtocol,
-  SmtpError,
   SmtpReply,
 } from '@mailroute/envelope';
-import type {
-  Backend,
-  BackendSession,
-  ConnectionInfo,
-  Envelope,
-  EnvelopeRecipient,
-  TlsInfo,
-} from './backend.js';
+import type { Backend, BackendSession, ConnectionInfo, EnvelopeRecipient, TlsInfo } from './backend.js';
+import { type CallContext, callBackend, lookupCommand } from './backend-call.js';
 import { InputBuffer, type LineResult } from './input-buffer.js';
 import type { ResolvedOptions } from './options.js';
 import { ProtocolLog } from './protocol-log.js';
@@ -43,28 +32,25 @@ import {
   parameterExtensions,
 } from './rules.js';
 import { AuthExchange } from './session-auth.js';
+import { MessageReceiver, type SessionFacts, type Transaction } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
-import { type Guarded, Transfer } from './transfer.js';
+import type { Guarded } from './transfer.js';
 import type { SessionOwner, Transport } from './transport.js';
 
 /** Input buffered beyond one command line before the transport is paused. */
 const INPUT_HIGH_WATER = 64 * 1024;
 
-type Mode = 'command' | 'sasl' | 'data' | 'bdat' | 'tls' | 'closed';
-
-interface Transaction {
-  readonly mail: MailCommand;
-  readonly recipients: EnvelopeRecipient[];
-  transfer: Transfer | undefined;
-}
+type Mode = 'command' | 'sasl' | 'tls' | 'closed';
 
 /** A reply to the connection when the backend failed at connect. */
 const connectFailed = SmtpReply.of(421, '4.3.0', 'Service not available, closing transmission channel');
 
 /** The session engine. Create one per connection and call {@link SmtpSession.start}. */
 export class SmtpSession {
-  private readonly input = new InputBuffer();
-  private readonly log: ProtocolLog;
+  /** Bytes read and not yet used (the message receiver reads it too). */
+  readonly input = new InputBuffer();
+  /** The protocol log. */
+  readonly log: ProtocolLog;
   private mode: Mode = 'command';
   private busy = false;
   private paused = false;
@@ -78,25 +64,23 @@ export class SmtpSession {
   private commandsSeen = 0;
   private timer: unknown;
   private sessionTimer: unknown;
-  private decoder: DataDecoder | undefined;
-  /** Octets left in the current BDAT chunk, and whether it is the last. */
-  private bdatLeft = 0;
-  private bdatLast = false;
-  /** Reply for a BDAT refused before its chunk was read (its octets are still consumed). */
-  private bdatRefusal: SmtpReply | undefined;
+  private readonly receiver: MessageReceiver;
+  private readonly callContext: CallContext;
   private auth: AuthExchange | undefined;
   private shuttingDown = false;
   private closedNotified = false;
 
   constructor(
-    private readonly options: ResolvedOptions,
+    readonly options: ResolvedOptions,
     private readonly backend: Backend,
     readonly info: ConnectionInfo,
     private readonly transport: Transport,
-    private readonly stats: StatsRecorder,
+    readonly stats: StatsRecorder,
     private readonly owner: SessionOwner,
   ) {
     this.log = new ProtocolLog(options.logger, options.debug, options.debugIo, info.id);
+    this.receiver = new MessageReceiver(this);
+    this.callContext = { logger: options.logger, stats, session: info.id };
     if (info.secure) this.stats.add('tlsSessions');
   }
 
@@ -157,7 +141,7 @@ export class SmtpSession {
       this.paused = true;
       this.transport.pause();
     }
-    if (this.mode === 'data' || this.mode === 'bdat') this.arm(this.options.timeouts.dataBlock);
+    if (this.receiver.receiving !== undefined) this.arm(this.options.timeouts.dataBlock);
     if (!this.busy && this.backendSession !== undefined) void this.process();
   }
 
@@ -190,11 +174,11 @@ export class SmtpSession {
     let progressed = false;
     try {
       while (!this.closed && !this.inTls) {
-        if (this.mode === 'data' || this.mode === 'bdat') {
+        if (this.receiver.receiving !== undefined) {
           if (this.input.length === 0) break;
           progressed = true;
           this.disarm();
-          await (this.mode === 'data' ? this.pumpData() : this.pumpBdat());
+          await this.receiver.pump();
           continue;
         }
         if (this.shuttingDown) {
@@ -226,14 +210,15 @@ export class SmtpSession {
       this.transport.resume();
     }
     if (progressed || this.timer === undefined) {
-      const waitingForData = this.mode === 'data' || this.mode === 'bdat';
+      const waitingForData = this.receiver.receiving !== undefined;
       this.arm(waitingForData ? this.options.timeouts.dataBlock : this.options.timeouts.command);
     }
   }
 
   private writable = true;
 
-  private send(reply: SmtpReply): void {
+  /** Sends a reply, counting protocol errors towards `SMTPErrorLimit`. */
+  send(reply: SmtpReply): void {
     if (this.closed) return;
     const wire = formatReply(reply);
     this.log.reply(reply);
@@ -283,7 +268,8 @@ export class SmtpSession {
     const command = parsed.value;
     const refusal = gate(command.verb, state, this.options);
     if (refusal !== undefined) {
-      if (command.verb === 'BDAT') return this.startBdat(command.size, command.last, refusal);
+      if (command.verb === 'BDAT')
+        return this.receiver.startBdat(this.tx, command.size, command.last, refusal);
       return this.send(refusal);
     }
     const s = this.backendSession as BackendSession;
@@ -296,9 +282,9 @@ export class SmtpSession {
       case 'RCPT':
         return this.rcptCommand(command.path, command.params);
       case 'DATA':
-        return this.startData();
+        return this.receiver.startData(this.tx as Transaction);
       case 'BDAT':
-        return this.startBdat(command.size, command.last, undefined);
+        return this.receiver.startBdat(this.tx, command.size, command.last, undefined);
       case 'RSET':
         await this.resetTransaction();
         return this.send(Replies.reset);
@@ -309,23 +295,14 @@ export class SmtpSession {
       case 'HELP':
         return this.send(Replies.help(helpLines(this.options)));
       case 'VRFY':
-      case 'EXPN': {
-        const method = command.verb === 'VRFY' ? s.verify : s.expand;
-        if (typeof method !== 'function') {
-          return this.send(command.verb === 'VRFY' ? Replies.cannotVerify : Replies.commandNotImplemented);
-        }
-        const r = await this.guard(command.verb, () => method.call(s, command.query));
-        return this.send(r.ok ? r.value : r.reply);
-      }
-      case 'ETRN': {
-        if (typeof s.etrn !== 'function') return this.send(Replies.commandNotImplemented);
-        const r = await this.guard('ETRN', () => s.etrn?.(command.node));
-        return this.send(r.ok ? (r.value ?? Replies.etrnQueued(command.node)) : r.reply);
-      }
+      case 'EXPN':
+        return this.send(await lookupCommand(this.callContext, s, command.verb, command.query));
+      case 'ETRN':
+        return this.send(await lookupCommand(this.callContext, s, 'ETRN', command.node));
       case 'STARTTLS':
         return this.startTls();
       case 'AUTH':
-        this.auth = new AuthExchange(this.options, s, this.stats);
+        this.auth = new AuthExchange(this.options, s, this.stats, this.info.id);
         return this.authStep(await this.auth.begin(command.mechanism, command.initialResponse));
     }
   }
@@ -365,149 +342,6 @@ export class SmtpSession {
     this.send(reply);
   }
 
-  // --- DATA and BDAT ----------------------------------------------------------------------------
-
-  private async beginTransfer(kind: 'DATA' | 'BDAT'): Promise<Transfer> {
-    const tx = this.tx as Transaction;
-    const id = this.options.ids();
-    const cap = this.options.capture;
-    let writer: Awaited<ReturnType<NonNullable<typeof cap.storage>['open']>> | undefined;
-    if (cap.storage !== undefined && (cap.saveImportErrors !== 0 || cap.saveFileFrom !== undefined)) {
-      writer = await cap.storage.open(id).catch((error: unknown) => {
-        this.options.logger.error({ session: this.info.id, err: error }, 'capture storage failed');
-        return undefined;
-      });
-    }
-    const transfer = new Transfer(kind, id, this.options.maxMessageSize, writer);
-    tx.transfer = transfer;
-    const envelope: Envelope = {
-      id,
-      from: tx.mail.path,
-      params: tx.mail.params,
-      recipients: [...tx.recipients],
-      helo: this.heloName,
-      user: this.user,
-      tls: this.tls,
-      connection: this.info,
-      transfer: kind,
-    };
-    await transfer.push(Buffer.from(this.receivedHeader(id, tx), 'latin1'));
-    const s = this.backendSession as BackendSession;
-    transfer.started(this.guard('data', () => s.data(transfer.queue, envelope)));
-    return transfer;
-  }
-
-  private receivedHeader(id: string, tx: Transaction): string {
-    const smtputf8 = tx.mail.params.smtputf8;
-    return formatReceived({
-      from: { helo: this.heloName, ip: this.info.remoteAddress },
-      by: this.options.hostname,
-      product: this.options.product,
-      noVersionInReceivedHeader: this.options.noVersionInReceivedHeader,
-      protocol: receivedProtocol({
-        esmtp: this.hello === 'EHLO',
-        tls: this.tls !== undefined,
-        authenticated: this.user !== undefined,
-        smtputf8,
-      }),
-      tls: this.tls,
-      id,
-      recipients: tx.recipients.map((r) => addressOf(r.path, smtputf8)),
-      maxForRecipients: this.options.maxForRecipients,
-      date: this.options.clock.now(),
-    });
-  }
-
-  private async startData(): Promise<void> {
-    if (this.tx?.transfer !== undefined) return this.send(Replies.badSequence('BDAT transfer in progress'));
-    this.decoder = createDataDecoder({
-      maxSize: this.options.maxMessageSize,
-      strict821LineSyntax: this.options.strict821LineSyntax,
-    });
-    this.send(Replies.startMailInput);
-    this.mode = 'data';
-    await this.beginTransfer('DATA');
-  }
-
-  private async pumpData(): Promise<void> {
-    const decoder = this.decoder as DataDecoder;
-    const transfer = this.tx?.transfer as Transfer;
-    const chunk = this.input.takeAll();
-    const result = decoder.write(chunk);
-    this.log.io('in', chunk, true);
-    if (decoder.reply !== undefined) transfer.refuse(decoder.reply);
-    for (const piece of result.data) {
-      const wait = transfer.push(piece);
-      if (wait !== undefined) await wait;
-    }
-    if (!result.done) return;
-    if (result.rest !== undefined) this.input.unshift(result.rest);
-    this.decoder = undefined;
-    this.mode = 'command';
-    await this.endTransfer();
-  }
-
-  private async startBdat(size: number, last: boolean, refusal: SmtpReply | undefined): Promise<void> {
-    this.bdatLeft = size;
-    this.bdatLast = last;
-    this.bdatRefusal = refusal;
-    this.mode = 'bdat';
-    if (refusal === undefined && this.tx?.transfer === undefined) await this.beginTransfer('BDAT');
-    else if (refusal === undefined && this.tx?.transfer?.kind === 'DATA')
-      this.bdatRefusal = Replies.badSequence();
-    if (size === 0) await this.endBdatChunk();
-  }
-
-  private async pumpBdat(): Promise<void> {
-    const chunk = this.input.take(this.bdatLeft);
-    this.bdatLeft -= chunk.length;
-    this.log.io('in', chunk, true);
-    const transfer = this.tx?.transfer;
-    if (this.bdatRefusal === undefined && transfer !== undefined) {
-      const wait = transfer.push(chunk);
-      if (wait !== undefined) await wait;
-    }
-    if (this.bdatLeft === 0) await this.endBdatChunk();
-  }
-
-  private async endBdatChunk(): Promise<void> {
-    this.mode = 'command';
-    if (this.bdatRefusal !== undefined) return this.send(this.bdatRefusal);
-    const transfer = this.tx?.transfer as Transfer;
-    if (this.bdatLast) return this.endTransfer();
-    if (transfer.refused !== undefined) return this.endTransfer();
-    this.send(Replies.chunkAccepted(transfer.size));
-  }
-
-  private async endTransfer(): Promise<void> {
-    const tx = this.tx as Transaction;
-    const transfer = tx.transfer as Transfer;
-    const result = await transfer.finish();
-    const accepted = result.reply.isPositive;
-    if (accepted) {
-      this.stats.add('messagesAccepted');
-      this.stats.add('bytesAccepted', result.size);
-      this.stats.add('recipientsAccepted', tx.recipients.length);
-    } else {
-      this.stats.add('messagesRefused');
-    }
-    if (result.mixed) this.log.logger.warn({ session: this.info.id, id: transfer.id }, 'partial delivery');
-    const from = tx.mail.path.kind === 'mailbox' ? tx.mail.path.mailbox.address.toLowerCase() : '';
-    const needle = this.options.capture.saveFileFrom?.toLowerCase();
-    await transfer
-      .settleCapture(
-        accepted,
-        this.options.capture.saveImportErrors,
-        needle !== undefined && from.includes(needle),
-      )
-      .catch((error: unknown) =>
-        this.options.logger.error({ session: this.info.id, err: error }, 'capture failed'),
-      );
-    this.tx = undefined;
-    if (!accepted) await this.callReset();
-    this.send(result.reply);
-  }
-
   private async resetTransaction(): Promise<void> {
     const tx = this.tx;
     if (tx === undefined) return;
@@ -518,6 +352,23 @@ export class SmtpSession {
       await tx.transfer.settleCapture(false, 0, false).catch(() => undefined);
     }
     await this.callReset();
+  }
+
+  /** The receiver's view of the session (see `MessageHost`). */
+  facts(): SessionFacts {
+    return {
+      backend: this.backendSession as BackendSession,
+      helo: this.heloName,
+      esmtp: this.hello === 'EHLO',
+      tls: this.tls,
+      user: this.user,
+    };
+  }
+
+  /** The message ended: the transaction is over; a refused one resets the backend. */
+  async transactionEnded(accepted: boolean): Promise<void> {
+    this.tx = undefined;
+    if (!accepted) await this.callReset();
   }
 
   private async callReset(): Promise<void> {
@@ -575,23 +426,9 @@ export class SmtpSession {
 
   // --- backend calls, timers, closing ---------------------------------------------------------
 
-  /**
-   * Calls the backend and never throws: an SmtpError gives its reply, any other exception the
-   * `fallback` (451 4.3.0 by default) and a logged error.
-   */
-  async guard<T>(
-    what: string,
-    call: () => T | Promise<T>,
-    fallback = Replies.localError,
-  ): Promise<Guarded<T>> {
-    try {
-      return { ok: true, value: await call() };
-    } catch (error) {
-      if (error instanceof SmtpError) return { ok: false, reply: error.reply };
-      this.stats.add('backendErrors');
-      this.options.logger.error({ session: this.info.id, call: what, err: error }, 'backend error');
-      return { ok: false, reply: fallback };
-    }
+  /** Calls the backend; never throws (see `callBackend`). */
+  guard<T>(what: string, call: () => T | Promise<T>, fallback = Replies.localError): Promise<Guarded<T>> {
+    return callBackend(this.callContext, what, call, fallback);
   }
 
   private arm(ms: number): void {
@@ -624,11 +461,7 @@ export class SmtpSession {
     this.disarm();
     this.options.timers.clearTimeout(this.sessionTimer);
     this.input.clear();
-    const transfer = this.tx?.transfer;
-    if (transfer !== undefined) {
-      transfer.refuse(Replies.localError.withText('Connection closed during message transfer'));
-      void transfer.settleCapture(false, this.options.capture.saveImportErrors, false).catch(() => undefined);
-    }
+    this.receiver.abort();
     this.tx = undefined;
     if (graceful && this.writable) this.transport.end();
     else this.transport.destroy();
@@ -647,9 +480,4 @@ export class SmtpSession {
   private async closeBackend(s: BackendSession): Promise<void> {
     if (typeof s.close === 'function') await this.guard('close', () => s.close?.());
   }
-}
-
-function addressOf(path: ForwardPath, unicode: boolean): string {
-  if (path.kind === 'postmaster') return 'postmaster';
-  return unicode ? path.mailbox.addressUnicode : path.mailbox.address;
 }
