@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeTnef, type TnefMessage } from '@mailroute/itemizer';
+import { decodeTnef, type TnefMessage, tnefCalendar } from '@mailroute/itemizer';
 import { fixturesRoot } from './fixtures.js';
 
 interface RefFile {
@@ -117,4 +117,27 @@ describe('TNEF fixtures against EXPECTED.json', {
       }
     });
   }
+});
+
+describe('TNEF appointment as iCalendar', {
+  skip: dir === undefined ? 'fixtures folder absent' : false,
+}, () => {
+  it('triples.tnef gives the event ytnef derives (reference-output/triples.ytnef-calendar.ics)', () => {
+    const ics = tnefCalendar(decodeTnef(readFileSync(join(dir as string, 'files', 'triples.tnef')))) ?? '';
+    const reference = readFileSync(
+      join(dir as string, 'reference-output', 'triples.ytnef-calendar.ics'),
+      'utf8',
+    );
+    const field = (text: string, name: string): string | undefined =>
+      new RegExp(`^${name}(?:;[^:\\r\\n]*)?:(.*)$`, 'm').exec(text)?.[1]?.trim().toLowerCase();
+    for (const name of ['DTSTART', 'DTEND', 'SUMMARY', 'LOCATION', 'ORGANIZER', 'METHOD']) {
+      assert.equal(field(ics, name), field(reference, name), name);
+    }
+  });
+  it('gives nothing for a message that is not an appointment', () => {
+    assert.equal(
+      tnefCalendar(decodeTnef(readFileSync(join(dir as string, 'files', 'one-file.tnef')))),
+      undefined,
+    );
+  });
 });

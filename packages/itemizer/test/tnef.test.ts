@@ -271,3 +271,36 @@ describe('a message that is only a winmail.dat', () => {
     assert.equal(note.text('Subject'), 's');
   });
 });
+
+describe('a TNEF appointment', () => {
+  const filetime = (d: Date): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE((BigInt(d.getTime()) + 11644473600000n) * 10000n);
+    return b;
+  };
+  const appointment = Buffer.concat([
+    u32(0x223e9f78),
+    u16(1),
+    attribute(1, 0x00078008, string8('IPM.Appointment')),
+    attribute(
+      1,
+      0x00069003,
+      props([
+        { type: 0x1e, id: 0x0037, value: string8('Budget, Q3') },
+        { type: 0x40, id: 0x0060, value: filetime(new Date('2026-05-01T09:00:00Z')) },
+        { type: 0x40, id: 0x0061, value: filetime(new Date('2026-05-01T10:30:00Z')) },
+        { type: 0x1e, id: 0x0065, value: string8('chair@example.com') },
+      ]),
+    ),
+  ]);
+  it('becomes a text/calendar part when converted', async () => {
+    const note = await parseMessage(mimeWith(appointment), { tnef: { enableConversion: true } });
+    const cal = note.parts().find((p) => p.mediaType === 'text/calendar');
+    assert.equal(cal?.params.method, 'REQUEST');
+    assert.match(
+      cal?.text ?? '',
+      /DTSTART:20260501T090000Z\r\nDTEND:20260501T103000Z\r\nSUMMARY:Budget\\, Q3\r\n/,
+    );
+    assert.match(cal?.text ?? '', /ORGANIZER:mailto:chair@example\.com/);
+  });
+});

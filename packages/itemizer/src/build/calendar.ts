@@ -48,6 +48,43 @@ function mailto(entry: string): string | undefined {
   return box === undefined || box.address === '' ? undefined : `mailto:${box.address}`;
 }
 
+/** One calendar event, whatever it was read from (a Notes calendar note or a TNEF appointment). */
+export interface CalendarEvent {
+  readonly method: 'REQUEST' | 'PUBLISH';
+  readonly uid: string;
+  readonly stamp: Date;
+  readonly start?: Date;
+  readonly end?: Date;
+  readonly summary: string;
+  readonly description?: string;
+  readonly location?: string;
+  /** `mailto:` URIs. */
+  readonly organizer?: string;
+  readonly attendees: readonly string[];
+}
+
+/** The VCALENDAR text (RFC 5545) of one event, CRLF line ends, folded at 75 octets. */
+export function vcalendar(e: CalendarEvent): string {
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//mailroute//itemizer//EN',
+    `METHOD:${e.method}`,
+    'BEGIN:VEVENT',
+  ];
+  lines.push(`UID:${escapeText(e.uid)}`, `DTSTAMP:${stamp(e.stamp)}`);
+  if (e.start !== undefined) lines.push(`DTSTART:${stamp(e.start)}`);
+  if (e.end !== undefined) lines.push(`DTEND:${stamp(e.end)}`);
+  lines.push(`SUMMARY:${escapeText(e.summary)}`);
+  if (e.description !== undefined && e.description !== '')
+    lines.push(`DESCRIPTION:${escapeText(e.description)}`);
+  if (e.location !== undefined && e.location !== '') lines.push(`LOCATION:${escapeText(e.location)}`);
+  if (e.organizer !== undefined) lines.push(`ORGANIZER:${e.organizer}`);
+  for (const a of e.attendees) lines.push(`ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:${a}`);
+  lines.push('END:VEVENT', 'END:VCALENDAR');
+  return `${lines.map(fold).join('\r\n')}\r\n`;
+}
+
 /** The VCALENDAR text for a calendar note; `now` stamps DTSTAMP when the note has no PostedDate. */
 export function buildCalendar(note: Note, now: Date): string {
   const start = note.get('StartDateTime');
@@ -56,27 +93,17 @@ export function buildCalendar(note: Note, now: Date): string {
   const attendees = note.has('RequiredAttendees')
     ? note.textList('RequiredAttendees')
     : note.textList('SendTo');
-  const method = attendees.length > 0 ? 'REQUEST' : 'PUBLISH';
-  const lines = [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//mailroute//itemizer//EN',
-    `METHOD:${method}`,
-    'BEGIN:VEVENT',
-  ];
-  lines.push(`UID:${escapeText(note.text('ApptUNID') ?? note.text('$MessageID') ?? stamp(now))}`);
-  lines.push(`DTSTAMP:${stamp(posted?.type === 'dateTime' ? posted.value : now)}`);
-  if (start?.type === 'dateTime') lines.push(`DTSTART:${stamp(start.value)}`);
-  if (end?.type === 'dateTime') lines.push(`DTEND:${stamp(end.value)}`);
-  lines.push(`SUMMARY:${escapeText(note.text('Subject') ?? '')}`);
-  const location = note.text('Location') ?? note.text('Room');
-  if (location !== undefined) lines.push(`LOCATION:${escapeText(location)}`);
   const organizer = mailto(note.text('Chair') ?? note.text('INetFrom') ?? note.text('From') ?? '');
-  if (organizer !== undefined) lines.push(`ORGANIZER:${organizer}`);
-  for (const a of attendees) {
-    const to = mailto(a);
-    if (to !== undefined) lines.push(`ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:${to}`);
-  }
-  lines.push('END:VEVENT', 'END:VCALENDAR');
-  return `${lines.map(fold).join('\r\n')}\r\n`;
+  const location = note.text('Location') ?? note.text('Room');
+  return vcalendar({
+    method: attendees.length > 0 ? 'REQUEST' : 'PUBLISH',
+    uid: note.text('ApptUNID') ?? note.text('$MessageID') ?? stamp(now),
+    stamp: posted?.type === 'dateTime' ? posted.value : now,
+    ...(start?.type === 'dateTime' ? { start: start.value } : {}),
+    ...(end?.type === 'dateTime' ? { end: end.value } : {}),
+    summary: note.text('Subject') ?? '',
+    ...(location === undefined ? {} : { location }),
+    ...(organizer === undefined ? {} : { organizer }),
+    attendees: attendees.flatMap((a) => mailto(a) ?? []),
+  });
 }

@@ -6,10 +6,12 @@
  */
 
 import libmime from 'libmime';
+import { vcalendar } from '../build/calendar.js';
 import type { DefectLog } from '../defects.js';
 import { decodeText } from '../entity/charset.js';
 import { uniqueName } from '../note/inbound.js';
 import type { Attachment, Item, MimePart, Note } from '../note/note.js';
+import { tnefCalendarEvent } from './calendar.js';
 import { decodeTnef } from './decode.js';
 import type { TnefOptions } from './options.js';
 
@@ -91,6 +93,19 @@ export function convertTnefParts(note: Note, opts: TnefOptions, defects: DefectL
           text: msg.bodyText,
           charset: 'utf-8',
           params: { charset: 'utf-8' },
+        }),
+      });
+    }
+    const event = tnefCalendarEvent(msg);
+    if (event !== undefined) {
+      const ics = Buffer.from(vcalendar(event), 'utf8');
+      newParts.push({
+        name: 'Body',
+        type: 'mimePart',
+        value: leaf(siblingPath(att.part, ++n), 'text/calendar', ics, {
+          text: ics.toString('utf8'),
+          charset: 'utf-8',
+          params: { charset: 'utf-8', method: event.method },
         }),
       });
     }
