@@ -32,7 +32,8 @@ const ROUNDS = 30;
 /**
  * Measures several candidates interleaved: ROUNDS rounds, each running every candidate for a ROUNDS-th
  * of its fixed iteration count, so a change in machine load hits all of them alike. Warms up first.
- * Returns operations per second per candidate.
+ * Returns operations per second per candidate, from the median round (a burst of load elsewhere on
+ * the machine spoils a few rounds, not the figure).
  */
 async function compare(
   cases: Record<string, [iterations: number, fn: () => unknown]>,
@@ -42,19 +43,22 @@ async function compare(
     const [count, fn] = cases[n]!;
     for (let i = 0; i < Math.max(20, count / 10); i++) await fn();
   }
-  const ns: Record<string, number> = {};
+  const perOp: Record<string, number[]> = {};
   for (let r = 0; r < ROUNDS; r++) {
     for (const n of names) {
       const [count, fn] = cases[n]!;
+      const per = Math.max(1, Math.round(count / ROUNDS));
       gc();
       const start = process.hrtime.bigint();
-      const per = Math.max(1, Math.round(count / ROUNDS));
       for (let i = 0; i < per; i++) await fn();
-      ns[n] = (ns[n] ?? 0) + Number(process.hrtime.bigint() - start);
+      (perOp[n] ??= []).push(Number(process.hrtime.bigint() - start) / per);
     }
   }
   const out: Record<string, number> = {};
-  for (const n of names) out[n] = (Math.max(1, Math.round(cases[n]![0] / ROUNDS)) * ROUNDS * 1e9) / ns[n]!;
+  for (const n of names) {
+    const sorted = perOp[n]!.sort((a, b) => a - b);
+    out[n] = 1e9 / sorted[Math.floor(sorted.length / 2)]!;
+  }
   return out;
 }
 
