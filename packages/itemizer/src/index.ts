@@ -36,7 +36,7 @@ export { decodeNotesItem, encodeNotesItem } from './note/notes-item-header.js';
 export type { AttachmentInfo, AttachmentSink, Envelope, ParseOptions } from './parse/options.js';
 export { type MessageInput, parseMessage } from './parse/parse-message.js';
 export { tnefCalendar } from './tnef/calendar.js';
-export { decodeTnef, type TnefAttachment, type TnefMessage } from './tnef/decode.js';
+export { decodeTnef, type TnefAttachment, type TnefMessage, type TnefRecipient } from './tnef/decode.js';
 export type { MapiProperty, MapiValue } from './tnef/mapi.js';
 export { DEFAULT_TNEF_OPTIONS, type TnefOptions } from './tnef/options.js';
 export { decompressRtf, type RtfResult } from './tnef/rtf.js';

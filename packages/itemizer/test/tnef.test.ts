@@ -292,7 +292,24 @@ describe('a TNEF appointment', () => {
         { type: 0x1e, id: 0x0065, value: string8('chair@example.com') },
       ]),
     ),
+    attribute(
+      1,
+      0x00069004,
+      Buffer.concat([
+        u32(1),
+        props([
+          { type: 0x1f, id: 0x3001, value: unicode('Bob') },
+          { type: 0x1e, id: 0x39fe, value: string8('bob@example.com') },
+          { type: 0x03, id: 0x0c15, value: u32(1) },
+        ]),
+      ]),
+    ),
   ]);
+  it('reads the recipient table', () => {
+    assert.deepEqual(decodeTnef(appointment).recipients, [
+      { name: 'Bob', address: 'bob@example.com', type: 1 },
+    ]);
+  });
   it('becomes a text/calendar part when converted', async () => {
     const note = await parseMessage(mimeWith(appointment), { tnef: { enableConversion: true } });
     const cal = note.parts().find((p) => p.mediaType === 'text/calendar');
@@ -302,5 +319,6 @@ describe('a TNEF appointment', () => {
       /DTSTART:20260501T090000Z\r\nDTEND:20260501T103000Z\r\nSUMMARY:Budget\\, Q3\r\n/,
     );
     assert.match(cal?.text ?? '', /ORGANIZER:mailto:chair@example\.com/);
+    assert.match(cal?.text ?? '', /ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:bob@example\.com/);
   });
 });

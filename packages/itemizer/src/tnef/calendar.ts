@@ -48,7 +48,7 @@ export function tnefCalendarEvent(msg: TnefMessage): CalendarEvent | undefined {
     ...(msg.bodyText === undefined ? {} : { description: msg.bodyText }),
     ...(location === undefined ? {} : { location }),
     ...(organizer === undefined || !organizer.includes('@') ? {} : { organizer: `mailto:${organizer}` }),
-    attendees: [],
+    attendees: msg.recipients.filter((r) => r.address.includes('@')).map((r) => `mailto:${r.address}`),
   };
 }
 

@@ -7,7 +7,15 @@
 
 import iconv from 'iconv-lite';
 import type { Defect, DefectCode } from '../defects.js';
-import { type MapiProperty, type MapiValue, PT, prop, readMapiProperties, TnefBoundsError } from './mapi.js';
+import {
+  type MapiProperty,
+  type MapiValue,
+  PT,
+  prop,
+  readMapiProperties,
+  readRecipientTable,
+  TnefBoundsError,
+} from './mapi.js';
 import { DEFAULT_TNEF_OPTIONS, type TnefOptions } from './options.js';
 import { decompressRtf } from './rtf.js';
 
@@ -26,6 +34,7 @@ const ATT = {
   ATTACH_TITLE: 0x8010,
   ATTACH_RENDDATA: 0x9002,
   MSG_PROPS: 0x9003,
+  RECIP_TABLE: 0x9004,
   ATTACHMENT: 0x9005,
   OEM_CODEPAGE: 0x9007,
 } as const;
@@ -64,6 +73,29 @@ export interface TnefAttachment {
   properties: MapiProperty[];
 }
 
+/** One row of the recipient table. */
+export interface TnefRecipient {
+  /** PR_DISPLAY_NAME. */
+  readonly name: string;
+  /** PR_SMTP_ADDRESS, else PR_EMAIL_ADDRESS ("" when neither is there). */
+  readonly address: string;
+  /** PR_RECIPIENT_TYPE: 1 To, 2 Cc, 3 Bcc (0 when absent). */
+  readonly type: number;
+}
+
+function recipientOf(props: MapiProperty[]): TnefRecipient {
+  const str = (id: number): string | undefined => {
+    const v = prop(props, id);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const type = prop(props, 0x0c15);
+  return {
+    name: str(0x3001) ?? '',
+    address: str(0x39fe) ?? str(0x3003) ?? '',
+    type: typeof type === 'number' ? type : 0,
+  };
+}
+
 /** A decoded TNEF message. */
 export interface TnefMessage {
   /** False when the input is not TNEF at all (bad signature or too short). */
@@ -77,6 +109,8 @@ export interface TnefMessage {
   /** Decompressed RTF body (PR_RTF_COMPRESSED). */
   bodyRtf?: Buffer;
   readonly attachments: TnefAttachment[];
+  /** The recipient table (attRecipTable), for meeting requests its attendees. */
+  readonly recipients: TnefRecipient[];
   /** The message-level MAPI properties. */
   readonly properties: MapiProperty[];
   /** What was wrong with the stream. */
@@ -105,7 +139,7 @@ function decodeAt(buf: Buffer, opts: TnefOptions, depth: number, part: string): 
     seen.add(code);
     defects.push({ code, message, part });
   };
-  const msg: TnefMessage = { valid: false, attachments: [], properties: [], defects };
+  const msg: TnefMessage = { valid: false, attachments: [], recipients: [], properties: [], defects };
   if (buf.length < 6 || buf.readUInt32LE(0) !== SIGNATURE) {
     defect('tnef-invalid', 'not a TNEF stream (signature 0x223E9F78 missing)');
     return msg;
@@ -161,6 +195,9 @@ function decodeAt(buf: Buffer, opts: TnefOptions, depth: number, part: string): 
             break;
           case ATT.BODY:
             msg.bodyText ??= decode8(data).replace(/\0+$/, '');
+            break;
+          case ATT.RECIP_TABLE:
+            msg.recipients.push(...readRecipientTable(data, decode8).map(recipientOf));
             break;
           case ATT.MSG_PROPS:
             readMessageProps(msg, readMapiProperties(data, decode8), defect);

@@ -123,7 +123,21 @@ const VARIABLE = new Set<number>([PT.STRING8, PT.UNICODE, PT.BINARY, PT.OBJECT])
 
 /** Reads a property list; throws {@link TnefBoundsError} when it is cut short or malformed. */
 export function readMapiProperties(buf: Buffer, decode8: (b: Buffer) => string): MapiProperty[] {
+  return readList(new Reader(buf), decode8);
+}
+
+/** Reads attRecipTable (MS-OXTNEF 2.1.3.4): a row count, then one property list per recipient. */
+export function readRecipientTable(buf: Buffer, decode8: (b: Buffer) => string): MapiProperty[][] {
   const r = new Reader(buf);
+  const rows = r.u32();
+  if (rows > buf.length / 4) throw new TnefBoundsError('recipient count larger than the attribute');
+  const out: MapiProperty[][] = [];
+  for (let i = 0; i < rows; i++) out.push(readList(r, decode8));
+  return out;
+}
+
+function readList(r: Reader, decode8: (b: Buffer) => string): MapiProperty[] {
+  const buf = r.buf;
   const count = r.u32();
   // Each property takes at least 8 bytes: a count larger than that is a lie (oom.tnef).
   if (count > buf.length / 4) throw new TnefBoundsError('MAPI property count larger than the attribute');
