@@ -49,6 +49,17 @@ const TEXT_INLINE = /^text\//;
 /** Bytes of a multipart preamble or epilogue kept on the part. */
 const MAX_PREAMBLE = 64 * 1024;
 
+/**
+ * Whether a leaf becomes a `$FILE` attachment: anything marked `attachment`; any non-text leaf
+ * (a message/delivery-status report stays in the body); a named text leaf not marked inline
+ * (text/calendar always stays in the body, as Domino keeps calendar parts).
+ */
+function isAttachment(type: string, disposition: string | undefined, named: boolean): boolean {
+  if (disposition === 'attachment') return true;
+  if (!TEXT_INLINE.test(type)) return type !== 'message/delivery-status';
+  return named && disposition !== 'inline' && type !== 'text/calendar';
+}
+
 /** Implements the scanner's handler; `pending` holds consumer promises the caller awaits. */
 export class EntityHandler implements ScanHandler<ParsedEntity> {
   root: ParsedEntity | undefined;
@@ -131,13 +142,8 @@ export class EntityHandler implements ScanHandler<ParsedEntity> {
     }
     if (kind !== 'leaf') cte = cteField === undefined ? '' : cte;
     const dispValue = disp?.value === '' ? undefined : disp?.value;
-    const isText = TEXT_INLINE.test(type);
     const named = disp?.params.filename ?? ct.params.name;
-    const attachment =
-      kind === 'leaf' &&
-      (dispValue === 'attachment' ||
-        (!isText && type !== 'message/delivery-status') ||
-        (isText && named !== undefined && dispValue !== 'inline' && type !== 'text/calendar'));
+    const attachment = kind === 'leaf' && isAttachment(type, dispValue, named !== undefined);
     const state: ParsedEntity = {
       path,
       depth,
@@ -251,14 +257,8 @@ export class EntityHandler implements ScanHandler<ParsedEntity> {
     const content = entity.chunks.length === 1 ? (entity.chunks[0] as Buffer) : Buffer.concat(entity.chunks);
     entity.chunks = [];
     entity.content = content;
-    if (
-      !entity.attachment &&
-      (TEXT_INLINE.test(entity.mediaType) ||
-        entity.mediaType === 'message/delivery-status' ||
-        entity.kind === 'leaf')
-    ) {
-      this.decodeTextBody(entity, content);
-    }
+    // Every leaf that is not an attachment is text (text/*, or a delivery-status report).
+    if (!entity.attachment) this.decodeTextBody(entity, content);
   }
 
   private decodeTextBody(entity: ParsedEntity, content: Buffer): void {
