@@ -43,7 +43,7 @@ export function decideConnect(rules: CompiledRules, facts: ConnectFacts): Policy
   }
   const c = rules.connection;
   if (!c.deny.isEmpty) {
-    const hit = c.deny.match(host);
+    const hit = c.deny.match(host.claimed);
     trace.add('connection.deny', hit ? 'matched' : 'not-matched', host.shown, hit?.entry);
     if (hit) return decide('reject', Replies.connectionRefused, trace);
     if (!c.allowOnly.isEmpty)

@@ -82,7 +82,7 @@ export class SessionViews {
       exempt,
       steps: trace.steps,
       allowFrom: exempt ? undefined : r.allowFrom.match(view.host),
-      denyFrom: exempt ? undefined : r.denyFrom.match(view.host),
+      denyFrom: exempt ? undefined : r.denyFrom.match(view.host.claimed),
     };
     return view.relay;
   }

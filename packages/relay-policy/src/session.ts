@@ -15,14 +15,20 @@ export interface HostView extends NameAndAddress {
   readonly name: string | undefined;
   /** The text shown in traces: `name [ip]` or `[ip]`. */
   readonly shown: string;
+  /**
+   * The host as Deny lists see it: with the PTR name even when not forward-confirmed. A name
+   * the host's owner claims can only make a Deny entry match, never grant anything.
+   */
+  readonly claimed: NameAndAddress;
 }
 
 /** Reads the host identity from the session facts, tracing how the PTR name was judged. */
 export function viewHost(rules: CompiledRules, session: SessionFacts, trace: Trace): HostView {
-  const address = typeof session.ip === 'string' ? parseHostAddress(session.ip) : undefined;
-  const ipText = address === undefined ? String(session.ip) : address.text;
+  const address = typeof session?.ip === 'string' ? parseHostAddress(session.ip) : undefined;
+  const ipText = address === undefined ? String(session?.ip) : address.text;
   let name: string | undefined;
-  const ptr = session.ptr;
+  let claimedName: string | undefined;
+  const ptr = session?.ptr;
   if (ptr === undefined) {
     trace.add('session.ptr', 'skipped', `[${ipText}]`, undefined, 'no reverse lookup was made');
   } else if (ptr.result !== 'found') {
@@ -37,26 +43,21 @@ export function viewHost(rules: CompiledRules, session: SessionFacts, trace: Tra
     const normalized = typeof ptr.name === 'string' ? normalizeDomainName(ptr.name) : undefined;
     if (normalized === undefined || !normalized.ok) {
       trace.add('session.ptr', 'fail', String(ptr.name), undefined, 'the PTR name is not a valid host name');
-    } else if (ptr.confirmed === true || rules.trustUnconfirmedPtr) {
-      name = normalized.ascii;
-      trace.add(
-        'session.ptr',
-        'pass',
-        name,
-        undefined,
-        ptr.confirmed === true ? 'forward-confirmed' : 'trusted unconfirmed (trustUnconfirmedPtr)',
-      );
     } else {
-      trace.add(
-        'session.ptr',
-        'fail',
-        normalized.ascii,
-        undefined,
-        'not forward-confirmed: the name is not used (trustUnconfirmedPtr is off)',
-      );
+      claimedName = normalized.ascii;
+      if (ptr.confirmed === true || rules.trustUnconfirmedPtr) {
+        name = normalized.ascii;
+        const why =
+          ptr.confirmed === true ? 'forward-confirmed' : 'trusted unconfirmed (trustUnconfirmedPtr)';
+        trace.add('session.ptr', 'pass', name, undefined, why);
+      } else {
+        const why = 'not forward-confirmed: used by Deny lists only (trustUnconfirmedPtr is off)';
+        trace.add('session.ptr', 'fail', normalized.ascii, undefined, why);
+      }
     }
   }
-  return { address, name, shown: name === undefined ? `[${ipText}]` : `${name} [${ipText}]` };
+  const shown = name === undefined ? `[${ipText}]` : `${name} [${ipText}]`;
+  return { address, name, shown, claimed: { name: claimedName, address } };
 }
 
 /** True when the host's trusted PTR name lies in a local Internet domain. */

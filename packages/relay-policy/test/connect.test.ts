@@ -29,6 +29,18 @@ describe('connection controls', () => {
     for (const s of [host('192.0.2.2'), host('198.51.100.128'), host('192.0.2.50', 'notspam.example')])
       assert.equal(policy.onConnect(s).action, 'accept', s.ip);
   });
+  it('an unconfirmed PTR name counts for the Deny list but grants nothing in the Allow-only list', () => {
+    const unconfirmed = { ip: '192.0.2.77', ptr: { result: 'found', name: 'mx.spam.example' } } as const;
+    assert.equal(
+      policyOf({ connection: { deny: ['spam.example'] } }).onConnect(unconfirmed).action,
+      'reject',
+    );
+    const claimsPartner = { ip: '192.0.2.77', ptr: { result: 'found', name: 'mx.partner.example' } } as const;
+    assert.equal(
+      policyOf({ connection: { allowOnly: ['partner.example'] } }).onConnect(claimsPartner).action,
+      'reject',
+    );
+  });
   it('an Allow-only list is ignored while the Deny list has entries (Domino: the fields are exclusive)', () => {
     const policy = policyOf({ connection: { deny: ['[192.0.2.1]'], allowOnly: ['partner.example'] } });
     const d = policy.onConnect(host('198.51.100.1', 'mx.elsewhere.example'));

@@ -121,6 +121,18 @@ describe('the four relay lists', () => {
     assert.equal(code({ denyFrom: ['partner.example'] }, external, '<x@e.example>'), 554);
     assert.equal(code({ denyFrom: ['[192.0.2.1]'] }, external, '<x@e.example>'), 250);
   });
+  it('deny-from names match an unconfirmed PTR name; allow-from names need a confirmed one', () => {
+    const unconfirmed: SessionFacts = {
+      ip: '198.51.100.77',
+      ptr: { result: 'found', name: 'mx.partner.example' },
+    };
+    assert.equal(code({ denyFrom: ['partner.example'] }, unconfirmed, '<x@e.example>'), 554);
+    assert.equal(code({ allowFrom: ['partner.example'] }, unconfirmed, '<x@e.example>'), 554);
+    assert.equal(
+      code({ allowFrom: ['partner.example'] }, unconfirmed, '<x@e.example>', { trustUnconfirmedPtr: true }),
+      250,
+    );
+  });
   it('allow-from beats deny-from "*" (precedence 0), not with precedence 1', () => {
     assert.equal(code({ allowFrom: ['[198.51.100.1]'], denyFrom: ['*'] }, external, '<x@e.example>'), 250);
     assert.equal(
