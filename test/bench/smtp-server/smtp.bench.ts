@@ -210,12 +210,23 @@ async function main(): Promise<void> {
     { clients: 50, size: 100 * 1024, total: 5000 },
   ];
   const peers: Peer[] = ['mailroute', 'smtp-server'];
+  console.log(`node ${process.version}; servers each in a child process\n`);
+  // Idle memory first, on fresh servers: after the throughput cells the heaps are grown and
+  // the difference would measure the garbage collector, not the connections.
+  for (const p of peers) {
+    const fresh = await startChild(p);
+    const perConnection = await idleMemory(fresh.child, fresh.port, 5000);
+    console.log(
+      `${p}: ${fmt(perConnection / 1024, 1)} KB RSS per idle connection (5,000 connections after the greeting)`,
+    );
+    fresh.child.send({ exit: true });
+  }
+  console.log('');
   const servers = new Map<Peer, { child: ChildProcess; port: number }>();
   for (const p of peers) servers.set(p, await startChild(p));
   const sink = await startSmtpSink();
   if (sink) servers.set('smtp-sink', sink);
   const results = new Map<string, number>();
-  console.log(`node ${process.version}; ${fmt(cells.length)} cells; servers each in a child process\n`);
   for (const c of cells) {
     const payload = message(c.size);
     for (const [, s] of servers) await cell(s.port, c.clients, Math.min(500, c.total), payload); // warm-up
@@ -241,13 +252,6 @@ async function main(): Promise<void> {
     console.log(line);
   }
   if (!sink) console.log('(Postfix smtp-sink not installed: native ceiling not measured)');
-  console.log('');
-  for (const p of peers) {
-    const s = servers.get(p);
-    if (!s) continue;
-    const perConnection = await idleMemory(s.child, s.port, 5000);
-    console.log(`${p}: ${fmt(perConnection / 1024, 1)} KB RSS per idle connection (5,000 connections)`);
-  }
   for (const [p, s] of servers) {
     if (p === 'smtp-sink') s.child.kill();
     else s.child.send({ exit: true });
