@@ -51,7 +51,9 @@ async function compare(
       gc();
       const start = process.hrtime.bigint();
       for (let i = 0; i < per; i++) await fn();
-      (perOp[n] ??= []).push(Number(process.hrtime.bigint() - start) / per);
+      const list = perOp[n] ?? [];
+      list.push(Number(process.hrtime.bigint() - start) / per);
+      perOp[n] = list;
     }
   }
   const out: Record<string, number> = {};
