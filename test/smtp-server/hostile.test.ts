@@ -92,6 +92,18 @@ describe('hostile clients', () => {
     b.close();
   });
 
+  it('per-IP connection rate limit: 421 4.7.0 past the count in a minute', async () => {
+    const r = await server({ perIp: { maxConnectionsPerMinute: 3 } });
+    for (let i = 0; i < 3; i++) {
+      const c = await RawClient.open(r.ports.smtp);
+      await c.until(/^220 /);
+      c.close();
+    }
+    const c = await RawClient.open(r.ports.smtp);
+    await c.closedByServer();
+    assert.equal(c.text, '421 4.7.0 Too many connections or messages from your address, try again later\r\n');
+  });
+
   it('random bytes: answered with valid replies, the server stays up', async () => {
     const r = await server({ errorLimit: 100_000 });
     const c = await RawClient.open(r.ports.smtp);

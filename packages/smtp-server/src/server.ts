@@ -108,6 +108,11 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
       return refuse(socket, plain ? Replies.rateLimited : undefined);
     if (Number.isFinite(o.perIp.maxConnectionsPerMinute)) {
       const now = o.clock.now().getTime();
+      // Forget addresses whose window is empty, so the table cannot grow with every address seen.
+      if (perIpRecent.size > 4096) {
+        for (const [key, times] of perIpRecent)
+          if (times[times.length - 1] <= now - 60_000) perIpRecent.delete(key);
+      }
       const recent = (perIpRecent.get(ip) ?? []).filter((t) => t > now - 60_000);
       if (recent.length >= o.perIp.maxConnectionsPerMinute) {
         perIpRecent.set(ip, recent);

@@ -125,7 +125,8 @@ export class SmtpSession {
     const text = this.options.greeting.replace('%s', formatRfc5322Date(date));
     this.send(Replies.serviceReady(this.options.hostname, text));
     this.arm(this.options.timeouts.greeting);
-    if (this.input.length > 0) void this.process();
+    if (this.shuttingDown) this.finishWith(Replies.shuttingDown);
+    else if (this.input.length > 0) void this.process();
   }
 
   /** Octets from the client. */
@@ -191,8 +192,13 @@ export class SmtpSession {
         this.disarm();
         if (this.mode === 'sasl') await this.saslLine(line);
         else await this.commandLine(line);
-        // A client that does not read its replies must not grow our output without bound.
-        if (!this.closed && !this.writable) await this.transport.drained();
+        // A client that does not read its replies must not grow our output without bound; it
+        // gets the command timeout to start reading again.
+        if (!this.closed && !this.writable) {
+          this.arm(this.options.timeouts.command);
+          await this.transport.drained();
+          this.disarm();
+        }
       }
     } catch (error) {
       this.options.logger.error({ session: this.info.id, err: error }, 'session failed');

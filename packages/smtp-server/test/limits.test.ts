@@ -197,3 +197,32 @@ describe('option validation', () => {
     assert.equal(o.maxForRecipients, 0);
   });
 });
+
+describe('a client that stops reading', () => {
+  it('is cut at the command timeout while its output is backed up', async () => {
+    const h = await startSession({ timeouts: { command: 1000 } });
+    h.transport.backedUp = true;
+    await h.send('NOOP\r\nNOOP\r\n');
+    h.timers.advance(1000);
+    await settle();
+    assert.ok(h.session.closed);
+    assert.equal(h.stats.snapshot().timeouts, 1);
+  });
+});
+
+describe('shutdown', () => {
+  it('an idle session gets 421 4.3.2 at once; one in DATA after its message', async () => {
+    const idle = await startSession();
+    idle.session.shutdown();
+    assert.equal(idle.take(), '421 4.3.2 Service shutting down, closing transmission channel\r\n');
+    assert.ok(idle.session.closed);
+    const busy = await startSession();
+    await busy.send(`${OPEN}DATA\r\nx\r\n`);
+    busy.take();
+    busy.session.shutdown();
+    assert.ok(!busy.session.closed);
+    await busy.send('.\r\n');
+    assert.match(busy.take(), /^250 2\.6\.0 .*\r\n421 4\.3\.2 /);
+    assert.ok(busy.session.closed);
+  });
+});
