@@ -58,6 +58,22 @@ describe('charset decoding', () => {
     assert.equal(note.parts()[0]?.text, 'аб');
   });
 
+  for (const [charset, text] of [
+    ['gbk', '中文邮件的自动检测应该能够识别简体中文文本，这是一段比较长的测试文字。'],
+    ['big5', '顏氏家訓，北齊顏之推撰，卷第七音辭雜藝終制。'],
+    ['shift_jis', 'これは日本語のテキストです。文字コードを自動的に判定します。'],
+    ['euc-jp', 'これは日本語のテキストです。文字コードを自動的に判定します。'],
+    ['euc-kr', '이것은 한국어 텍스트입니다. 문자 인코딩을 자동으로 감지합니다.'],
+    ['koi8-r', 'Это русский текст в кодировке КОИ-8, его нужно распознать автоматически.'],
+    ['windows-1251', 'Это русский текст в кодировке Windows, его нужно распознать.'],
+    ['windows-1252', 'Grüße aus Köln, größere Äpfel für Jürgen, naïve café à la carte déjà vu.'],
+  ] as const) {
+    it(`auto-detects undeclared ${charset}`, () => {
+      const d = decodeText(iconv.encode(text, charset), undefined, opts);
+      assert.deepEqual([d.charset, d.text], [charset, text]);
+    });
+  }
+
   it('does not guess when auto-detection is off', () => {
     assert.equal(
       decodeText(Buffer.from([0xfc]), undefined, { autoDetect: false, fallback: 'windows-1252' }).charset,

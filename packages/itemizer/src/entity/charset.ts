@@ -8,6 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import libcharset from 'libmime/lib/charset.js';
+import { guessCharset } from './detect.js';
 
 /** The result of decoding bytes to text. */
 export interface DecodedText {
@@ -43,13 +44,14 @@ function isAscii(buf: Buffer): boolean {
 
 /**
  * Guesses the charset of undeclared bytes (Domino's "Use character set auto-detection if message
- * has no character set information", on by default): ASCII and valid UTF-8 are UTF-8, ISO-2022-JP
- * is recognised by its escape sequences, anything else falls back to `fallback`.
+ * has no character set information", on by default): ISO-2022-JP is recognised by its escape
+ * sequences, valid UTF-8 is UTF-8, text that looks like a CJK or Cyrillic charset is guessed (see
+ * detect.ts), anything else falls back to `fallback`.
  */
 export function detectCharset(buf: Buffer, fallback: string): string {
   if (buf.indexOf(0x1b) !== -1 && ISO2022_ESCAPES.some((e) => buf.indexOf(e) !== -1)) return 'iso-2022-jp';
   if (isUtf8(buf)) return 'utf-8';
-  return fallback;
+  return guessCharset(buf, fallback);
 }
 
 function decodeWith(buf: Buffer, name: string): string {
