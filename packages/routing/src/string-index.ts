@@ -6,9 +6,11 @@
  */
 export class StringIndex {
   #keys: (string | undefined)[];
-  #hashes: Int32Array;
-  /** Entry number (>= 0), or -(i + 1) for `#shared[i]`, a list of several numbers. */
-  #values: Int32Array;
+  /**
+   * Per slot, side by side so one cache line holds both: the key's hash at `2i`, and at `2i + 1`
+   * the entry number (>= 0) or -(j + 1) for `#shared[j]`, a list of several numbers.
+   */
+  #slots: Int32Array;
   readonly #shared: number[][] = [];
   #mask: number;
   #size = 0;
@@ -17,8 +19,7 @@ export class StringIndex {
     let capacity = 16;
     while (capacity < expected * 2) capacity *= 2;
     this.#keys = new Array(capacity);
-    this.#hashes = new Int32Array(capacity);
-    this.#values = new Int32Array(capacity);
+    this.#slots = new Int32Array(capacity * 2);
     this.#mask = capacity - 1;
   }
 
@@ -37,17 +38,17 @@ export class StringIndex {
       const k = keys[i];
       if (k === undefined) {
         keys[i] = key;
-        this.#hashes[i] = h;
-        this.#values[i] = id;
+        this.#slots[2 * i] = h;
+        this.#slots[2 * i + 1] = id;
         this.#size++;
         return;
       }
-      if (this.#hashes[i] === h && k === key) {
-        const v = this.#values[i]!;
+      if (this.#slots[2 * i] === h && k === key) {
+        const v = this.#slots[2 * i + 1]!;
         if (v >= 0) {
           if (v !== id) {
             this.#shared.push([v, id]);
-            this.#values[i] = -this.#shared.length;
+            this.#slots[2 * i + 1] = -this.#shared.length;
           }
         } else {
           const list = this.#shared[-v - 1]!;
@@ -66,8 +67,8 @@ export class StringIndex {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const k = keys[i];
       if (k === undefined) return undefined;
-      if (this.#hashes[i] === h && k === key) {
-        const v = this.#values[i]!;
+      if (this.#slots[2 * i] === h && k === key) {
+        const v = this.#slots[2 * i + 1]!;
         return v >= 0 ? v : this.#shared[-v - 1];
       }
     }
@@ -75,22 +76,20 @@ export class StringIndex {
 
   #grow(): void {
     const oldKeys = this.#keys;
-    const oldHashes = this.#hashes;
-    const oldValues = this.#values;
+    const oldSlots = this.#slots;
     const capacity = oldKeys.length * 2;
     this.#keys = new Array(capacity);
-    this.#hashes = new Int32Array(capacity);
-    this.#values = new Int32Array(capacity);
+    this.#slots = new Int32Array(capacity * 2);
     this.#mask = capacity - 1;
     for (let j = 0; j < oldKeys.length; j++) {
       const k = oldKeys[j];
       if (k === undefined) continue;
-      const h = oldHashes[j]!;
+      const h = oldSlots[2 * j]!;
       let i = h & this.#mask;
       while (this.#keys[i] !== undefined) i = (i + 1) & this.#mask;
       this.#keys[i] = k;
-      this.#hashes[i] = h;
-      this.#values[i] = oldValues[j]!;
+      this.#slots[2 * i] = h;
+      this.#slots[2 * i + 1] = oldSlots[2 * j + 1]!;
     }
   }
 }
