@@ -8,39 +8,21 @@
  * in order with nothing lost; while a backend call is pending, input waits in the buffer, and the
  * transport is paused once the buffer passes its mark.
  */
-import {
-  type ForwardPath,
-  formatReply,
-  formatRfc5322Date,
-  type HelloCommand,
-  type MailCommand,
-  parseCommand,
-  Replies,
-  SmtpReply,
-} from '@mailroute/envelope';
-import type { Backend, BackendSession, ConnectionInfo, EnvelopeRecipient, TlsInfo } from './backend.js';
-import { type CallContext, callBackend, lookupCommand } from './backend-call.js';
-import { InputBuffer, type LineResult } from './input-buffer.js';
+import { formatReply, formatRfc5322Date, Replies, SmtpReply } from '@mailroute/envelope';
+import type { Backend, BackendSession, ConnectionInfo, TlsInfo } from './backend.js';
+import { type CallContext, callBackend } from './backend-call.js';
+import { InputBuffer } from './input-buffer.js';
 import type { ResolvedOptions } from './options.js';
 import { ProtocolLog } from './protocol-log.js';
-import {
-  ehloKeywords,
-  gate,
-  helpLines,
-  isProtocolError,
-  type ProtocolState,
-  parameterExtensions,
-} from './rules.js';
-import { AuthExchange } from './session-auth.js';
-import { MessageReceiver, type SessionFacts, type Transaction } from './session-message.js';
+import { isProtocolError } from './rules.js';
+import { CommandInterpreter, type SessionRecord } from './session-commands.js';
+import { MessageReceiver, type SessionFacts } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
 import type { Guarded } from './transfer.js';
 import type { SessionOwner, Transport } from './transport.js';
 
 /** Input buffered beyond one command line before the transport is paused. */
 const INPUT_HIGH_WATER = 64 * 1024;
-
-type Mode = 'command' | 'sasl' | 'tls' | 'closed';
 
 /** A reply to the connection when the backend failed at connect. */
 const connectFailed = SmtpReply.of(421, '4.3.0', 'Service not available, closing transmission channel');
@@ -51,22 +33,27 @@ export class SmtpSession {
   readonly input = new InputBuffer();
   /** The protocol log. */
   readonly log: ProtocolLog;
-  private mode: Mode = 'command';
   private busy = false;
   private paused = false;
-  private backendSession: BackendSession | undefined;
-  private hello: 'none' | 'HELO' | 'EHLO' = 'none';
-  private heloName = '';
-  private tls: TlsInfo | undefined;
-  private user: string | undefined;
-  private tx: Transaction | undefined;
   private errors = 0;
-  private commandsSeen = 0;
   private timer: unknown;
   private sessionTimer: unknown;
-  private readonly receiver: MessageReceiver;
-  private readonly callContext: CallContext;
-  private auth: AuthExchange | undefined;
+  /** The message receiver (DATA and BDAT). */
+  readonly receiver: MessageReceiver;
+  /** Where backend failures are reported. */
+  readonly callContext: CallContext;
+  /** The session's mutable facts, shared with the interpreter. */
+  readonly rec: SessionRecord = {
+    mode: 'command',
+    backend: undefined,
+    hello: 'none',
+    heloName: '',
+    tls: undefined,
+    user: undefined,
+    tx: undefined,
+    commandsSeen: 0,
+  };
+  private readonly commands: CommandInterpreter;
   private shuttingDown = false;
   private closedNotified = false;
 
@@ -80,27 +67,28 @@ export class SmtpSession {
   ) {
     this.log = new ProtocolLog(options.logger, options.debug, options.debugIo, info.id);
     this.receiver = new MessageReceiver(this);
+    this.commands = new CommandInterpreter(this);
     this.callContext = { logger: options.logger, stats, session: info.id };
     if (info.secure) this.stats.add('tlsSessions');
   }
 
   /** Sets the TLS facts of an implicit-TLS connection (known once its handshake is done). */
   setTls(tls: TlsInfo): void {
-    this.tls = tls;
+    this.rec.tls = tls;
   }
 
   /** True once the session ended. */
   get closed(): boolean {
-    return this.mode === 'closed';
+    return this.rec.mode === 'closed';
   }
 
   private get inTls(): boolean {
-    return this.mode === 'tls';
+    return this.rec.mode === 'tls';
   }
 
   /** True while a message is being received or the backend is answering. */
   get active(): boolean {
-    return this.busy || this.tx?.transfer !== undefined;
+    return this.busy || this.rec.tx?.transfer !== undefined;
   }
 
   /** Asks the backend for a session and greets the client, or refuses the connection. */
@@ -120,7 +108,7 @@ export class SmtpSession {
       this.close(true);
       return;
     }
-    this.backendSession = made.value;
+    this.rec.backend = made.value;
     const date = this.options.clock.now();
     const text = this.options.greeting.replace('%s', formatRfc5322Date(date));
     this.send(Replies.serviceReady(this.options.hostname, text));
@@ -132,7 +120,7 @@ export class SmtpSession {
   /** Octets from the client. */
   receive(chunk: Buffer): void {
     if (this.closed) return;
-    if (this.mode === 'tls') {
+    if (this.rec.mode === 'tls') {
       // Plaintext after STARTTLS and before the handshake: never executed (CVE-2011-0411).
       this.log.event('discarded input pipelined after STARTTLS', { octets: chunk.length });
       return;
@@ -143,7 +131,7 @@ export class SmtpSession {
       this.transport.pause();
     }
     if (this.receiver.receiving !== undefined) this.arm(this.options.timeouts.dataBlock);
-    if (!this.busy && this.backendSession !== undefined) void this.process();
+    if (!this.busy && this.rec.backend !== undefined) void this.process();
   }
 
   /** The connection ended from the other side (or broke). */
@@ -190,8 +178,8 @@ export class SmtpSession {
         if (line === undefined) break;
         progressed = true;
         this.disarm();
-        if (this.mode === 'sasl') await this.saslLine(line);
-        else await this.commandLine(line);
+        if (this.rec.mode === 'sasl') await this.commands.saslLine(line);
+        else await this.commands.commandLine(line);
         // A client that does not read its replies must not grow our output without bound; it
         // gets the command timeout to start reading again.
         if (!this.closed && !this.writable) {
@@ -241,150 +229,27 @@ export class SmtpSession {
     }
   }
 
-  private state(): ProtocolState {
-    const s = this.backendSession;
-    return {
-      hello: this.hello,
-      tls: this.tls !== undefined,
-      user: this.user,
-      inTransaction: this.tx !== undefined,
-      recipients: this.tx?.recipients.length ?? 0,
-      listener: this.info.listener,
-      canAuth: typeof s?.auth === 'function',
-      canCramMd5: typeof s?.authCramMd5 === 'function',
-      tlsAvailable: this.options.startTls !== 'disabled',
-    };
-  }
-
-  private async commandLine(result: LineResult): Promise<void> {
-    this.commandsSeen++;
-    if (result.kind === 'too-long') return this.send(Replies.lineTooLong);
-    if (result.kind === 'bare-lf') return this.send(Replies.syntaxError.withText('Line must end with CRLF'));
-    const line = result.line;
-    this.log.command(line, 'command');
-    this.log.io('in', line, false, /^auth\s/i.test(line));
-    const state = this.state();
-    const parsed = parseCommand(line, {
-      strict821AddressSyntax: this.options.strict821AddressSyntax,
-      maxCommandLength: this.options.maxCommandLength,
-      smtputf8: this.tx?.mail.params.smtputf8 === true,
-      extensions: parameterExtensions(state, this.options),
-    });
-    if (!parsed.ok) return this.send(parsed.reply);
-    const command = parsed.value;
-    const refusal = gate(command.verb, state, this.options);
-    if (refusal !== undefined) {
-      if (command.verb === 'BDAT')
-        return this.receiver.startBdat(this.tx, command.size, command.last, refusal);
-      return this.send(refusal);
-    }
-    const s = this.backendSession as BackendSession;
-    switch (command.verb) {
-      case 'HELO':
-      case 'EHLO':
-        return this.helloCommand(command);
-      case 'MAIL':
-        return this.mailCommand(command);
-      case 'RCPT':
-        return this.rcptCommand(command.path, command.params);
-      case 'DATA':
-        return this.receiver.startData(this.tx as Transaction);
-      case 'BDAT':
-        return this.receiver.startBdat(this.tx, command.size, command.last, undefined);
-      case 'RSET':
-        await this.resetTransaction();
-        return this.send(Replies.reset);
-      case 'NOOP':
-        return this.send(Replies.ok);
-      case 'QUIT':
-        return this.finishWith(Replies.closing(this.options.hostname));
-      case 'HELP':
-        return this.send(Replies.help(helpLines(this.options)));
-      case 'VRFY':
-      case 'EXPN':
-        return this.send(await lookupCommand(this.callContext, s, command.verb, command.query));
-      case 'ETRN':
-        return this.send(await lookupCommand(this.callContext, s, 'ETRN', command.node));
-      case 'STARTTLS':
-        return this.startTls();
-      case 'AUTH':
-        this.auth = new AuthExchange(this.options, s, this.stats, this.info.id);
-        return this.authStep(await this.auth.begin(command.mechanism, command.initialResponse));
-    }
-  }
-
-  private async helloCommand(command: HelloCommand): Promise<void> {
-    await this.resetTransaction();
-    const s = this.backendSession as BackendSession;
-    const r = await this.guard('helo', () => s.helo?.(command));
-    if (!r.ok) return this.send(r.reply);
-    if (r.value !== undefined && !r.value.isPositive) return this.send(r.value);
-    this.hello = command.verb;
-    this.heloName = command.name;
-    const first = `${this.options.hostname} Hello ${command.name} [${this.info.remoteAddress}]`;
-    if (command.verb === 'HELO') return this.send(SmtpReply.of(250, undefined, first));
-    this.send(SmtpReply.of(250, undefined, [first, ...ehloKeywords(this.state(), this.options)]));
-  }
-
-  private async mailCommand(command: MailCommand): Promise<void> {
-    const ext = this.options.extensions;
-    if (ext.size && command.params.size !== undefined && command.params.size > this.options.maxMessageSize) {
-      return this.send(Replies.messageTooBig);
-    }
-    const s = this.backendSession as BackendSession;
-    const r = await this.guard('mailFrom', () => s.mailFrom(command.path, command.params));
-    const reply = r.ok ? (r.value ?? Replies.senderOk) : r.reply;
-    if (reply.isPositive) this.tx = { mail: command, recipients: [], transfer: undefined };
-    this.send(reply);
-  }
-
-  private async rcptCommand(path: ForwardPath, params: EnvelopeRecipient['params']): Promise<void> {
-    const tx = this.tx as Transaction;
-    if (tx.recipients.length >= this.options.maxRecipients) return this.send(Replies.tooManyRecipients);
-    const s = this.backendSession as BackendSession;
-    const r = await this.guard('rcptTo', () => s.rcptTo(path, params));
-    const reply = r.ok ? (r.value ?? Replies.recipientOk) : r.reply;
-    if (reply.isPositive && this.tx === tx) tx.recipients.push({ path, params });
-    this.send(reply);
-  }
-
-  private async resetTransaction(): Promise<void> {
-    const tx = this.tx;
-    if (tx === undefined) return;
-    this.tx = undefined;
-    if (tx.transfer !== undefined) {
-      tx.transfer.refuse(Replies.reset);
-      await tx.transfer.finish();
-      await tx.transfer.settleCapture(false, 0, false).catch(() => undefined);
-    }
-    await this.callReset();
-  }
-
   /** The receiver's view of the session (see `MessageHost`). */
   facts(): SessionFacts {
     return {
-      backend: this.backendSession as BackendSession,
-      helo: this.heloName,
-      esmtp: this.hello === 'EHLO',
-      tls: this.tls,
-      user: this.user,
+      backend: this.rec.backend as BackendSession,
+      helo: this.rec.heloName,
+      esmtp: this.rec.hello === 'EHLO',
+      tls: this.rec.tls,
+      user: this.rec.user,
     };
   }
 
   /** The message ended: the transaction is over; a refused one resets the backend. */
   async transactionEnded(accepted: boolean): Promise<void> {
-    this.tx = undefined;
-    if (!accepted) await this.callReset();
-  }
-
-  private async callReset(): Promise<void> {
-    const s = this.backendSession as BackendSession;
-    if (typeof s.reset === 'function') await this.guard('reset', () => s.reset?.());
+    this.rec.tx = undefined;
+    if (!accepted) await this.commands.callReset();
   }
 
   // --- STARTTLS and AUTH ------------------------------------------------------------------------
 
-  private async startTls(): Promise<void> {
+  /** STARTTLS accepted: 220, drop pipelined plaintext, handshake, forget the session's facts. */
+  async startTls(): Promise<void> {
     this.send(Replies.readyToStartTls);
     const dropped = this.input.clear();
     if (dropped > 0)
@@ -392,10 +257,10 @@ export class SmtpSession {
         { session: this.info.id, octets: dropped },
         'input pipelined after STARTTLS discarded',
       );
-    this.mode = 'tls';
+    this.rec.mode = 'tls';
     this.arm(this.options.timeouts.tlsHandshake);
     try {
-      this.tls = await this.transport.startTls();
+      this.rec.tls = await this.transport.startTls();
     } catch (error) {
       this.stats.add('tlsFailures');
       this.log.event('TLS handshake failed', { err: String(error) });
@@ -404,30 +269,13 @@ export class SmtpSession {
     }
     if (this.closed) return;
     this.stats.add('tlsSessions');
-    this.log.event('TLS established', { version: this.tls.version, cipher: this.tls.cipher });
+    this.log.event('TLS established', { version: this.rec.tls.version, cipher: this.rec.tls.cipher });
     // RFC 3207 4.2: forget everything learned before TLS; the client must EHLO again.
-    this.hello = 'none';
-    this.heloName = '';
-    this.user = undefined;
-    this.mode = 'command';
+    this.rec.hello = 'none';
+    this.rec.heloName = '';
+    this.rec.user = undefined;
+    this.rec.mode = 'command';
     this.arm(this.options.timeouts.command);
-  }
-
-  private async saslLine(result: LineResult): Promise<void> {
-    this.log.command('', 'sasl');
-    const exchange = this.auth as AuthExchange;
-    if (result.kind !== 'line') {
-      this.mode = 'command';
-      return this.send(result.kind === 'too-long' ? Replies.lineTooLong : Replies.syntaxError);
-    }
-    this.authStep(await exchange.next(result.line));
-  }
-
-  private authStep(step: { reply: SmtpReply; user?: string; done: boolean }): void {
-    this.mode = step.done ? 'command' : 'sasl';
-    if (step.user !== undefined) this.user = step.user;
-    if (step.done) this.auth = undefined;
-    this.send(step.reply);
   }
 
   // --- backend calls, timers, closing ---------------------------------------------------------
@@ -450,30 +298,30 @@ export class SmtpSession {
   private timedOut(): void {
     if (this.closed) return;
     this.stats.add('timeouts');
-    this.log.logger.warn({ session: this.info.id, mode: this.mode }, 'timeout');
+    this.log.logger.warn({ session: this.info.id, mode: this.rec.mode }, 'timeout');
     this.finishWith(Replies.timeout);
   }
 
   /** Sends a last reply (when the channel is in a state to carry it) and closes. */
-  private finishWith(reply: SmtpReply): void {
+  finishWith(reply: SmtpReply): void {
     if (this.closed) return;
-    if (this.mode !== 'tls') this.send(reply);
+    if (this.rec.mode !== 'tls') this.send(reply);
     this.close(true);
   }
 
   private close(graceful: boolean): void {
     if (this.closed) return;
-    this.mode = 'closed';
+    this.rec.mode = 'closed';
     this.disarm();
     this.options.timers.clearTimeout(this.sessionTimer);
     this.input.clear();
     this.receiver.abort();
-    this.tx = undefined;
+    this.rec.tx = undefined;
     if (graceful && this.writable) this.transport.end();
     else this.transport.destroy();
-    this.log.event('session end', { commands: this.commandsSeen });
-    const s = this.backendSession;
-    this.backendSession = undefined;
+    this.log.event('session end', { commands: this.rec.commandsSeen });
+    const s = this.rec.backend;
+    this.rec.backend = undefined;
     const done = () => {
       if (this.closedNotified) return;
       this.closedNotified = true;
