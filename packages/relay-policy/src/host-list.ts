@@ -5,7 +5,7 @@
  */
 import type { DomainMatchMode } from './config.js';
 import { DomainSuffixSet } from './domain-set.js';
-import { looksLikeIp, parseIpEntry } from './ip-entry.js';
+import { looksLikeIp, parseIpEntries } from './ip-entry.js';
 import { IpPrefixSet } from './ip-set.js';
 import { type GroupExpander, type ListEntry, splitEntry } from './list-entry.js';
 import type { HostAddress } from './names.js';
@@ -121,29 +121,44 @@ function addEntry(list: HostList, entry: ListEntry, options: HostListOptions, pr
         entry.index,
         'ip-without-brackets',
       );
-    const ip = parseIpEntry(body);
+    const ip = parseIpEntries(body);
     if (!ip.ok) {
       problems.error(field, ip.reason, shown, entry.index);
       return;
     }
-    const v = ip.value;
-    if (v.hostBitsSet)
-      problems.warning(
-        field,
-        'CIDR address has host bits set; they are ignored',
-        shown,
-        entry.index,
-        'host-bits-set',
-      );
-    if (v.family === 4) list.ips.addV4(v.address, v.mask, entry);
-    else list.ips.addV6(v.groups, v.prefix, entry);
+    for (const v of ip.values) {
+      if (v.hostBitsSet)
+        problems.warning(
+          field,
+          'CIDR address has host bits set; they are ignored',
+          shown,
+          entry.index,
+          'host-bits-set',
+        );
+      if (v.family === 4) list.ips.addV4(v.address, v.mask, entry);
+      else list.ips.addV6(v.groups, v.prefix, entry);
+    }
     list.entries.push(entry);
+    return;
+  }
+  if (body.startsWith('%')) {
+    // Domino lets allow-to name a Notes domain ("%AcmeEast"); Notes routing is not this package's.
+    problems.warning(
+      field,
+      'Notes domain entries (%Domain) do not apply to SMTP relays; ignored',
+      shown,
+      entry.index,
+    );
     return;
   }
   let name = body;
   let self = true;
   let below = options.nameCoversSubdomains;
-  if (name.startsWith('*.') || name.startsWith('.')) {
+  if (name.startsWith('@')) {
+    // Domino: "@xyz.com" names the domain exactly, without its subdomains.
+    name = name.slice(1);
+    below = false;
+  } else if (name.startsWith('*.') || name.startsWith('.')) {
     name = name.slice(name.indexOf('.') + 1);
     self = false;
     below = true;

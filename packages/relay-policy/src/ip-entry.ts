@@ -1,7 +1,8 @@
 /**
  * IP entries of the Domino lists: `[192.168.1.4]`, wildcards `[192.168.1.*]` (any octet may be a
- * whole `*`), CIDR `[10.0.0.0/8]`, IPv6 `[2001:db8::1]`, `[IPv6:2001:db8::/32]`, and
- * IPv4-mapped IPv6 prefixes (`[::ffff:10.0.0.0/104]`) folded into IPv4.
+ * whole `*`), octet ranges `[192.168.1.1-50]` and `[192.168.1-10.*]`, CIDR `[10.0.0.0/8]`, IPv6
+ * `[2001:db8::1]`, `[IPv6:2001:db8::/32]`, and IPv4-mapped IPv6 prefixes
+ * (`[::ffff:10.0.0.0/104]`) folded into IPv4.
  */
 import { isIPv4Mapped, parseIPv4, parseIPv6 } from '@mailroute/envelope';
 
@@ -18,6 +19,62 @@ export type IpEntry =
 /** Result of parsing an IP entry (without its brackets). */
 export type IpEntryResult = { ok: true; value: IpEntry } | { ok: false; reason: string };
 
+/** Most single entries an octet-range entry may stand for; wider ranges should be CIDR. */
+export const MAX_RANGE_ENTRIES = 65_536;
+
+type V4Entry = Extract<IpEntry, { family: 4 }>;
+
+/**
+ * Parses an IPv4 entry with octet ranges (`192.168.1.1-50`, `10.1-3.*.*`) into the single
+ * entries it stands for (a range is expanded octet value by octet value, at most
+ * {@link MAX_RANGE_ENTRIES}). Entries without a range give one entry.
+ */
+export function parseIpEntries(
+  inner: string,
+): { ok: true; values: IpEntry[] } | { ok: false; reason: string } {
+  const text = inner.trim();
+  if (!text.includes('-') || text.includes(':') || text.includes('/')) {
+    if (text.includes('-') && text.includes('/'))
+      return { ok: false, reason: 'a range cannot be combined with a CIDR prefix' };
+    const one = parseIpEntry(text);
+    return one.ok ? { ok: true, values: [one.value] } : one;
+  }
+  const parts = text.split('.');
+  if (parts.length !== 4)
+    return { ok: false, reason: 'an IPv4 range needs four parts, e.g. [192.168.1.1-50]' };
+  let entries: V4Entry[] = [{ family: 4, address: 0, mask: 0, hostBitsSet: false }];
+  for (const part of parts) {
+    let low: number;
+    let high: number;
+    let fixed = true;
+    if (part === '*') {
+      low = 0;
+      high = 0;
+      fixed = false;
+    } else {
+      const m = /^(0|[1-9]\d{0,2})(?:-(0|[1-9]\d{0,2}))?$/.exec(part);
+      if (m === null)
+        return { ok: false, reason: `bad octet "${part}": use a number, a range like 1-50, or "*"` };
+      low = Number(m[1]);
+      high = m[2] === undefined ? low : Number(m[2]);
+      if (high > 255 || low > high) return { ok: false, reason: `bad octet range "${part}"` };
+    }
+    if (entries.length * (high - low + 1) > MAX_RANGE_ENTRIES)
+      return { ok: false, reason: `the range stands for more than ${MAX_RANGE_ENTRIES} entries; use CIDR` };
+    const next: V4Entry[] = [];
+    for (const e of entries)
+      for (let v = low; v <= high; v++)
+        next.push({
+          family: 4,
+          address: ((e.address * 256 + (fixed ? v : 0)) >>> 0) as number,
+          mask: (e.mask * 256 + (fixed ? 255 : 0)) >>> 0,
+          hostBitsSet: false,
+        });
+    entries = next;
+  }
+  return { ok: true, values: entries };
+}
+
 const PREFIX_RE = /^\d{1,3}$/;
 
 function maskOf(bits: number): number {
@@ -27,7 +84,7 @@ function maskOf(bits: number): number {
 /** True when the text (without brackets) looks like an IP entry rather than a host name. */
 export function looksLikeIp(text: string): boolean {
   if (text.includes(':')) return true;
-  return /^[0-9*]+(\.[0-9*]+){1,3}(\/\d+)?$/.test(text) && /\d|\*/.test(text.split('.').pop() ?? '');
+  return /^[0-9*][0-9*-]*(\.[0-9*][0-9*-]*){1,3}(\/\d+)?$/.test(text);
 }
 
 /** Parses the inside of a bracketed IP entry. */

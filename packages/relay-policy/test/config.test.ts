@@ -47,6 +47,26 @@ describe('bad configuration', () => {
       { field: 'relay.exclude', code: 'host-bits-set', severity: 'warning' },
     ],
     [
+      'reversed octet range',
+      { relay: { exclude: ['[10.0.0.9-3]'] } },
+      { field: 'relay.exclude', entry: '[10.0.0.9-3]', severity: 'error' },
+    ],
+    [
+      'range too wide',
+      { relay: { exclude: ['[10.0-255.0-255.0-3]'] } },
+      { field: 'relay.exclude', severity: 'error' },
+    ],
+    [
+      'range with CIDR',
+      { relay: { exclude: ['[10.0.0.1-5/24]'] } },
+      { field: 'relay.exclude', severity: 'error' },
+    ],
+    [
+      'Notes domain entry',
+      { relay: { allowTo: ['%AcmeEast'] } },
+      { field: 'relay.allowTo', entry: '%AcmeEast', severity: 'warning' },
+    ],
+    [
       'bad octet',
       { connection: { deny: ['[192.168.1.256]'] } },
       { field: 'connection.deny', severity: 'error' },

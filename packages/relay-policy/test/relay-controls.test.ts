@@ -160,6 +160,18 @@ describe('the four relay lists', () => {
     for (const ip of ['192.168.2.1', '172.32.0.1', '2001:db9::1', '100.128.0.1'])
       assert.equal(code(relay, host(ip), '<x@e.example>'), 554, ip);
   });
+  it('Domino octet ranges: [1.2.3.1-3] and [192.168.1-10.*]', () => {
+    const relay: RelayConfig = { allowFrom: ['[1.2.3.1-3]', '[192.168.1-10.*]'] };
+    for (const ip of ['1.2.3.1', '1.2.3.3', '192.168.1.0', '192.168.10.255'])
+      assert.equal(code(relay, host(ip), '<x@e.example>'), 250, ip);
+    for (const ip of ['1.2.3.0', '1.2.3.4', '192.168.0.1', '192.168.11.1'])
+      assert.equal(code(relay, host(ip), '<x@e.example>'), 554, ip);
+  });
+  it('"@domain" names the domain exactly, without subdomains (Domino)', () => {
+    assert.equal(code({ allowTo: ['@partner.example'] }, external, '<x@partner.example>'), 250);
+    assert.equal(code({ allowTo: ['@partner.example'] }, external, '<x@eu.partner.example>'), 554);
+    assert.equal(code({ allowTo: ['partner.example'] }, external, '<x@eu.partner.example>'), 250);
+  });
   it('the trace lists every rule consulted, in the seed 004 section 9 order', () => {
     const d = rcptDecision(
       policyOf({ localInternetDomains: local, relay: { denyTo: ['*'] } }),
