@@ -91,6 +91,14 @@ describe('outbound headers', () => {
       /^To: John Doe <John_Doe\/Acme%ACME@acme\.com>\r$/m,
     );
   });
+  it('writes Notes names without Internet domain routable by Domino domain, and reads them back', async () => {
+    const n = memo()
+      .set({ name: 'SendTo', type: 'textList', value: ['John Doe/Acme@ACME', 'CN=Jane Roe/O=Acme'] })
+      .remove('INetFrom');
+    const out = buildMessage(n, { clock });
+    assert.match(header(out), /^To: "John Doe\/Acme"@ACME, "CN=Jane Roe\/O=Acme":;\r$/m);
+    assert.deepEqual((await parseMessage(out)).textList('SendTo'), ['John Doe/Acme@ACME']);
+  });
   it('writes ReturnReceipt as Disposition-Notification-To (or Return-Receipt-To)', () => {
     const n = memo().add({ name: 'ReturnReceipt', type: 'text', value: '1' });
     assert.match(

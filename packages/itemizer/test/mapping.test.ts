@@ -164,3 +164,20 @@ describe('mapping of odd headers', () => {
     assert.equal(note.attachments().length, 0);
   });
 });
+
+describe('Notes names in address headers', () => {
+  it('keeps bare and quoted-local-part Notes names as Notes names', async () => {
+    const note = await parseMessage(
+      crlf(
+        'From: Daniel Nashed/NashCom/DE@NashCom',
+        'To: John Doe/Acme@ACME, x@y.z',
+        'Cc: "Jane Roe/Sales/Acme"@ACME',
+        '',
+        '',
+      ),
+    );
+    assert.equal(note.text('From'), 'Daniel Nashed/NashCom/DE@NashCom');
+    assert.deepEqual(note.textList('SendTo'), ['John Doe/Acme@ACME', 'x@y.z']);
+    assert.deepEqual(note.textList('CopyTo'), ['Jane Roe/Sales/Acme@ACME']);
+  });
+});

@@ -67,12 +67,26 @@ export function headerMailbox(entry: string, internetDomain: string | undefined)
   let box: Pick<Mailbox, 'name' | 'address'> | undefined;
   if (isNotesName(text) && internetDomain !== undefined)
     box = notesToInternet(parseNotesName(text), internetDomain);
+  else if (isNotesName(text)) return notesAddrSpec(text);
   else box = parseAddressList(text).mailboxes[0];
   if (box === undefined || box.address === '') return encodeDisplayName(text);
   // No path is longer than 256 octets (RFC 5321 4.5.3.1.3): such an "address" cannot be sent.
   if (box.address.length > 254) return '';
   const name = encodeDisplayName(box.name);
   return name === '' ? box.address : `${name} <${box.address}>`;
+}
+
+/**
+ * A Notes name without Internet domain, kept routable the Domino way: the hierarchical name as
+ * a quoted local part and the last Domino domain as the domain (`"Daniel Nashed/NashCom/DE"@NashCom`).
+ * A name without any domain becomes an empty group named after it, which is valid syntax.
+ */
+function notesAddrSpec(text: string): string {
+  if (text.length > 254) return '';
+  const at = text.lastIndexOf('@');
+  const quote = (t: string): string => `"${t.replace(/(["\\])/g, '\\$1')}"`;
+  if (at === -1) return `${quote(text)}:;`;
+  return `${quote(text.slice(0, at))}@${text.slice(at + 1)}`;
 }
 
 /** An address-list header from text-list entries. */

@@ -21,9 +21,12 @@ export interface NotesName {
 /** True when a string looks like a Notes name rather than an Internet address. */
 export function isNotesName(text: string): boolean {
   const t = text.trim();
-  if (/^CN=/i.test(t)) return true;
-  const [name] = t.split('@');
-  return (name ?? '').includes('/') && !/[<>]/.test(t);
+  if (t.length === 0 || t.length > 256) return false;
+  const [name = '', ...domains] = t.split('@');
+  if (!domains.every((d) => /^[^\s<>"(),;:/=?]+$/.test(d))) return false;
+  if (/^CN=[^/]+(\/(OU|O|C)=[^/]+)*$/i.test(name)) return true;
+  // Abbreviated: at least two components, none holding address or encoded-word syntax.
+  return /^[^<>"(),;:=?/@]+(\/[^<>"(),;:=?/@]+)+$/.test(name);
 }
 
 /** Parses a canonical or abbreviated Notes name with optional `@Domain` routing. */

@@ -7,6 +7,7 @@ import type { DefectLog } from '../defects.js';
 import { unfold } from '../entity/header-text.js';
 import { formatMailbox, type Mailbox, parseAddressList } from '../mail/address.js';
 import { parseMailDate } from '../mail/date.js';
+import { isNotesName } from '../mail/notes-name.js';
 import type { ParsedEntity } from '../parse/entity-handler.js';
 import type { Envelope } from '../parse/options.js';
 import { type HeaderField, type MimePart, Note } from './note.js';
@@ -35,10 +36,30 @@ const SINGLE = new Set([
   'references',
 ]);
 
+/**
+ * Notes names in an address header: bare (`Daniel Nashed/NashCom/DE@NashCom`, as Notes clients
+ * and Domino-internal mail write them) or as a quoted local part (`"Daniel Nashed/NashCom/DE"@NashCom`,
+ * as the builder writes them). Both come back as the Notes name.
+ */
+function notesEntry(m: Mailbox): Mailbox {
+  const quoted = /^"(.*)"@([^@]+)$/.exec(m.address);
+  if (quoted === null || !isNotesName(quoted[1] as string)) return m;
+  return { ...m, address: `${(quoted[1] as string).replace(/\\(.)/g, '$1')}@${quoted[2]}` };
+}
+
 function addresses(h: HeaderField, defects: DefectLog): Mailbox[] {
-  const list = parseAddressList(unfold(h.raw));
+  const text = unfold(h.raw).trim();
+  if (!/[<>"()]/.test(text) && text.includes('/')) {
+    const pieces = text.split(',').map((p) => p.trim());
+    if (pieces.every((p) => p === '' || isNotesName(p) || !p.includes(' '))) {
+      return pieces.flatMap((p) =>
+        p === '' ? [] : isNotesName(p) ? [{ name: '', address: p }] : parseAddressList(p).mailboxes,
+      );
+    }
+  }
+  const list = parseAddressList(text);
   if (!list.clean) defects.add('invalid-address', `malformed address list in ${h.name}`, '');
-  return list.mailboxes;
+  return list.mailboxes.map(notesEntry);
 }
 
 /** Importance header words and X-Priority digits to Domino's Importance item ("1" high, "2" normal, "3" low). */
