@@ -187,13 +187,10 @@ function decidePerson(
     return fail(recipient, 'noRoute', `No mail server in the Person document of ${person.fullNames[0]}`);
   }
   if (nameKey(person.mailServer) === nameKey(graph.thisServer)) {
-    return {
-      action: 'deliver',
-      recipient,
-      person,
-      mailFile: person.mailFile ?? '',
-      server: graph.thisServer,
-    };
+    if (person.mailFile === undefined) {
+      return fail(recipient, 'noRoute', `No mail file in the Person document of ${person.fullNames[0]}`);
+    }
+    return { action: 'deliver', recipient, person, mailFile: person.mailFile, server: graph.thisServer };
   }
   return routeTo(ctx, recipient, { server: person.mailServer });
 }

@@ -33,6 +33,7 @@ describe('dispatch', () => {
       { fullNames: ['CN=Twin/OU=Other/O=Martinus'], mailServer: 'Poseidon/SRV/Martinus' },
       { fullNames: ['CN=Paul/O=Partner'], mailServer: 'Gate/Partner', mailDomain: 'Partner' },
       { fullNames: ['CN=Homeless/O=Martinus'] },
+      { fullNames: ['CN=Fileless/O=Martinus'], mailServer: 'Poseidon/SRV/Martinus' },
     ],
   };
   const { directory, problems } = loadDirectory(martinusDirectory(extra));
@@ -49,6 +50,7 @@ describe('dispatch', () => {
       'Pat@Nowhere',
       'CN=Paul/O=Partner',
       'Homeless',
+      'Fileless',
       'nobody@martinus.nl',
       'someone@example.org',
       'a@@b',
@@ -63,6 +65,7 @@ describe('dispatch', () => {
       `fail noRoute: No route found to domain Nowhere from server ${POSEIDON}`,
       'transfer Demeter/SRV/Martinus nrpc cost 4',
       'fail noRoute: No mail server in the Person document of CN=Homeless/O=Martinus',
+      'fail noRoute: No mail file in the Person document of CN=Fileless/O=Martinus',
       'fail userNotListed: User not listed in Directory',
       `fail noRoute: No route found to domain example.org from server ${POSEIDON}`,
       'fail invalidAddress: Not a valid address: a@@b',
@@ -129,7 +132,12 @@ describe('dispatch', () => {
     const second = loadDirectory({
       globalDomains: [{ primaryDomain: 'martinus.nl' }],
       persons: [
-        { fullNames: ['CN=Extra/O=Martinus'], internetAddress: 'extra@martinus.nl', mailServer: POSEIDON },
+        {
+          fullNames: ['CN=Extra/O=Martinus'],
+          internetAddress: 'extra@martinus.nl',
+          mailServer: POSEIDON,
+          mailFile: 'mail/extra.nsf',
+        },
       ],
     }).directory;
     const [d] = dispatch(directory, graph, ['extra@martinus.nl'], { moreDirectories: [second] });
