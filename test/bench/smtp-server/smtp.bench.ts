@@ -10,8 +10,10 @@
  * Run: node --expose-gc test/bench/smtp-server/dist/smtp.bench.js
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSmtpServer } from '@mailroute/smtp-server';
 
@@ -185,18 +187,26 @@ async function idleMemory(child: ChildProcess, port: number, n: number): Promise
   return (after - before) / n;
 }
 
+/**
+ * Postfix's smtp-sink, the native ceiling: from `SMTP_SINK` (a path; e.g. the binary of the
+ * postfix .deb unpacked with `dpkg -x`, its libraries found in `../lib/postfix` beside it) or
+ * the usual places.
+ */
 function startSmtpSink(): Promise<{ child: ChildProcess; port: number } | undefined> {
-  const which = spawnSync(
-    'sh',
-    ['-c', 'command -v smtp-sink || ls /usr/sbin/smtp-sink /usr/lib/postfix/sbin/smtp-sink 2>/dev/null'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  const path = which.stdout.trim().split('\n')[0];
-  if (!path) return Promise.resolve(undefined);
+  let path = process.env['SMTP_SINK'] ?? '';
+  if (!path) {
+    const which = spawnSync(
+      'sh',
+      ['-c', 'command -v smtp-sink || ls /usr/sbin/smtp-sink /usr/lib/postfix/sbin/smtp-sink 2>/dev/null'],
+      { encoding: 'utf8' },
+    );
+    path = which.stdout.trim().split('\n')[0];
+  }
+  if (!path || !existsSync(path)) return Promise.resolve(undefined);
+  const libs = join(dirname(path), '..', 'lib', 'postfix');
+  const env = { ...process.env, LD_LIBRARY_PATH: [libs, process.env['LD_LIBRARY_PATH'] ?? ''].join(':') };
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(path, ['-c', '-u', 'nobody', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
+  const child = spawn(path, ['-u', 'nobody', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore', env });
   return new Promise((resolve) => setTimeout(() => resolve({ child, port }), 500));
 }
 
