@@ -35,6 +35,7 @@ export {
 export { decodeNotesItem, encodeNotesItem } from './note/notes-item-header.js';
 export type { AttachmentInfo, AttachmentSink, Envelope, ParseOptions } from './parse/options.js';
 export { type MessageInput, parseMessage } from './parse/parse-message.js';
+export { writableSink } from './parse/writable-sink.js';
 export { tnefCalendar } from './tnef/calendar.js';
 export { decodeTnef, type TnefAttachment, type TnefMessage, type TnefRecipient } from './tnef/decode.js';
 export type { MapiProperty, MapiValue } from './tnef/mapi.js';

@@ -79,3 +79,34 @@ describe('attachment consumer', () => {
     );
   });
 });
+
+describe('writableSink', () => {
+  it('writes into a Writable with backpressure and waits for it to finish', async () => {
+    const { Writable } = await import('node:stream');
+    const { writableSink } = await import('../src/index.js');
+    const hash = createHash('sha256');
+    let received = 0;
+    let finished = false;
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        received += chunk.length;
+        setImmediate(done);
+      },
+      final(done) {
+        finished = true;
+        done();
+      },
+    });
+    const note = await parseMessage(Readable.from(message(300_000, 4096)), {
+      onAttachment: () => writableSink(slow),
+    });
+    const expected = createHash('sha256');
+    for (const piece of payload(300_000, 4096)) expected.update(piece);
+    assert.equal(received, 300_000);
+    assert.equal(finished, true);
+    assert.equal(hash.digest('hex'), expected.digest('hex'));
+    assert.equal(note.attachments()[0]?.streamed, true);
+  });
+});
