@@ -56,8 +56,10 @@ export function compileAddressList(
     problems.error(field, 'must be a list of strings');
     return list;
   }
+  const expanded = new Set<string>();
   raw.forEach((value, index) => {
-    for (const entry of groups.expand(field, value, index, problems)) addAddress(list, entry, problems);
+    for (const entry of groups.expand(field, value, index, problems, expanded))
+      addAddress(list, entry, problems);
   });
   return list;
 }

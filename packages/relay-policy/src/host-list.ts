@@ -86,8 +86,9 @@ export function compileHostList(
     problems.error(field, 'must be a list of strings');
     return list;
   }
+  const expanded = new Set<string>();
   raw.forEach((value, index) => {
-    for (const entry of options.groups.expand(field, value, index, problems))
+    for (const entry of options.groups.expand(field, value, index, problems, expanded))
       addEntry(list, entry, options, problems);
   });
   return list;

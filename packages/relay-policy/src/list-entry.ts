@@ -43,14 +43,24 @@ export class GroupExpander {
     return this.groups.has(name.trim().toLowerCase());
   }
 
-  /** The entry itself, or the members of the group it names (recursively, cycles reported). */
-  expand(field: string, value: unknown, index: number, problems: ProblemLog): ListEntry[] {
+  /**
+   * The entry itself, or the members of the group it names (recursively, cycles reported).
+   * `expanded` is shared by all entries of one list: a group reached twice (named twice, or
+   * through two parents) is expanded once, so nested groups cannot multiply the entries.
+   */
+  expand(
+    field: string,
+    value: unknown,
+    index: number,
+    problems: ProblemLog,
+    expanded: Set<string>,
+  ): ListEntry[] {
     if (typeof value !== 'string') {
       problems.error(field, 'entry is not a string', String(value), index);
       return [];
     }
     const out: ListEntry[] = [];
-    this.walk(field, value, index, undefined, [], out, problems);
+    this.walk(field, value, index, undefined, [], out, problems, expanded);
     return out;
   }
 
@@ -62,6 +72,7 @@ export class GroupExpander {
     stack: string[],
     out: ListEntry[],
     problems: ProblemLog,
+    expanded: Set<string>,
   ): void {
     const key = text.trim().toLowerCase();
     const members = this.groups.get(key);
@@ -77,8 +88,11 @@ export class GroupExpander {
       problems.error(field, `groups nested deeper than ${MAX_GROUP_DEPTH}`, text, index);
       return;
     }
+    if (expanded.has(key)) return;
+    expanded.add(key);
     stack.push(key);
-    for (const member of members) this.walk(field, member, index, via ?? text.trim(), stack, out, problems);
+    for (const member of members)
+      this.walk(field, member, index, via ?? text.trim(), stack, out, problems, expanded);
     stack.pop();
   }
 }

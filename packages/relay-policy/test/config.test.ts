@@ -168,6 +168,22 @@ describe('bad configuration', () => {
     assert.equal(rcptDecision(policy, host('198.51.100.1'), '<a@lotus.com>').reply.code, 554);
     assert.equal(rcptDecision(policy, host('198.51.100.1'), '<a@ok.example>').reply.code, 250);
   });
+  it('nested groups reached many times are expanded once (no exponential blow-up)', () => {
+    const groups: Record<string, string[]> = {};
+    for (let level = 0; level < 7; level++)
+      groups[`G${level}`] = Array.from({ length: 10 }, () => `G${level + 1}`);
+    groups.G7 = Array.from({ length: 10 }, (_, i) => `[10.0.0.${i}]`);
+    const started = process.hrtime.bigint();
+    const { policy, problems } = compilePolicy({
+      localInternetDomains: ['acme.com'],
+      relay: { denyTo: ['*'], exclude: ['G0', 'G0'] },
+      groups,
+    });
+    assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 1000, 'compiles quickly');
+    assert.deepEqual(problems, []);
+    assert.equal(rcptDecision(policy, host('10.0.0.7'), '<a@x.example>').reply.code, 250);
+    assert.equal(rcptDecision(policy, host('10.0.0.17'), '<a@x.example>').reply.code, 554);
+  });
   it('null, arrays and primitives as the whole config give problems, not throws', () => {
     for (const config of [null, [], 7, 'x', undefined]) {
       const { policy } = compilePolicy(config as never);
