@@ -73,6 +73,7 @@ export {
   type DecodeResult,
   decodeHeader,
   decodeMessage,
+  EDNS_UDP_SIZE,
   encodeQuery,
   encodeResponse,
   type MessageHeader,
