@@ -322,3 +322,62 @@ describe('a TNEF appointment', () => {
     assert.match(cal?.text ?? '', /ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:bob@example\.com/);
   });
 });
+
+describe('an embedded message in TNEF', () => {
+  const IID_IMESSAGE = Buffer.from('0703020000000000c000000000000046', 'hex');
+  const outer = Buffer.concat([
+    u32(0x223e9f78),
+    u16(1),
+    attribute(1, 0x00078008, string8('IPM.Microsoft Mail.Note')),
+    attribute(1, 0x00069003, props([{ type: 0x1e, id: 0x1000, value: string8('outer body') }])),
+    attribute(2, 0x00069002, Buffer.alloc(14)),
+    attribute(
+      2,
+      0x00069005,
+      props([
+        { type: 0x03, id: 0x3705, value: u32(5) },
+        { type: 0x0d, id: 0x3701, value: Buffer.concat([IID_IMESSAGE, tnef()]) },
+      ]),
+    ),
+  ]);
+
+  it('is decoded recursively', () => {
+    const msg = decodeTnef(outer);
+    assert.deepEqual(msg.defects, []);
+    const embedded = msg.attachments[0]?.embedded;
+    assert.equal(embedded?.bodyText, 'Plain body');
+    assert.deepEqual(
+      embedded?.attachments.map((a) => a.fileName),
+      ['Größe.txt', 'döc.bin'],
+    );
+    assert.equal(msg.attachments[0]?.data.length, 16 + tnef().length, 'the object is kept whole');
+  });
+
+  it('becomes a message/rfc822 part on conversion, and survives building', async () => {
+    const { buildMessage } = await import('../src/index.js');
+    const note = await parseMessage(mimeWith(outer), { tnef: { enableConversion: true } });
+    assert.deepEqual(
+      note.parts().map((p) => [p.path, p.mediaType]),
+      [
+        ['', 'multipart/mixed'],
+        ['1', 'text/plain'],
+        ['2t1', 'text/plain'],
+        ['2t2', 'message/rfc822'],
+        ['2t2.1', 'multipart/mixed'],
+        ['2t2.1.1', 'text/plain'],
+        ['2t2.1.2', 'text/plain'],
+        ['2t2.1.3', 'application/octet-stream'],
+      ],
+    );
+    const again = await parseMessage(buildMessage(note, { clock: () => new Date(0) }));
+    assert.deepEqual(
+      again.parts().map((p) => p.mediaType),
+      note.parts().map((p) => p.mediaType),
+    );
+    assert.deepEqual(
+      again.attachments().map((a) => a.fileName),
+      ['Größe.txt', 'döc.bin'],
+    );
+    assert.equal(again.parts()[5]?.text, 'Plain body');
+  });
+});

@@ -5,15 +5,11 @@
  * about signed mail. A TNEF part that is not TNEF or is cut short is kept as it came, with defects.
  */
 
-import libmime from 'libmime';
-import { vcalendar } from '../build/calendar.js';
 import type { DefectLog } from '../defects.js';
-import { decodeText } from '../entity/charset.js';
-import { uniqueName } from '../note/inbound.js';
 import type { Attachment, Item, MimePart, Note } from '../note/note.js';
-import { tnefCalendarEvent } from './calendar.js';
 import { decodeTnef } from './decode.js';
 import type { TnefOptions } from './options.js';
+import { tnefContent } from './to-parts.js';
 
 /** True for an attachment that is a TNEF stream. */
 export function isTnefAttachment(a: Pick<Attachment, 'mediaType' | 'fileName'>): boolean {
@@ -27,19 +23,6 @@ export function isTnefAttachment(a: Pick<Attachment, 'mediaType' | 'fileName'>):
 function siblingPath(path: string, n: number): string {
   const dot = path.lastIndexOf('.');
   return dot === -1 ? `${path}t${n}` : `${path.slice(0, dot)}.${path.slice(dot + 1)}t${n}`;
-}
-
-function leaf(path: string, mediaType: string, content: Buffer, extra: Partial<MimePart>): MimePart {
-  return {
-    path,
-    headers: [],
-    mediaType,
-    params: {},
-    transferEncoding: '',
-    size: content.length,
-    content,
-    ...extra,
-  };
 }
 
 /** Converts every TNEF attachment of the note in place. */
@@ -71,80 +54,13 @@ export function convertTnefParts(note: Note, opts: TnefOptions, defects: DefectL
         'TNEF converted inside signed mail; the signature no longer verifies',
         '',
       );
-    const newParts: Item[] = [];
-    const newFiles: Item[] = [];
     let n = 0;
-    if (msg.bodyHtml !== undefined) {
-      const text = decodeText(msg.bodyHtml, undefined, { autoDetect: true, fallback: 'windows-1252' });
-      newParts.push({
-        name: 'Body',
-        type: 'mimePart',
-        value: leaf(siblingPath(att.part, ++n), 'text/html', msg.bodyHtml, {
-          text: text.text,
-          charset: text.charset,
-        }),
-      });
-    } else if (msg.bodyText !== undefined) {
-      const bytes = Buffer.from(msg.bodyText, 'utf8');
-      newParts.push({
-        name: 'Body',
-        type: 'mimePart',
-        value: leaf(siblingPath(att.part, ++n), 'text/plain', bytes, {
-          text: msg.bodyText,
-          charset: 'utf-8',
-          params: { charset: 'utf-8' },
-        }),
-      });
-    }
-    const event = tnefCalendarEvent(msg);
-    if (event !== undefined) {
-      const ics = Buffer.from(vcalendar(event), 'utf8');
-      newParts.push({
-        name: 'Body',
-        type: 'mimePart',
-        value: leaf(siblingPath(att.part, ++n), 'text/calendar', ics, {
-          text: ics.toString('utf8'),
-          charset: 'utf-8',
-          params: { charset: 'utf-8', method: event.method },
-        }),
-      });
-    }
-    const files = msg.attachments.map((a) => ({
-      name: a.fileName,
-      type: a.mediaType,
-      data: a.data,
-      cid: a.contentId,
-    }));
-    if (opts.attachRtf && msg.bodyRtf !== undefined) {
-      files.push({ name: 'message_body.rtf', type: 'application/rtf', data: msg.bodyRtf, cid: undefined });
-    }
-    for (const f of files) {
-      const fileName = uniqueName(f.name, used);
-      const mediaType = f.type ?? libmime.detectMimeType(fileName) ?? 'application/octet-stream';
-      const path = siblingPath(att.part, ++n);
-      newParts.push({
-        name: 'Body',
-        type: 'mimePart',
-        value: leaf(path, mediaType, f.data, {
-          attachment: fileName,
-          disposition: 'attachment',
-          params: { name: fileName },
-        }),
-      });
-      newFiles.push({
-        name: '$FILE',
-        type: 'attachment',
-        value: {
-          fileName,
-          mediaType,
-          size: f.data.length,
-          content: f.data,
-          streamed: false,
-          part: path,
-          ...(f.cid === undefined ? {} : { contentId: f.cid }),
-        },
-      });
-    }
+    const { parts: newParts, files: newFiles } = tnefContent(
+      msg,
+      () => siblingPath(att.part, ++n),
+      used,
+      opts.attachRtf,
+    );
     const partIndex = note.items.findIndex((i) => i.type === 'mimePart' && i.value.path === att.part);
     const fileIndex = note.items.indexOf(fileItem);
     if (att.part === '' && partIndex !== -1) {
