@@ -1,24 +1,29 @@
 /**
- * A set of listed domains answering "which entry covers this name?" in O(labels) hash lookups,
- * whatever the number of entries: every entry sits in one Map under its A-label text, and a name
- * is looked up by its suffixes at label boundaries (or at every character in Domino's substring
- * mode). No scan over the entries ever happens at decision time.
+ * A set of listed domains answering "which entry covers this name?" in O(length of the name),
+ * whatever the number of entries. Entries live in an open-addressing hash table over typed arrays;
+ * a name is hashed once, from its last character to its first, and the hash of every suffix that
+ * starts at a label boundary (or, in Domino's substring mode, at any character) is looked up as it
+ * comes. No substring is allocated and no entry is scanned.
  */
 import type { DomainMatchMode } from './config.js';
-
-/** How one listed domain covers names. */
-interface Cover<T> {
-  /** Matches the name itself (`ibm.com` matches `ibm.com`). */
-  self: T | undefined;
-  /** Matches names below it (`ibm.com` and `*.ibm.com` match `us.ibm.com`). */
-  below: T | undefined;
-}
 
 /** What a lookup found: the entry's payload and how it matched. */
 export interface DomainHit<T> {
   readonly value: T;
   /** `exact`: the name is the entry; `subdomain`: a label-boundary suffix; `substring`: Domino's mid-label match. */
   readonly how: 'exact' | 'subdomain' | 'substring';
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** Longest name the lookup looks at (RFC 1035 limit in presentation form, with slack). */
+const MAX_NAME = 256;
+
+/** The hash of `text` read backwards, as `match` computes it for suffixes. */
+function suffixHash(text: string): number {
+  let h = FNV_OFFSET;
+  for (let i = text.length - 1; i >= 0; i--) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
 function countLabels(name: string): number {
@@ -33,28 +38,62 @@ function labelBit(labels: number): number {
 
 /** Domain names (A-labels, lowercase, no trailing dot) mapped to a payload, matched by suffix. */
 export class DomainSuffixSet<T> {
-  private readonly covers = new Map<string, Cover<T>>();
+  private names: string[] = [];
+  private hashes: number[] = [];
+  private selfValues: (T | undefined)[] = [];
+  private belowValues: (T | undefined)[] = [];
+  /** Slot -> entry index + 1 (0: empty). Capacity is a power of two, at most half full. */
+  private table = new Int32Array(16);
   private minLength = Number.POSITIVE_INFINITY;
   private maxLength = 0;
   /** Bit n set: some entry has n+1 labels (n < 31); bit 31: some entry has 32 or more. */
   private labelCounts = 0;
+  /** Suffix start positions and hashes of the name being matched (no allocation per lookup). */
+  private readonly starts = new Int32Array(MAX_NAME + 1);
+  private readonly startHashes = new Int32Array(MAX_NAME + 1);
 
   constructor(private readonly mode: DomainMatchMode) {}
 
   /** Number of distinct names held. */
   get size(): number {
-    return this.covers.size;
+    return this.names.length;
+  }
+
+  private find(name: string, hash: number): number {
+    const mask = this.table.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const at = this.table[slot];
+      if (at === 0) return -1;
+      if (this.hashes[at - 1] === hash && this.names[at - 1] === name) return at - 1;
+    }
+  }
+
+  private insert(index: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.hashes[index] & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = index + 1;
   }
 
   /** Adds a name. `self`: matches the name itself; `below`: matches its subdomains. First entry added wins. */
   add(name: string, value: T, self: boolean, below: boolean): void {
-    let cover = this.covers.get(name);
-    if (cover === undefined) {
-      cover = { self: undefined, below: undefined };
-      this.covers.set(name, cover);
+    const hash = suffixHash(name);
+    let index = this.find(name, hash);
+    if (index < 0) {
+      index = this.names.length;
+      this.names.push(name);
+      this.hashes.push(hash);
+      this.selfValues.push(undefined);
+      this.belowValues.push(undefined);
+      if (this.names.length * 2 > this.table.length) {
+        this.table = new Int32Array(this.table.length * 2);
+        for (let i = 0; i < this.names.length; i++) this.insert(i);
+      } else {
+        this.insert(index);
+      }
     }
-    if (self && cover.self === undefined) cover.self = value;
-    if (below && cover.below === undefined) cover.below = value;
+    if (self && this.selfValues[index] === undefined) this.selfValues[index] = value;
+    if (below && this.belowValues[index] === undefined) this.belowValues[index] = value;
     if (name.length < this.minLength) this.minLength = name.length;
     if (name.length > this.maxLength) this.maxLength = name.length;
     this.labelCounts |= labelBit(countLabels(name));
@@ -62,46 +101,71 @@ export class DomainSuffixSet<T> {
 
   /** The entry stored under exactly this name, if any (for the linter). */
   getExact(name: string): { self: T | undefined; below: T | undefined } | undefined {
-    return this.covers.get(name);
+    const index = this.find(name, suffixHash(name));
+    return index < 0 ? undefined : { self: this.selfValues[index], below: this.belowValues[index] };
+  }
+
+  /** Index of the entry equal to `name.slice(start)` with the given hash, or -1. */
+  private probe(name: string, start: number, hash: number): number {
+    const length = name.length - start;
+    const mask = this.table.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const at = this.table[slot];
+      if (at === 0) return -1;
+      const entry = this.names[at - 1];
+      if (this.hashes[at - 1] === hash && entry.length === length && name.endsWith(entry)) return at - 1;
+    }
   }
 
   /** The most specific entry covering `name` (A-labels, lowercase), or undefined. */
   match(name: string): DomainHit<T> | undefined {
-    if (this.covers.size === 0) return undefined;
-    let labels = countLabels(name);
-    // Only names and suffixes with as many labels as some entry can match: usually one Map probe.
-    if (
-      name.length <= this.maxLength &&
-      (this.mode === 'substring' || (this.labelCounts & labelBit(labels)) !== 0)
-    ) {
-      const exact = this.covers.get(name);
-      if (exact?.self !== undefined) return { value: exact.self, how: 'exact' };
-    }
-    if (this.mode === 'label') {
-      let dot = name.indexOf('.');
-      while (dot >= 0) {
-        labels--;
-        const suffixLength = name.length - dot - 1;
-        if (suffixLength < this.minLength) break;
-        if (suffixLength <= this.maxLength && (this.labelCounts & labelBit(labels)) !== 0) {
-          const cover = this.covers.get(name.slice(dot + 1));
-          if (cover?.below !== undefined) return { value: cover.below, how: 'subdomain' };
+    const n = name.length;
+    if (this.names.length === 0 || n > MAX_NAME || n < this.minLength) return undefined;
+    const label = this.mode === 'label';
+    // Walk backwards once, noting the hash of each candidate suffix: label mode keeps suffixes
+    // that start after a dot and have as many labels as some entry; substring mode keeps all.
+    let h = FNV_OFFSET;
+    let count = 0;
+    let labels = 1;
+    for (let i = n - 1; i >= 0; i--) {
+      const c = name.charCodeAt(i);
+      if (c === 46) {
+        const length = n - i - 1;
+        if (
+          length >= this.minLength &&
+          length <= this.maxLength &&
+          (!label || (this.labelCounts & labelBit(labels)) !== 0)
+        ) {
+          this.starts[count] = i + 1;
+          this.startHashes[count++] = h;
         }
-        dot = name.indexOf('.', dot + 1);
+        labels++;
       }
-      return undefined;
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (!label && i > 0 && c !== 46 && name.charCodeAt(i - 1) !== 46) {
+        const length = n - i;
+        if (length >= this.minLength && length <= this.maxLength) {
+          this.starts[count] = i;
+          this.startHashes[count++] = h;
+        }
+      }
     }
-    // Domino's trailing substring: every suffix counts, on a label boundary or not.
-    const start = Math.max(1, name.length - this.maxLength);
-    for (let i = start; i <= name.length - this.minLength; i++) {
-      const cover = this.covers.get(name.slice(i));
-      if (cover === undefined) continue;
-      // On a label boundary any entry covers the name; inside a label only a plain one does.
-      if (name.charCodeAt(i - 1) === 46) {
-        const value = cover.below ?? cover.self;
+    if (n <= this.maxLength && (!label || (this.labelCounts & labelBit(labels)) !== 0)) {
+      const exact = this.probe(name, 0, h);
+      if (exact >= 0 && this.selfValues[exact] !== undefined)
+        return { value: this.selfValues[exact]!, how: 'exact' };
+    }
+    // Longest suffix first: the most specific entry wins.
+    for (let k = count - 1; k >= 0; k--) {
+      const start = this.starts[k];
+      const index = this.probe(name, start, this.startHashes[k]);
+      if (index < 0) continue;
+      if (name.charCodeAt(start - 1) === 46) {
+        // On a label boundary any entry covers the name in substring mode; in label mode only `below`.
+        const value = label ? this.belowValues[index] : (this.belowValues[index] ?? this.selfValues[index]);
         if (value !== undefined) return { value, how: 'subdomain' };
-      } else if (cover.self !== undefined) {
-        return { value: cover.self, how: 'substring' };
+      } else if (this.selfValues[index] !== undefined) {
+        return { value: this.selfValues[index]!, how: 'substring' };
       }
     }
     return undefined;
@@ -109,6 +173,7 @@ export class DomainSuffixSet<T> {
 
   /** Every stored name with its cover, for the linter. */
   *entries(): IterableIterator<[string, { self: T | undefined; below: T | undefined }]> {
-    yield* this.covers.entries();
+    for (let i = 0; i < this.names.length; i++)
+      yield [this.names[i], { self: this.selfValues[i], below: this.belowValues[i] }];
   }
 }

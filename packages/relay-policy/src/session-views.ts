@@ -48,7 +48,9 @@ export class SessionViews {
   view(session: SessionFacts): SessionView {
     const keyed = typeof session === 'object' && session !== null;
     if (keyed) {
-      for (let i = 0; i < RING; i++) {
+      // Newest first: the RCPTs of one session usually come together.
+      for (let k = 1; k <= RING; k++) {
+        const i = (this.next - k + RING) % RING;
         if (this.keys[i] !== session) continue;
         const v = this.views[i]!;
         if (v.ip === session.ip && v.ptr === session.ptr && v.user === session.authenticatedUser) return v;
