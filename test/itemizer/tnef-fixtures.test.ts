@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeTnef, type TnefMessage, tnefCalendar } from '@mailroute/itemizer';
+import { buildMessage, decodeTnef, parseMessage, type TnefMessage, tnefCalendar } from '@mailroute/itemizer';
 import { fixturesRoot } from './fixtures.js';
 
 interface RefFile {
@@ -139,5 +139,34 @@ describe('TNEF appointment as iCalendar', {
       tnefCalendar(decodeTnef(readFileSync(join(dir as string, 'files', 'one-file.tnef')))),
       undefined,
     );
+  });
+});
+
+describe('TNEF conversion of every fixture inside a message', {
+  skip: dir === undefined ? 'fixtures folder absent' : false,
+}, () => {
+  it('converts (or keeps a damaged winmail.dat), and the note survives building', async () => {
+    for (const file of Object.keys(
+      JSON.parse(readFileSync(join(dir as string, 'EXPECTED.json'), 'utf8')) as object,
+    )) {
+      const bytes = readFileSync(join(dir as string, 'files', file));
+      const b64 = bytes.toString('base64').replace(/.{76}/g, '$&\r\n');
+      const message = Buffer.from(
+        `From: a@b.c\r\nContent-Type: multipart/mixed; boundary=t\r\n\r\n--t\r\nContent-Type: text/plain\r\n\r\nsee\r\n--t\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}\r\n--t--\r\n`,
+      );
+      const note = await parseMessage(message, { tnef: { enableConversion: true, attachRtf: true } });
+      const msg = decodeTnef(bytes);
+      const damaged =
+        !msg.valid || msg.defects.some((d) => d.code === 'tnef-invalid' || d.code === 'tnef-truncated');
+      assert.equal(
+        note.attachments().some((a) => a.fileName === 'winmail.dat'),
+        damaged,
+        `${file}: winmail.dat kept only when damaged`,
+      );
+      const again = await parseMessage(buildMessage(note, { clock: () => new Date(0) }));
+      const list = (n: typeof note): string[] =>
+        n.attachments().map((a) => `${a.fileName} ${a.size} ${a.content ? sha(a.content) : '-'}`);
+      assert.deepEqual(list(again), list(note), file);
+    }
   });
 });
