@@ -187,6 +187,13 @@ describe('fuzz', () => {
       );
       const text = `<${pick(next, LOCALS)}@${pick(next, DOMAINS)}>`;
       const to = parseForwardPath(text, { smtputf8: true });
+      if (to.ok) {
+        // Pure: the same facts give the same decision, whether the session memo is warm or not.
+        const facts = { session, recipient: to.value };
+        const first = JSON.stringify(policy.onRcptTo(facts));
+        assert.equal(JSON.stringify(policy.onRcptTo(facts)), first);
+        assert.equal(JSON.stringify(policy.onRcptTo({ ...facts, session: { ...session } })), first);
+      }
       if (to.ok)
         checkReply(
           policy.onRcptTo({
