@@ -48,13 +48,9 @@ export class SessionViews {
   view(session: SessionFacts): SessionView {
     const keyed = typeof session === 'object' && session !== null;
     if (keyed) {
-      // Newest first: the RCPTs of one session usually come together.
-      for (let k = 1; k <= RING; k++) {
-        const i = (this.next - k + RING) % RING;
-        if (this.keys[i] !== session) continue;
-        const v = this.views[i]!;
-        if (v.ip === session.ip && v.ptr === session.ptr && v.user === session.authenticatedUser) return v;
-      }
+      // Newest first (the RCPTs of one session usually come together), without modulo arithmetic.
+      for (let i = this.next - 1; i >= 0; i--) if (this.keys[i] === session) return this.reuse(i, session);
+      for (let i = RING - 1; i >= this.next; i--) if (this.keys[i] === session) return this.reuse(i, session);
     }
     const trace = new Trace();
     const host = viewHost(this.rules, session, trace);
@@ -72,6 +68,14 @@ export class SessionViews {
       this.next = (this.next + 1) % RING;
     }
     return view;
+  }
+
+  /** The remembered view at slot `i` if the session's facts still match it, else a fresh one. */
+  private reuse(i: number, session: SessionFacts): SessionView {
+    const v = this.views[i]!;
+    if (v.ip === session.ip && v.ptr === session.ptr && v.user === session.authenticatedUser) return v;
+    this.keys[i] = undefined;
+    return this.view(session);
   }
 
   /** The relay view of a session, computed on its first relay recipient. */
