@@ -46,3 +46,4 @@ export {
   type SmtpServer,
 } from './server.js';
 export type { SmtpServerStats } from './stats.js';
+export { createTestSession, type TestSession, type TestSessionOptions } from './testing.js';

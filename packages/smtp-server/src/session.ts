@@ -34,6 +34,8 @@ export class SmtpSession {
   /** The protocol log. */
   readonly log: ProtocolLog;
   private busy = false;
+  /** The input loop's current run (it never rejects). */
+  private running: Promise<void> | undefined;
   private paused = false;
   private errors = 0;
   private timer: unknown;
@@ -114,7 +116,16 @@ export class SmtpSession {
     this.send(Replies.serviceReady(this.options.hostname, text));
     this.arm(this.options.timeouts.greeting);
     if (this.shuttingDown) this.finishWith(Replies.shuttingDown);
-    else if (this.input.length > 0) void this.process();
+    else if (this.input.length > 0) this.running = this.process();
+  }
+
+  /** Resolves once the session has dealt with all the input it has (for tests and tools). */
+  async whenIdle(): Promise<void> {
+    while (this.running !== undefined) {
+      const run = this.running;
+      await run;
+      if (this.running === run) this.running = undefined;
+    }
   }
 
   /** Octets from the client. */
@@ -131,7 +142,7 @@ export class SmtpSession {
       this.transport.pause();
     }
     if (this.receiver.receiving !== undefined) this.arm(this.options.timeouts.dataBlock);
-    if (!this.busy && this.rec.backend !== undefined) void this.process();
+    if (!this.busy && this.rec.backend !== undefined) this.running = this.process();
   }
 
   /** The connection ended from the other side (or broke). */
