@@ -79,3 +79,40 @@ describe('on the wire', () => {
     c.close();
   });
 });
+
+describe('broken peers', () => {
+  it('garbage instead of a ClientHello after STARTTLS ends the session quietly', async () => {
+    const r = await startServer({ startTls: 'enabled' });
+    running.push(r);
+    const c = await RawClient.open(r.ports.smtp);
+    await c.until(/^220 /);
+    c.write('EHLO c\r\nSTARTTLS\r\n');
+    await c.until(/220 2\.0\.0 Ready to start TLS\r\n/);
+    c.write('this is not TLS at all\r\n'.repeat(50));
+    await c.closedByServer();
+    const deadline = Date.now() + 3000;
+    while (r.server.stats().sessionsNow > 0 && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 10));
+    assert.equal(r.server.stats().sessionsNow, 0);
+    assert.equal(r.server.stats().tlsFailures, 1);
+    assert.equal(r.backend.sessionsClosed, 1);
+  });
+
+  it('a connection reset in the middle of DATA frees the session; the server goes on', async () => {
+    const r = await startServer();
+    running.push(r);
+    const c = await RawClient.open(r.ports.smtp);
+    await c.until(/^220 /);
+    c.write('EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\npartial\r\n');
+    await c.until(/354 /);
+    c.socket.resetAndDestroy();
+    const deadline = Date.now() + 3000;
+    while (r.server.stats().sessionsNow > 0 && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 10));
+    assert.equal(r.server.stats().sessionsNow, 0);
+    assert.equal(r.backend.messages.length, 0, 'the partial message was not accepted');
+    const again = await RawClient.open(r.ports.smtp);
+    await again.until(/^220 /);
+    again.close();
+  });
+});
