@@ -19,6 +19,8 @@ export interface ProtocolState {
   readonly inTransaction: boolean;
   /** Recipients accepted in the open transaction. */
   readonly recipients: number;
+  /** A message is being received in BDAT chunks (between two chunks). */
+  readonly chunking: boolean;
   /** The listener kind. */
   readonly listener: ListenerKind;
   /** The backend session can check passwords (has `auth`). */
@@ -107,6 +109,7 @@ export function gate(verb: SmtpVerb, state: ProtocolState, options: ResolvedOpti
       return undefined;
     case 'RCPT':
       if (!state.inTransaction) return Replies.badSequence('need MAIL before RCPT');
+      if (state.chunking) return Replies.badSequence('BDAT transfer in progress');
       return undefined;
     case 'BDAT':
       if (!ext.chunking) return Replies.commandNotImplemented;

@@ -73,6 +73,7 @@ export class CommandInterpreter {
       user: this.rec.user,
       inTransaction: this.rec.tx !== undefined,
       recipients: this.rec.tx?.recipients.length ?? 0,
+      chunking: this.rec.tx?.transfer !== undefined,
       listener: this.host.info.listener,
       canAuth: typeof s?.auth === 'function',
       canCramMd5: typeof s?.authCramMd5 === 'function',

@@ -54,6 +54,16 @@ describe('BDAT', () => {
     await h.send(`${OPEN}BDAT 6\r\nQUIT\r\nNOOP\r\n`);
     assert.match(h.take(), /502 5\.5\.1 Command not implemented\r\n250 2\.0\.0 OK\r\n$/);
   });
+  it('RCPT and DATA between chunks are out of sequence', async () => {
+    const h = await startSession();
+    await h.send(`${OPEN}BDAT 2\r\nabRCPT TO:<c@example.com>\r\nDATA\r\nBDAT 1 LAST\r\nc`);
+    assert.match(
+      h.take(),
+      /250 2\.0\.0 \d+ octets received\r\n503 5\.5\.1 Bad sequence of commands: BDAT transfer in progress\r\n503 5\.5\.1 Bad sequence of commands: BDAT transfer in progress\r\n250 2\.6\.0 /,
+    );
+    assert.equal(h.backend.messages[0].envelope.recipients.length, 1);
+    assert.ok(h.backend.messages[0].body.toString().endsWith('abc'));
+  });
   it('RSET between chunks abandons the message', async () => {
     const h = await startSession();
     await h.send(`${OPEN}BDAT 2\r\nabRSET\r\n`);
