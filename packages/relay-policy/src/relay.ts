@@ -3,6 +3,7 @@
  * the session is subject to the controls at all (seed 004 section 9, steps 3-5), then the four
  * Inbound Relay Controls lists and the `SMTPRelayHostsandDomains` precedence (seed 003).
  */
+import type { TraceStep } from './decision.js';
 import type { SessionFacts } from './facts.js';
 import type { ListMatch, NameAndAddress } from './host-list.js';
 import type { CompiledRules } from './rules.js';
@@ -82,6 +83,18 @@ export function relayExempt(
   return false;
 }
 
+/** Traces the host's allow-from and deny-from matches (the same for every RCPT of a session). */
+export function traceFromLists(
+  rules: CompiledRules,
+  host: HostView,
+  allowFrom: ListMatch | undefined,
+  denyFrom: ListMatch | undefined,
+  trace: Trace,
+): void {
+  traceListMatch(trace, 'relay.allowFrom', host.shown, rules.relay.allowFrom.isEmpty, allowFrom);
+  traceListMatch(trace, 'relay.denyFrom', host.shown, rules.relay.denyFrom.isEmpty, denyFrom);
+}
+
 /** The words for every combination of deny reasons, built once. */
 const DENY_REASONS: readonly string[] = Array.from({ length: 16 }, (_, bits) =>
   [
@@ -94,7 +107,8 @@ const DENY_REASONS: readonly string[] = Array.from({ length: 16 }, (_, bits) =>
     .join(', '),
 );
 
-function look(
+/** Traces one list lookup (skipped when empty, matched with its entry, or not) and returns whether it matched. */
+export function traceListMatch(
   trace: Trace,
   rule: string,
   subject: string,
@@ -116,22 +130,35 @@ function look(
 export function relayAllowed(
   rules: CompiledRules,
   host: HostView,
-  hostMatches: { readonly allowFrom: ListMatch | undefined; readonly denyFrom: ListMatch | undefined },
+  hostMatches: {
+    readonly allowFrom: ListMatch | undefined;
+    readonly denyFrom: ListMatch | undefined;
+    /** The allow-from and deny-from trace steps, when already built for this session. */
+    readonly fromSteps?: readonly TraceStep[];
+  },
   destination: NameAndAddress,
   destinationShown: string,
   trace: Trace,
 ): boolean {
   const r = rules.relay;
-  const allowTo = look(
+  const allowTo = traceListMatch(
     trace,
     'relay.allowTo',
     destinationShown,
     r.allowTo.isEmpty,
     r.allowTo.match(destination),
   );
-  const denyTo = look(trace, 'relay.denyTo', destinationShown, r.denyTo.isEmpty, r.denyTo.match(destination));
-  const allowFrom = look(trace, 'relay.allowFrom', host.shown, r.allowFrom.isEmpty, hostMatches.allowFrom);
-  const denyFrom = look(trace, 'relay.denyFrom', host.shown, r.denyFrom.isEmpty, hostMatches.denyFrom);
+  const denyTo = traceListMatch(
+    trace,
+    'relay.denyTo',
+    destinationShown,
+    r.denyTo.isEmpty,
+    r.denyTo.match(destination),
+  );
+  const allowFrom = hostMatches.allowFrom !== undefined;
+  const denyFrom = hostMatches.denyFrom !== undefined;
+  if (hostMatches.fromSteps !== undefined) for (const step of hostMatches.fromSteps) trace.steps.push(step);
+  else traceFromLists(rules, host, hostMatches.allowFrom, hostMatches.denyFrom, trace);
   const impliedDenyTo = !r.allowTo.isEmpty && !allowTo;
   const impliedDenyFrom = !r.allowFrom.isEmpty && !allowFrom;
   const anyDeny = denyTo || denyFrom || impliedDenyTo || impliedDenyFrom;

@@ -10,7 +10,7 @@
 import type { TraceStep } from './decision.js';
 import type { SessionFacts } from './facts.js';
 import type { ListMatch } from './host-list.js';
-import { relayExempt } from './relay.js';
+import { relayExempt, traceFromLists } from './relay.js';
 import type { CompiledRules } from './rules.js';
 import { type HostView, viewHost } from './session.js';
 import { Trace } from './trace.js';
@@ -24,6 +24,7 @@ export interface RelayView {
   readonly steps: readonly TraceStep[];
   readonly allowFrom: ListMatch | undefined;
   readonly denyFrom: ListMatch | undefined;
+  readonly fromSteps: readonly TraceStep[];
 }
 
 /** The session as the RCPT decisions see it. */
@@ -84,12 +85,11 @@ export class SessionViews {
     const trace = new Trace();
     const exempt = relayExempt(this.rules, session, view.host, trace);
     const r = this.rules.relay;
-    view.relay = {
-      exempt,
-      steps: trace.steps,
-      allowFrom: exempt ? undefined : r.allowFrom.match(view.host),
-      denyFrom: exempt ? undefined : r.denyFrom.match(view.host.claimed),
-    };
+    const allowFrom = exempt ? undefined : r.allowFrom.match(view.host);
+    const denyFrom = exempt ? undefined : r.denyFrom.match(view.host.claimed);
+    const from = new Trace();
+    if (!exempt) traceFromLists(this.rules, view.host, allowFrom, denyFrom, from);
+    view.relay = { exempt, steps: trace.steps, allowFrom, denyFrom, fromSteps: from.steps };
     return view.relay;
   }
 }
