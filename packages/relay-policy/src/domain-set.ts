@@ -127,7 +127,10 @@ export class DomainSuffixSet<T> {
     let h = FNV_OFFSET;
     let count = 0;
     let labels = 1;
+    const maxLength = this.maxLength;
     for (let i = n - 1; i >= 0; i--) {
+      // No entry is longer than this suffix: nothing further left can match (not even the exact name).
+      if (n - i - 1 > maxLength) break;
       const c = name.charCodeAt(i);
       if (c === 46) {
         const length = n - i - 1;
