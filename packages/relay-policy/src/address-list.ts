@@ -35,7 +35,7 @@ export class AddressList {
     if (this.entries.length === 0) return undefined;
     return (
       this.exact.get(localLower + '@' + domain) ??
-      this.domains.match(domain)?.value ??
+      this.domains.find(domain) ??
       this.localParts.get(localLower) ??
       this.any
     );

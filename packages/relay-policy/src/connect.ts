@@ -44,13 +44,13 @@ export function decideConnect(rules: CompiledRules, facts: ConnectFacts): Policy
   const c = rules.connection;
   if (!c.deny.isEmpty) {
     const hit = c.deny.match(host.claimed);
-    trace.add('connection.deny', hit ? 'matched' : 'not-matched', host.shown, hit?.entry);
+    trace.add('connection.deny', hit ? 'matched' : 'not-matched', host.shown, hit);
     if (hit) return decide('reject', Replies.connectionRefused, trace);
     if (!c.allowOnly.isEmpty)
       trace.add('connection.allowOnly', 'ignored', host.shown, undefined, 'the deny list has entries');
   } else if (!c.allowOnly.isEmpty) {
     const hit = c.allowOnly.match(host);
-    trace.add('connection.allowOnly', hit ? 'matched' : 'not-matched', host.shown, hit?.entry);
+    trace.add('connection.allowOnly', hit ? 'matched' : 'not-matched', host.shown, hit);
     if (!hit) return decide('reject', Replies.connectionRefused, trace);
   }
   if (c.verifyHostName) {

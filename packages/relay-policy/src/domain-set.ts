@@ -59,7 +59,7 @@ export class DomainSuffixSet<T> {
     return this.names.length;
   }
 
-  private find(name: string, hash: number): number {
+  private indexOf(name: string, hash: number): number {
     const mask = this.table.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = this.table[slot];
@@ -78,7 +78,7 @@ export class DomainSuffixSet<T> {
   /** Adds a name. `self`: matches the name itself; `below`: matches its subdomains. First entry added wins. */
   add(name: string, value: T, self: boolean, below: boolean): void {
     const hash = suffixHash(name);
-    let index = this.find(name, hash);
+    let index = this.indexOf(name, hash);
     if (index < 0) {
       index = this.names.length;
       this.names.push(name);
@@ -101,7 +101,7 @@ export class DomainSuffixSet<T> {
 
   /** The entry stored under exactly this name, if any (for the linter). */
   getExact(name: string): { self: T | undefined; below: T | undefined } | undefined {
-    const index = this.find(name, suffixHash(name));
+    const index = this.indexOf(name, suffixHash(name));
     return index < 0 ? undefined : { self: this.selfValues[index], below: this.belowValues[index] };
   }
 
@@ -117,8 +117,17 @@ export class DomainSuffixSet<T> {
     }
   }
 
-  /** The most specific entry covering `name` (A-labels, lowercase), or undefined. */
+  /** How the last successful {@link DomainSuffixSet.find} matched (scratch, read right after it). */
+  private lastHow: DomainHit<T>['how'] = 'exact';
+
+  /** The most specific entry covering `name` (A-labels, lowercase) and how it matched, or undefined. */
   match(name: string): DomainHit<T> | undefined {
+    const value = this.find(name);
+    return value === undefined ? undefined : { value, how: this.lastHow };
+  }
+
+  /** The payload of the most specific entry covering `name`, without allocating. */
+  find(name: string): T | undefined {
     const n = name.length;
     if (this.names.length === 0 || n > MAX_NAME || n < this.minLength) return undefined;
     const label = this.mode === 'label';
@@ -155,8 +164,10 @@ export class DomainSuffixSet<T> {
     }
     if (n <= this.maxLength && (!label || (this.labelCounts & labelBit(labels)) !== 0)) {
       const exact = this.probe(name, 0, h);
-      if (exact >= 0 && this.selfValues[exact] !== undefined)
-        return { value: this.selfValues[exact]!, how: 'exact' };
+      if (exact >= 0 && this.selfValues[exact] !== undefined) {
+        this.lastHow = 'exact';
+        return this.selfValues[exact];
+      }
     }
     // Longest suffix first: the most specific entry wins.
     for (let k = count - 1; k >= 0; k--) {
@@ -166,9 +177,13 @@ export class DomainSuffixSet<T> {
       if (name.charCodeAt(start - 1) === 46) {
         // On a label boundary any entry covers the name in substring mode; in label mode only `below`.
         const value = label ? this.belowValues[index] : (this.belowValues[index] ?? this.selfValues[index]);
-        if (value !== undefined) return { value, how: 'subdomain' };
+        if (value !== undefined) {
+          this.lastHow = 'subdomain';
+          return value;
+        }
       } else if (this.selfValues[index] !== undefined) {
-        return { value: this.selfValues[index]!, how: 'substring' };
+        this.lastHow = 'substring';
+        return this.selfValues[index];
       }
     }
     return undefined;

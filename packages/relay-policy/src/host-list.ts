@@ -12,13 +12,6 @@ import type { HostAddress } from './names.js';
 import { normalizeDomainName } from './names.js';
 import type { ProblemLog } from './problems.js';
 
-/** What a host or domain list matched, for the trace. */
-export interface ListMatch {
-  readonly entry: ListEntry;
-  /** `any` for `*`, `ip` for an IP entry, `name` for a host or domain name. */
-  readonly on: 'any' | 'ip' | 'name';
-}
-
 /** The identity of a host or a mail domain as the lists see it. */
 export interface NameAndAddress {
   /** A-label name, lowercase, without trailing dot. */
@@ -47,19 +40,19 @@ export class HostList {
   }
 
   /** The entry covering the host or domain, most specific kind first (IP, name, `*`). */
-  match(subject: NameAndAddress): ListMatch | undefined {
+  match(subject: NameAndAddress): ListEntry | undefined {
     if (this.entries.length === 0) return undefined;
     const address = subject.address;
     if (address !== undefined) {
-      const hit = address.v4 !== undefined ? this.ips.matchV4(address.v4) : this.ips.matchV6(address.v6!);
-      if (hit !== undefined) return { entry: hit.value, on: 'ip' };
+      const hit =
+        address.v4 !== undefined ? this.ips.findV4(address.v4) : this.ips.matchV6(address.v6!)?.value;
+      if (hit !== undefined) return hit;
     }
     if (subject.name !== undefined) {
-      const hit = this.names.match(subject.name);
-      if (hit !== undefined) return { entry: hit.value, on: 'name' };
+      const hit = this.names.find(subject.name);
+      if (hit !== undefined) return hit;
     }
-    if (this.any !== undefined) return { entry: this.any, on: 'any' };
-    return undefined;
+    return this.any;
   }
 }
 

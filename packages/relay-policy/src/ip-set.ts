@@ -95,6 +95,16 @@ export class IpPrefixSet<T> {
     return undefined;
   }
 
+  /** The payload of the most specific entry covering an IPv4 address, without allocating. */
+  findV4(address: number): T | undefined {
+    const tables = this.v4;
+    for (let i = 0; i < tables.length; i++) {
+      const value = tables[i].values.get(address & tables[i].mask);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
   /** The most specific entry covering an IPv6 address. */
   matchV6(groups: Uint16Array): IpHit<T> | undefined {
     for (const table of this.v6) {

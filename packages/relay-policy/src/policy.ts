@@ -125,7 +125,7 @@ export function compilePolicy(config: PolicyConfig): CompiledPolicy {
     onMessage: guarded('message', (facts: MessageFacts) => decideMessage(rules, facts)),
     isInLocalDomain: (name: string) => {
       const n = normalizeDomainName(String(name));
-      return n.ok && rules.localHostDomains.names.match(n.ascii) !== undefined;
+      return n.ok && rules.localHostDomains.names.find(n.ascii) !== undefined;
     },
     isLocalRecipient: (path: ForwardPath) => {
       try {

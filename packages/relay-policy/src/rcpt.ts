@@ -22,7 +22,7 @@ export function isLocalMailbox(rules: CompiledRules, path: ForwardPath & { kind:
   const domain = path.mailbox.domain;
   if (domain.kind === 'literal')
     return rules.localAddresses.match({ name: undefined, address: literalAddress(domain) }) !== undefined;
-  return rules.localDomains.names.match(domain.ascii) !== undefined;
+  return rules.localDomains.names.find(domain.ascii) !== undefined;
 }
 
 /** The RCPT TO decision. */
@@ -65,7 +65,7 @@ export function decideRcpt(rules: CompiledRules, views: SessionViews, facts: Rcp
   const hidden = hiddenDestinations(mailbox);
   for (let k = hidden.length - 1; k >= 0; k--) {
     const h = hidden[k];
-    const hiddenLocal = h.domain !== undefined && rules.localDomains.names.match(h.domain) !== undefined;
+    const hiddenLocal = h.domain !== undefined && rules.localDomains.names.find(h.domain) !== undefined;
     const named = h.domain ?? `"${h.written}" (not a domain)`;
     trace.add(
       'recipient.localPart',

@@ -5,7 +5,8 @@
  */
 import type { TraceStep } from './decision.js';
 import type { SessionFacts } from './facts.js';
-import type { ListMatch, NameAndAddress } from './host-list.js';
+import type { NameAndAddress } from './host-list.js';
+import type { ListEntry } from './list-entry.js';
 import type { CompiledRules } from './rules.js';
 import { type HostView, isInternal } from './session.js';
 import type { Trace } from './trace.js';
@@ -48,7 +49,7 @@ export function relayExempt(
   }
   const excluded = relay.exclude.match(host);
   if (excluded !== undefined) {
-    trace.add('relay.exclude', 'matched', host.shown, excluded.entry, 'excluded from anti-relay checks');
+    trace.add('relay.exclude', 'matched', host.shown, excluded, 'excluded from anti-relay checks');
     return true;
   }
   trace.add(
@@ -87,8 +88,8 @@ export function relayExempt(
 export function traceFromLists(
   rules: CompiledRules,
   host: HostView,
-  allowFrom: ListMatch | undefined,
-  denyFrom: ListMatch | undefined,
+  allowFrom: ListEntry | undefined,
+  denyFrom: ListEntry | undefined,
   trace: Trace,
 ): void {
   traceListMatch(trace, 'relay.allowFrom', host.shown, rules.relay.allowFrom.isEmpty, allowFrom);
@@ -113,11 +114,11 @@ export function traceListMatch(
   rule: string,
   subject: string,
   empty: boolean,
-  hit: ListMatch | undefined,
+  hit: ListEntry | undefined,
 ): boolean {
   if (empty) trace.add(rule, 'skipped', subject, undefined, 'empty list');
   else if (hit === undefined) trace.add(rule, 'not-matched', subject);
-  else trace.add(rule, 'matched', subject, hit.entry, hit.on === 'any' ? '"*" means all' : undefined);
+  else trace.add(rule, 'matched', subject, hit, hit.text.trim() === '*' ? '"*" means all' : undefined);
   return hit !== undefined;
 }
 
@@ -131,8 +132,8 @@ export function relayAllowed(
   rules: CompiledRules,
   host: HostView,
   hostMatches: {
-    readonly allowFrom: ListMatch | undefined;
-    readonly denyFrom: ListMatch | undefined;
+    readonly allowFrom: ListEntry | undefined;
+    readonly denyFrom: ListEntry | undefined;
     /** The allow-from and deny-from trace steps, when already built for this session. */
     readonly fromSteps?: readonly TraceStep[];
   },

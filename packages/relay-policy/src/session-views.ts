@@ -9,7 +9,7 @@
  */
 import type { TraceStep } from './decision.js';
 import type { SessionFacts } from './facts.js';
-import type { ListMatch } from './host-list.js';
+import type { ListEntry } from './list-entry.js';
 import { relayExempt, traceFromLists } from './relay.js';
 import type { CompiledRules } from './rules.js';
 import { type HostView, viewHost } from './session.js';
@@ -22,8 +22,8 @@ const RING = 16;
 export interface RelayView {
   readonly exempt: boolean;
   readonly steps: readonly TraceStep[];
-  readonly allowFrom: ListMatch | undefined;
-  readonly denyFrom: ListMatch | undefined;
+  readonly allowFrom: ListEntry | undefined;
+  readonly denyFrom: ListEntry | undefined;
   readonly fromSteps: readonly TraceStep[];
 }
 

@@ -62,5 +62,5 @@ export function viewHost(rules: CompiledRules, session: SessionFacts, trace: Tra
 
 /** True when the host's trusted PTR name lies in a local Internet domain. */
 export function isInternal(rules: CompiledRules, host: HostView): boolean {
-  return host.name !== undefined && rules.localHostDomains.names.match(host.name) !== undefined;
+  return host.name !== undefined && rules.localHostDomains.names.find(host.name) !== undefined;
 }
