@@ -266,3 +266,15 @@ export function compileRules(config: PolicyConfig): { rules: CompiledRules; prob
   };
   return { rules, problems };
 }
+
+/** {@link compileRules}, but a config that cannot even be read (a throwing getter, a revoked proxy) gives the defaults. */
+export function compileRulesSafely(config: PolicyConfig): { rules: CompiledRules; problems: ProblemLog } {
+  try {
+    return compileRules(config);
+  } catch (error) {
+    const compiled = compileRules({});
+    const note = error instanceof Error ? error.message : String(error);
+    compiled.problems.error('(config)', `the configuration could not be read (${note}); using the defaults`);
+    return compiled;
+  }
+}

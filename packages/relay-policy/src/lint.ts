@@ -4,7 +4,7 @@
  * that the `SMTPRelayHostsandDomains` precedence resolves (saying which way).
  */
 import type { AddressList } from './address-list.js';
-import { compileRules } from './compile.js';
+import { compileRulesSafely } from './compile.js';
 import type { PolicyConfig } from './config.js';
 import type { HostList } from './host-list.js';
 import type { ListEntry } from './list-entry.js';
@@ -43,7 +43,7 @@ type Push = (
 
 /** Lints a configuration. Never throws. */
 export function lintPolicy(config: PolicyConfig): LintFinding[] {
-  const { rules, problems } = compileRules(config);
+  const { rules, problems } = compileRulesSafely(config);
   const findings: LintFinding[] = problems.list.map((p) => ({
     severity: p.severity,
     code: p.code,

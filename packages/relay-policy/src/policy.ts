@@ -3,7 +3,7 @@
  * stage methods are pure and synchronous: facts in, a decision out, never a throw.
  */
 import { type ForwardPath, Replies } from '@mailroute/envelope';
-import { compileRules } from './compile.js';
+import { compileRulesSafely } from './compile.js';
 import type { DnsListSite, PolicyConfig } from './config.js';
 import { decideConnect } from './connect.js';
 import type { PolicyDecision, PolicyStage } from './decision.js';
@@ -115,7 +115,7 @@ function settingsOf(rules: CompiledRules): PolicySettings {
  * in `problems` (naming the field and the entry) and left out or replaced by their default.
  */
 export function compilePolicy(config: PolicyConfig): CompiledPolicy {
-  const { rules, problems } = compileRules(config);
+  const { rules, problems } = compileRulesSafely(config);
   const views = new SessionViews(rules);
   const policy: RelayPolicy = {
     settings: settingsOf(rules),

@@ -184,6 +184,17 @@ describe('bad configuration', () => {
     assert.equal(rcptDecision(policy, host('10.0.0.7'), '<a@x.example>').reply.code, 250);
     assert.equal(rcptDecision(policy, host('10.0.0.17'), '<a@x.example>').reply.code, 554);
   });
+  it('a config whose getters throw gives the defaults and a problem, not a throw', () => {
+    const hostile = {
+      get relay(): never {
+        throw new Error('boom');
+      },
+    };
+    const { policy, problems } = compilePolicy(hostile as PolicyConfig);
+    assert.match(problems[0]?.message ?? '', /could not be read \(boom\)/);
+    assert.equal(rcptDecision(policy, host('192.0.2.1'), '<a@x.example>').reply.code, 554);
+    assert.ok(lintPolicy(hostile as PolicyConfig).some((f) => /could not be read/.test(f.message)));
+  });
   it('null, arrays and primitives as the whole config give problems, not throws', () => {
     for (const config of [null, [], 7, 'x', undefined]) {
       const { policy } = compilePolicy(config as never);
