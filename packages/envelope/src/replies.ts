@@ -129,8 +129,16 @@ export const Replies = Object.freeze({
   /** 451 4.4.3 a DNS lookup failed temporarily; try later (never a permanent refusal). */
   dnsTemporaryFailure: (name: string): SmtpReply =>
     r(451, '4.4.3', `Temporary DNS failure looking up ${name}`),
-  /** 550 5.7.1 a DNS blacklist hit with "Log and reject"; `text` is the configured message. */
+  /** 550 5.7.1 a DNS blacklist hit with "Log and reject" at MAIL or RCPT; `text` is the configured message. */
   dnsblRejected: (text: string): SmtpReply => r(550, '5.7.1', text),
+  /** 554 5.7.1 the same refusal at connect: RFC 5321 3.1 has a server that refuses a client greet it with 554. */
+  dnsblRejectedAtConnect: (text: string): SmtpReply => r(554, '5.7.1', text),
+  /**
+   * 421 4.4.3 a DNS lookup about the connecting host failed temporarily, so the greeting refuses
+   * for now (a 451 is not a valid greeting).
+   */
+  dnsTemporaryFailureAtConnect: (name: string): SmtpReply =>
+    r(421, '4.4.3', `Temporary DNS failure looking up ${name}, try again later`),
 
   // --- authentication and TLS (RFC 4954, RFC 3207) -----------------------------------------
   /** 235 2.7.0 AUTH succeeded. */

@@ -75,7 +75,7 @@ export function decideConnect(rules: CompiledRules, facts: ConnectFacts): Policy
       );
       return decide(
         'tempfail',
-        SmtpReply.of(421, '4.4.3', `Temporary DNS failure looking up ${host.address.text}`),
+        Replies.dnsTemporaryFailureAtConnect(host.address.text),
         trace,
       );
     }
@@ -161,7 +161,7 @@ function dnsLists(rules: CompiledRules, facts: ConnectFacts, host: HostView, tra
   if (bl.action === 'reject')
     return decide(
       'reject',
-      Replies.dnsblRejected(formatListedText(bl.rejectText, ip, hit.zone)),
+      Replies.dnsblRejectedAtConnect(formatListedText(bl.rejectText, ip, hit.zone)),
       trace,
       [],
       listed,

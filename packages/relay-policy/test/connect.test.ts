@@ -92,10 +92,11 @@ describe('DNS blacklists', () => {
     assert.equal(d.action, 'tag');
     assert.deepEqual(d.items, [{ name: '$DNSBLSite', value: 'bl2.example' }]);
   });
-  it('Log and reject: 550 5.7.1 with the default text', () => {
+  it('Log and reject: 554 5.7.1 at the greeting with the default text', () => {
     const d = policyOf(base('reject')).onConnect(facts);
     assert.equal(d.action, 'reject');
-    assert.equal(d.reply.code, 550);
+    assert.equal(d.reply.code, 554);
+    assert.equal(d.reply.enhanced, '5.7.1');
     assert.equal(d.reply.text, 'Connection refused for policy reasons: 192.0.2.99 is listed at bl2.example');
   });
   it('sites are consulted in order and the first hit wins', () => {
@@ -201,7 +202,7 @@ describe('DNS whitelists', () => {
       dnsBlacklist: [listed('bl.example', '127.0.0.2')],
     });
     const text = explainDecision(d).join('\n');
-    assert.match(text, /^connect: reject -> 550 5\.7\.1/);
+    assert.match(text, /^connect: reject -> 554 5\.7\.1/);
     assert.match(text, /dnsWhitelist\.sites: not-matched \[wl\.example\]/);
     assert.match(text, /dnsBlacklist\.sites: matched \[bl\.example\]/);
   });
