@@ -63,6 +63,17 @@ describe('hostile clients', () => {
     await waitFor(() => r.server.stats().sessionsNow === 0);
   });
 
+  it('a client that pipelines a whole session and half-closes still gets every reply', async () => {
+    const r = await server();
+    const c = await RawClient.open(r.ports.smtp);
+    c.socket.end(
+      'EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\nhi\r\n.\r\nNOOP\r\n',
+    );
+    await c.closedByServer();
+    assert.match(c.text, /^220 [\s\S]*250 2\.6\.0 Message accepted[\s\S]*250 2\.0\.0 OK\r\n$/);
+    assert.equal(r.backend.messages.length, 1);
+  });
+
   it('a flood past SMTPMaxSessions gets 421 4.3.2 at connect', async () => {
     const r = await server({ maxSessions: 5 });
     const clients = await Promise.all(Array.from({ length: 5 }, () => RawClient.open(r.ports.smtp)));

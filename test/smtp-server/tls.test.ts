@@ -98,6 +98,16 @@ describe('broken peers', () => {
     assert.equal(r.backend.sessionsClosed, 1);
   });
 
+  it('a client that closes right after the implicit-TLS handshake frees its session at once', async () => {
+    const r = await startServer({}, undefined, ['smtps']);
+    running.push(r);
+    for (let i = 0; i < 5; i++) (await handshake(r.ports.smtps, {})).destroy();
+    const deadline = Date.now() + 2000;
+    while (r.server.stats().sessionsNow > 0 && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 10));
+    assert.equal(r.server.stats().sessionsNow, 0);
+  });
+
   it('a connection reset in the middle of DATA frees the session; the server goes on', async () => {
     const r = await startServer();
     running.push(r);

@@ -180,7 +180,6 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
     if (tlsInfo !== undefined) session.setTls(tlsInfo);
     sessions.add(session);
     transport.attach(session);
-    if (stream.destroyed) session.transportClosed();
     await session.start();
   }
 
@@ -190,12 +189,15 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
       tlsSetup = buildTls(current);
       const out: ListeningAddress[] = [];
       for (const l of listenerKinds) {
-        const server = createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
-          onConnection(socket, l.kind).catch((error: unknown) => {
-            current.logger.error({ err: error }, 'connection handling failed');
-            socket.destroy();
-          });
-        });
+        const server = createServer(
+          { pauseOnConnect: false, noDelay: true, allowHalfOpen: true },
+          (socket) => {
+            onConnection(socket, l.kind).catch((error: unknown) => {
+              current.logger.error({ err: error }, 'connection handling failed');
+              socket.destroy();
+            });
+          },
+        );
         server.on('error', (error) => current.logger.error({ err: error }, 'listener error'));
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);

@@ -57,6 +57,8 @@ export class SmtpSession {
   };
   private readonly commands: CommandInterpreter;
   private shuttingDown = false;
+  /** The client half-closed its side. */
+  private peerDone = false;
   private closedNotified = false;
 
   constructor(
@@ -117,6 +119,7 @@ export class SmtpSession {
     this.arm(this.options.timeouts.greeting);
     if (this.shuttingDown) this.finishWith(Replies.shuttingDown);
     else if (this.input.length > 0) this.running = this.process();
+    else if (this.peerDone) this.finishInput();
   }
 
   /** Resolves once the session has dealt with all the input it has (for tests and tools). */
@@ -143,6 +146,23 @@ export class SmtpSession {
     }
     if (this.receiver.receiving !== undefined) this.arm(this.options.timeouts.dataBlock);
     if (!this.busy && this.rec.backend !== undefined) this.running = this.process();
+  }
+
+  /**
+   * The client half-closed: it sends nothing more but may read. Commands already received are
+   * still answered (a client may pipeline a whole session and shut its side), then the session
+   * closes.
+   */
+  inputEnded(): void {
+    if (this.closed) return;
+    this.peerDone = true;
+    if (!this.busy) this.finishInput();
+  }
+
+  private finishInput(): void {
+    this.log.event('input ended by peer');
+    // A message cut short by the end of input is not a message.
+    this.close(true);
   }
 
   /** The connection ended from the other side (or broke). */
@@ -206,6 +226,10 @@ export class SmtpSession {
       this.busy = false;
     }
     if (this.closed || this.inTls) return;
+    if (this.peerDone) {
+      this.finishInput();
+      return;
+    }
     if (this.shuttingDown && !this.active) {
       this.finishWith(Replies.shuttingDown);
       return;

@@ -12,6 +12,8 @@ import type { Transport } from './transport.js';
 /** What the transport reports to its session. */
 export interface TransportSink {
   receive(chunk: Buffer): void;
+  /** The client will send nothing more (it half-closed); replies can still be written. */
+  inputEnded(): void;
   transportClosed(): void;
 }
 
@@ -37,6 +39,9 @@ export function tlsInfoOf(socket: TLSSocket): TlsInfo {
  * error, on close before the end, or when `timeoutMs` passes (the socket is destroyed then).
  */
 export function acceptTls(socket: Socket, setup: TlsSetup, timeoutMs: number): Promise<TLSSocket> {
+  // The TLS socket inherits this; half-open TLS sessions are not supported (a peer's FIN or
+  // close_notify ends the session), so a client that goes away never leaves a socket behind.
+  socket.allowHalfOpen = false;
   const secure = new TLSSocket(socket, {
     isServer: true,
     secureContext: setup.secureContext,
@@ -54,13 +59,19 @@ export function acceptTls(socket: Socket, setup: TlsSetup, timeoutMs: number): P
       reject(error instanceof Error ? error : new Error('connection closed during TLS handshake'));
     };
     secure.once('secure', () => {
+      // Hold input (and its end) until the caller has attached its listeners: the promise
+      // resolves a microtask later, and a client that sends and closes at once must not be lost.
+      secure.pause();
       clearTimeout(timer);
       secure.removeListener('error', fail);
       secure.removeListener('close', fail);
+      secure.removeListener('end', fail);
       resolve(secure);
     });
     secure.once('error', fail);
     secure.once('close', fail);
+    // A client that shuts its side during the handshake has given up.
+    secure.once('end', fail);
   });
 }
 
@@ -71,6 +82,7 @@ export class SocketTransport implements Transport {
   private corked = false;
   private ended = false;
   private readonly onData = (chunk: Buffer) => this.sink?.receive(chunk);
+  private readonly onEnd = () => this.sink?.inputEnded();
   private readonly onClose = () => {
     this.ended = true;
     this.sink?.transportClosed();
@@ -95,16 +107,20 @@ export class SocketTransport implements Transport {
   attach(sink: TransportSink): void {
     this.sink = sink;
     this.listen(this.socket);
+    this.socket.resume();
+    if (this.socket.destroyed) queueMicrotask(this.onClose);
   }
 
   private listen(socket: Socket): void {
     socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
   }
 
   private unlisten(socket: Socket): void {
     socket.removeListener('data', this.onData);
+    socket.removeListener('end', this.onEnd);
     socket.removeListener('close', this.onClose);
   }
 
@@ -152,14 +168,19 @@ export class SocketTransport implements Transport {
       throw new Error('closed during TLS handshake');
     }
     this.listen(secure);
+    secure.resume();
     return tlsInfoOf(secure);
   }
 
   end(): void {
     if (this.corked) this.uncork();
-    this.socket.end();
+    const socket = this.socket;
+    // Once our last octets and FIN are with the kernel, release the socket: the listener allows
+    // half-open connections, and a peer that never closes its side must not hold one.
+    socket.once('finish', () => socket.destroy());
+    socket.end();
     // A client that never reads keeps our FIN behind its full window: do not wait for ever.
-    setTimeout(() => this.socket.destroy(), 5000).unref();
+    setTimeout(() => socket.destroy(), 5000).unref();
   }
 
   destroy(): void {
