@@ -3,17 +3,14 @@
  * publishes a null MX) maps to a 5xx SMTP reply; a temporary failure (SERVFAIL, REFUSED, timeout, bad
  * answers) maps to 4xx, so the router queues and retries instead of bouncing.
  */
+import { SmtpReply } from '@mailroute/envelope';
 import type { Rcode, RecordType } from './types.js';
 
-/** The SMTP reply a router or policy would give for a failed lookup (RFC 3463 enhanced code included). */
-export interface SuggestedSmtpReply {
-  /** Three-digit reply code, 4xx or 5xx. */
-  readonly code: number;
-  /** Enhanced status code, class matching `code`. */
-  readonly enhanced: string;
-  /** Human-readable text naming the domain and the reason. */
-  readonly text: string;
-}
+/**
+ * The SMTP reply a router or policy would give for a failed lookup: an envelope `SmtpReply`, so
+ * it formats and classifies like every other reply of mailroute.
+ */
+export type SuggestedSmtpReply = SmtpReply;
 
 /** Why a lookup failed permanently. */
 export type NotFoundReason =
@@ -80,17 +77,9 @@ export class DnsNotFoundError extends DnsLookupError {
    */
   get suggestedReply(): SuggestedSmtpReply {
     if (this.reason === 'null-mx') {
-      return {
-        code: 556,
-        enhanced: '5.1.10',
-        text: `Recipient address has null MX: ${this.qname} accepts no mail`,
-      };
+      return SmtpReply.of(556, '5.1.10', `Recipient address has null MX: ${this.qname} accepts no mail`);
     }
-    return {
-      code: 550,
-      enhanced: '5.1.2',
-      text: `Bad destination system address: ${this.qname} (${this.reason})`,
-    };
+    return SmtpReply.of(550, '5.1.2', `Bad destination system address: ${this.qname} (${this.reason})`);
   }
 }
 
@@ -117,7 +106,7 @@ export class DnsTemporaryError extends DnsLookupError {
 
   /** 451 4.4.3 "directory or routing server failure" (RFC 3463). */
   get suggestedReply(): SuggestedSmtpReply {
-    return { code: 451, enhanced: '4.4.3', text: `Temporary DNS failure for ${this.qname} (${this.rcode})` };
+    return SmtpReply.of(451, '4.4.3', `Temporary DNS failure for ${this.qname} (${this.rcode})`);
   }
 }
 

@@ -3,6 +3,7 @@
  * loops: every read is bounds-checked, a compression pointer must point strictly backwards (so pointer
  * chains terminate), and names are capped at 255 octets.
  */
+import { formatIPv6 } from '@mailroute/envelope';
 import type { DnsQuestion, DnsRecord, RecordType } from './types.js';
 
 /** Numeric RR types (RFC 1035 section 3.2.2, RFC 3596). */
@@ -142,28 +143,11 @@ function u32(buf: Uint8Array, o: number): number {
   return ((buf[o]! << 24) >>> 0) + ((buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!);
 }
 
+// RFC 5952 text, the same writer the envelope uses for address literals and policy lists.
 function ipv6Text(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on a tie.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  const groups = new Uint16Array(8);
+  for (let i = 0; i < 8; i++) groups[i] = (b[2 * i]! << 8) | b[2 * i + 1]!;
+  return formatIPv6(groups);
 }
 
 function readRdata(

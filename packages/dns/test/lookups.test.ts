@@ -178,15 +178,16 @@ describe('errors and SMTP reply classes', () => {
   it('maps permanent to 5xx and temporary to 4xx', () => {
     const nx = new DnsNotFoundError('x.example', 'MX', 'NXDOMAIN', 'nxdomain');
     assert.equal(nx.smtpClass, 5);
-    assert.deepEqual(nx.suggestedReply, {
-      code: 550,
-      enhanced: '5.1.2',
-      text: 'Bad destination system address: x.example (nxdomain)',
-    });
+    assert.equal(
+      nx.suggestedReply.toString(),
+      '550 5.1.2 Bad destination system address: x.example (nxdomain)\r\n',
+    );
+    assert.equal(nx.suggestedReply.isPermanent, true);
     const t = new DnsTemporaryError('x.example', 'MX', 'SERVFAIL', 4);
     assert.equal(t.smtpClass, 4);
     assert.equal(t.suggestedReply.code, 451);
     assert.equal(t.suggestedReply.enhanced, '4.4.3');
+    assert.equal(t.suggestedReply.isTransient, true);
     assert.match(t.message, /SERVFAIL.*4 attempt/);
   });
 });
