@@ -225,6 +225,8 @@ export class SmtpSession {
     } finally {
       this.busy = false;
     }
+    // All the input there is has been answered: let the replies go now, in one write.
+    if (!this.closed) this.transport.flush();
     if (this.closed || this.inTls) return;
     if (this.peerDone) {
       this.finishInput();

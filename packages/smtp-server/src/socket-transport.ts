@@ -134,6 +134,10 @@ export class SocketTransport implements Transport {
     return this.socket.write(data);
   }
 
+  flush(): void {
+    if (this.corked) this.uncork();
+  }
+
   drained(): Promise<void> {
     if (this.ended || this.socket.destroyed || this.socket.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => {

@@ -42,6 +42,7 @@ class CollectingTransport implements Transport {
     this.output += data;
     return true;
   }
+  flush(): void {}
   drained(): Promise<void> {
     return Promise.resolve();
   }

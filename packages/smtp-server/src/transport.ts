@@ -8,6 +8,12 @@ import type { TlsInfo } from './backend.js';
 export interface Transport {
   /** Sends octets. Returns false when the outgoing buffer is over its mark (see {@link Transport.drained}). */
   write(data: string): boolean;
+  /**
+   * Sends what `write` collected now. Writes are gathered so that the replies of one batch of
+   * pipelined commands leave in one packet; the session flushes whenever it has answered all the
+   * input it has (and the transport flushes by itself after the current turn of the event loop).
+   */
+  flush(): void;
   /** Resolves once the outgoing buffer has drained (a client that never reads never resolves it). */
   drained(): Promise<void>;
   /** Stops delivering input (backpressure). */

@@ -55,6 +55,10 @@ export class MemoryTransport implements Transport {
     this.output += data;
     return !this.backedUp;
   }
+  flushes = 0;
+  flush(): void {
+    this.flushes++;
+  }
   drained(): Promise<void> {
     if (!this.backedUp) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
