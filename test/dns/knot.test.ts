@@ -11,7 +11,7 @@ import {
   DnsNotFoundError,
   type MailResolver,
 } from '@mailroute/dns';
-import { findKnotd, type KnotServer, startKnot } from './knot.js';
+import { findKnotd, type KnotServer, startKnot } from '@mailroute/test-support';
 
 const knotd = findKnotd();
 if (!knotd && process.env.CI)

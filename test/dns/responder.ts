@@ -3,9 +3,11 @@
  * handler that decides what to send back: proper answers, SERVFAIL, nothing at all, wrong IDs,
  * chopped packets, truncated (TC) answers, or big answers over TCP.
  */
+
 import { createSocket } from 'node:dgram';
 import { createServer, type Socket } from 'node:net';
 import { type DnsQuestion, decodeMessage } from '@mailroute/dns';
+import { freePort } from '@mailroute/test-support';
 
 /** One query as the responder saw it. */
 export interface SeenQuery {
@@ -29,26 +31,7 @@ export interface Responder {
   close(): Promise<void>;
 }
 
-/** A port free for both UDP and TCP on 127.0.0.1 (probed, then released). */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no free port');
-}
+export { freePort };
 
 export async function startResponder(handler: Handler): Promise<Responder> {
   const port = await freePort();

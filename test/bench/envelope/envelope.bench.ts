@@ -4,18 +4,7 @@
  * chunks (the ceiling: one copy, no scanning) measured in the same run.
  */
 import { createDataDecoder, createDataEncoder, parseCommand } from '@mailroute/envelope';
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+import { prng } from '@mailroute/test-support';
 
 /** Runs `fn` repeatedly for about `ms` after a warm-up; returns operations per second. */
 function rate(fn: () => number, ms = 1500): number {

@@ -1,17 +1,8 @@
+import { prng } from '@mailroute/test-support';
+
 // The benchmark corpus: generated, deterministic (seeded PRNG). A mix of plain text,
 // multipart/alternative with quoted-printable, attachments from 10 KB to 2 MB (base64), RFC 2047
 // encoded-word headers and nested multiparts, as the issue asks.
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'der die das Grüße Köln mail router domain itemizer message note item body attachment the quick brown fox'.split(

@@ -13,23 +13,12 @@ import {
   type RelayPolicy,
   type SessionFacts,
 } from '@mailroute/relay-policy';
+import { prng } from '@mailroute/test-support';
 
 const SIZES = [10, 1_000, 10_000];
 const QUERIES = 4_096;
 const POLICY_DECISIONS = 2_000_000;
 const NAIVE_WORK = 40_000_000; // entry comparisons per naive measurement: iterations = NAIVE_WORK / size
-
-/** Seeded PRNG (mulberry32): the same lists every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Workload {
   config: PolicyConfig;

@@ -7,23 +7,12 @@
  */
 import { loadavg } from 'node:os';
 import { buildRoutingGraph, loadDirectory, type RoutingGraph, resolveRecipient } from '@mailroute/routing';
+import { prng } from '@mailroute/test-support';
 
 const SERVERS = 10_000;
 const CONNECTIONS = 100_000;
 const PERSONS = 1_000_000;
 const SERVERS_PER_NETWORK = 10;
-
-/** Seeded PRNG (mulberry32): the same directory every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const serverName = (i: number) => `CN=S${i}/OU=Site${i % 100}/O=Bench`;
 const shortServer = (i: number) => `S${i}/Site${i % 100}/Bench`;

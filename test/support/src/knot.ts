@@ -1,32 +1,41 @@
 /**
- * Start Knot DNS (Debian's `knot` package) as a foreground, non-daemon authoritative server on
- * 127.0.0.1 with zone files written into a temp dir, and stop it again.
+ * Knot DNS (Debian's `knot` package) as a foreground, non-daemon authoritative server on
+ * 127.0.0.1, with zone files written into a temp dir: the real DNS server of the integration tests.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createResolver } from '@mailroute/dns';
-import { freePort } from './responder.js';
+import { freePort } from './ports.js';
 
 /** Where knotd lives; `undefined` when it is not installed. */
 export function findKnotd(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin'];
-  for (const d of dirs) {
-    const p = join(d, 'knotd');
-    if (d && existsSync(p) && spawnSync(p, ['--version']).status === 0) return p;
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
+    const path = join(dir, 'knotd');
+    if (dir && existsSync(path) && spawnSync(path, ['--version']).status === 0) return path;
   }
   return undefined;
 }
 
+/** A running knotd. */
 export interface KnotServer {
   readonly port: number;
+  /** `127.0.0.1:port`, for a resolver's server list. */
   readonly server: string;
   stop(): Promise<void>;
 }
 
-/** Start knotd serving `zones` (origin -> zone file text); resolves once it answers `probe` (an A name). */
+/** A zone file: `$ORIGIN`, `$TTL`, SOA, NS and `ns` A record, then the given records. */
+export function zoneWithSoa(origin: string, records: string, ttl = 60): string {
+  return `$ORIGIN ${origin}.\n$TTL ${ttl}\n@ SOA ns.${origin}. admin.${origin}. 1 60 60 600 60\n@ NS ns.${origin}.\nns A 127.0.0.1\n${records}\n`;
+}
+
+/**
+ * Starts knotd serving `zones` (origin -> zone file text) and resolves once it answers an A query
+ * for `probe`, trying for about 5 s; otherwise stops it and throws with its stderr.
+ */
 export async function startKnot(
   knotd: string,
   zones: Record<string, string>,
@@ -76,21 +85,17 @@ ${zoneList}
     if (child.exitCode === null) child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   };
-  // Wait until it answers, at most ~5 s.
-  const probeResolver = createResolver({
-    servers: [`127.0.0.1:${port}`],
-    retryCount: 1,
-    retryBaseWaitMs: 200,
-  });
-  for (let i = 0; i < 25; i++) {
-    if (child.exitCode !== null) break;
+  const server = `127.0.0.1:${port}`;
+  const resolver = new Resolver({ timeout: 300, tries: 1 });
+  resolver.setServers([server]);
+  for (let i = 0; i < 25 && child.exitCode === null; i++) {
     try {
-      await probeResolver.resolveA(probe);
-      return { port, server: `127.0.0.1:${port}`, stop };
+      await resolver.resolve4(probe);
+      return { port, server, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   await stop();
-  throw new Error(`knotd did not start on port ${port}: ${stderr}`);
+  throw new Error(`knotd did not start on ${server}: ${stderr}`);
 }
