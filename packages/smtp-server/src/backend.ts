@@ -133,11 +133,17 @@ export interface BackendSession {
    * HMAC-MD5(password, challenge) in hex. Present means CRAM-MD5 is advertised with AUTH.
    */
   authCramMd5?(username: string, challenge: string, digest: string): MaybePromise<AuthOutcome>;
-  /** MAIL FROM. Default reply `250 2.1.0`. */
-  mailFrom(from: ReversePath, params: MailParameters): MaybePromise<SmtpReply | undefined>;
-  /** RCPT TO. Default reply `250 2.1.5`. A non-2xx reply leaves the recipient out. */
-  rcptTo(to: ForwardPath, params: RcptParameters): MaybePromise<SmtpReply | undefined>;
-  /** The message. Called when DATA is accepted (or at the first BDAT); read `message` to the end. */
+  /** MAIL FROM. Default (and when left out): `250 2.1.0` for every sender. */
+  mailFrom?(from: ReversePath, params: MailParameters): MaybePromise<SmtpReply | undefined>;
+  /**
+   * RCPT TO. Default (and when left out): `250 2.1.5` for every recipient. A non-2xx reply
+   * leaves the recipient out.
+   */
+  rcptTo?(to: ForwardPath, params: RcptParameters): MaybePromise<SmtpReply | undefined>;
+  /**
+   * The message. Called when DATA is accepted (or at the first BDAT); read `message` to the end.
+   * Required: a server that accepted mail with nowhere to put it would lose it silently.
+   */
   data(message: MessageStream, envelope: Envelope): Promise<DataOutcome>;
   /** The transaction was abandoned (RSET, a new HELO/EHLO, STARTTLS, or a refused message). */
   reset?(): MaybePromise<void>;

@@ -163,7 +163,7 @@ export class CommandInterpreter {
       return this.host.send(Replies.messageTooBig);
     }
     const s = this.rec.backend as BackendSession;
-    const r = await this.host.guard('mailFrom', () => s.mailFrom(command.path, command.params));
+    const r = await this.host.guard('mailFrom', () => s.mailFrom?.(command.path, command.params));
     const reply = r.ok ? (r.value ?? Replies.senderOk) : r.reply;
     if (reply.isPositive) this.rec.tx = { mail: command, recipients: [], transfer: undefined };
     this.host.send(reply);
@@ -174,7 +174,7 @@ export class CommandInterpreter {
     if (tx.recipients.length >= this.host.options.maxRecipients)
       return this.host.send(Replies.tooManyRecipients);
     const s = this.rec.backend as BackendSession;
-    const r = await this.host.guard('rcptTo', () => s.rcptTo(path, params));
+    const r = await this.host.guard('rcptTo', () => s.rcptTo?.(path, params));
     const reply = r.ok ? (r.value ?? Replies.recipientOk) : r.reply;
     if (reply.isPositive && this.rec.tx === tx) tx.recipients.push({ path, params });
     this.host.send(reply);

@@ -1,7 +1,7 @@
 /** PIPELINING (RFC 2920): many commands in one packet, replies in order, nothing lost or reordered. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Replies } from '@mailroute/envelope';
+import { Replies, SmtpReply } from '@mailroute/envelope';
 import { OPEN, OPEN_REPLIES, RecordingBackend, startSession } from './harness.js';
 
 const BATCH =
@@ -43,7 +43,7 @@ describe('PIPELINING', () => {
     const slow = b.connect.bind(b);
     b.connect = () => {
       const s = slow();
-      if ('mailFrom' in s) {
+      if (!(s instanceof SmtpReply) && s.mailFrom !== undefined) {
         const mail = s.mailFrom.bind(s);
         s.mailFrom = async (f, p) => {
           await gate;

@@ -6,6 +6,13 @@ import type { Backend } from '../src/backend.js';
 import { createTestSession } from '../src/index.js';
 
 describe('createTestSession', () => {
+  it('a backend with only data: every sender and recipient accepted by default', async () => {
+    const t = await createTestSession({}, { connect: () => ({ data: async () => undefined }) });
+    assert.equal(
+      await t.send('HELO c\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<c@d.org>\r\n'),
+      '250 mx.test Hello c [192.0.2.1]\r\n250 2.1.0 Sender OK\r\n250 2.1.5 Recipient OK\r\n',
+    );
+  });
   it('returns the replies each send produced, backend calls included', async () => {
     const bodies: string[] = [];
     const backend: Backend = {
