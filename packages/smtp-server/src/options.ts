@@ -51,6 +51,14 @@ export interface ExtensionOptions {
   readonly expn?: boolean;
   /** ETRN command (RFC 1985). Domino default off (502); on asks the backend's `etrn`. */
   readonly etrn?: boolean;
+  /**
+   * Refuse 8-bit content (octets 0x80-0xFF) in a message whose MAIL FROM did not declare
+   * `BODY=8BITMIME` (or SMTPUTF8), with `554 5.6.0` after the end of data. This is Domino's
+   * behaviour with the 8-bit MIME extension disabled ("requires inbound messages containing 8-bit
+   * characters to be sent using 7-bit ASCII encoding"). Default false: such messages are
+   * accepted as they are, as most servers do, because many senders never declare.
+   */
+  readonly refuseUndeclared8bit?: boolean;
 }
 
 /** Timeouts in milliseconds, before `SMTPTimeoutMultiplier`. */
@@ -269,6 +277,7 @@ export function resolveOptions(options: SmtpServerOptions = {}): ResolvedOptions
       vrfy: ext.vrfy ?? false,
       expn: ext.expn ?? false,
       etrn: ext.etrn ?? false,
+      refuseUndeclared8bit: ext.refuseUndeclared8bit ?? false,
     }),
     maxMessageSize: limit('maxMessageSize', options.maxMessageSize, 26_214_400),
     maxRecipients: limit('maxRecipients', options.maxRecipients, 100),

@@ -53,6 +53,12 @@ export interface MessageHost {
   transactionEnded(accepted: boolean): Promise<void>;
 }
 
+/** True when `chunk` holds an octet above 0x7F. */
+function has8bit(chunk: Buffer): boolean {
+  for (let i = 0; i < chunk.length; i++) if (chunk[i] > 0x7f) return true;
+  return false;
+}
+
 function addressOf(path: ForwardPath, unicode: boolean): string {
   if (path.kind === 'postmaster') return 'postmaster';
   return unicode ? path.mailbox.addressUnicode : path.mailbox.address;
@@ -68,6 +74,8 @@ export class MessageReceiver {
   private bdatLast = false;
   /** Reply for a BDAT refused before its chunk was read (its octets are still consumed). */
   private bdatRefusal: SmtpReply | undefined;
+  /** The message must be 7-bit: `refuseUndeclared8bit` is on and MAIL FROM declared no 8-bit body. */
+  private sevenBit = false;
 
   constructor(private readonly host: MessageHost) {}
 
@@ -135,6 +143,12 @@ export class MessageReceiver {
     }
     const transfer = new Transfer(kind, id, options.maxMessageSize, writer);
     tx.transfer = transfer;
+    const p = tx.mail.params;
+    this.sevenBit =
+      options.extensions.refuseUndeclared8bit &&
+      p.body !== '8BITMIME' &&
+      p.body !== 'BINARYMIME' &&
+      !p.smtputf8;
     const envelope: Envelope = {
       id,
       from: tx.mail.path,
@@ -180,6 +194,7 @@ export class MessageReceiver {
     this.host.log.io('in', chunk, true);
     if (decoder.reply !== undefined) transfer.refuse(decoder.reply);
     for (const piece of result.data) {
+      if (this.sevenBit && has8bit(piece)) transfer.refuse(Replies.eightBitWithoutDeclaration);
       const wait = transfer.push(piece);
       if (wait !== undefined) await wait;
     }
@@ -196,6 +211,7 @@ export class MessageReceiver {
     this.host.log.io('in', chunk, true);
     const transfer = this.tx?.transfer;
     if (this.bdatRefusal === undefined && transfer !== undefined) {
+      if (this.sevenBit && has8bit(chunk)) transfer.refuse(Replies.eightBitWithoutDeclaration);
       const wait = transfer.push(chunk);
       if (wait !== undefined) await wait;
     }

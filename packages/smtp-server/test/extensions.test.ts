@@ -55,6 +55,36 @@ describe('parameters follow what EHLO advertised', () => {
   });
 });
 
+describe('refuseUndeclared8bit (Domino with 8-bit MIME disabled)', () => {
+  const body = Buffer.from(
+    'EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\ngrüße\r\n.\r\n',
+    'utf8',
+  );
+  it('off (default): 8-bit content without BODY=8BITMIME is accepted as it is', async () => {
+    const h = await startSession();
+    await h.send(body);
+    assert.match(h.take(), /250 2\.6\.0 /);
+  });
+  it('on: refused with 554 5.6.0 after the end of data; 7-bit and declared 8-bit pass', async () => {
+    const h = await startSession({ extensions: { refuseUndeclared8bit: true, eightBitMime: true } });
+    await h.send(body);
+    assert.match(h.take(), /554 5\.6\.0 Message contains 8-bit data; use BODY=8BITMIME\r\n$/);
+    await h.send('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\nplain\r\n.\r\n');
+    assert.match(h.take(), /250 2\.6\.0 /);
+    await h.send(
+      Buffer.from(
+        'MAIL FROM:<a@example.org> BODY=8BITMIME\r\nRCPT TO:<b@example.com>\r\nBDAT 7 LAST\r\ngrüße',
+        'utf8',
+      ),
+    );
+    assert.match(h.take(), /250 2\.6\.0 /);
+    await h.send(
+      Buffer.from('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nBDAT 7 LAST\r\ngrüße', 'utf8'),
+    );
+    assert.match(h.take(), /554 5\.6\.0 /);
+  });
+});
+
 describe('SMTPStrict821AddressSyntax', () => {
   it('0 (default): brackets optional; 1: required', async () => {
     const lenient = await startSession();

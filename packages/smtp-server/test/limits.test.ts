@@ -191,6 +191,7 @@ describe('option validation', () => {
         vrfy: false,
         expn: false,
         etrn: false,
+        refuseUndeclared8bit: false,
       },
     );
     assert.equal(o.timeouts.command, 300_000);
