@@ -1,0 +1,57 @@
+/** Reads gateway.json (the Server document and listener settings) with its defaults. */
+import { FieldReader } from './config-fields.js';
+import { CONFIG_FILES, type GatewaySettings, type SubmissionUser } from './config-types.js';
+import { isPasswordHash } from './passwords.js';
+
+const FIELDS = [
+  'hostname',
+  'thisServer',
+  'host',
+  'port',
+  'submissionPort',
+  'startTls',
+  'maxMessageSize',
+  'maxRecipients',
+  'maxSessions',
+  'users',
+  'tnef',
+] as const;
+
+/** Validates gateway.json; errors go to the returned reader. */
+export function readGatewaySettings(value: unknown): { settings: GatewaySettings; reader: FieldReader } {
+  const r = new FieldReader(CONFIG_FILES.gateway);
+  const o = r.object(value, '');
+  r.known(o, '', FIELDS);
+  const users: SubmissionUser[] = [];
+  r.array(o, 'users', '').forEach((entry, i) => {
+    const field = `users[${i}]`;
+    const u = r.object(entry, field);
+    r.known(u, field, ['name', 'password']);
+    const name = r.string(u, 'name', field);
+    const password = r.string(u, 'password', field);
+    if (password !== '' && !isPasswordHash(password))
+      r.fail(`${field}.password`, 'must be a scrypt hash (make one with `mailroute-gateway hash-password`)');
+    else if (name !== '') users.push({ name, password });
+  });
+  const tnef = r.object(o['tnef'], 'tnef');
+  r.known(tnef, 'tnef', ['enableConversion', 'keepAttachment', 'attachRtf']);
+  const submission = o['submissionPort'];
+  const settings: GatewaySettings = {
+    hostname: r.string(o, 'hostname', ''),
+    thisServer: r.string(o, 'thisServer', ''),
+    host: r.string(o, 'host', '', '127.0.0.1'),
+    port: r.integer(o, 'port', '', 2525, 0, 65535),
+    submissionPort: submission === undefined ? undefined : r.integer(o, 'submissionPort', '', 0, 0, 65535),
+    startTls: r.oneOf(o, 'startTls', '', 'enabled', ['disabled', 'enabled', 'required'] as const),
+    maxMessageSize: r.integer(o, 'maxMessageSize', '', 26_214_400, 1024, 2 ** 31),
+    maxRecipients: r.integer(o, 'maxRecipients', '', 100, 1, 100_000),
+    maxSessions: r.integer(o, 'maxSessions', '', 1000, 1, 100_000),
+    users,
+    tnef: {
+      enableConversion: r.boolean(tnef, 'enableConversion', 'tnef', true),
+      keepAttachment: r.boolean(tnef, 'keepAttachment', 'tnef', false),
+      attachRtf: r.boolean(tnef, 'attachRtf', 'tnef', false),
+    },
+  };
+  return { settings, reader: r };
+}

@@ -1,0 +1,100 @@
+/**
+ * The gateway's configuration as loaded from its configuration directory: one JSON file per
+ * Domino document family, each validated on its own so an error names the file and the field.
+ */
+import type { StaticZone } from '@mailroute/dns';
+import type { PolicyConfig } from '@mailroute/relay-policy';
+import type { DirectoryData } from '@mailroute/routing';
+
+/** The files of a configuration directory. */
+export const CONFIG_FILES = {
+  gateway: 'gateway.json',
+  directory: 'directory.json',
+  inbound: 'smtp-inbound.json',
+  dnsZone: 'dns-zone.json',
+  dkim: 'dkim.json',
+} as const;
+
+/** A user allowed to AUTH (the Person document's Internet password). */
+export interface SubmissionUser {
+  /** The AUTH user name: a short name or full name of a Person document. */
+  readonly name: string;
+  /** `scrypt:<N>:<salt base64>:<hash base64>` (see `hashPassword`). Plain passwords are refused. */
+  readonly password: string;
+}
+
+/** A DKIM key the gateway creates in its development credential store when it is missing. */
+export interface DevelopmentKey {
+  readonly domain: string;
+  readonly selector: string;
+  readonly type: 'rsa' | 'ed25519';
+  /** RSA size; default 2048. */
+  readonly bits?: number;
+}
+
+/** gateway.json: the Server document and the SMTP listener. */
+export interface GatewaySettings {
+  /** The host name in the greeting and Received headers (Server document, fully qualified host name). */
+  readonly hostname: string;
+  /** This server's Notes name, as in the directory's Server documents (e.g. `CN=Mail1/O=Acme`). */
+  readonly thisServer: string;
+  /** Listener address; default `127.0.0.1`. */
+  readonly host: string;
+  /** SMTP port; default 2525 (Domino's 25 needs root). */
+  readonly port: number;
+  /** Submission port (AUTH required); default none. */
+  readonly submissionPort: number | undefined;
+  /** "SSL negotiated over TCP/IP port": default `enabled` (development certificate). */
+  readonly startTls: 'disabled' | 'enabled' | 'required';
+  /** Maximum message size in octets; default 26214400. */
+  readonly maxMessageSize: number;
+  /** `SMTPMaxRecipientCount`; default 100. */
+  readonly maxRecipients: number;
+  /** `SMTPMaxSessions`; default 1000. */
+  readonly maxSessions: number;
+  /** Users who may AUTH (and, with the inbound controls' exemption, relay). */
+  readonly users: readonly SubmissionUser[];
+  /** notes.ini `TNEFEnableConversion`, `TNEFKeepAttachment`, `TNEFAttachRTF`; default 1, 0, 0. */
+  readonly tnef: {
+    readonly enableConversion: boolean;
+    readonly keepAttachment: boolean;
+    readonly attachRtf: boolean;
+  };
+}
+
+/** dkim.json: notes.ini-style signing settings and the development keys. */
+export interface DkimSettings {
+  /** `RouterDKIMSigning`, `DKIM_KEY_<domain>` as written in notes.ini. */
+  readonly settings: Readonly<Record<string, string>>;
+  /** Keys made at first start when the data directory has no credential store. */
+  readonly developmentKeys: readonly DevelopmentKey[];
+}
+
+/** Everything the gateway reads from its configuration directory. */
+export interface GatewayConfig {
+  /** The folder it was read from. */
+  readonly dir: string;
+  readonly gateway: GatewaySettings;
+  /** The Domino directory (persons, groups, servers, connections, domains, Global Domain documents). */
+  readonly directory: Partial<DirectoryData>;
+  /** SMTP inbound controls; `localInternetDomains` defaults to the Global Domain documents' domains. */
+  readonly inbound: PolicyConfig;
+  /** The static DNS zone used unless `--system-dns` is given. */
+  readonly dnsZone: StaticZone;
+  readonly dkim: DkimSettings;
+}
+
+/** A configuration error naming the file and the field. */
+export class ConfigError extends Error {
+  /** The file, relative to the configuration directory. */
+  readonly file: string;
+  /** The field path inside it (`users[0].password`), or "" for the whole file. */
+  readonly field: string;
+
+  constructor(file: string, field: string, message: string) {
+    super(field === '' ? `${file}: ${message}` : `${file}: ${field}: ${message}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.field = field;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Writes that survive a crash: the bytes go to a temporary file in the target's folder, the file
+ * is flushed (fsync), renamed over the final name, and the folder is flushed so the rename itself
+ * is on disk. Only then may the gateway answer 250: a crash before that point leaves at most a
+ * `.tmp` file (removed at the next start), never a half-written message under its final name.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** The suffix of files that were being written; anything carrying it after a crash is garbage. */
+export const TEMP_SUFFIX = '.tmp';
+
+/** Flushes a folder's entries (the renames into it) to disk. */
+export async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates a folder (and its parents) if needed. New folders are made durable too: every folder
+ * from the parent of the first one created down to `folder` is synced, so the new entries exist
+ * after a crash (a file fsynced into a folder whose own entry was lost is lost with it).
+ */
+export async function ensureFolder(folder: string): Promise<void> {
+  const first = await mkdir(folder, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  const chain: string[] = [];
+  for (let f = folder; ; f = dirname(f)) {
+    chain.push(f);
+    if (f === first || dirname(f) === f) break;
+  }
+  chain.push(dirname(first));
+  for (const f of chain) await syncFolder(f);
+}
+
+/**
+ * Writes `data` to `path` atomically and durably. Several files of one folder can be written and
+ * then committed with one {@link syncFolder} by passing `syncDir: false` to all but the last.
+ */
+export async function writeDurably(
+  path: string,
+  data: string | Uint8Array,
+  options: { readonly syncDir?: boolean } = {},
+): Promise<void> {
+  const folder = dirname(path);
+  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, path);
+  if (options.syncDir !== false) await syncFolder(folder);
+}
+
+/** Removes temporary files left by a crash in one folder; returns how many were removed. */
+export async function removeTempFiles(folder: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+      await unlink(join(folder, name)).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
+}

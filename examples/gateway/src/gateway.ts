@@ -1,0 +1,165 @@
+/**
+ * The running gateway: the composed core, the DKIM signing policy from the credential store, the
+ * backend and the SMTP listener, plus the status file. `start()` cleans what a crash left, opens
+ * the listeners and returns their addresses; `close()` shuts down gracefully (sessions in a
+ * transaction finish) and writes the final status.
+ */
+
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DnsListStatistics } from '@mailroute/relay-policy';
+import {
+  createSmtpServer,
+  type ListeningAddress,
+  type Logger,
+  type SmtpServer,
+} from '@mailroute/smtp-server';
+import { createGatewayBackend } from './backend.js';
+import { composeCore, type GatewayCore } from './compose.js';
+import type { GatewayConfig } from './config-types.js';
+import { type DkimSetup, openDkim } from './dkim-keys.js';
+import { ensureFolder, removeTempFiles } from './durable-write.js';
+import { GatewayStats } from './gateway-stats.js';
+import { mailFilesRoot } from './mail-store.js';
+import { spoolRoot } from './spool.js';
+import { type GatewayStatus, writeStatus } from './status-file.js';
+
+/** Options of {@link startGateway}. */
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  /** Mail files, spool, credential store and status live here. */
+  readonly dataDir: string;
+  /** Overrides gateway.json's port (0 picks a free one). */
+  readonly port?: number;
+  /** Overrides gateway.json's listener address. */
+  readonly host?: string;
+  /** Use the system resolver instead of the static zone. */
+  readonly systemDns?: boolean;
+  /** Where log lines go; default none. */
+  readonly log?: (line: string) => void;
+  /** How often status.json is rewritten, in ms; default 1000. */
+  readonly statusIntervalMs?: number;
+}
+
+/** A started gateway. */
+export interface Gateway {
+  readonly addresses: readonly ListeningAddress[];
+  readonly core: GatewayCore;
+  readonly dkim: DkimSetup;
+  readonly stats: GatewayStats;
+  readonly server: SmtpServer;
+  /** The status as status.json holds it. */
+  status(state?: 'running' | 'stopped'): GatewayStatus;
+  /** Graceful shutdown; sessions in a transaction get `deadlineMs` to finish. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** Removes `.tmp` files under the mail files and the spool (left by a crash mid-write). */
+async function cleanAfterCrash(dataDir: string): Promise<number> {
+  let removed = 0;
+  const walk = async (folder: string, depth: number): Promise<void> => {
+    removed += await removeTempFiles(folder);
+    if (depth > 10) return;
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory()) await walk(join(folder, e.name), depth + 1);
+  };
+  await walk(mailFilesRoot(dataDir), 0);
+  await walk(spoolRoot(dataDir), 0);
+  return removed;
+}
+
+function logger(log: (line: string) => void): Logger {
+  const line = (level: string) => (context: object, message: string) =>
+    log(`smtp ${level}: ${message}${Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : ''}`);
+  return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** Composes and starts the gateway. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, dataDir } = options;
+  const log = options.log ?? (() => undefined);
+  await ensureFolder(dataDir);
+  const removed = await cleanAfterCrash(dataDir);
+  if (removed > 0)
+    log(`recovery: removed ${removed} unfinished temporary file(s) (messages never acknowledged)`);
+  const core = await composeCore(config, { systemDns: options.systemDns === true });
+  const dkim = await openDkim(dataDir, config.dkim, log);
+  const stats = new GatewayStats();
+  const dnsLists = new DnsListStatistics({ expandPerIp: core.policy.settings.expandDnsblStatistics });
+  const g = config.gateway;
+  const backend = createGatewayBackend({
+    gatherer: core.gatherer,
+    dnsLists,
+    settings: g,
+    delivery: {
+      dataDir,
+      directory: core.directory,
+      graph: core.graph,
+      dkim: dkim.policy,
+      stats,
+      log,
+      now: () => new Date(),
+    },
+  });
+  const host = options.host ?? g.host;
+  const server = createSmtpServer(
+    {
+      hostname: g.hostname,
+      listeners: [
+        { kind: 'smtp', port: options.port ?? g.port, host },
+        ...(g.submissionPort === undefined
+          ? []
+          : [{ kind: 'submission' as const, port: g.submissionPort, host }]),
+      ],
+      startTls: g.startTls,
+      maxMessageSize: g.maxMessageSize,
+      maxRecipients: g.maxRecipients,
+      maxSessions: g.maxSessions,
+      errorLimit: core.policy.settings.errorLimit,
+      logger: logger(log),
+    },
+    backend,
+  );
+  const addresses = await server.listen();
+  const startedAt = new Date().toISOString();
+  const status = (state: 'running' | 'stopped' = 'running'): GatewayStatus => ({
+    pid: process.pid,
+    state,
+    startedAt,
+    updatedAt: new Date().toISOString(),
+    hostname: g.hostname,
+    server: core.graph.thisServer,
+    listening: addresses.map((a) => ({ kind: a.kind, address: a.address, port: a.port })),
+    smtp: { ...server.stats() },
+    gateway: stats.snapshot(),
+    dnsLists: dnsLists.snapshot(),
+  });
+  let writing: Promise<void> = Promise.resolve();
+  const refresh = (state?: 'running' | 'stopped') => {
+    writing = writing
+      .then(() => writeStatus(dataDir, status(state)))
+      .catch((e: Error) => log(`status: ${e.message}`));
+    return writing;
+  };
+  await refresh();
+  const timer = setInterval(() => void refresh(), options.statusIntervalMs ?? 1000);
+  timer.unref();
+  let closing: Promise<void> | undefined;
+  return {
+    addresses,
+    core,
+    dkim,
+    stats,
+    server,
+    status,
+    close(deadlineMs = 10_000) {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await server.close({ deadline: deadlineMs });
+        await refresh('stopped');
+        core.resolver.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadGatewayConfig } from '../src/config-load.js';
+import { EXAMPLE_CONFIG, removeDir, tempDir } from './helpers.js';
+
+let dir: string;
+
+/** A copy of the shipped configuration with one file replaced. */
+async function variant(file: string, edit: (value: Record<string, unknown>) => unknown): Promise<string> {
+  const target = await tempDir('gateway-config-');
+  await cp(EXAMPLE_CONFIG, target, { recursive: true });
+  const value = JSON.parse(await readFile(join(target, file), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(target, file), JSON.stringify(edit(value)));
+  return target;
+}
+
+async function errorsOf(target: string): Promise<string[]> {
+  const loaded = await loadGatewayConfig(target);
+  await removeDir(target);
+  return loaded.errors.map((e) => e.message);
+}
+
+describe('configuration directory', () => {
+  before(async () => {
+    dir = await tempDir('gateway-config-');
+  });
+  after(() => removeDir(dir));
+
+  it('the shipped example loads without errors and fills the local domains from the Global Domain document', async () => {
+    const loaded = await loadGatewayConfig(EXAMPLE_CONFIG);
+    assert.deepEqual(
+      loaded.errors.map((e) => e.message),
+      [],
+    );
+    assert.equal(loaded.config?.gateway.port, 2525);
+    assert.equal(loaded.config?.gateway.host, '127.0.0.1');
+    assert.deepEqual(loaded.config?.inbound.localInternetDomains, ['acme.example', 'acme-corp.example']);
+    assert.equal(loaded.config?.gateway.tnef.enableConversion, true);
+  });
+
+  it('a missing file and a file that is not JSON are named', async () => {
+    const target = await tempDir('gateway-config-');
+    await cp(EXAMPLE_CONFIG, target, { recursive: true });
+    await rm(join(target, 'dns-zone.json'));
+    await writeFile(join(target, 'dkim.json'), '{ "settings": ');
+    const errors = await errorsOf(target);
+    assert.ok(errors.includes('dns-zone.json: file not found'), errors.join('\n'));
+    assert.ok(
+      errors.some((e) => e.startsWith('dkim.json: not valid JSON')),
+      errors.join('\n'),
+    );
+  });
+
+  it('gateway.json errors name the field', async () => {
+    const target = await variant('gateway.json', (g) => ({
+      ...g,
+      port: 'twenty-five',
+      startTls: 'sometimes',
+      prot: 25,
+      thisServer: 'CN=Nowhere/O=Acme',
+      users: [{ name: 'eve', password: 'plain-text' }, { name: 3 }],
+      tnef: { enableConversion: 'yes' },
+    }));
+    const errors = await errorsOf(target);
+    for (const expected of [
+      'gateway.json: port: must be a whole number from 0 to 65535, got "twenty-five"',
+      'gateway.json: startTls: must be one of disabled, enabled, required, got "sometimes"',
+      'gateway.json: prot: unknown field',
+      'gateway.json: thisServer: no Server document named "CN=Nowhere/O=Acme" in directory.json',
+      'gateway.json: users[0].password: must be a scrypt hash',
+      'gateway.json: users[1].name: must be a non-empty string, got 3',
+      'gateway.json: users[1].password: is required',
+      'gateway.json: tnef.enableConversion: must be true or false, got "yes"',
+    ]) {
+      assert.ok(
+        errors.some((e) => e.startsWith(expected)),
+        `missing ${expected} in\n${errors.join('\n')}`,
+      );
+    }
+  });
+
+  it('directory.json and smtp-inbound.json errors come from the packages with their paths', async () => {
+    const d = await variant('directory.json', (v) => ({
+      ...v,
+      persons: [...(v['persons'] as unknown[]), { fullNames: [], internetAddress: 'not an address' }],
+    }));
+    const dErrors = await errorsOf(d);
+    assert.ok(
+      dErrors.some((e) => e.startsWith('directory.json: persons[4]')),
+      dErrors.join('\n'),
+    );
+    const p = await variant('smtp-inbound.json', (v) => ({
+      ...v,
+      relay: { ...(v['relay'] as object), allowFrom: ['[999.1.1.1]'] },
+    }));
+    const pErrors = await errorsOf(p);
+    assert.ok(
+      pErrors.some((e) => e.startsWith('smtp-inbound.json: relay.allowFrom[0]')),
+      pErrors.join('\n'),
+    );
+  });
+
+  it('dns-zone.json and dkim.json errors name the record and the setting', async () => {
+    const z = await variant('dns-zone.json', (v) => ({ ...v, 'bad.example': { A: '127.0.0.1', MXX: [] } }));
+    const zErrors = await errorsOf(z);
+    assert.ok(
+      zErrors.includes('dns-zone.json: "bad.example".A: must be a list, got "127.0.0.1"'),
+      zErrors.join('\n'),
+    );
+    assert.ok(
+      zErrors.some((e) => e.startsWith('dns-zone.json: "bad.example".MXX: unknown field')),
+      zErrors.join('\n'),
+    );
+    const k = await variant('dkim.json', (v) => ({
+      ...v,
+      settings: { RouterDKIMSignin: '1' },
+      developmentKeys: [{ domain: 'acme.example', selector: 's', type: 'dsa', bits: 512 }],
+    }));
+    const kErrors = await errorsOf(k);
+    assert.ok(
+      kErrors.some((e) => e.startsWith('dkim.json: settings.RouterDKIMSignin: unknown setting')),
+      kErrors.join('\n'),
+    );
+    assert.ok(
+      kErrors.some((e) => e.startsWith('dkim.json: developmentKeys[0].type: must be one of rsa, ed25519')),
+      kErrors.join('\n'),
+    );
+    assert.ok(
+      kErrors.some((e) => e.startsWith('dkim.json: developmentKeys[0].bits')),
+      kErrors.join('\n'),
+    );
+  });
+
+  it('fuzz: random values in gateway.json give errors or a config, never an exception (seeded, 300 rounds)', async () => {
+    let seed = 0x5eed;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const values: unknown[] = [
+      null,
+      -1,
+      0,
+      1.5,
+      65536,
+      'x',
+      '',
+      [],
+      {},
+      true,
+      2 ** 40,
+      '\u0000',
+      [1, 'a'],
+      { a: 1 },
+    ];
+    const keys = [
+      'hostname',
+      'thisServer',
+      'host',
+      'port',
+      'submissionPort',
+      'startTls',
+      'users',
+      'tnef',
+      'maxSessions',
+    ];
+    const original = JSON.parse(await readFile(join(EXAMPLE_CONFIG, 'gateway.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    await cp(EXAMPLE_CONFIG, dir, { recursive: true });
+    for (let round = 0; round < 300; round++) {
+      const mutated: Record<string, unknown> = { ...original };
+      const changes = 1 + Math.floor(random() * 3);
+      for (let c = 0; c < changes; c++) {
+        mutated[keys[Math.floor(random() * keys.length)]!] = values[Math.floor(random() * values.length)];
+      }
+      const text =
+        random() < 0.1
+          ? JSON.stringify(mutated).slice(0, Math.floor(random() * 100))
+          : JSON.stringify(mutated);
+      await writeFile(join(dir, 'gateway.json'), text);
+      const loaded = await loadGatewayConfig(dir);
+      assert.ok(loaded.config !== undefined || loaded.errors.length > 0);
+      for (const e of loaded.errors) assert.match(e.message, /^[a-z-]+\.json: /);
+    }
+  });
+});
