@@ -15,7 +15,7 @@ import {
 } from '@mailroute/envelope';
 import type { BackendSession, ConnectionInfo, EnvelopeRecipient, TlsInfo } from './backend.js';
 import { type CallContext, lookupCommand } from './backend-call.js';
-import type { LineResult } from './input-buffer.js';
+import type { InputBuffer, LineResult } from './input-buffer.js';
 import type { ResolvedOptions } from './options.js';
 import type { ProtocolLog } from './protocol-log.js';
 import { ehloKeywords, gate, helpLines, type ProtocolState, parameterExtensions } from './rules.js';
@@ -23,6 +23,9 @@ import { AuthExchange } from './session-auth.js';
 import type { MessageReceiver, Transaction } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
 import type { Guarded } from './transfer.js';
+
+/** Reply to commands sent without waiting while PIPELINING is off. */
+const improperPipelining = Reply.of(503, '5.5.0', 'Improper use of SMTP command pipelining');
 
 /** What the session is reading: commands, SASL responses, nothing (TLS handshake), or done. */
 export type Mode = 'command' | 'sasl' | 'tls' | 'closed';
@@ -47,6 +50,7 @@ export interface CommandHost {
   readonly log: ProtocolLog;
   readonly receiver: MessageReceiver;
   readonly callContext: CallContext;
+  readonly input: InputBuffer;
   readonly rec: SessionRecord;
   send(reply: SmtpReply): void;
   guard<T>(what: string, call: () => T | Promise<T>): Promise<Guarded<T>>;
@@ -99,6 +103,16 @@ export class CommandInterpreter {
     });
     if (!parsed.ok) return this.host.send(parsed.reply);
     const command = parsed.value;
+    if (!this.host.options.extensions.pipelining && command.verb !== 'BDAT' && this.host.input.length > 0) {
+      // PIPELINING off: "Domino does not accept multiple SMTP commands in the same packet". The
+      // client sent more before this reply: refuse this command and drop the rest of the burst.
+      const dropped = this.host.input.clear();
+      this.host.options.logger.warn(
+        { session: this.host.info.id, octets: dropped },
+        'pipelined input refused',
+      );
+      return this.host.send(improperPipelining);
+    }
     const refusal = gate(command.verb, state, this.host.options);
     if (refusal !== undefined) {
       if (command.verb === 'BDAT')

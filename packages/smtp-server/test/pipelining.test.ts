@@ -59,4 +59,22 @@ describe('PIPELINING', () => {
     await h.send('');
     assert.equal(h.take(), '250 2.1.0 Sender OK\r\n250 2.1.5 Recipient OK\r\n250 2.0.0 OK\r\n');
   });
+  it('PIPELINING off: a burst of commands is refused with 503 5.5.0, one at a time is served', async () => {
+    const h = await startSession({ extensions: { pipelining: false } });
+    await h.send('EHLO c\r\n');
+    assert.ok(!h.take().includes('PIPELINING'));
+    await h.send('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n');
+    assert.equal(h.take(), '503 5.5.0 Improper use of SMTP command pipelining\r\n');
+    assert.ok(!h.backend.calls.some((c) => c.startsWith('mail')));
+    await h.send('MAIL FROM:<a@example.org>\r\n');
+    await h.send('RCPT TO:<b@example.com>\r\n');
+    await h.send('DATA\r\n');
+    await h.send('x\r\n.\r\n');
+    assert.match(h.take(), /^250 2\.1\.0 .*\r\n250 2\.1\.5 .*\r\n354 .*\r\n250 2\.6\.0 /);
+    const chunk = 'ab';
+    await h.send(`MAIL FROM:<a@example.org>\r\n`);
+    await h.send(`RCPT TO:<b@example.com>\r\n`);
+    await h.send(`BDAT ${chunk.length} LAST\r\n${chunk}`);
+    assert.match(h.take(), /250 2\.6\.0 [^\r]*\r\n$/);
+  });
 });
