@@ -33,7 +33,10 @@ export interface ListenerOptions {
 export interface ExtensionOptions {
   /** SIZE (RFC 1870): advertise the maximum size, check MAIL FROM SIZE=. Domino default on. */
   readonly size?: boolean;
-  /** PIPELINING (RFC 2920). Domino default on. Off: not advertised, and a burst of commands sent without waiting gets 503 5.5.0. */
+  /**
+   * PIPELINING (RFC 2920). Domino default on. Off: not advertised, and a burst of commands sent
+   * without waiting for replies gets 503 5.5.0.
+   */
   readonly pipelining?: boolean;
   /** DSN (RFC 3461): RET, ENVID, NOTIFY, ORCPT passed to the backend. Domino default off. */
   readonly dsn?: boolean;
