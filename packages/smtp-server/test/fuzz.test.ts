@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputBuffer } from '../src/input-buffer.js';
+import { decodeSasl, parseCramMd5, parsePlain } from '../src/sasl.js';
 import { startSession } from './harness.js';
 
 function prng(seed: number): () => number {
@@ -88,6 +89,24 @@ describe('fuzz', () => {
       input.push(chunk);
       while (input.readLine(100, rand() < 0.5) !== undefined) {}
       assert.ok(input.length <= 102 + 200);
+    }
+  });
+  it('SASL decoding never throws on random text', () => {
+    const rand = prng(99);
+    const alphabet = 'AZaz09+/=\0 -*\u00e9';
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      const n = Math.floor(rand() * 40);
+      for (let j = 0; j < n; j++) text += alphabet[Math.floor(rand() * alphabet.length)];
+      const decoded = decodeSasl(text);
+      if (decoded !== undefined) {
+        const plain = parsePlain(decoded);
+        if (plain) assert.ok(plain.username !== '' && plain.password !== '');
+        const cram = parseCramMd5(decoded);
+        if (cram) assert.match(cram.digest, /^[0-9a-f]{32}$/);
+      }
+      parsePlain(text);
+      parseCramMd5(text);
     }
   });
 });
