@@ -1,6 +1,7 @@
 /**
- * The {@link Transport} over a node socket: batches the replies of one turn of the event loop
- * into one write (a pipelining client's 40 replies leave in one packet), upgrades to TLS for
+ * The {@link Transport} over a node socket: gathers replies into one string and hands it to the
+ * socket in one write when the session has answered its input (or at the end of the event-loop
+ * turn), so a pipelining client's 40 replies leave in one packet; upgrades to TLS for
  * STARTTLS and feeds the session. Socket errors (resets, TLS alerts) end the session quietly;
  * they never reach the process.
  */
@@ -79,7 +80,9 @@ export function acceptTls(socket: Socket, setup: TlsSetup, timeoutMs: number): P
 export class SocketTransport implements Transport {
   private socket: Socket;
   private sink: TransportSink | undefined;
-  private corked = false;
+  /** Replies written and not yet handed to the socket (one socket write per batch). */
+  private pending = '';
+  private flushScheduled = false;
   private ended = false;
   private readonly onData = (chunk: Buffer) => this.sink?.receive(chunk);
   private readonly onEnd = () => this.sink?.inputEnded();
@@ -90,9 +93,9 @@ export class SocketTransport implements Transport {
   private readonly onError = () => {
     // 'close' follows every 'error'; the session ends there. Nothing to rethrow.
   };
-  private readonly uncork = () => {
-    this.corked = false;
-    if (!this.socket.destroyed) this.socket.uncork();
+  private readonly scheduledFlush = () => {
+    this.flushScheduled = false;
+    this.flush();
   };
 
   constructor(
@@ -126,19 +129,25 @@ export class SocketTransport implements Transport {
 
   write(data: string): boolean {
     if (this.ended || this.socket.destroyed) return true;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(this.uncork);
+    this.pending += data;
+    if (!this.flushScheduled) {
+      // The session flushes when it has answered all its input; this covers replies written
+      // outside that loop (greeting, timeouts) within the current turn of the event loop.
+      this.flushScheduled = true;
+      setImmediate(this.scheduledFlush);
     }
-    return this.socket.write(data);
+    return this.socket.writableLength + this.pending.length < this.socket.writableHighWaterMark;
   }
 
   flush(): void {
-    if (this.corked) this.uncork();
+    if (this.pending === '' || this.socket.destroyed) return;
+    const data = this.pending;
+    this.pending = '';
+    this.socket.write(data);
   }
 
   drained(): Promise<void> {
+    this.flush();
     if (this.ended || this.socket.destroyed || this.socket.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -162,7 +171,7 @@ export class SocketTransport implements Transport {
   async startTls(): Promise<TlsInfo> {
     const setup = this.tls?.();
     if (setup === undefined) throw new Error('no TLS context');
-    if (this.corked) this.uncork();
+    this.flush();
     const raw = this.socket;
     this.unlisten(raw);
     const secure = await acceptTls(raw, setup, this.handshakeTimeoutMs);
@@ -177,7 +186,7 @@ export class SocketTransport implements Transport {
   }
 
   end(): void {
-    if (this.corked) this.uncork();
+    this.flush();
     const socket = this.socket;
     // Once our last octets and FIN are with the kernel, release the socket: the listener allows
     // half-open connections, and a peer that never closes its side must not hold one.
