@@ -100,8 +100,11 @@ async function findSubjects(): Promise<Map<string, Set<string>>> {
   };
   for (const mailFile of ['jdoe.nsf', 'jsmith.nsf']) {
     const folder = join(data, 'mailfiles', 'mail', mailFile);
-    for (const f of await readdir(folder).catch(() => [] as string[])) {
+    const files = await readdir(folder).catch(() => [] as string[]);
+    for (const f of files) {
       assert.ok(!f.endsWith('.tmp'), `temporary file left in ${folder}: ${f}`);
+      if (f.endsWith('.eml'))
+        assert.ok(files.includes(`${f.slice(0, -4)}.json`), `${f} has no document after recovery`);
       if (!f.endsWith('.json')) continue;
       const doc = JSON.parse(await readFile(join(folder, f), 'utf8')) as {
         items: { name: string; value: unknown }[];

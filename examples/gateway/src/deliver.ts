@@ -96,26 +96,27 @@ export async function deliverMessage(ctx: DeliveryContext, message: AcceptedMess
     }
   }
 
-  const folders = new Set<string>();
   const delivered = ctx.now();
-  for (const [mailFile, { owner, recipients }] of local) {
-    const id = message.id;
-    const items = [
-      ...noteItems(message.note),
-      { name: 'DeliveredDate', type: 'dateTime' as const, value: delivered.toISOString() },
-    ];
+  const items =
+    local.size === 0
+      ? []
+      : [
+          ...noteItems(message.note),
+          { name: 'DeliveredDate', type: 'dateTime' as const, value: delivered.toISOString() },
+        ];
+  // Copies are written in parallel (each write is its own fsync); the folders are committed after.
+  const writes: Promise<string>[] = [...local].map(([mailFile, { owner, recipients }]) => {
     const doc: StoredDocument = {
-      id,
+      id: message.id,
       mailFile,
       owner,
       recipients: [...recipients],
       folders: [INBOX],
-      raw: `${id}.eml`,
+      raw: `${message.id}.eml`,
       items,
     };
-    folders.add(await writeDelivery(ctx.dataDir, message.raw, doc));
-  }
-
+    return writeDelivery(ctx.dataDir, message.raw, doc);
+  });
   if (remote.size > 0) {
     const signed = await sign(ctx, message);
     for (const [hop, { leaf, recipients }] of remote) {
@@ -130,9 +131,10 @@ export async function deliverMessage(ctx: DeliveryContext, message: AcceptedMess
         queuedAt: delivered.toISOString(),
         dkim: signed.signatures,
       };
-      folders.add(await writeSpooled(ctx.dataDir, signed.bytes, envelope));
+      writes.push(writeSpooled(ctx.dataDir, signed.bytes, envelope));
     }
   }
+  const folders = new Set(await Promise.all(writes));
   // The commit point: the renames above are durable once their folders are synced.
   await Promise.all([...folders].map((f) => syncFolder(f)));
 

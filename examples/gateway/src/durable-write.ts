@@ -38,17 +38,19 @@ export async function ensureFolder(folder: string): Promise<void> {
   for (const f of chain) await syncFolder(f);
 }
 
+/** A file written and flushed under a temporary name, waiting for its rename. */
+export interface PreparedFile {
+  /** Renames the file to its final name (not yet durable: sync the folder after). */
+  commit(): Promise<void>;
+}
+
 /**
- * Writes `data` to `path` atomically and durably. Several files of one folder can be written and
- * then committed with one {@link syncFolder} by passing `syncDir: false` to all but the last.
+ * Writes `data` to a temporary file beside `path` and flushes it; `commit()` renames it into
+ * place. Splitting the two lets several files be flushed in parallel and still appear in a
+ * chosen order (the document after the raw message it points to).
  */
-export async function writeDurably(
-  path: string,
-  data: string | Uint8Array,
-  options: { readonly syncDir?: boolean } = {},
-): Promise<void> {
-  const folder = dirname(path);
-  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+export async function prepareFile(path: string, data: string | Uint8Array): Promise<PreparedFile> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   const handle = await open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(data);
@@ -59,21 +61,53 @@ export async function writeDurably(
     throw error;
   }
   await handle.close();
-  await rename(temp, path);
-  if (options.syncDir !== false) await syncFolder(folder);
+  return { commit: () => rename(temp, path) };
 }
 
-/** Removes temporary files left by a crash in one folder; returns how many were removed. */
-export async function removeTempFiles(folder: string): Promise<number> {
+/**
+ * Writes `data` to `path` atomically and durably. Several files of one folder can be written and
+ * then committed with one {@link syncFolder} by passing `syncDir: false` to all but the last.
+ */
+export async function writeDurably(
+  path: string,
+  data: string | Uint8Array,
+  options: { readonly syncDir?: boolean } = {},
+): Promise<void> {
+  await (await prepareFile(path, data)).commit();
+  if (options.syncDir !== false) await syncFolder(dirname(path));
+}
+
+/**
+ * Writes a message and then the JSON file that points to it: both flushed in parallel, renamed
+ * message first, so a document never exists without its message. The folder is not synced.
+ */
+export async function writePair(
+  messagePath: string,
+  message: Uint8Array,
+  jsonPath: string,
+  json: string,
+): Promise<void> {
+  const [m, j] = await Promise.all([prepareFile(messagePath, message), prepareFile(jsonPath, json)]);
+  await m.commit();
+  await j.commit();
+}
+
+/**
+ * Removes what a crash left in one folder: temporary files, and `<id>.eml` files without their
+ * `<id>.json` (written but never acknowledged). Returns how many files were removed.
+ */
+export async function removeUnfinished(folder: string): Promise<number> {
   let names: string[];
   try {
     names = await readdir(folder);
   } catch {
     return 0;
   }
+  const present = new Set(names);
   let removed = 0;
   for (const name of names) {
-    if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+    const orphan = name.endsWith('.eml') && !present.has(`${name.slice(0, -4)}.json`);
+    if ((name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || orphan) {
       await unlink(join(folder, name)).catch(() => undefined);
       removed++;
     }

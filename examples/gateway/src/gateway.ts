@@ -18,7 +18,7 @@ import { createGatewayBackend } from './backend.js';
 import { composeCore, type GatewayCore } from './compose.js';
 import type { GatewayConfig } from './config-types.js';
 import { type DkimSetup, openDkim } from './dkim-keys.js';
-import { ensureFolder, removeTempFiles } from './durable-write.js';
+import { ensureFolder, removeUnfinished } from './durable-write.js';
 import { GatewayStats } from './gateway-stats.js';
 import { mailFilesRoot } from './mail-store.js';
 import { spoolRoot } from './spool.js';
@@ -58,7 +58,7 @@ export interface Gateway {
 async function cleanAfterCrash(dataDir: string): Promise<number> {
   let removed = 0;
   const walk = async (folder: string, depth: number): Promise<void> => {
-    removed += await removeTempFiles(folder);
+    removed += await removeUnfinished(folder);
     if (depth > 10) return;
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
     for (const e of entries) if (e.isDirectory()) await walk(join(folder, e.name), depth + 1);
@@ -80,8 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? (() => undefined);
   await ensureFolder(dataDir);
   const removed = await cleanAfterCrash(dataDir);
-  if (removed > 0)
-    log(`recovery: removed ${removed} unfinished temporary file(s) (messages never acknowledged)`);
+  if (removed > 0) log(`recovery: removed ${removed} unfinished file(s) (messages never acknowledged)`);
   const core = await composeCore(config, { systemDns: options.systemDns === true });
   const dkim = await openDkim(dataDir, config.dkim, log);
   const stats = new GatewayStats();

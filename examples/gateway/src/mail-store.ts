@@ -4,7 +4,7 @@
  * Inbox membership). Both are written durably; the caller commits the folders before replying.
  */
 import { join } from 'node:path';
-import { ensureFolder, writeDurably } from './durable-write.js';
+import { ensureFolder, writePair } from './durable-write.js';
 import { mailFileSegments } from './names.js';
 import type { StoredItem } from './note-json.js';
 
@@ -44,7 +44,6 @@ export function mailFileFolder(dataDir: string, mailFile: string): string {
 export async function writeDelivery(dataDir: string, raw: Uint8Array, doc: StoredDocument): Promise<string> {
   const folder = mailFileFolder(dataDir, doc.mailFile);
   await ensureFolder(folder);
-  await writeDurably(join(folder, doc.raw), raw, { syncDir: false });
-  await writeDurably(join(folder, `${doc.id}.json`), `${JSON.stringify(doc)}\n`, { syncDir: false });
+  await writePair(join(folder, doc.raw), raw, join(folder, `${doc.id}.json`), `${JSON.stringify(doc)}\n`);
   return folder;
 }

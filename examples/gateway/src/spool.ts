@@ -3,7 +3,7 @@
  * message and its envelope, for the transfer task that will come with the router package.
  */
 import { join } from 'node:path';
-import { ensureFolder, writeDurably } from './durable-write.js';
+import { ensureFolder, writePair } from './durable-write.js';
 import { hopFolderName } from './names.js';
 
 /** The envelope stored beside a spooled message. */
@@ -36,9 +36,11 @@ export async function writeSpooled(
 ): Promise<string> {
   const folder = join(spoolRoot(dataDir), hopFolderName(envelope.nextHop));
   await ensureFolder(folder);
-  await writeDurably(join(folder, `${envelope.id}.eml`), message, { syncDir: false });
-  await writeDurably(join(folder, `${envelope.id}.json`), `${JSON.stringify(envelope)}\n`, {
-    syncDir: false,
-  });
+  await writePair(
+    join(folder, `${envelope.id}.eml`),
+    message,
+    join(folder, `${envelope.id}.json`),
+    `${JSON.stringify(envelope)}\n`,
+  );
   return folder;
 }
