@@ -68,8 +68,12 @@ async function serve(kind: Peer): Promise<void> {
     port = server.server.address().port;
   }
   process.send?.({ port });
-  process.on('message', (m: { rss?: boolean; exit?: boolean }) => {
+  process.on('message', (m: { rss?: boolean; exit?: boolean; cpu?: boolean }) => {
     if (m.exit) process.exit(0);
+    if (m.cpu) {
+      const u = process.cpuUsage();
+      process.send?.({ cpu: u.user + u.system });
+    }
     if (m.rss) {
       (globalThis as { gc?: () => void }).gc?.();
       process.send?.({ rss: process.memoryUsage().rss });
@@ -163,6 +167,19 @@ function startChild(kind: Peer): Promise<{ child: ChildProcess; port: number }> 
   );
 }
 
+/** The server process's CPU time so far, in microseconds (user + system). */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: { cpu?: number }) => {
+      if (m.cpu === undefined) return;
+      child.removeListener('message', on);
+      resolve(m.cpu);
+    };
+    child.on('message', on);
+    child.send({ cpu: true });
+  });
+}
+
 function rssOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     child.once('message', (m: { rss: number }) => resolve(m.rss));
@@ -249,15 +266,25 @@ async function main(): Promise<void> {
     const payload = message(c.size);
     for (const [, s] of servers) await cell(s.port, c.clients, Math.min(500, c.total), payload); // warm-up
     // Five rounds, servers alternating, median kept: the machine is shared and noisy.
+    // Also the server's own CPU time per message, which the shared machine disturbs far less
+    // than wall-clock throughput (not for smtp-sink, which is not a node child).
     const rounds = new Map<Peer, number[]>();
+    const cpu = new Map<Peer, number[]>();
     for (let round = 0; round < 5; round++) {
       for (const [p, s] of servers) {
         const list = rounds.get(p) ?? [];
+        const node = p !== 'smtp-sink';
+        const before = node ? await cpuOf(s.child) : 0;
         list.push(await cell(s.port, c.clients, c.total, payload));
+        if (node) {
+          const perMessage = ((await cpuOf(s.child)) - before) / c.total;
+          cpu.set(p, [...(cpu.get(p) ?? []), perMessage]);
+        }
         rounds.set(p, list);
       }
     }
-    for (const [p, list] of rounds) results.set(`${p}/${c.clients}/${c.size}`, list.sort((a, b) => a - b)[2]);
+    const median = (list: number[]) => [...list].sort((a, b) => a - b)[2];
+    for (const [p, list] of rounds) results.set(`${p}/${c.clients}/${c.size}`, median(list));
     const ours = results.get(`mailroute/${c.clients}/${c.size}`) ?? 0;
     const peer = results.get(`smtp-server/${c.clients}/${c.size}`) ?? 0;
     const mb = (r: number) => (r * payload.length) / 1e6;
@@ -268,6 +295,12 @@ async function main(): Promise<void> {
     const sinkRate = results.get(`smtp-sink/${c.clients}/${c.size}`);
     if (sinkRate !== undefined) line += ` | smtp-sink ${fmt(sinkRate)} msg/s ${fmt(mb(sinkRate), 1)} MB/s`;
     console.log(line);
+    const ourCpu = median(cpu.get('mailroute') ?? [0, 0, 0]);
+    const peerCpu = median(cpu.get('smtp-server') ?? [0, 0, 0]);
+    console.log(
+      `    server CPU per message: mailroute ${fmt(ourCpu, 1)} µs | smtp-server ${fmt(peerCpu, 1)} µs | ` +
+        `ratio ${fmt(peerCpu / ourCpu, 2)}x`,
+    );
   }
   if (!sink) console.log('(Postfix smtp-sink not installed: native ceiling not measured)');
   for (const [p, s] of servers) {
