@@ -26,6 +26,8 @@ export interface DeliveryContext {
   readonly log: (line: string) => void;
   /** The clock for DeliveredDate and spool times. */
   readonly now: () => Date;
+  /** Folders already created and made durable (owned by the gateway; saves a mkdir per copy). */
+  readonly knownFolders?: Set<string>;
 }
 
 /** One accepted message. */
@@ -115,7 +117,7 @@ export async function deliverMessage(ctx: DeliveryContext, message: AcceptedMess
       raw: `${message.id}.eml`,
       items,
     };
-    return writeDelivery(ctx.dataDir, message.raw, doc);
+    return writeDelivery(ctx.dataDir, message.raw, doc, ctx.knownFolders);
   });
   if (remote.size > 0) {
     const signed = await sign(ctx, message);
@@ -131,7 +133,7 @@ export async function deliverMessage(ctx: DeliveryContext, message: AcceptedMess
         queuedAt: delivered.toISOString(),
         dkim: signed.signatures,
       };
-      writes.push(writeSpooled(ctx.dataDir, signed.bytes, envelope));
+      writes.push(writeSpooled(ctx.dataDir, signed.bytes, envelope, ctx.knownFolders));
     }
   }
   const folders = new Set(await Promise.all(writes));

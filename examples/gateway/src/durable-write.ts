@@ -25,9 +25,12 @@ export async function syncFolder(folder: string): Promise<void> {
  * Creates a folder (and its parents) if needed. New folders are made durable too: every folder
  * from the parent of the first one created down to `folder` is synced, so the new entries exist
  * after a crash (a file fsynced into a folder whose own entry was lost is lost with it).
+ * `known` remembers folders already made durable, so the common case costs no system call.
  */
-export async function ensureFolder(folder: string): Promise<void> {
+export async function ensureFolder(folder: string, known?: Set<string>): Promise<void> {
+  if (known?.has(folder)) return;
   const first = await mkdir(folder, { recursive: true, mode: 0o700 });
+  known?.add(folder);
   if (first === undefined) return;
   const chain: string[] = [];
   for (let f = folder; ; f = dirname(f)) {

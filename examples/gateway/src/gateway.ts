@@ -98,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       stats,
       log,
       now: () => new Date(),
+      knownFolders: new Set(),
     },
   });
   const host = options.host ?? g.host;

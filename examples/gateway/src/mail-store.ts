@@ -41,9 +41,14 @@ export function mailFileFolder(dataDir: string, mailFile: string): string {
  * Writes one delivery (raw message, then document) without syncing the folder; returns the
  * folder, which the caller must sync (`syncFolder`) before the message is acknowledged.
  */
-export async function writeDelivery(dataDir: string, raw: Uint8Array, doc: StoredDocument): Promise<string> {
+export async function writeDelivery(
+  dataDir: string,
+  raw: Uint8Array,
+  doc: StoredDocument,
+  known?: Set<string>,
+): Promise<string> {
   const folder = mailFileFolder(dataDir, doc.mailFile);
-  await ensureFolder(folder);
+  await ensureFolder(folder, known);
   await writePair(join(folder, doc.raw), raw, join(folder, `${doc.id}.json`), `${JSON.stringify(doc)}\n`);
   return folder;
 }

@@ -15,6 +15,10 @@ import { startGateway } from './gateway.js';
 import { hashPassword } from './passwords.js';
 import { formatStatus, readStatus } from './status-file.js';
 
+// Every accepted message costs a few fsyncs, which run on libuv's thread pool (4 threads by
+// default): with 20 clients the pool, not the disk, was the limit. Set before the first fs call.
+process.env['UV_THREADPOOL_SIZE'] ??= '16';
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 

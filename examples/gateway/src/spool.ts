@@ -33,9 +33,10 @@ export async function writeSpooled(
   dataDir: string,
   message: Uint8Array,
   envelope: SpooledEnvelope,
+  known?: Set<string>,
 ): Promise<string> {
   const folder = join(spoolRoot(dataDir), hopFolderName(envelope.nextHop));
-  await ensureFolder(folder);
+  await ensureFolder(folder, known);
   await writePair(
     join(folder, `${envelope.id}.eml`),
     message,
