@@ -35,6 +35,30 @@ describe('TLS versions and certificates', () => {
     assert.ok(r.server.stats().tlsFailures >= 1);
   });
 
+  it('passes the SNI server name to SNICallback and reports it to the backend', async () => {
+    const seen: string[] = [];
+    const r = await startServer(
+      {
+        tls: {
+          SNICallback: (name, done) => {
+            seen.push(name);
+            done(null, undefined);
+          },
+        },
+      },
+      undefined,
+      ['smtps'],
+    );
+    running.push(r);
+    const s = await handshake(r.ports.smtps, { servername: 'mail.example.net' });
+    const c = new RawClient(s);
+    await c.until(/^220 /);
+    c.write('EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n');
+    await c.until(/221 /);
+    assert.deepEqual(seen, ['mail.example.net']);
+    assert.equal(r.backend.messages[0].envelope.tls?.servername, 'mail.example.net');
+  });
+
   it('updateOptions with a new TLS setting serves a new certificate to new handshakes', async () => {
     const r = await startServer({ hostname: 'one.example', startTls: 'enabled' }, undefined, ['smtps']);
     running.push(r);
