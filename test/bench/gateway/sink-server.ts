@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSmtpServer } from '@mailroute/smtp-server';
 
+// The same thread pool as the gateway (main.ts), so the fsync reference is not held back by it.
+process.env['UV_THREADPOOL_SIZE'] ??= '16';
+
 type Mode = 'discard' | 'fsync';
 const mode = (process.argv[2] ?? 'discard') as Mode;
 const dir = await mkdtemp(join(tmpdir(), 'gateway-bench-sink-'));
