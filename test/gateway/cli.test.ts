@@ -1,0 +1,114 @@
+/**
+ * The command line as a user runs it: `start` in a child process (prints where it listens,
+ * stops gracefully on SIGTERM with its final figures), `status`, `explain` and `check-config`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SmtpTestClient, testMessage } from './smtp-client.js';
+import { EXAMPLE_CONFIG, GATEWAY_MAIN, run } from './tools.js';
+
+const dirs: string[] = [];
+async function temp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'gateway-cli-'));
+  dirs.push(d);
+  return d;
+}
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('mailroute-gateway command line', () => {
+  it('start prints where it listens and how to stop; SIGTERM closes gracefully with the final figures', {
+    timeout: 30_000,
+  }, async () => {
+    const data = await temp();
+    const child = spawn(process.execPath, [GATEWAY_MAIN, 'start', '--data', data, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes(' ready.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /ready\. Stop with Ctrl-C \(SIGINT\) or SIGTERM/);
+    assert.match(out, /dkim: created development key rsa2026\._domainkey\.acme\.example \(rsa 2048\)/);
+    const port = Number(/listening: smtp on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    assert.ok(port > 0, out);
+
+    const { client } = await SmtpTestClient.open(port);
+    await client.command('EHLO cli.test');
+    const reply = await client.send(
+      'a@outside.example',
+      ['jane.doe@acme.example'],
+      testMessage('a@outside.example', 'jane.doe@acme.example', 'cli', 500),
+    );
+    assert.equal(reply.code, 250, reply.text);
+    await client.quit();
+
+    const status = await run(process.execPath, [GATEWAY_MAIN, 'status', '--data', data]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /mailroute gateway Mail1\/Acme \(mail1\.acme\.example\), pid \d+: running/);
+
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, out);
+    assert.match(out, /SIGTERM: closing gracefully/);
+    assert.match(out, /messages accepted: 1\n/);
+    const saved = JSON.parse(await readFile(join(data, 'status.json'), 'utf8')) as {
+      state: string;
+      gateway: { deliveries: number };
+    };
+    assert.equal(saved.state, 'stopped');
+    assert.equal(saved.gateway.deliveries, 1);
+    const after = await run(process.execPath, [GATEWAY_MAIN, 'status', '--data', data]);
+    assert.match(after.stdout, /: not running\n/);
+  });
+
+  it('explain prints the trace and the route without a server', async () => {
+    const r = await run(process.execPath, [
+      GATEWAY_MAIN,
+      'explain',
+      '--ip',
+      '127.0.0.1',
+      '--from',
+      'a@outside.example',
+      '--rcpt',
+      'jane@acme-corp.example',
+      '--rcpt',
+      'x@partner.example',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /route: deliver to mail file mail\/jdoe\.nsf/);
+    assert.match(r.stdout, /rcpt: reject -> 554 5\.7\.1 Relay rejected for policy reasons\./);
+  });
+
+  it('check-config names every error with its file and field and exits 2; usage errors exit 2', async () => {
+    const config = await temp();
+    await cp(EXAMPLE_CONFIG, config, { recursive: true });
+    await writeFile(
+      join(config, 'gateway.json'),
+      JSON.stringify({ hostname: 'x', thisServer: 'CN=Mail1/O=Acme', port: 99999 }),
+    );
+    const r = await run(process.execPath, [GATEWAY_MAIN, 'check-config', '--config', config]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /config error: gateway\.json: port: must be a whole number from 0 to 65535, got 99999/,
+    );
+    const ok = await run(process.execPath, [GATEWAY_MAIN, 'check-config']);
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await run(process.execPath, [GATEWAY_MAIN, 'start', '--port', 'x']);
+    assert.equal(bad.code, 2);
+    const unknown = await run(process.execPath, [GATEWAY_MAIN, 'frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  });
+});
