@@ -22,6 +22,8 @@ export const Replies = Object.freeze({
   shuttingDown: r(421, '4.3.2', 'Service shutting down, closing transmission channel'),
   /** 421 4.7.0 when the client passed `SMTPErrorLimit` protocol errors. */
   tooManyErrors: r(421, '4.7.0', 'Too many errors, closing transmission channel'),
+  /** 421 4.3.0 the service cannot take this connection now (the backend failed at connect). */
+  serviceNotAvailable: r(421, '4.3.0', 'Service not available, closing transmission channel'),
   /** 421 4.4.2 when a timeout of RFC 5321 4.5.3.2 expired. */
   timeout: r(421, '4.4.2', 'Timeout exceeded, closing transmission channel'),
   /** 421 4.7.0 when a per-IP connection or rate limit is exceeded. */
@@ -85,6 +87,10 @@ export const Replies = Object.freeze({
   nonAsciiAddress: r(553, '5.6.7', 'Non-ASCII address requires SMTPUTF8'),
   /** 502 5.5.1 a known command that is switched off (VRFY, EXPN, ETRN ... per the config doc). */
   commandNotImplemented: r(502, '5.5.1', 'Command not implemented'),
+  /** 554 5.5.1 DATA or BDAT when no recipient was accepted (RFC 5321 3.3). */
+  noValidRecipients: r(554, '5.5.1', 'No valid recipients'),
+  /** 503 5.5.0 commands sent ahead of their replies while PIPELINING is off (Domino's answer). */
+  improperPipelining: r(503, '5.5.0', 'Improper use of SMTP command pipelining'),
   /** 503 5.5.1 command out of order. */
   badSequence: (detail?: string): SmtpReply =>
     r(503, '5.5.1', detail ? `Bad sequence of commands: ${detail}` : 'Bad sequence of commands'),

@@ -3,7 +3,7 @@
  * advertises, which parameters MAIL and RCPT may carry, and whether a command may run now.
  * No I/O; the session engine asks these and acts on the answer.
  */
-import { type ParameterExtensions, Replies, SmtpReply, type SmtpVerb } from '@mailroute/envelope';
+import { type ParameterExtensions, Replies, type SmtpReply, type SmtpVerb } from '@mailroute/envelope';
 import type { ListenerKind } from './backend.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -32,7 +32,7 @@ export interface ProtocolState {
 }
 
 /** Reply to DATA/BDAT when no recipient was accepted (RFC 5321 3.3). */
-export const noValidRecipients = SmtpReply.of(554, '5.5.1', 'No valid recipients');
+export const noValidRecipients = Replies.noValidRecipients;
 
 /** SASL mechanisms to offer now: none unless the backend can check them and TLS is up (or allowed off). */
 export function authMechanisms(state: ProtocolState, options: ResolvedOptions): string[] {

@@ -25,7 +25,7 @@ import type { StatsRecorder } from './stats.js';
 import type { Guarded } from './transfer.js';
 
 /** Reply to commands sent without waiting while PIPELINING is off. */
-const improperPipelining = Reply.of(503, '5.5.0', 'Improper use of SMTP command pipelining');
+const improperPipelining = Replies.improperPipelining;
 
 /** What the session is reading: commands, SASL responses, nothing (TLS handshake), or done. */
 export type Mode = 'command' | 'sasl' | 'tls' | 'closed';

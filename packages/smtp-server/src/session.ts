@@ -25,7 +25,7 @@ import type { SessionOwner, Transport } from './transport.js';
 const INPUT_HIGH_WATER = 64 * 1024;
 
 /** A reply to the connection when the backend failed at connect. */
-const connectFailed = SmtpReply.of(421, '4.3.0', 'Service not available, closing transmission channel');
+const connectFailed = Replies.serviceNotAvailable;
 
 /** The session engine. Create one per connection and call {@link SmtpSession.start}. */
 export class SmtpSession {
