@@ -37,4 +37,37 @@ describe('command line', () => {
     assert.equal(parsePort('0'), 0);
     for (const bad of ['-1', '65536', '25.5', 'x', '']) assert.equal(typeof parsePort(bad), 'string');
   });
+
+  it('fuzz: random argument lists give a command or an error, never an exception (seeded, 2000 rounds)', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const words = [
+      'start',
+      'status',
+      'explain',
+      '--port',
+      '--port=',
+      '--rcpt',
+      '--json',
+      '--system-dns=1',
+      '--',
+      '-h',
+      '',
+      '=',
+      '--=x',
+      'x',
+    ];
+    for (let round = 0; round < 2000; round++) {
+      const argv = Array.from(
+        { length: Math.floor(random() * 6) },
+        () => words[Math.floor(random() * words.length)]!,
+      );
+      const r = parseArgs(argv);
+      if (r.ok) assert.ok(['start', 'status', 'explain', 'help'].includes(r.args.command));
+      else assert.equal(typeof r.error, 'string');
+    }
+  });
 });
