@@ -13,9 +13,10 @@ import type {
   PolicyItem,
   SessionFacts,
 } from '@mailroute/relay-policy';
-import type { Backend, BackendSession, Envelope, MessageStream } from '@mailroute/smtp-server';
+import type { Backend, BackendSession, DataOutcome, Envelope, MessageStream } from '@mailroute/smtp-server';
 import type { GatewaySettings } from './config-types.js';
 import { type DeliveryContext, deliverMessage } from './deliver.js';
+import type { MessageBudget } from './message-budget.js';
 import { verifyPassword } from './passwords.js';
 
 /** What the backend is built from. */
@@ -24,6 +25,8 @@ export interface GatewayBackendOptions {
   readonly dnsLists: DnsListStatistics;
   readonly settings: GatewaySettings;
   readonly delivery: DeliveryContext;
+  /** Octets of messages held in processing at once, all sessions together. */
+  readonly budget: MessageBudget;
 }
 
 function pathText(path: Envelope['from'] | Envelope['recipients'][number]['path']): string {
@@ -31,10 +34,30 @@ function pathText(path: Envelope['from'] | Envelope['recipients'][number]['path'
   return path.kind === 'null' ? '' : 'postmaster';
 }
 
-async function readAll(message: MessageStream): Promise<Buffer> {
+/**
+ * Reads the message within the budget: the bytes and how many octets they hold of it (release
+ * them when done), or undefined (the rest drained, nothing held) when it does not fit.
+ */
+async function readAll(
+  message: MessageStream,
+  budget: MessageBudget,
+): Promise<{ raw: Buffer; held: number } | undefined> {
   const chunks: Buffer[] = [];
-  for await (const chunk of message) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  let held = 0;
+  let over = false;
+  for await (const chunk of message) {
+    if (over) continue;
+    if (budget.take(chunk.length)) {
+      held += chunk.length;
+      chunks.push(chunk);
+    } else {
+      over = true;
+      budget.release(held);
+      held = 0;
+      chunks.length = 0;
+    }
+  }
+  return over ? undefined : { raw: Buffer.concat(chunks), held };
 }
 
 /** The addresses of an address header, as the policy's authenticated-sender check wants them. */
@@ -45,18 +68,52 @@ function addresses(text: string | undefined): string[] | undefined {
     .filter((a) => a !== '');
 }
 
+/** The decision's reply when it refuses, after counting it; undefined when it accepts. */
+function refusalOf(options: GatewayBackendOptions, decision: PolicyDecision): SmtpReply | undefined {
+  if (decision.action === 'accept' || decision.action === 'tag') return undefined;
+  options.delivery.stats.refusal(decision);
+  return decision.reply;
+}
+
+/** End of data: itemize, the authenticated-sender check, the session's tags, then delivery. */
+async function processMessage(
+  options: GatewayBackendOptions,
+  session: SessionFacts,
+  tags: readonly PolicyItem[],
+  raw: Buffer,
+  envelope: Envelope,
+): Promise<DataOutcome> {
+  const { gatherer, settings, delivery } = options;
+  const recipients = envelope.recipients.map((r) => pathText(r.path));
+  const mailFrom = pathText(envelope.from);
+  const note = await parseMessage(raw, { envelope: { mailFrom, recipients }, tnef: settings.tnef });
+  const { decision } = await gatherer.message(session, {
+    sender: addresses(note.text('Principal')),
+    from: addresses(note.text('From')),
+  });
+  const refusal = refusalOf(options, decision);
+  if (refusal !== undefined) return refusal;
+  for (const item of [...tags, ...decision.items])
+    note.add({ name: item.name, type: 'text', value: item.value });
+  try {
+    const replies = await deliverMessage(delivery, { id: envelope.id, mailFrom, recipients, raw, note });
+    if (replies.some((r) => r.code < 400)) delivery.stats.messages++;
+    return replies;
+  } catch (error) {
+    delivery.stats.processingErrors++;
+    delivery.log(`delivery of ${envelope.id} failed: ${(error as Error).message}`);
+    return Replies.localError;
+  }
+}
+
+/** A password hash no password matches, checked for unknown users so timing does not tell names apart. */
+const NO_USER = 'scrypt:16384:AAAAAAAAAAAAAAAAAAAAAA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
 /** Builds the backend. */
 export function createGatewayBackend(options: GatewayBackendOptions): Backend {
-  const { gatherer, dnsLists, settings, delivery } = options;
-  const { stats } = delivery;
+  const { gatherer, dnsLists, settings, budget } = options;
   const users = new Map(settings.users.map((u) => [u.name.toLowerCase(), u]));
-
-  /** The decision's reply when it refuses, after counting it; undefined when it accepts. */
-  const refused = (decision: PolicyDecision) => {
-    if (decision.action === 'accept' || decision.action === 'tag') return undefined;
-    stats.refusal(decision);
-    return decision.reply;
-  };
+  const refused = (decision: PolicyDecision) => refusalOf(options, decision);
 
   return {
     async connect(info): Promise<BackendSession | SmtpReply> {
@@ -73,18 +130,11 @@ export function createGatewayBackend(options: GatewayBackendOptions): Backend {
         },
         async auth(credentials) {
           const user = users.get(credentials.username.toLowerCase());
-          // A missing user still costs a hash, so timing does not tell names apart.
-          const ok = await verifyPassword(
-            credentials.password,
-            user?.password ??
-              'scrypt:16384:AAAAAAAAAAAAAAAAAAAAAA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
-          );
+          const ok = await verifyPassword(credentials.password, user?.password ?? NO_USER);
           if (!ok || user === undefined) return false;
-          if (
-            credentials.authorizationId !== undefined &&
-            credentials.authorizationId !== '' &&
-            credentials.authorizationId.toLowerCase() !== user.name.toLowerCase()
-          )
+          const asOther = credentials.authorizationId;
+          // AUTH PLAIN may ask to act as someone else: only as oneself.
+          if (asOther !== undefined && asOther !== '' && asOther.toLowerCase() !== user.name.toLowerCase())
             return false;
           session = { ...session, authenticatedUser: user.name };
           return true;
@@ -96,35 +146,15 @@ export function createGatewayBackend(options: GatewayBackendOptions): Backend {
           return refused((await gatherer.rcptTo(session, to)).decision);
         },
         async data(message, envelope) {
-          const raw = await readAll(message);
-          const recipients = envelope.recipients.map((r) => pathText(r.path));
-          const mailFrom = pathText(envelope.from);
-          const note = await parseMessage(raw, {
-            envelope: { mailFrom, recipients },
-            tnef: settings.tnef,
-          });
-          const { decision } = await gatherer.message(session, {
-            sender: addresses(note.text('Principal')),
-            from: addresses(note.text('From')),
-          });
-          const refusal = refused(decision);
-          if (refusal !== undefined) return refusal;
-          for (const item of [...tags, ...decision.items])
-            note.add({ name: item.name, type: 'text', value: item.value });
+          const read = await readAll(message, budget);
+          if (read === undefined) {
+            options.delivery.stats.refusalReason('data 452 4.3.1 message budget');
+            return Replies.insufficientStorage;
+          }
           try {
-            const replies = await deliverMessage(delivery, {
-              id: envelope.id,
-              mailFrom,
-              recipients,
-              raw,
-              note,
-            });
-            if (replies.some((r) => r.code < 400)) stats.messages++;
-            return replies;
-          } catch (error) {
-            stats.processingErrors++;
-            delivery.log(`delivery of ${envelope.id} failed: ${(error as Error).message}`);
-            return Replies.localError;
+            return await processMessage(options, session, tags, read.raw, envelope);
+          } finally {
+            budget.release(read.held);
           }
         },
       };

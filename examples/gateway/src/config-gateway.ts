@@ -11,6 +11,7 @@ const FIELDS = [
   'submissionPort',
   'startTls',
   'maxMessageSize',
+  'maxBufferedBytes',
   'maxRecipients',
   'maxSessions',
   'users',
@@ -44,6 +45,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
     submissionPort: submission === undefined ? undefined : r.integer(o, 'submissionPort', '', 0, 0, 65535),
     startTls: r.oneOf(o, 'startTls', '', 'enabled', ['disabled', 'enabled', 'required'] as const),
     maxMessageSize: r.integer(o, 'maxMessageSize', '', 26_214_400, 1024, 2 ** 31),
+    maxBufferedBytes: r.integer(o, 'maxBufferedBytes', '', 268_435_456, 1024, 2 ** 40),
     maxRecipients: r.integer(o, 'maxRecipients', '', 100, 1, 100_000),
     maxSessions: r.integer(o, 'maxSessions', '', 1000, 1, 100_000),
     users,
@@ -53,5 +55,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
       attachRtf: r.boolean(tnef, 'attachRtf', 'tnef', false),
     },
   };
+  if (settings.maxBufferedBytes < settings.maxMessageSize)
+    r.fail('maxBufferedBytes', `must be at least maxMessageSize (${settings.maxMessageSize})`);
   return { settings, reader: r };
 }

@@ -48,6 +48,11 @@ export interface GatewaySettings {
   readonly startTls: 'disabled' | 'enabled' | 'required';
   /** Maximum message size in octets; default 26214400. */
   readonly maxMessageSize: number;
+  /**
+   * Octets of messages held in memory at once while they are itemized and signed, all sessions
+   * together; default 268435456 (256 MiB), at least `maxMessageSize`. Past it: 452 4.3.1.
+   */
+  readonly maxBufferedBytes: number;
   /** `SMTPMaxRecipientCount`; default 100. */
   readonly maxRecipients: number;
   /** `SMTPMaxSessions`; default 1000. */

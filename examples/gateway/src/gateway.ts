@@ -21,6 +21,7 @@ import { type DkimSetup, openDkim } from './dkim-keys.js';
 import { ensureFolder, removeUnfinished } from './durable-write.js';
 import { GatewayStats } from './gateway-stats.js';
 import { mailFilesRoot } from './mail-store.js';
+import { MessageBudget } from './message-budget.js';
 import { spoolRoot } from './spool.js';
 import { type GatewayStatus, writeStatus } from './status-file.js';
 
@@ -90,6 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     gatherer: core.gatherer,
     dnsLists,
     settings: g,
+    budget: new MessageBudget(g.maxBufferedBytes),
     delivery: {
       dataDir,
       directory: core.directory,

@@ -11,6 +11,7 @@ import { loadGatewayConfig } from '../src/config-load.js';
 import type { GatewayConfig } from '../src/config-types.js';
 import { openDkim } from '../src/dkim-keys.js';
 import { GatewayStats } from '../src/gateway-stats.js';
+import { MessageBudget } from '../src/message-budget.js';
 
 /** The shipped example configuration (examples/gateway/config, seen from dist/test). */
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../config', import.meta.url));
@@ -64,6 +65,7 @@ export async function testGateway(dataDir: string, config?: GatewayConfig): Prom
     gatherer: core.gatherer,
     dnsLists: new DnsListStatistics(),
     settings: fast.gateway,
+    budget: new MessageBudget(fast.gateway.maxBufferedBytes),
     delivery: {
       dataDir,
       directory: core.directory,
