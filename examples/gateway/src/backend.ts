@@ -29,9 +29,13 @@ export interface GatewayBackendOptions {
   readonly budget: MessageBudget;
 }
 
-function pathText(path: Envelope['from'] | Envelope['recipients'][number]['path']): string {
+/** A path as routing and the itemizer read it; the bare `<postmaster>` becomes the configured one. */
+function pathText(
+  path: Envelope['from'] | Envelope['recipients'][number]['path'],
+  postmaster?: string,
+): string {
   if (path.kind === 'mailbox') return path.mailbox.address;
-  return path.kind === 'null' ? '' : 'postmaster';
+  return path.kind === 'null' ? '' : (postmaster ?? 'postmaster');
 }
 
 /**
@@ -84,7 +88,7 @@ async function processMessage(
   envelope: Envelope,
 ): Promise<DataOutcome> {
   const { gatherer, settings, delivery } = options;
-  const recipients = envelope.recipients.map((r) => pathText(r.path));
+  const recipients = envelope.recipients.map((r) => pathText(r.path, settings.postmaster));
   const mailFrom = pathText(envelope.from);
   const note = await parseMessage(raw, { envelope: { mailFrom, recipients }, tnef: settings.tnef });
   const { decision } = await gatherer.message(session, {

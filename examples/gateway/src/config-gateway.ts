@@ -15,6 +15,7 @@ const FIELDS = [
   'maxRecipients',
   'maxSessions',
   'users',
+  'postmaster',
   'tnef',
 ] as const;
 
@@ -48,6 +49,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
     maxBufferedBytes: r.integer(o, 'maxBufferedBytes', '', 268_435_456, 1024, 2 ** 40),
     maxRecipients: r.integer(o, 'maxRecipients', '', 100, 1, 100_000),
     maxSessions: r.integer(o, 'maxSessions', '', 1000, 1, 100_000),
+    postmaster: o['postmaster'] === undefined ? undefined : r.string(o, 'postmaster', ''),
     users,
     tnef: {
       enableConversion: r.boolean(tnef, 'enableConversion', 'tnef', true),

@@ -57,6 +57,12 @@ export interface GatewaySettings {
   readonly maxRecipients: number;
   /** `SMTPMaxSessions`; default 1000. */
   readonly maxSessions: number;
+  /**
+   * Where mail to the bare `<postmaster>` (which RFC 5321 4.5.1 says every server must accept)
+   * is delivered: an address or name the directory resolves. Default none: such mail fails
+   * routing after the data and is counted.
+   */
+  readonly postmaster: string | undefined;
   /** Users who may AUTH (and, with the inbound controls' exemption, relay). */
   readonly users: readonly SubmissionUser[];
   /** notes.ini `TNEFEnableConversion`, `TNEFKeepAttachment`, `TNEFAttachRTF`; default 1, 0, 0. */

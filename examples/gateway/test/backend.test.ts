@@ -164,6 +164,20 @@ describe('gateway backend', () => {
     await s.close();
   });
 
+  it('the bare <postmaster> is delivered to the configured postmaster (Jane Doe)', async () => {
+    const s = await session();
+    const r = await send(
+      s,
+      'someone@outside.example',
+      ['postmaster'],
+      message('someone@outside.example', 'postmaster', 'To postmaster'),
+    );
+    assert.match(r.rcptReplies[0]!, /^250 /);
+    assert.match(r.dataReply, /^250 /);
+    assert.deepEqual((await stored('mail/jdoe.nsf', r.id!)).recipients, ['CN=Jane Doe/O=Acme']);
+    await s.close();
+  });
+
   it('nothing is left half-written in the mail files', async () => {
     const files = await readdir(join(dir, 'mailfiles', 'mail', 'jdoe.nsf'));
     assert.ok(files.length > 0);
