@@ -100,7 +100,14 @@ async function processMessage(
   for (const item of [...tags, ...decision.items])
     note.add({ name: item.name, type: 'text', value: item.value });
   try {
-    const replies = await deliverMessage(delivery, { id: envelope.id, mailFrom, recipients, raw, note });
+    const replies = await deliverMessage(delivery, {
+      id: envelope.id,
+      mailFrom,
+      recipients,
+      raw,
+      note,
+      authenticated: session.authenticatedUser !== undefined,
+    });
     if (replies.some((r) => r.code < 400)) delivery.stats.messages++;
     return replies;
   } catch (error) {

@@ -39,6 +39,11 @@ export interface AcceptedMessage {
   /** The message as received (Received header first). */
   readonly raw: Buffer;
   readonly note: Note;
+  /**
+   * True when the session authenticated. Only such messages are DKIM-signed: signing what an
+   * anonymous client claims to be from our domain would lend it our signature.
+   */
+  readonly authenticated: boolean;
 }
 
 type Leaf = Exclude<DispatchDecision, { action: 'group' }>;
@@ -120,7 +125,7 @@ export async function deliverMessage(ctx: DeliveryContext, message: AcceptedMess
     return writeDelivery(ctx.dataDir, message.raw, doc, ctx.knownFolders);
   });
   if (remote.size > 0) {
-    const signed = await sign(ctx, message);
+    const signed = message.authenticated ? await sign(ctx, message) : { bytes: message.raw, signatures: [] };
     for (const [hop, { leaf, recipients }] of remote) {
       const envelope: SpooledEnvelope = {
         id: message.id,

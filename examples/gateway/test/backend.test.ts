@@ -103,7 +103,7 @@ describe('gateway backend', () => {
       s,
       'someone@outside.example',
       ['sales@acme.example', 'anna.berg@acme.example'],
-      message('someone@outside.example', 'sales@acme.example', 'Group'),
+      message('ceo@acme.example', 'sales@acme.example', 'Group'),
     );
     assert.match(r.dataReply, /^250 /);
     assert.equal((await stored('mail/jdoe.nsf', r.id!)).recipients[0], 'CN=Jane Doe/O=Acme');
@@ -114,6 +114,12 @@ describe('gateway backend', () => {
     assert.equal(envelope.nextHop, 'Mail2/Acme');
     assert.equal(envelope.transport, 'nrpc');
     assert.deepEqual(envelope.recipients, ['anna.berg@acme.example']);
+    // An anonymous client's message is never signed with our keys, whatever its From says.
+    assert.deepEqual(envelope.dkim, []);
+    assert.doesNotMatch(
+      await readFile(join(dir, 'spool', 'Mail2_Acme', `${r.id}.eml`), 'latin1'),
+      /DKIM-Signature/,
+    );
     await s.close();
   });
 
