@@ -5,7 +5,7 @@
  * transaction finish) and writes the final status.
  */
 
-import { readdir } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DnsListStatistics } from '@mailroute/relay-policy';
 import {
@@ -66,6 +66,10 @@ async function cleanAfterCrash(dataDir: string): Promise<number> {
   };
   await walk(mailFilesRoot(dataDir), 0);
   await walk(spoolRoot(dataDir), 0);
+  // Status files being replaced when a process died (`status.json.<pid>.part`).
+  for (const name of await readdir(dataDir).catch(() => [] as string[])) {
+    if (/^status\.json\.\d+\.part$/.test(name)) await unlink(join(dataDir, name)).catch(() => undefined);
+  }
   return removed;
 }
 
