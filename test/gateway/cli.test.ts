@@ -26,9 +26,13 @@ describe('mailroute-gateway command line', () => {
     timeout: 30_000,
   }, async () => {
     const data = await temp();
-    const child = spawn(process.execPath, [GATEWAY_MAIN, 'start', '--data', data, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [GATEWAY_MAIN, 'start', '--data', data, '--port', '0', '--submission-port', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
@@ -43,6 +47,14 @@ describe('mailroute-gateway command line', () => {
     assert.match(out, /dkim: created development key rsa2026\._domainkey\.acme\.example \(rsa 2048\)/);
     const port = Number(/listening: smtp on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
     assert.ok(port > 0, out);
+
+    const submission = Number(/listening: submission on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    assert.ok(submission > 0, out);
+    const sub = await SmtpTestClient.open(submission);
+    await sub.client.command('EHLO cli.test');
+    const early = await sub.client.command('MAIL FROM:<jane.doe@acme.example>');
+    assert.equal(early.code, 530, 'submission requires AUTH before MAIL');
+    await sub.client.quit();
 
     const { client } = await SmtpTestClient.open(port);
     await client.command('EHLO cli.test');

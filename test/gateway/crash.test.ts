@@ -44,7 +44,18 @@ function startChild(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const c = spawn(
       process.execPath,
-      [GATEWAY_MAIN, 'start', '--config', EXAMPLE_CONFIG, '--data', data, '--port', String(port)],
+      [
+        GATEWAY_MAIN,
+        'start',
+        '--config',
+        EXAMPLE_CONFIG,
+        '--data',
+        data,
+        '--port',
+        String(port),
+        '--submission-port',
+        'off',
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

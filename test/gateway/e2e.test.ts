@@ -41,6 +41,7 @@ before(async () => {
     config: loaded.config!,
     dataDir: data,
     port: 0,
+    submissionPort: 0,
     statusIntervalMs: 100,
   });
   port = gateway.addresses[0]!.port;
@@ -192,6 +193,39 @@ describe('gateway end to end', () => {
       'latin1',
     );
     assert.deepEqual(await pythonVerify(tampered, gateway.dkim.records), [false, false]);
+  });
+
+  it('swaks on the submission port: AUTH first (530 without it), then the relay is accepted', {
+    skip: swaksSkip,
+  }, async () => {
+    const submission = gateway.addresses.find((a) => a.kind === 'submission')!.port;
+    const base = [
+      '--server',
+      `127.0.0.1:${submission}`,
+      '--helo',
+      'laptop.example',
+      '--from',
+      'jane.doe@acme.example',
+    ];
+    const anonymous = await run('swaks', [...base, '--to', 'friend@partner.example']);
+    assert.match(anonymous.stdout, /<\*\* 530 5\.7\.0 /);
+    const authed = await run('swaks', [
+      ...base,
+      '--to',
+      'friend@partner.example',
+      '-tls',
+      '--auth',
+      'LOGIN',
+      '--auth-user',
+      'jdoe',
+      '--auth-password',
+      'jane-secret',
+      '--h-From',
+      'Jane Doe <jane.doe@acme.example>',
+    ]);
+    assert.equal(authed.code, 0, authed.stdout);
+    assert.match(authed.stdout, /<~ {2}235 /);
+    assert.match(authed.stdout, /<~ {2}250 2\.6\.0 /);
   });
 
   it('swaks: a winmail.dat message is delivered as its attachments (TNEF conversion on)', {

@@ -23,7 +23,18 @@ const COMMANDS: readonly CommandName[] = [
   'hash-password',
   'help',
 ];
-const VALUE_FLAGS = ['config', 'data', 'port', 'host', 'ip', 'helo', 'from', 'rcpt', 'user'];
+const VALUE_FLAGS = [
+  'config',
+  'data',
+  'port',
+  'submission-port',
+  'host',
+  'ip',
+  'helo',
+  'from',
+  'rcpt',
+  'user',
+];
 const SWITCHES = ['system-dns', 'json'];
 
 /** The usage text. */
@@ -33,6 +44,7 @@ export const USAGE = `usage: mailroute-gateway <command> [flags]
                   --config DIR   configuration directory (default: the shipped example)
                   --data DIR     mail files, spool, credential store, status (default: $TMPDIR/mailroute-gateway)
                   --port N       SMTP port (default: gateway.json, 2525); 0 picks a free one
+                  --submission-port N|off  submission port, AUTH required (default: gateway.json, 5870)
                   --host ADDR    listener address (default: gateway.json, 127.0.0.1)
                   --system-dns   use the system resolver instead of dns-zone.json
   status        print the running gateway's figures (show stat SMTP / tell router status)
@@ -76,9 +88,9 @@ export function parseArgs(
 }
 
 /** A port flag: a whole number 0-65535, or an error text. */
-export function parsePort(text: string): number | string {
+export function parsePort(text: string, flag = 'port'): number | string {
   const n = Number(text);
   return /^\d+$/.test(text) && n <= 65535
     ? n
-    : `--port must be a number from 0 to 65535, got ${JSON.stringify(text)}`;
+    : `--${flag} must be a number from 0 to 65535, got ${JSON.stringify(text)}`;
 }

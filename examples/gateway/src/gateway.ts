@@ -32,6 +32,8 @@ export interface GatewayOptions {
   readonly dataDir: string;
   /** Overrides gateway.json's port (0 picks a free one). */
   readonly port?: number;
+  /** Overrides gateway.json's submission port (0 picks a free one, null turns it off). */
+  readonly submissionPort?: number | null;
   /** Overrides gateway.json's listener address. */
   readonly host?: string;
   /** Use the system resolver instead of the static zone. */
@@ -108,14 +110,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const host = options.host ?? g.host;
+  const submissionPort = options.submissionPort === undefined ? g.submissionPort : options.submissionPort;
   const server = createSmtpServer(
     {
       hostname: g.hostname,
       listeners: [
         { kind: 'smtp', port: options.port ?? g.port, host },
-        ...(g.submissionPort === undefined
+        ...(submissionPort === undefined || submissionPort === null
           ? []
-          : [{ kind: 'submission' as const, port: g.submissionPort, host }]),
+          : [{ kind: 'submission' as const, port: submissionPort, host }]),
       ],
       startTls: g.startTls,
       maxMessageSize: g.maxMessageSize,

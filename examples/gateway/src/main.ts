@@ -61,12 +61,24 @@ async function start(args: ParsedArgs): Promise<number> {
     }
     port = p;
   }
+  let submissionPort: number | null | undefined;
+  const submissionFlag = args.flags.get('submission-port');
+  if (submissionFlag === 'off') submissionPort = null;
+  else if (submissionFlag !== undefined) {
+    const p = parsePort(submissionFlag, 'submission-port');
+    if (typeof p === 'string') {
+      err(p);
+      return 2;
+    }
+    submissionPort = p;
+  }
   const data = dataDir(args);
   const host = args.flags.get('host');
   const gateway = await startGateway({
     config,
     dataDir: data,
     ...(port === undefined ? {} : { port }),
+    ...(submissionPort === undefined ? {} : { submissionPort }),
     ...(host === undefined ? {} : { host }),
     systemDns: args.switches.has('system-dns'),
     log: stamp,

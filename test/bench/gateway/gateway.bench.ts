@@ -93,7 +93,7 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
 const data = await mkdtemp(join(tmpdir(), 'gateway-bench-'));
 const gateway = await startChild(
-  [GATEWAY_MAIN, 'start', '--config', CONFIG, '--data', data, '--port', '0'],
+  [GATEWAY_MAIN, 'start', '--config', CONFIG, '--data', data, '--port', '0', '--submission-port', 'off'],
   /listening: smtp on 127\.0\.0\.1:(\d+)/,
 );
 await new Promise((r) => setTimeout(r, 200));
