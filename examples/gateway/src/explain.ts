@@ -4,6 +4,8 @@
  * for each recipient the policy trace is printed, then routing's decision and the least-cost
  * route in the words of Domino's `DebugRouter=2`.
  */
+
+import type { DkimSigningConfig } from '@mailroute/dkim';
 import { formatReply, parseForwardPath, parseReversePath } from '@mailroute/envelope';
 import { explainDecision, type PolicyDecision, type SessionFacts } from '@mailroute/relay-policy';
 import { type DispatchDecision, dispatch } from '@mailroute/routing';
@@ -18,6 +20,18 @@ export interface ExplainInput {
   readonly recipients: readonly string[];
   /** Explain as if this user had authenticated. */
   readonly user?: string;
+  /** The DKIM signing settings (notes.ini words), to say whether remote copies would be signed. */
+  readonly dkim?: DkimSigningConfig;
+}
+
+/** What signing would do for the remote copies; the header From is assumed to be MAIL FROM's domain. */
+function dkimLine(input: ExplainInput, domain: string | undefined): string {
+  if (input.user === undefined) return 'dkim: remote copies not signed: anonymous session';
+  if (input.dkim === undefined || !input.dkim.enabled)
+    return 'dkim: remote copies not signed: RouterDKIMSigning is off';
+  const selectors = domain === undefined ? undefined : input.dkim.selectors.get(domain.toLowerCase());
+  if (selectors === undefined) return `dkim: remote copies not signed: no DKIM_KEY_${domain ?? '<domain>'}`;
+  return `dkim: remote copies signed d=${domain} s=${selectors.join(', s=')} (if the header From is in ${domain} and the keys are in the store)`;
 }
 
 const explain = explainDecision;
@@ -65,6 +79,11 @@ function routeLines(core: GatewayCore, d: DispatchDecision, indent: string): str
   }
 }
 
+function hasRemote(d: DispatchDecision): boolean {
+  if (d.action === 'group') return d.members.some(hasRemote);
+  return d.action === 'transfer' || d.action === 'smtp';
+}
+
 /** The explanation, line by line. Stops at the first stage that refuses, as a session would. */
 export async function explainEnvelope(core: GatewayCore, input: ExplainInput): Promise<string[]> {
   const out: string[] = [
@@ -99,6 +118,10 @@ export async function explainEnvelope(core: GatewayCore, input: ExplainInput): P
     const address = to.value.kind === 'mailbox' ? to.value.mailbox.address : 'postmaster';
     const [decision] = dispatch(core.directory, core.graph, [address]);
     if (decision !== undefined) out.push(...routeLines(core, decision, '  '));
+    if (decision !== undefined && hasRemote(decision)) {
+      const domain = from.value.kind === 'mailbox' ? from.value.mailbox.domain : undefined;
+      out.push(`  ${dkimLine(input, domain?.kind === 'domain' ? domain.ascii : undefined)}`);
+    }
   }
   return out;
 }

@@ -6,6 +6,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSigningConfig } from '@mailroute/dkim';
 import { type ParsedArgs, parseArgs, parsePort, USAGE } from './cli-args.js';
 import { composeCore } from './compose.js';
 import { loadGatewayConfig } from './config-load.js';
@@ -153,6 +154,7 @@ async function explain(args: ParsedArgs): Promise<number> {
       recipients: args.recipients,
       ...(helo === undefined ? {} : { helo }),
       ...(user === undefined ? {} : { user }),
+      dkim: parseSigningConfig(config.dkim.settings),
     });
     for (const line of lines) out(line);
   } finally {

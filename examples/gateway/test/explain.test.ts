@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parseSigningConfig } from '@mailroute/dkim';
 import { composeCore, type GatewayCore } from '../src/compose.js';
 import { explainEnvelope } from '../src/explain.js';
 import { exampleConfig } from './helpers.js';
@@ -27,6 +28,7 @@ describe('explain', () => {
     assert.match(text, /rcpt: reject -> 554 5\.7\.1 Relay rejected for policy reasons\./);
     assert.match(text, /relay\.denyTo: matched \[partner\.example\] by entry "\*"/);
     assert.match(text, /rcpt not an address: refused by the parser -> 501/);
+    assert.match(text, /dkim: remote copies not signed: anonymous session/);
   });
 
   it('with --user the relay is allowed and routed through the Internet gateway connection', async () => {
@@ -36,11 +38,13 @@ describe('explain', () => {
         from: 'jane.doe@acme.example',
         recipients: ['x@partner.example'],
         user: 'jdoe',
+        dkim: parseSigningConfig({ RouterDKIMSigning: '1', 'DKIM_KEY_acme.example': 'rsa2026,ed2026' }),
       })
     ).join('\n');
     assert.match(text, /relay\.authenticatedUsers: matched \[jdoe\]/);
     assert.match(text, /route: send by SMTP via mx to partner\.example/);
     assert.match(text, /Foreign SMTP Domain document \*\.\* routes it to Internet/);
+    assert.match(text, /dkim: remote copies signed d=acme\.example s=rsa2026, s=ed2026/);
   });
 
   it('stops at a connect refusal, as a session would', async () => {
