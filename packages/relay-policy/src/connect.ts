@@ -73,11 +73,7 @@ export function decideConnect(rules: CompiledRules, facts: ConnectFacts): Policy
         undefined,
         ptr === undefined ? 'no reverse lookup was made' : 'reverse lookup failed',
       );
-      return decide(
-        'tempfail',
-        Replies.dnsTemporaryFailureAtConnect(host.address.text),
-        trace,
-      );
+      return decide('tempfail', Replies.dnsTemporaryFailureAtConnect(host.address.text), trace);
     }
   }
   return dnsLists(rules, facts, host, trace);
