@@ -134,7 +134,12 @@ export function createGatewayBackend(options: GatewayBackendOptions): Backend {
       if (refusal !== undefined) return refusal;
       let session: SessionFacts = facts;
       const tags: readonly PolicyItem[] = decision.items;
+      // Only a forward-confirmed PTR name goes into the Received header; anyone can publish any
+      // PTR name for their own address.
+      const ptr = facts.ptr;
+      const clientHostName = ptr?.result === 'found' && ptr.confirmed === true ? ptr.name : undefined;
       return {
+        clientHostName,
         helo(hello) {
           session = { ...session, helo: hello.name };
           return undefined;

@@ -121,6 +121,13 @@ export type DataOutcome = SmtpReply | readonly SmtpReply[] | undefined;
 
 /** One connection's conversation with the backend. */
 export interface BackendSession {
+  /**
+   * The client's host name as the backend verified it (a forward-confirmed PTR name), for the
+   * Received header's `from helo (name [ip])` clause. Read when each message starts, so a backend
+   * may set it once its lookup is done. Leave it out when the name is unknown or unconfirmed:
+   * the server does no DNS of its own.
+   */
+  readonly clientHostName?: string;
   /** HELO or EHLO (again after STARTTLS). Default: accepted. */
   helo?(hello: HelloCommand): MaybePromise<SmtpReply | undefined>;
   /**

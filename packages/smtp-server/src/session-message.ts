@@ -168,7 +168,7 @@ export class MessageReceiver {
     const o = this.host.options;
     const smtputf8 = tx.mail.params.smtputf8;
     return formatReceived({
-      from: { helo: facts.helo, ip: this.host.info.remoteAddress },
+      from: { helo: facts.helo, reverseDns: facts.backend.clientHostName, ip: this.host.info.remoteAddress },
       by: o.hostname,
       product: o.product,
       noVersionInReceivedHeader: o.noVersionInReceivedHeader,

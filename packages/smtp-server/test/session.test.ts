@@ -203,6 +203,16 @@ describe('HELP, VRFY, EXPN, ETRN', () => {
 });
 
 describe('Received header', () => {
+  it("writes the backend's verified client host name in the from clause (clientHostName)", async () => {
+    const backend = new RecordingBackend();
+    backend.extra = { clientHostName: 'mail.client.example' };
+    const h = await startSession({}, backend);
+    await h.send(`${OPEN}DATA\r\nx\r\n.\r\n`);
+    assert.match(
+      h.backend.messages[0].body.toString(),
+      /^Received: from client\.example\.org \(mail\.client\.example \[192\.0\.2\.1\]\)\r\n/,
+    );
+  });
   it('names the recipients per SMTPMaxForRecipients and the product unless SMTPNoVersionInRcvdHdr', async () => {
     const h = await startSession({ maxForRecipients: 1, product: 'mailroute 0.1.0' });
     await h.send(`${OPEN}RCPT TO:<carol@example.com>\r\nDATA\r\nx\r\n.\r\n`);
