@@ -117,7 +117,7 @@ describe('gateway end to end', () => {
     const raw = await readFile(join(data, 'mailfiles', 'mail', 'jsmith.nsf', `${id}.eml`), 'latin1');
     assert.ok(
       raw.startsWith(
-        `Received: from client.outside.example ([127.0.0.1])\r\n\tby mail1.acme.example with ESMTP id ${id};`,
+        `Received: from client.outside.example (localhost.outside.example [127.0.0.1])\r\n\tby mail1.acme.example with ESMTP id ${id};`,
       ),
       raw.slice(0, 200),
     );
