@@ -7,21 +7,19 @@
 
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DnsListStatistics } from '@mailroute/relay-policy';
 import {
   createSmtpServer,
   type ListeningAddress,
   type Logger,
   type SmtpServer,
 } from '@mailroute/smtp-server';
-import { createGatewayBackend } from './backend.js';
-import { composeCore, type GatewayCore } from './compose.js';
+import type { GatewayCore } from './compose.js';
+import { composeBackend } from './compose-backend.js';
 import type { GatewayConfig } from './config-types.js';
-import { type DkimSetup, openDkim } from './dkim-keys.js';
+import type { DkimSetup } from './dkim-keys.js';
 import { ensureFolder, removeUnfinished } from './durable-write.js';
-import { GatewayStats } from './gateway-stats.js';
+import type { GatewayStats } from './gateway-stats.js';
 import { mailFilesRoot } from './mail-store.js';
-import { MessageBudget } from './message-budget.js';
 import { spoolRoot } from './spool.js';
 import { type GatewayStatus, writeStatus } from './status-file.js';
 
@@ -88,27 +86,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await ensureFolder(dataDir);
   const removed = await cleanAfterCrash(dataDir);
   if (removed > 0) log(`recovery: removed ${removed} unfinished file(s) (messages never acknowledged)`);
-  const core = await composeCore(config, { systemDns: options.systemDns === true });
-  const dkim = await openDkim(dataDir, config.dkim, log);
-  const stats = new GatewayStats();
-  const dnsLists = new DnsListStatistics({ expandPerIp: core.policy.settings.expandDnsblStatistics });
-  const g = config.gateway;
-  const backend = createGatewayBackend({
-    gatherer: core.gatherer,
-    dnsLists,
-    settings: g,
-    budget: new MessageBudget(g.maxBufferedBytes),
-    delivery: {
-      dataDir,
-      directory: core.directory,
-      graph: core.graph,
-      dkim: dkim.policy,
-      stats,
-      log,
-      now: () => new Date(),
-      knownFolders: new Set(),
-    },
+  const { backend, core, dkim, stats, dnsLists } = await composeBackend(config, dataDir, {
+    systemDns: options.systemDns,
+    log,
+    now: () => new Date(),
   });
+  const g = config.gateway;
   const host = options.host ?? g.host;
   const submissionPort = options.submissionPort === undefined ? g.submissionPort : options.submissionPort;
   const server = createSmtpServer(

@@ -3,15 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DnsListStatistics } from '@mailroute/relay-policy';
 import type { Backend } from '@mailroute/smtp-server';
-import { createGatewayBackend } from '../src/backend.js';
-import { composeCore, type GatewayCore } from '../src/compose.js';
+import type { GatewayCore } from '../src/compose.js';
+import { composeBackend } from '../src/compose-backend.js';
 import { loadGatewayConfig } from '../src/config-load.js';
 import type { GatewayConfig } from '../src/config-types.js';
-import { openDkim } from '../src/dkim-keys.js';
-import { GatewayStats } from '../src/gateway-stats.js';
-import { MessageBudget } from '../src/message-budget.js';
+import type { GatewayStats } from '../src/gateway-stats.js';
 
 /** The shipped example configuration (examples/gateway/config, seen from dist/test). */
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../config', import.meta.url));
@@ -58,23 +55,6 @@ export async function testGateway(dataDir: string, config?: GatewayConfig): Prom
   };
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
-  const core = await composeCore(fast);
-  const dkim = await openDkim(dataDir, fast.dkim, log);
-  const stats = new GatewayStats();
-  const backend = createGatewayBackend({
-    gatherer: core.gatherer,
-    dnsLists: new DnsListStatistics(),
-    settings: fast.gateway,
-    budget: new MessageBudget(fast.gateway.maxBufferedBytes),
-    delivery: {
-      dataDir,
-      directory: core.directory,
-      graph: core.graph,
-      dkim: dkim.policy,
-      stats,
-      log,
-      now: () => FIXED_NOW,
-    },
-  });
+  const { backend, core, stats, dkim } = await composeBackend(fast, dataDir, { log, now: () => FIXED_NOW });
   return { backend, core, stats, dataDir, logs, records: dkim.records };
 }
