@@ -92,4 +92,19 @@ export {
 } from './reply.js';
 export { isLastReplyLine, type ParsedReply, parseReply } from './reply-parse.js';
 export type { Parsed } from './result.js';
+export { type Clock, sleep, systemClock, type TimerHandle } from './vocabulary/clock.js';
+export {
+  isMailrouteError,
+  MailrouteError,
+  type MailrouteErrorOptions,
+  type Reason,
+} from './vocabulary/errors.js';
+export {
+  createLineLogger,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+  silentLogger,
+} from './vocabulary/logger.js';
+export { type Failed, failed, type Ok, ok, type Result } from './vocabulary/result.js';
 export { decodeUtf8AddrXtext, decodeXtext, encodeXtext } from './xtext.js';

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type Clock,
+  createLineLogger,
+  failed,
+  isMailrouteError,
+  type LogRecord,
+  MailrouteError,
+  ok,
+  Replies,
+  type Result,
+  silentLogger,
+  sleep,
+  systemClock,
+} from '../src/index.js';
+
+function manualClock(start = 0): Clock & { advance(ms: number): void; pending(): number } {
+  let now = start;
+  let timers: { at: number; fn: () => void; id: number }[] = [];
+  let next = 1;
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = next++;
+      timers.push({ at: now + ms, fn, id });
+      return id;
+    },
+    clearTimeout(handle) {
+      timers = timers.filter((t) => t.id !== handle);
+    },
+    advance(ms) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      for (const t of due) t.fn();
+    },
+    pending: () => timers.length,
+  };
+}
+
+describe('vocabulary: clock', () => {
+  it('systemClock reads epoch milliseconds', () => {
+    const before = Date.now();
+    const t = systemClock.now();
+    assert.ok(t >= before && t <= Date.now());
+  });
+  it('sleep resolves on the injected clock, not the wall clock', async () => {
+    const clock = manualClock();
+    let done = false;
+    const p = sleep(clock, 1000).then(() => {
+      done = true;
+    });
+    clock.advance(999);
+    await Promise.resolve();
+    assert.equal(done, false);
+    clock.advance(1);
+    await p;
+    assert.equal(done, true);
+  });
+  it('sleep rejects on abort and leaves no timer behind', async () => {
+    const clock = manualClock();
+    const ac = new AbortController();
+    const p = sleep(clock, 1000, ac.signal);
+    assert.equal(clock.pending(), 1);
+    ac.abort(new Error('stop'));
+    await assert.rejects(p, /stop/);
+    assert.equal(clock.pending(), 0);
+  });
+});
+
+describe('vocabulary: errors and results', () => {
+  it('MailrouteError carries a string code, temporary polarity, reply and cause', () => {
+    const cause = new Error('socket');
+    const e = new MailrouteError('DNS_TIMEOUT', 'no answer', {
+      temporary: true,
+      cause,
+      reply: Replies.localError,
+    });
+    assert.equal(e.code, 'DNS_TIMEOUT');
+    assert.equal(e.temporary, true);
+    assert.equal(e.cause, cause);
+    assert.equal(e.reply?.code, Replies.localError.code);
+    assert.equal(new MailrouteError('X', 'y').temporary, false);
+  });
+  it('isMailrouteError checks the shape, so an error from another installed copy passes', () => {
+    const foreign = Object.assign(new Error('copy'), { code: 'DKIM_KEY_NOT_FOUND', temporary: false });
+    assert.equal(isMailrouteError(foreign), true);
+    assert.equal(isMailrouteError(Object.assign(new Error('node'), { code: 'ENOENT' })), false);
+    assert.equal(isMailrouteError(null), false);
+    assert.equal(isMailrouteError('DNS_TIMEOUT'), false);
+  });
+  it('ok and failed build the two arms of Result', () => {
+    const good: Result<number> = ok(3);
+    const bad: Result<number> = failed({ code: 'BAD', message: 'bad', temporary: false });
+    assert.ok(good.ok && good.value === 3);
+    assert.ok(!bad.ok && bad.reason.code === 'BAD');
+  });
+});
+
+describe('vocabulary: logger', () => {
+  it('createLineLogger filters by level and merges child bindings', () => {
+    const lines: LogRecord[] = [];
+    const log = createLineLogger((r) => lines.push(r), 'info');
+    log.debug({ a: 1 }, 'hidden');
+    const child = log.child({ session: 'S1' });
+    child.warn({ ip: '192.0.2.1' }, 'refused');
+    assert.equal(lines.length, 1);
+    assert.deepEqual(lines[0], {
+      level: 'warn',
+      message: 'refused',
+      context: { session: 'S1', ip: '192.0.2.1' },
+    });
+  });
+  it('silentLogger and its children drop everything', () => {
+    silentLogger.child({ x: 1 }).error({}, 'nothing');
+    assert.equal(silentLogger.child({}), silentLogger);
+  });
+});
