@@ -10,8 +10,8 @@ const README = [
   '```ts', // 2
   "import { x } from 'y';", // 3
   '```', // 4
-  '```js', // 5
-  '```ts (inside a js block: not an example)', // 6
+  '```sh', // 5
+  '```ts (inside an sh block: not an example)', // 6
   '```', // 7
   '- a list item:', // 8
   '', // 9
@@ -26,13 +26,17 @@ const README = [
   '```sh', // 18
   'echo not ts', // 19
   '```', // 20
+  '```js', // 21
+  'console.log(1);', // 22
+  '```', // 23
 ].join('\n');
 
-test('extracts ts and typescript blocks, with their lines, indentation removed, and the compile-only mark', () => {
+test('extracts ts, typescript and js blocks, with their lines, indentation removed, and the compile-only mark', () => {
   assert.deepEqual(extractExamples(README), [
     { line: 3, code: "import { x } from 'y';\n", compileOnly: false },
     { line: 11, code: 'const a = 1;\n  const b = 2;\n', compileOnly: false },
     { line: 16, code: 'await open();\n', compileOnly: true },
+    { line: 22, code: 'console.log(1);\n', compileOnly: false },
   ]);
 });
 

@@ -1,6 +1,7 @@
 /**
- * The TypeScript examples of a README: every fenced block whose info string is `ts` or
- * `typescript` (also inside list items, where the fence is indented). An HTML comment
+ * The code examples of a README: every fenced block whose info string is `ts`, `typescript`,
+ * `js` or `javascript` (also inside list items, where the fence is indented); JavaScript blocks
+ * are type-checked as TypeScript too (a user's editor does the same with `checkJs`). An HTML comment
  * `<!-- example: compile-only -->` on the line before a fence keeps that block from running (for
  * an example that needs state a test cannot give it, such as a live credential store); it is
  * still type-checked. Every other block is compiled and run by the README test.
@@ -16,7 +17,7 @@ export interface ReadmeExample {
   readonly compileOnly: boolean;
 }
 
-const OPEN = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript)\s*(?:\s.*)?$/;
+const OPEN = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript|js|javascript)\s*(?:\s.*)?$/;
 const COMPILE_ONLY = /^\s*<!--\s*example:\s*compile-only\b.*-->\s*$/;
 
 /** A closing fence: only fence characters, at least as many as the opening one (CommonMark). */
@@ -25,7 +26,7 @@ function closes(line: string, fence: string): boolean {
   return t.length >= fence.length && t.startsWith(fence) && [...t].every((c) => c === fence[0]);
 }
 
-/** The `ts` examples of a markdown text, in order. */
+/** The `ts` and `js` examples of a markdown text, in order. */
 export function extractExamples(markdown: string): ReadmeExample[] {
   const lines = markdown.split(/\r?\n/);
   const out: ReadmeExample[] = [];
@@ -51,7 +52,7 @@ export function extractExamples(markdown: string): ReadmeExample[] {
       if (closes(line, fence)) break;
       body.push(line.slice(Math.min(indent, line.length - line.trimStart().length)));
     }
-    if (j === lines.length) throw new Error(`unclosed ${fence}ts fence at line ${i + 1}`);
+    if (j === lines.length) throw new Error(`unclosed ${fence}${open[3]} fence at line ${i + 1}`);
     out.push({ line: i + 2, code: `${body.join('\n')}\n`, compileOnly });
     i = j;
   }
