@@ -250,9 +250,19 @@ describe('consumer: the packed packages installed with plain npm outside the wor
     assert.match(help.stdout, /check-config/);
     const check = await run(bin('mailroute-gateway'), ['check-config'], app, outsideEnv(), 60_000);
     assert.equal(check.code, 0, failure('mailroute-gateway check-config (the shipped configuration)', check));
-    const keymgmt = await run(bin('mailroute-keymgmt'), ['help'], app, outsideEnv(), 60_000);
-    assert.ok(keymgmt.code !== null, failure('mailroute-keymgmt help', keymgmt));
-    assert.match(`${keymgmt.stdout}${keymgmt.stderr}`, /mailroute-keymgmt/);
-    assert.doesNotMatch(keymgmt.stderr, /not built yet|ERR_MODULE_NOT_FOUND/);
+    // mailroute-keymgmt from the tarball: a key-encryption key, a credential store, a DKIM key, its record.
+    const keyEnv = { ...outsideEnv(), MAILROUTE_KEYMGMT_PASSWORD: 'consumer-test-only' };
+    let record = '';
+    for (const args of [
+      ['create', 'nek', 'credstorekey'],
+      ['create', 'credstore', 'credstorekey'],
+      ['create', 'dkim', 'example.org', 's2026', 'ed25519'],
+      ['export', 'dkim', 'dns', 'example.org', 's2026'],
+    ]) {
+      const r = await run(bin('mailroute-keymgmt'), ['--dir', 'IBM_CredStore', ...args], app, keyEnv, 60_000);
+      assert.equal(r.code, 0, failure(`mailroute-keymgmt ${args.join(' ')}`, r));
+      record = r.stdout;
+    }
+    assert.match(record, /^v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/m);
   });
 });
