@@ -9,6 +9,8 @@ import type { StoredItem } from './note-json.js';
 
 /** The end of the header block (index of the empty line's first octet), or -1. */
 function headerEnd(raw: Buffer): number {
+  // No header fields at all: the message starts with the empty line.
+  if (raw[0] === 10 || (raw[0] === 13 && raw[1] === 10)) return 0;
   for (let i = raw.indexOf(10); i >= 0 && i + 1 < raw.length; i = raw.indexOf(10, i + 1)) {
     const next = raw[i + 1];
     if (next === 10) return i + 1;
