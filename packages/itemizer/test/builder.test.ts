@@ -97,7 +97,10 @@ describe('outbound headers', () => {
       .remove('INetFrom');
     const out = buildMessage(n, { clock });
     assert.match(header(out), /^To: "John Doe\/Acme"@ACME, "CN=Jane Roe\/O=Acme":;\r$/m);
-    assert.deepEqual((await parseMessage(out)).textList('SendTo'), ['John Doe/Acme@ACME']);
+    assert.deepEqual((await parseMessage(out)).textList('SendTo'), [
+      'John Doe/Acme@ACME',
+      'CN=Jane Roe/O=Acme',
+    ]);
   });
   it('writes ReturnReceipt as Disposition-Notification-To (or Return-Receipt-To)', () => {
     const n = memo().add({ name: 'ReturnReceipt', type: 'text', value: '1' });

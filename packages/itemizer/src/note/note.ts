@@ -39,8 +39,20 @@ export interface MimePart {
   readonly content?: Buffer;
   /** For text leaves that are not attachments: the content decoded to text. */
   readonly text?: string;
-  /** The charset used to decode `text`. */
+  /**
+   * The charset used to decode `text` (the declared one when it was known, else the one detected
+   * or the fallback); compare {@link MimePart.declaredCharset}.
+   */
   readonly charset?: string;
+  /** The `charset` parameter exactly as the part declared it (absent when it declared none). */
+  readonly declaredCharset?: string;
+  /**
+   * The file name the part declared (Content-Disposition `filename`, else Content-Type `name`;
+   * RFC 2231 and RFC 2047 decoded). {@link MimePart.attachment} is the unique `$FILE` name made from it.
+   */
+  readonly fileName?: string;
+  /** The Content-ID header as written, angle brackets included (`<logo@example.com>`). */
+  readonly contentId?: string;
   /** Decoded size in bytes. */
   readonly size: number;
   /** For attachments: the name of the `$FILE` item that holds it (the file name). */
