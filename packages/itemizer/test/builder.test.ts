@@ -187,7 +187,12 @@ describe('outbound bodies', () => {
         .parts()
         .slice(1)
         .map((p) => p.content ?? back.attachments()[0]?.content),
-      parts.map((p) => p[1]),
+      // Text goes out with canonical CRLF line ends (RFC 2046 4.1.1); other bytes stay exact.
+      parts.map((p) =>
+        p[0].startsWith('text/')
+          ? Buffer.from(p[1].toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1')
+          : p[1],
+      ),
     );
   });
 

@@ -205,6 +205,9 @@ function mapHeaders(
     note.add({ name: 'Importance', type: 'text', value: priority });
   }
   if (!seen.has('from')) defects.add('missing-header', 'no From header', '');
+  const authors = note.text('From');
+  if (authors !== undefined && !seen.has('sender') && parseAddressList(authors).mailboxes.length > 1)
+    defects.add('missing-header', 'From holds several mailboxes and there is no Sender (RFC 5322 3.6.2)', '');
   if (!seen.has('date')) defects.add('missing-header', 'no Date header', '');
   return { to, cc };
 }

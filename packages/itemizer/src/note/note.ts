@@ -75,6 +75,12 @@ export interface Attachment {
   readonly part: string;
   /** Content-ID without angle brackets, if any. */
   readonly contentId?: string;
+  /**
+   * Where the builder reads the bytes of an attachment the note does not hold (`content` absent),
+   * when it builds with `output: 'stream'`: called once per build. {@link composeNote} sets it for
+   * attachments given as streams; a stream can be read once, so such a note builds once.
+   */
+  readonly open?: () => AsyncIterable<Uint8Array>;
 }
 
 /** The item types of a note (Domino's TYPE_TEXT, TYPE_TEXT_LIST, TYPE_TIME, TYPE_NUMBER, TYPE_RFC822_TEXT, TYPE_MIME_PART, $FILE). */
