@@ -32,7 +32,9 @@ export function foldField(name: string, value: string): string {
 
 /** An unstructured header (Subject, Comments, X-...): encoded words where needed. */
 export function unstructuredField(name: string, text: string): string {
-  const clean = oneLine(text);
+  // Leading and trailing white space is not part of a field body a reader sees (it is unfolded
+  // and trimmed); an encoded word must not carry it either.
+  const clean = oneLine(text).trim();
   let value: string;
   if (isAsciiPrintable(clean) && !/=\?/.test(clean) && !/\S{900}/.test(clean)) value = clean;
   // Text that looks like encoded words, or holds tokens too long to fold, goes as short B-words.

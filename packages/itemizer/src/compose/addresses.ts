@@ -6,7 +6,14 @@
 
 import { domainToASCII } from 'node:url';
 import { ItemizerError } from '../errors.js';
-import { formatGroup, formatMailbox, type Group, type Mailbox, parseAddressList } from '../mail/address.js';
+import {
+  formatGroup,
+  formatMailbox,
+  type Group,
+  type Mailbox,
+  parseAddressList,
+  quoteLocalPart,
+} from '../mail/address.js';
 import type { AddressInput, AddressListInput, GroupInput } from './fields.js';
 
 const LITERAL = { decodeQuoted: false } as const;
@@ -26,17 +33,38 @@ export function mailboxOf(field: string, input: AddressInput): Mailbox {
     (typeof input !== 'object' || input === null || typeof input.address !== 'string')
   )
     throw invalid(field, String(input), 'is not an address (a string or { name, address })');
-  const text = typeof input === 'string' ? input : `<${input.address}>`;
+  const text = typeof input === 'string' ? input : input.address;
   if (/[\r\n\0]/.test(text) || (typeof input !== 'string' && /[\r\n\0]/.test(input.name ?? '')))
     throw invalid(field, text, 'holds a line break');
-  const list = parseAddressList(text, LITERAL);
-  const box = list.mailboxes[0];
-  if (!list.clean || list.entries.length !== 1 || box === undefined || box.group !== undefined)
-    throw invalid(field, text, 'is not one mailbox');
-  const at = box.address.lastIndexOf('@');
-  if (at <= 0) throw invalid(field, text, 'has no local part and domain');
-  const local = box.address.slice(0, at);
-  let domain = box.address.slice(at + 1);
+  let local: string;
+  let domain: string;
+  let name: string;
+  if (typeof input === 'string') {
+    // Exactly one "@" outside quoted strings and comments: "a@x b@y" is two addresses glued
+    // together, which the tolerant parser would read as one odd local part.
+    const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\((?:[^()\\]|\\.)*\)/g, '');
+    if ((bare.match(/@/g) ?? []).length !== 1) throw invalid(field, text, 'is not one mailbox');
+    const list = parseAddressList(text, LITERAL);
+    const box = list.mailboxes[0];
+    if (!list.clean || list.entries.length !== 1 || box === undefined || box.group !== undefined)
+      throw invalid(field, text, 'is not one mailbox');
+    const at = box.address.lastIndexOf('@');
+    if (at <= 0) throw invalid(field, text, 'has no local part and domain');
+    local = box.address.slice(0, at);
+    domain = box.address.slice(at + 1);
+    name = box.name;
+  } else {
+    // The two halves are taken as they are: the local part is the text before the last "@"
+    // (quoted on the wire when it is not a dot-atom), nothing is parsed out of it.
+    const at = text.lastIndexOf('@');
+    if (at <= 0) throw invalid(field, text, 'has no local part and domain');
+    const raw = text.slice(0, at);
+    const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(raw);
+    local = quoteLocalPart(quoted === null ? raw : (quoted[1] as string).replace(/\\(.)/g, '$1'));
+    domain = text.slice(at + 1);
+    name = input.name ?? '';
+    if (typeof name !== 'string') throw invalid(field, text, 'has a name that is not a string');
+  }
   // No SMTPUTF8 here: a non-ASCII local part cannot be written in a header
   // without RFC 6532, which this builder does not produce.
   if (!/^[\x20-\x7e]+$/.test(local))
@@ -49,7 +77,6 @@ export function mailboxOf(field: string, input: AddressInput): Mailbox {
   const address = `${local}@${domain}`;
   // No path is longer than 256 octets with its brackets (RFC 5321 4.5.3.1.3).
   if (address.length > 254) throw invalid(field, text, 'is longer than 254 characters');
-  const name = typeof input === 'string' ? box.name : (input.name ?? '');
   return { name, address };
 }
 

@@ -273,8 +273,13 @@ export class QuotedPrintableDecoder implements TransferDecoder {
     const cr = e > s && buf[e - 1] === 0x0d;
     if (cr) e--;
     while (e > s && (buf[e - 1] === 0x20 || buf[e - 1] === 0x09)) e--;
-    // (A run longer than any line could be is not held: memory stays bounded on hostile input.)
-    if (!final && (cr || e < to) && to - e <= MAX_HELD_WHITESPACE) {
+    if (!final && (cr || e < to)) {
+      // A run longer than any line could be is text, not padding: passed on, so memory stays
+      // bounded on hostile input.
+      if (to - e > MAX_HELD_WHITESPACE) {
+        buf.copy(out, n, s, to);
+        return n + to - s;
+      }
       buf.copy(out, n, s, e);
       this.rest = Buffer.from(buf.subarray(e, to));
       return n + e - s;
