@@ -27,7 +27,9 @@ function isAsciiPrintable(text: string): boolean {
 
 /** Folds `Name: value` at white space to lines of at most 76 characters, CRLF-joined. */
 export function foldField(name: string, value: string): string {
-  return `${libmime.foldLines(`${name}: ${value}`, 76, false).replace(/\r?\n/g, '\r\n')}\r\n`;
+  const folded = libmime.foldLines(`${name}: ${value}`, 76, false).replace(/\r?\n/g, '\r\n');
+  // Never fold right after the colon (a long first token): readers then see a leading space.
+  return `${folded.replace(/^([^:\r\n]+):\r\n[ \t]/, '$1: ')}\r\n`;
 }
 
 /** An unstructured header (Subject, Comments, X-...): encoded words where needed. */
@@ -98,7 +100,9 @@ function entryTexts(entry: string, internetDomain: string | undefined): string[]
     if (!isGroup(e)) return mailboxText(e);
     const members = e.members.map(mailboxText).filter((m) => m !== '');
     const phrase = encodeDisplayName(e.group);
-    return `${phrase === '' ? '""' : phrase}:${members.length === 0 ? '' : ' '}${members.join(', ')};`;
+    // An encoded word is separated from a special by white space (RFC 2047 5(3)).
+    const sep = phrase.endsWith('?=') ? ' :' : ':';
+    return `${phrase === '' ? '""' : phrase}${sep}${members.length === 0 ? '' : ' '}${members.join(', ')};`;
   });
 }
 
