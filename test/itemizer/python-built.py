@@ -34,6 +34,15 @@ for path in sys.argv[1:]:
             files.append([part.get_filename(), hashlib.sha256(payload).hexdigest(), len(payload)])
     plain = msg.get_body(('plain',))
     html = msg.get_body(('html',))
+
+    def content(part):
+        if part is None:
+            return None
+        try:
+            return part.get_content()
+        except LookupError:  # a charset Python does not know (kept as declared by the sender)
+            return None
+
     out[path] = {
         'defects': defects,
         'parts': parts,
@@ -45,8 +54,8 @@ for path in sys.argv[1:]:
         'to': groups(msg['to']),
         'cc': groups(msg['cc']),
         'bcc': msg['bcc'] is not None,
-        'plain': plain.get_content() if plain is not None else None,
-        'html': html.get_content() if html is not None else None,
+        'plain': content(plain),
+        'html': content(html),
         'count': {name: len(msg.get_all(name, [])) for name in ('date', 'subject', 'from', 'to', 'message-id', 'mime-version')},
     }
 json.dump(out, sys.stdout)

@@ -80,8 +80,17 @@ function decoded(note: Note): string[] {
   return [
     ...note
       .parts()
+      // An empty multipart goes out holding one empty text part (RFC 2046 5.1.1 wants one):
+      // empty text parts are left out of the comparison.
+      .filter((p) => !(p.mediaType === 'text/plain' && p.content?.length === 0))
       .flatMap((p) => (p.content === undefined ? [] : [`${p.mediaType} ${sha256(canonical(p, p.content))}`])),
-    ...note.attachments().map((a) => `${a.fileName} ${a.content === undefined ? '-' : sha256(a.content)}`),
+    // message/* goes out unencoded with CRLF line ends (RFC 2046 5.2.1): compared so.
+    ...note
+      .attachments()
+      .map(
+        (a) =>
+          `${a.fileName} ${a.content === undefined ? '-' : sha256(a.mediaType.startsWith('message/') ? Buffer.from(a.content.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1') : a.content)}`,
+      ),
   ];
 }
 

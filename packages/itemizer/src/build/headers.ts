@@ -143,6 +143,9 @@ export function structuredField(
   params: Readonly<Record<string, string>>,
 ): string {
   const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (/^[a-z0-9._-]+$/i.test(k)) clean[k] = oneLine(v);
+  // An empty value would be written `name=`, which is not a value (RFC 2045 5.1): it says
+  // nothing, so it is left out.
+  for (const [k, v] of Object.entries(params))
+    if (/^[a-z0-9._-]+$/i.test(k) && oneLine(v).trim() !== '') clean[k] = oneLine(v);
   return foldField(name, libmime.buildHeaderValue({ value: oneLine(value), params: clean }));
 }

@@ -45,11 +45,13 @@ function isMessageType(type: string): boolean {
 }
 
 /**
- * Types read as lines of header fields, never encoded: a message (RFC 2046 5.2.1 allows only
- * 7bit, 8bit, binary) and a delivery status (readers parse its blocks as they stand).
+ * Types never encoded: every message/* type. A message (RFC 2046 5.2.1 allows only 7bit, 8bit,
+ * binary), and the report types made of header-like fields (delivery-status, RFC 3464;
+ * disposition-notification, RFC 8098; feedback-report, RFC 5965), which readers parse line by
+ * line as they stand.
  */
 function isUnencoded(type: string): boolean {
-  return isMessageType(type) || type === 'message/delivery-status';
+  return type.startsWith('message/');
 }
 
 function fileOf(ctx: WriteContext, part: MimePart): Attachment | undefined {
@@ -212,7 +214,7 @@ function* otherHeaders(part: MimePart): Generator<string> {
 function dispositionField(part: MimePart, fallback: string | undefined): string | undefined {
   const disp = part.disposition ?? fallback;
   if (disp === undefined) return undefined;
-  const name = part.fileName ?? part.attachment;
+  const name = part.fileName === undefined || part.fileName.trim() === '' ? part.attachment : part.fileName;
   return structuredField('Content-Disposition', disp, name === undefined ? {} : { filename: name });
 }
 
@@ -251,6 +253,10 @@ export function* writeEntity(ctx: WriteContext, node: PartNode, role: EntityRole
       yield* writeEntity(ctx, child, 'part');
       yield '\r\n';
     }
+    // A multipart holds at least one body part (RFC 2046 5.1.1): an empty one came in, an empty
+    // text part goes out.
+    if (node.children.length === 0)
+      yield `--${boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\r\n`;
     yield `--${boundary}--\r\n`;
     return;
   }
@@ -259,7 +265,9 @@ export function* writeEntity(ctx: WriteContext, node: PartNode, role: EntityRole
   const mediaType = part.mediaType.startsWith('multipart/') ? 'application/octet-stream' : part.mediaType;
   const charset = charsetOf(part);
   if (charset !== undefined) params.charset = charset;
-  if (part.attachment !== undefined) params.name = part.fileName ?? part.attachment;
+  if (part.attachment !== undefined)
+    params.name =
+      part.fileName === undefined || part.fileName.trim() === '' ? part.attachment : part.fileName;
   head.push(structuredField('Content-Type', mediaType, params));
   const disp = dispositionField(part, part.attachment === undefined ? undefined : 'attachment');
   if (disp !== undefined) head.push(disp);
