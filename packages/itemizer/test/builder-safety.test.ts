@@ -2,6 +2,7 @@
 // a forwarded message, drop an attachment, a group, an author or a quoted local part, write LF text
 // as =0A, or let a literal "=?...?=" display name be decoded by readers.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { buildMessage, type MimePart, Note, parseMessage } from '../src/index.js';
 import { crlf } from './helpers.js';
@@ -77,6 +78,31 @@ describe('boundaries', () => {
     assert.equal(back.parts()[1]?.text, evil);
   });
 
+  it('cannot be predicted from the message: a delimiter derived from Message-ID, Subject and part count stays text', async () => {
+    // The builder once derived its boundary from these; a sender could write it into a part.
+    const note = mixedWithText('placeholder')
+      .add({ name: '$MessageID', type: 'text', value: '<victim@example.com>' })
+      .add({ name: 'Subject', type: 'text', value: 'Invoice' });
+    const seed = createHash('sha256').update('<victim@example.com>\nInvoice\n2').digest('hex');
+    const predicted = `=_mr_${createHash('sha256').update(`${seed}/1`).digest('hex').slice(0, 24)}_1`;
+    const evil = `Hi\r\n--${predicted}\r\nContent-Type: text/html\r\n\r\n<script>x</script>\r\n`;
+    const part = note.parts()[1] as MimePart;
+    note.items.splice(
+      note.items.findIndex((i) => i.type === 'mimePart' && i.value === part),
+      1,
+      {
+        name: 'Body',
+        type: 'mimePart',
+        value: { ...part, content: Buffer.from(evil), text: evil, size: evil.length },
+      },
+    );
+    const back = await parseMessage(buildMessage(note, { clock }));
+    assert.deepEqual(
+      back.parts().map((p) => p.mediaType),
+      ['multipart/mixed', 'text/plain'],
+    );
+  });
+
   it('a crafted inbound message rebuilt gains no part', async () => {
     const inbound = crlf(
       'From: x@example.com',
@@ -108,12 +134,14 @@ describe('forwarded messages (message/rfc822)', () => {
     'From: inner@example.com',
     'Subject: inner',
     'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
     '',
-    'Body of the inner message',
+    'Grüße: the body of the inner message is 8-bit',
     '',
   );
 
-  it('an attachment that came base64-encoded goes out 7bit, never base64 (RFC 2046 5.2.1)', async () => {
+  it('an attachment that came base64-encoded goes out 8bit, never base64 (RFC 2046 5.2.1)', async () => {
     const msg = crlf(
       'From: x@example.com',
       'Content-Type: multipart/mixed; boundary=b',
@@ -134,7 +162,7 @@ describe('forwarded messages (message/rfc822)', () => {
     const out = buildMessage(await parseMessage(msg), { clock });
     const text = out.toString('latin1');
     const part = text.slice(text.indexOf('Content-Type: message/rfc822'));
-    assert.match(part, /^Content-Transfer-Encoding: 7bit\r$/m);
+    assert.match(part, /^Content-Transfer-Encoding: 8bit\r$/m);
     assert.doesNotMatch(part.slice(0, part.indexOf('\r\n\r\n')), /base64/);
     assert.match(part, /Content-Disposition: attachment; filename=fwd\.eml/);
     const back = await parseMessage(out);
