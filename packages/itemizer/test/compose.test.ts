@@ -242,6 +242,19 @@ describe('attachments from streams', () => {
     assert.equal(sha256(back.attachments()[0]?.content as Buffer), sha256(data));
   });
 
+  it('a stream that fails fails the message stream with its error (nothing half-sent in silence)', async () => {
+    const failing = Readable.from(
+      (async function* () {
+        yield Buffer.alloc(100_000, 1);
+        throw Object.assign(new Error('disk gone'), { code: 'EIO' });
+      })(),
+    );
+    await assert.rejects(
+      buildMessageBytes({ ...base, attachments: [{ filename: 'a.bin', content: failing }] }),
+      /disk gone/,
+    );
+  });
+
   it('a note with a stream attachment builds once, and needs stream output', async () => {
     const note = composeNote({
       ...base,
