@@ -490,3 +490,71 @@ describe('property: parse(build(fields)) gives the fields back', () => {
     }
   });
 });
+
+describe('hostile fields', () => {
+  it('2,000 seeded random field objects: a message or a typed ItemizerError, never another throw', async () => {
+    const r = prng(99);
+    const junk = (): unknown =>
+      pick(r, [
+        undefined,
+        null,
+        42,
+        '',
+        'a@b.c',
+        'x\r\nBcc: y@z',
+        [],
+        ['a@b.c', 7],
+        {},
+        { address: 5 },
+        { group: 3 },
+        { group: 'G', members: 'a@b.c' },
+        Buffer.from('x'),
+        new Date('x'),
+        () => 1,
+        Symbol.iterator,
+        { content: undefined },
+        [{ content: 5 }],
+        [{ content: 'x', contentType: 5 }],
+        [{ content: 'x', filename: 5 }],
+        { deliveryStatus: 5 },
+        { deliveryStatus: { message: {}, recipients: [{}] } },
+        { deliveryStatus: 'A: b\n\nC: d\n', original: 5 },
+        { content: 5 },
+        { 'X-A': 5 },
+        [{ key: 5, value: 'x' }],
+      ]);
+    const keys = [
+      'from',
+      'sender',
+      'to',
+      'cc',
+      'bcc',
+      'replyTo',
+      'subject',
+      'date',
+      'messageId',
+      'inReplyTo',
+      'references',
+      'text',
+      'html',
+      'attachments',
+      'icalEvent',
+      'priority',
+      'headers',
+      'report',
+    ];
+    for (let i = 0; i < 2000; i++) {
+      const fields: Record<string, unknown> = { from: 'a@example.com' };
+      for (const k of keys) if (r() < 0.3) fields[k] = junk();
+      try {
+        await buildMessageBytes(fields as unknown as MessageFields);
+      } catch (e) {
+        assert.match(
+          code(e),
+          /^ITEMIZER_/,
+          `case ${i}: ${String(e)} for ${JSON.stringify(Object.keys(fields))}`,
+        );
+      }
+    }
+  });
+});

@@ -95,7 +95,7 @@ function leafSource(ctx: WriteContext, part: MimePart): Buffer | StreamPiece {
   );
 }
 
-/** The text of a text leaf in canonical form: CRLF line ends (RFC 2046 4.1.1), unless a 16/32-bit charset. */
+/** A text body part (not an attachment): written in canonical form, with a charset parameter. */
 function isText(part: MimePart): boolean {
   return part.attachment === undefined && part.mediaType.startsWith('text/');
 }

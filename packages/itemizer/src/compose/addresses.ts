@@ -97,6 +97,8 @@ export function addressEntries(
       if (mailboxesOnly) throw invalid(field, x.group, 'is a group; this field takes mailboxes only');
       if (typeof x.group !== 'string' || x.group.trim() === '' || /[\r\n\0]/.test(x.group))
         throw invalid(field, String(x.group), 'is not a group name');
+      if (x.members !== undefined && !Array.isArray(x.members))
+        throw invalid(field, x.group, 'has members that are not a list');
       return [{ group: x.group, members: (x.members ?? []).map((m) => mailboxOf(field, m)) }];
     }
     // A string may hold a list ("a@x, b@y") as nodemailer accepts; each must be a clean mailbox.

@@ -48,6 +48,7 @@ function noBreaks(name: string, value: string | undefined): void {
 }
 
 function msgId(name: string, value: string): string {
+  if (typeof value !== 'string') throw option(`${name} must be a string`);
   const v = value.trim();
   const id = v.startsWith('<') ? v : `<${v}>`;
   if (!MSG_ID.test(id)) throw option(`${name} "${value}" is not a message identifier (<left@right>)`);
@@ -211,6 +212,8 @@ function attachmentDraft(a: AttachmentFields, index: number, used: Set<string>):
 function bodyTree(fields: MessageFields): Draft {
   const text = textBytes('text', fields.text);
   const html = textBytes('html', fields.html);
+  if (fields.report !== undefined && (typeof fields.report !== 'object' || fields.report === null))
+    throw option('report must be an object');
   if (fields.report !== undefined) {
     if (html !== undefined || (fields.attachments?.length ?? 0) > 0 || fields.icalEvent !== undefined)
       throw option(
@@ -254,6 +257,8 @@ function bodyTree(fields: MessageFields): Draft {
     }
     return container('multipart/report', parts, { 'report-type': 'delivery-status' });
   }
+  if (fields.attachments !== undefined && !Array.isArray(fields.attachments))
+    throw option('attachments must be a list');
   const used = new Set<string>();
   const attachments = (fields.attachments ?? []).map((a, i) => attachmentDraft(a, i, used));
   const related =
@@ -272,6 +277,9 @@ function bodyTree(fields: MessageFields): Draft {
   }
   if (fields.icalEvent !== undefined) {
     const ev = fields.icalEvent;
+    if (typeof ev !== 'object' || ev === null) throw option('icalEvent must be an object with content');
+    if (ev.method !== undefined && typeof ev.method !== 'string')
+      throw option('icalEvent.method must be a string');
     const raw =
       typeof ev.content === 'string'
         ? ev.content
@@ -299,8 +307,10 @@ function addNodes(note: Note, draft: Draft, path: string, files: Attachment[]): 
 function extraHeaders(fields: MessageFields): HeaderField[] {
   const h = fields.headers;
   if (h === undefined) return [];
+  if (typeof h !== 'object' || h === null)
+    throw new ItemizerError('ITEMIZER_INVALID_HEADER', 'headers must be an object or a list');
   const pairs: [string, string][] = Array.isArray(h)
-    ? (h as readonly { key: string; value: string }[]).map((x) => [x.key, x.value])
+    ? (h as readonly { key: string; value: string }[]).map((x) => [x?.key, x?.value])
     : Object.entries(h as Record<string, string | readonly string[]>).flatMap(([k, v]) =>
         (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x as string]),
       );
@@ -351,6 +361,12 @@ export function composeNote(fields: MessageFields, options: BuildOptions = {}): 
       ? `<${random(16).toString('hex')}@${firstFrom.address.slice(firstFrom.address.lastIndexOf('@') + 1)}>`
       : msgId('messageId', fields.messageId);
   const inReplyTo = fields.inReplyTo === undefined ? undefined : msgId('inReplyTo', fields.inReplyTo);
+  if (
+    fields.references !== undefined &&
+    typeof fields.references !== 'string' &&
+    !Array.isArray(fields.references)
+  )
+    throw option('references must be a string or a list of strings');
   const references =
     fields.references === undefined
       ? undefined

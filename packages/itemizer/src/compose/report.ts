@@ -14,6 +14,7 @@ function bad(message: string): ItemizerError {
 }
 
 function block(fields: DeliveryStatusFieldList, what: string): string {
+  if (typeof fields !== 'object' || fields === null) throw bad(`the ${what} block must be fields`);
   const pairs: readonly (readonly [string, string])[] = Array.isArray(fields)
     ? (fields as readonly (readonly [string, string])[])
     : Object.entries(fields as Record<string, string>);
@@ -66,6 +67,8 @@ export function rfc822Original(original: NonNullable<DeliveryReportFields['origi
   type: 'message/rfc822' | 'text/rfc822-headers';
   bytes: Buffer;
 } {
+  if (typeof original !== 'object' || original === null)
+    throw bad('original must be { message } or { headers }');
   const bytesOf = (x: Buffer | string): Buffer => {
     if (typeof x === 'string') return Buffer.from(x, 'utf8');
     if (Buffer.isBuffer(x)) return x;
