@@ -5,7 +5,23 @@
  * error with `permanent: true` (the dns package's not-found error) also counts as permanent, and
  * any other rejection as temporary.
  */
-export type KeyLookup = (name: string) => Promise<readonly string[]>;
+export type KeyLookup = (name: string, options?: KeyLookupOptions) => Promise<readonly string[]>;
+
+/** What the verifier passes to a {@link KeyLookup}. */
+export interface KeyLookupOptions {
+  /**
+   * Aborted when the verifier stops waiting (its lookup timeout expired, or the caller aborted
+   * `verify`): a lookup that honours it can stop its query. The verifier never waits past it.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * How long the verifier waits for one key lookup before giving temperror: 20 seconds, a little
+ * more than @mailroute/dns's own retry schedule (4 attempts waiting 1, 2, 4 and 8 s), so the
+ * resolver's own answer normally comes first and this only stops a lookup that never settles.
+ */
+export const DEFAULT_LOOKUP_TIMEOUT_MS = 20_000;
 
 /** A failed key lookup: `temporary` (SERVFAIL, timeout) gives temperror, otherwise permerror. */
 export class KeyLookupError extends Error {

@@ -1,9 +1,10 @@
 import { verify as cryptoVerify, hash, type KeyObject } from 'node:crypto';
+import { type Clock, systemClock } from '@mailroute/envelope';
 import { BodyHasher } from './canonical/body.js';
 import { fieldValue, type HeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
 import { publicKeyFromRecord } from './keys.js';
-import { type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
+import { DEFAULT_LOOKUP_TIMEOUT_MS, type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
 import { chunksOf, HeaderTooLargeError, MessageSplitter } from './message.js';
 import { signedData } from './sign.js';
 import { type DkimSignatureFields, parseSignature, withoutSignatureValue } from './signature.js';
@@ -39,8 +40,14 @@ export interface DkimVerification {
 export interface DkimVerifierOptions {
   /** Where key records come from (the @mailroute/dns resolver, or a fake). */
   readonly lookup: KeyLookup;
-  /** The clock for x= and t= checks, milliseconds since the epoch; default `Date.now`. */
-  readonly clock?: () => number;
+  /** The clock for x= and t= checks and the lookup timeout; default the system clock. */
+  readonly clock?: Clock;
+  /**
+   * How long to wait for one key lookup, in milliseconds, before the signature gets temperror
+   * ("key lookup timed out") and the lookup's signal is aborted; default
+   * {@link DEFAULT_LOOKUP_TIMEOUT_MS}. A lookup that never settles cannot hold `verify` up.
+   */
+  readonly lookupTimeoutMs?: number;
   /** Allowed clock difference for t= in the future and x= in the past, seconds; default 300. */
   readonly clockSkewSeconds?: number;
   /**
@@ -67,6 +74,15 @@ interface Pending {
   key?: Promise<KeyOutcome>;
 }
 
+/** Options of one {@link DkimVerifier.verify} call. */
+export interface DkimVerifyOptions {
+  /**
+   * Stops the verification: pending key lookups are aborted (their signal too) and `verify`
+   * rejects with the signal's reason, as Node's own APIs do. Checked between chunks of a stream.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Verifies every DKIM-Signature of a message (RFC 6376 section 6, RFC 8463): the body is read
  * once, with one streaming hash per distinct (canonicalization, l=) pair, and key lookups start
@@ -74,45 +90,65 @@ interface Pending {
  */
 export class DkimVerifier {
   readonly #o: DkimVerifierOptions;
-  readonly #clock: () => number;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
   readonly #keys = new Map<string, KeyObject | string>();
 
   constructor(options: DkimVerifierOptions) {
+    const t = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
+    if (!(Number.isFinite(t) && t > 0))
+      throw new RangeError(`lookupTimeoutMs must be a positive number, not ${t}`);
     this.#o = options;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
+    this.#timeoutMs = t;
   }
 
   /** Verifies a message given whole or as chunks; one result per DKIM-Signature, in header order. */
   async verify(
     message: Uint8Array | string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: DkimVerifyOptions = {},
   ): Promise<DkimVerification[]> {
-    const splitter = new MessageSplitter(this.#o.maxHeaderBytes ?? 1024 * 1024);
-    let pending: Pending[] | undefined;
-    let hashers: BodyHasher[] = [];
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    // One controller for this message's lookups: aborted when the caller aborts or verify ends,
+    // so a lookup that honours its signal never outlives the call.
+    const lookups = new AbortController();
+    const onAbort = (): void => lookups.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const chunk of chunksOf(message)) {
-        const body = splitter.push(chunk);
-        if (!pending && splitter.headers) ({ pending, hashers } = this.#begin(splitter.headers));
-        if (body.length > 0) for (const h of hashers) h.update(body);
+      const splitter = new MessageSplitter(this.#o.maxHeaderBytes ?? 1024 * 1024);
+      let pending: Pending[] | undefined;
+      let hashers: BodyHasher[] = [];
+      try {
+        for await (const chunk of chunksOf(message)) {
+          signal?.throwIfAborted();
+          const body = splitter.push(chunk);
+          if (!pending && splitter.headers)
+            ({ pending, hashers } = this.#begin(splitter.headers, lookups.signal));
+          if (body.length > 0) for (const h of hashers) h.update(body);
+        }
+      } catch (e) {
+        // An oversized header is bad input: one permerror, not an exception. Stream errors propagate.
+        if (e instanceof HeaderTooLargeError) return [{ result: 'permerror', reason: e.message }];
+        throw e;
       }
-    } catch (e) {
-      // An oversized header is bad input: one permerror, not an exception. Stream errors propagate.
-      if (e instanceof HeaderTooLargeError) return [{ result: 'permerror', reason: e.message }];
-      throw e;
+      const headers = splitter.end();
+      if (!pending) ({ pending, hashers } = this.#begin(headers, lookups.signal));
+      const out: DkimVerification[] = [];
+      for (const p of pending) out.push(p.early ?? (await this.#finish(p, headers, signal)));
+      return out;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      lookups.abort();
     }
-    const headers = splitter.end();
-    if (!pending) ({ pending, hashers } = this.#begin(headers));
-    const out: DkimVerification[] = [];
-    for (const p of pending) out.push(p.early ?? (await this.#finish(p, headers)));
-    return out;
   }
 
-  #begin(headers: HeaderField[]): { pending: Pending[]; hashers: BodyHasher[] } {
+  #begin(headers: HeaderField[], signal: AbortSignal): { pending: Pending[]; hashers: BodyHasher[] } {
     const max = this.#o.maxSignatures ?? 16;
     const byBody = new Map<string, BodyHasher>();
     // Several signatures naming one key (a resigned message, a duplicate) make one lookup.
     const byKey = new Map<string, Promise<KeyOutcome>>();
-    const now = this.#clock() / 1000;
+    const now = this.#clock.now() / 1000;
     const skew = this.#o.clockSkewSeconds ?? 300;
     const pending = headers
       .filter((h) => h.key === 'dkim-signature')
@@ -145,7 +181,7 @@ export class DkimVerifier {
         const name = keyRecordName(f.selector, f.domain);
         let key = byKey.get(name);
         if (!key) {
-          key = this.#lookupKey(name);
+          key = this.#lookupKey(name, signal);
           byKey.set(name, key);
         }
         return { field, fields: f, hasher, key };
@@ -153,11 +189,33 @@ export class DkimVerifier {
     return { pending, hashers: [...byBody.values()] };
   }
 
-  /** Looks the key up and parses it; the promise never rejects (no unhandled rejections). */
-  async #lookupKey(name: string): Promise<KeyOutcome> {
+  /**
+   * Looks the key up and parses it; the promise never rejects (no unhandled rejections) and
+   * settles within the lookup timeout, or at once when `parent` aborts.
+   */
+  async #lookupKey(name: string, parent: AbortSignal): Promise<KeyOutcome> {
     let records: readonly string[];
+    const own = new AbortController();
+    const stop = (): void => own.abort(parent.reason);
+    parent.addEventListener('abort', stop, { once: true });
+    let timer: unknown;
+    const expired = new Promise<'timeout' | 'aborted'>((resolve) => {
+      timer = this.#clock.setTimeout(() => {
+        resolve('timeout');
+        own.abort(new KeyLookupError(`${name}: key lookup timed out after ${this.#timeoutMs} ms`, true));
+      }, this.#timeoutMs);
+      own.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
     try {
-      records = await this.#o.lookup(name);
+      const answer = await Promise.race([
+        Promise.resolve().then(() => this.#o.lookup(name, { signal: own.signal })),
+        expired,
+      ]);
+      if (answer === 'timeout') {
+        return { ok: false, result: 'temperror', reason: `key lookup timed out after ${this.#timeoutMs} ms` };
+      }
+      if (answer === 'aborted') return { ok: false, result: 'temperror', reason: 'key lookup aborted' };
+      records = answer;
     } catch (e) {
       // A KeyLookupError says which; an error carrying `permanent: true` (as @mailroute/dns's
       // DnsNotFoundError does) is permanent; anything else is taken as temporary.
@@ -167,6 +225,9 @@ export class DkimVerifier {
           : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
       const why = e instanceof Error ? e.message : 'lookup failed';
       return { ok: false, result: temporary ? 'temperror' : 'permerror', reason: `key lookup: ${why}` };
+    } finally {
+      this.#clock.clearTimeout(timer);
+      parent.removeEventListener('abort', stop);
     }
     if (records.length === 0) return { ok: false, result: 'permerror', reason: 'no key record' };
     let firstReason = '';
@@ -198,10 +259,16 @@ export class DkimVerifier {
     return value;
   }
 
-  async #finish(p: Pending, headers: HeaderField[]): Promise<DkimVerification> {
+  async #finish(
+    p: Pending,
+    headers: HeaderField[],
+    signal: AbortSignal | undefined,
+  ): Promise<DkimVerification> {
     const f = p.fields!;
     const id = identityOf(f);
     const key = await p.key!;
+    // The lookup settles at once on abort (as temperror): the caller gets its abort instead.
+    signal?.throwIfAborted();
     if (!key.ok) return { result: key.result, reason: key.reason, ...id };
     const testing = key.record.testing || undefined;
     const failed = (reason: string): DkimVerification =>
