@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, hash, type KeyObject } from 'node:crypto';
-import { type Clock, systemClock } from '@mailroute/envelope';
+import { type Clock, systemClock, type TimerHandle } from '@mailroute/envelope';
 import { BodyHasher } from './canonical/body.js';
 import { fieldValue, type HeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
@@ -43,9 +43,10 @@ export interface DkimVerifierOptions {
   /** The clock for x= and t= checks and the lookup timeout; default the system clock. */
   readonly clock?: Clock;
   /**
-   * How long to wait for one key lookup, in milliseconds, before the signature gets temperror
-   * ("key lookup timed out") and the lookup's signal is aborted; default
-   * {@link DEFAULT_LOOKUP_TIMEOUT_MS}. A lookup that never settles cannot hold `verify` up.
+   * How long to wait for a message's key lookups, in milliseconds (they all start when its header
+   * block has been read), before the signatures still waiting get temperror ("key lookup timed
+   * out") and the lookups' signal is aborted; default {@link DEFAULT_LOOKUP_TIMEOUT_MS}. A lookup
+   * that never settles cannot hold `verify` up.
    */
   readonly lookupTimeoutMs?: number;
   /** Allowed clock difference for t= in the future and x= in the past, seconds; default 300. */
@@ -110,11 +111,13 @@ export class DkimVerifier {
   ): Promise<DkimVerification[]> {
     const signal = options.signal;
     signal?.throwIfAborted();
-    // One controller for this message's lookups: aborted when the caller aborts or verify ends,
-    // so a lookup that honours its signal never outlives the call.
-    const lookups = new AbortController();
-    const onAbort = (): void => lookups.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Made at the first lookup, so a message without signatures costs no timer and no signal.
+    let window: LookupWindow | undefined;
+    const lookups = (): LookupWindow => {
+      window ??= new LookupWindow(this.#clock, this.#timeoutMs, signal);
+      return window;
+    };
+    let settled = false;
     try {
       const splitter = new MessageSplitter(this.#o.maxHeaderBytes ?? 1024 * 1024);
       let pending: Pending[] | undefined;
@@ -123,8 +126,7 @@ export class DkimVerifier {
         for await (const chunk of chunksOf(message)) {
           signal?.throwIfAborted();
           const body = splitter.push(chunk);
-          if (!pending && splitter.headers)
-            ({ pending, hashers } = this.#begin(splitter.headers, lookups.signal));
+          if (!pending && splitter.headers) ({ pending, hashers } = this.#begin(splitter.headers, lookups));
           if (body.length > 0) for (const h of hashers) h.update(body);
         }
       } catch (e) {
@@ -133,17 +135,19 @@ export class DkimVerifier {
         throw e;
       }
       const headers = splitter.end();
-      if (!pending) ({ pending, hashers } = this.#begin(headers, lookups.signal));
+      if (!pending) ({ pending, hashers } = this.#begin(headers, lookups));
       const out: DkimVerification[] = [];
       for (const p of pending) out.push(p.early ?? (await this.#finish(p, headers, signal)));
+      settled = true;
       return out;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      lookups.abort();
+      // Every lookup has settled when the results are complete; otherwise (a stream error, the
+      // caller's abort) the ones still running are aborted, so none outlives the call.
+      window?.close(!settled);
     }
   }
 
-  #begin(headers: HeaderField[], signal: AbortSignal): { pending: Pending[]; hashers: BodyHasher[] } {
+  #begin(headers: HeaderField[], lookups: () => LookupWindow): { pending: Pending[]; hashers: BodyHasher[] } {
     const max = this.#o.maxSignatures ?? 16;
     const byBody = new Map<string, BodyHasher>();
     // Several signatures naming one key (a resigned message, a duplicate) make one lookup.
@@ -181,7 +185,7 @@ export class DkimVerifier {
         const name = keyRecordName(f.selector, f.domain);
         let key = byKey.get(name);
         if (!key) {
-          key = this.#lookupKey(name, signal);
+          key = this.#lookupKey(name, lookups());
           byKey.set(name, key);
         }
         return { field, fields: f, hasher, key };
@@ -191,26 +195,18 @@ export class DkimVerifier {
 
   /**
    * Looks the key up and parses it; the promise never rejects (no unhandled rejections) and
-   * settles within the lookup timeout, or at once when `parent` aborts.
+   * settles when the message's lookup window stops (timeout or the caller's abort) at the latest.
    */
-  async #lookupKey(name: string, parent: AbortSignal): Promise<KeyOutcome> {
+  async #lookupKey(name: string, window: LookupWindow): Promise<KeyOutcome> {
     let records: readonly string[];
-    const own = new AbortController();
-    const stop = (): void => own.abort(parent.reason);
-    parent.addEventListener('abort', stop, { once: true });
-    let timer: unknown;
-    const expired = new Promise<'timeout' | 'aborted'>((resolve) => {
-      timer = this.#clock.setTimeout(() => {
-        resolve('timeout');
-        own.abort(new KeyLookupError(`${name}: key lookup timed out after ${this.#timeoutMs} ms`, true));
-      }, this.#timeoutMs);
-      own.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
     try {
-      const answer = await Promise.race([
-        Promise.resolve().then(() => this.#o.lookup(name, { signal: own.signal })),
-        expired,
-      ]);
+      let call: Promise<readonly string[]>;
+      try {
+        call = Promise.resolve(this.#o.lookup(name, { signal: window.signal }));
+      } catch (e) {
+        call = Promise.reject(e);
+      }
+      const answer = await Promise.race([call, window.stopped]);
       if (answer === 'timeout') {
         return { ok: false, result: 'temperror', reason: `key lookup timed out after ${this.#timeoutMs} ms` };
       }
@@ -225,9 +221,6 @@ export class DkimVerifier {
           : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
       const why = e instanceof Error ? e.message : 'lookup failed';
       return { ok: false, result: temporary ? 'temperror' : 'permerror', reason: `key lookup: ${why}` };
-    } finally {
-      this.#clock.clearTimeout(timer);
-      parent.removeEventListener('abort', stop);
     }
     if (records.length === 0) return { ok: false, result: 'permerror', reason: 'no key record' };
     let firstReason = '';
@@ -338,4 +331,51 @@ function identityOf(f: DkimSignatureFields): Omit<DkimVerification, 'result'> {
     signatureBase64: f.signatureBase64,
     bodyLength: f.bodyLength,
   };
+}
+
+/**
+ * The key lookups of one message. They all start when the header block has been read, so one
+ * timer bounds them all: when it fires, or the caller's signal aborts, `stopped` settles (every
+ * pending lookup gives temperror) and `signal` is aborted so lookups that honour it stop.
+ */
+class LookupWindow {
+  readonly #controller = new AbortController();
+  readonly #clock: Clock;
+  readonly #timer: TimerHandle;
+  readonly #caller: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
+  /** Settles with why the lookups must stop; never rejects. */
+  readonly stopped: Promise<'timeout' | 'aborted'>;
+
+  constructor(clock: Clock, timeoutMs: number, caller: AbortSignal | undefined) {
+    let stop!: (why: 'timeout' | 'aborted') => void;
+    this.stopped = new Promise((resolve) => {
+      stop = resolve;
+    });
+    this.#clock = clock;
+    this.#timer = clock.setTimeout(() => {
+      stop('timeout');
+      this.#controller.abort(new KeyLookupError(`key lookup timed out after ${timeoutMs} ms`, true));
+    }, timeoutMs);
+    this.#caller = caller;
+    if (caller) {
+      this.#onAbort = () => {
+        stop('aborted');
+        this.#controller.abort(caller.reason);
+      };
+      caller.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** The signal handed to every lookup of the message. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Ends the window: the timer is cleared; with `abortPending`, running lookups are aborted. */
+  close(abortPending: boolean): void {
+    this.#clock.clearTimeout(this.#timer);
+    if (this.#onAbort) this.#caller?.removeEventListener('abort', this.#onAbort);
+    if (abortPending && !this.#controller.signal.aborted) this.#controller.abort();
+  }
 }

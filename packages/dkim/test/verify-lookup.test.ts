@@ -146,6 +146,39 @@ describe('key lookups always settle', () => {
     assert.equal(hang.signals.length, 0);
   });
 
+  it('aborts the pending lookups when the message stream fails, and rejects with its error', async () => {
+    const hang = hangingLookup();
+    const v = new DkimVerifier({ lookup: hang.lookup, clock });
+    const head = sign().split('\r\n\r\n')[0]!;
+    async function* broken(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(`${head}\r\n\r\nbody starts`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new Error('connection reset');
+    }
+    await assert.rejects(v.verify(broken()), /connection reset/);
+    assert.equal(hang.signals.length, 1);
+    assert.equal(hang.signals[0]!.aborted, true);
+  });
+
+  it('one timer bounds all lookups of a message, and a message without signatures sets none', async () => {
+    const manual = manualClock();
+    const hang = hangingLookup();
+    const v = new DkimVerifier({ lookup: hang.lookup, clock: manual, lookupTimeoutMs: 1000 });
+    const two = sign() + '';
+    const other = two.replace('s=ed;', 's=ed2;').split('From:')[0]!;
+    const pending = v.verify(other + two);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(hang.signals.length, 2);
+    assert.equal(manual.timers.size, 1);
+    [...manual.timers.values()][0]!.run();
+    assert.deepEqual(
+      (await pending).map((r) => r.result),
+      ['temperror', 'temperror'],
+    );
+    assert.deepEqual(await v.verify(message()), []);
+    assert.equal(manual.timers.size, 0);
+  });
+
   it('refuses a lookup timeout that is not a positive number', () => {
     assert.throws(() => new DkimVerifier({ lookup: hangingLookup().lookup, lookupTimeoutMs: 0 }), RangeError);
   });
