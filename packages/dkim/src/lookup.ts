@@ -1,9 +1,11 @@
+import { MailrouteError } from '@mailroute/envelope';
+
 /**
  * The key lookup a verifier needs: the TXT records at a name, one string per record with its
  * character-strings already joined. The @mailroute/dns package implements it; tests pass a fake.
- * It rejects with a {@link KeyLookupError} to tell a temporary failure from a permanent one; an
- * error with `permanent: true` (the dns package's not-found error) also counts as permanent, and
- * any other rejection as temporary.
+ * It rejects with a {@link KeyLookupError}, or any error of the SDK's shape (a string `code` and a
+ * boolean `temporary`), to tell a temporary failure from a permanent one; an error with
+ * `permanent: true` also counts as permanent, and any other rejection as temporary.
  */
 export type KeyLookup = (name: string, options?: KeyLookupOptions) => Promise<readonly string[]>;
 
@@ -23,15 +25,17 @@ export interface KeyLookupOptions {
  */
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 20_000;
 
-/** A failed key lookup: `temporary` (SERVFAIL, timeout) gives temperror, otherwise permerror. */
-export class KeyLookupError extends Error {
-  /** True for a failure that may succeed later (RFC 8601 temperror). */
-  readonly temporary: boolean;
+/**
+ * A failed key lookup, a `MailrouteError`: `temporary` (SERVFAIL, timeout; code
+ * `DKIM_KEY_LOOKUP_FAILED`) gives temperror, otherwise (NXDOMAIN; code `DKIM_KEY_NOT_FOUND`)
+ * permerror.
+ */
+export class KeyLookupError extends MailrouteError {
+  declare readonly code: 'DKIM_KEY_LOOKUP_FAILED' | 'DKIM_KEY_NOT_FOUND';
 
   constructor(message: string, temporary: boolean) {
-    super(message);
+    super(temporary ? 'DKIM_KEY_LOOKUP_FAILED' : 'DKIM_KEY_NOT_FOUND', message, { temporary });
     this.name = 'KeyLookupError';
-    this.temporary = temporary;
   }
 }
 

@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, hash, type KeyObject } from 'node:crypto';
-import { type Clock, systemClock, type TimerHandle } from '@mailroute/envelope';
+import { type Clock, isMailrouteError, systemClock, type TimerHandle } from '@mailroute/envelope';
 import { BodyHasher } from './canonical/body.js';
 import { fieldValue, type HeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
@@ -213,12 +213,12 @@ export class DkimVerifier {
       if (answer === 'aborted') return { ok: false, result: 'temperror', reason: 'key lookup aborted' };
       records = answer;
     } catch (e) {
-      // A KeyLookupError says which; an error carrying `permanent: true` (as @mailroute/dns's
-      // DnsNotFoundError does) is permanent; anything else is taken as temporary.
-      const temporary =
-        e instanceof KeyLookupError
-          ? e.temporary
-          : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
+      // An error of the SDK's shape (KeyLookupError, the dns package's errors) says which by
+      // `temporary`, read by shape, never instanceof (two installed copies of a package have two
+      // classes); one carrying `permanent: true` is permanent; anything else is taken as temporary.
+      const temporary = isMailrouteError(e)
+        ? e.temporary
+        : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
       const why = e instanceof Error ? e.message : 'lookup failed';
       return { ok: false, result: temporary ? 'temperror' : 'permerror', reason: `key lookup: ${why}` };
     }

@@ -9,7 +9,7 @@ import {
   DkimVerifier,
   parseSignature,
 } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
+import { fakeZone, fixedClock, message, newKey, prng, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const clock = fixedClock(NOW);
@@ -117,5 +117,71 @@ describe('signer options are checked at creation (RFC 6376 3.5)', () => {
     assert.throws(() => signer.signSync(message()), { code: 'DKIM_INVALID_TIME' });
     const ok = new DkimSigner({ keys: [base], clock });
     assert.throws(() => ok.signSync('To: a@b.example\r\n\r\nhi\r\n'), { code: 'DKIM_NO_FROM' });
+  });
+});
+
+describe('signer options fuzz', () => {
+  it('either refuses with a code or writes values that parse back unchanged (seeded, 3000 cases)', () => {
+    const rand = prng(6376);
+    const pieces = [
+      'a',
+      'Z',
+      '0',
+      '-',
+      '.',
+      '_',
+      ';',
+      '=',
+      ' ',
+      '\t',
+      '@',
+      '"',
+      ':',
+      'x=1',
+      'example',
+      'com',
+      'ü',
+      '\r\n',
+      '',
+    ];
+    const pick = () => pieces[Math.floor(rand() * pieces.length)]!;
+    const text = (max: number) => Array.from({ length: Math.floor(rand() * max) }, pick).join('');
+    const codes = new Set([
+      'DKIM_INVALID_DOMAIN',
+      'DKIM_INVALID_SELECTOR',
+      'DKIM_INVALID_IDENTITY',
+      'DKIM_INVALID_EXPIRY',
+    ]);
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const domain = rand() < 0.5 ? 'example.com' : text(6);
+      const selector = rand() < 0.3 ? 'ed' : text(5);
+      const identity = rand() < 0.5 ? undefined : `${text(3)}@${rand() < 0.5 ? domain : text(4)}`;
+      const expiry =
+        rand() < 0.5 ? undefined : [0, -1, 0.5, 1, 60, 1e12, Number.NaN][Math.floor(rand() * 7)]!;
+      const spec: DkimSigningKey = {
+        ...base,
+        domain,
+        selector,
+        ...(identity === undefined ? {} : { identity }),
+        ...(expiry === undefined ? {} : { expireAfterSeconds: expiry }),
+      };
+      let signer: DkimSigner;
+      try {
+        signer = new DkimSigner({ keys: [spec], clock });
+      } catch (e) {
+        assert.ok(e instanceof DkimSignError && codes.has(e.code), `${JSON.stringify(spec)}: ${String(e)}`);
+        continue;
+      }
+      accepted++;
+      const header = signer.signSync(message())[0]!.header;
+      const parsed = parseSignature(header.slice(header.indexOf(':') + 1));
+      assert.ok(parsed.ok, `${JSON.stringify(spec)}: ${parsed.ok ? '' : parsed.reason}`);
+      assert.equal(parsed.fields.domain, domain.toLowerCase());
+      assert.equal(parsed.fields.selector, selector);
+      assert.equal(parsed.fields.identity, identity ?? `@${domain.toLowerCase()}`);
+      if (expiry !== undefined) assert.equal(parsed.fields.expiration! - parsed.fields.timestamp!, expiry);
+    }
+    assert.ok(accepted > 150, `only ${accepted} accepted: the fuzz does not reach the writer`);
   });
 });

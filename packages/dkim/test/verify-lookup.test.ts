@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Clock } from '@mailroute/envelope';
-import { DEFAULT_LOOKUP_TIMEOUT_MS, DkimSigner, DkimVerifier, type KeyLookupOptions } from '../src/index.js';
+import { MailrouteError } from '@mailroute/envelope';
+import {
+  DEFAULT_LOOKUP_TIMEOUT_MS,
+  DkimSigner,
+  DkimVerifier,
+  KeyLookupError,
+  type KeyLookupOptions,
+} from '../src/index.js';
 import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
@@ -181,5 +188,34 @@ describe('key lookups always settle', () => {
 
   it('refuses a lookup timeout that is not a positive number', () => {
     assert.throws(() => new DkimVerifier({ lookup: hangingLookup().lookup, lookupTimeoutMs: 0 }), RangeError);
+  });
+});
+
+describe('lookup errors are read by shape, not class', () => {
+  const verdict = async (error: unknown) =>
+    (
+      await new DkimVerifier({
+        lookup: async () => {
+          throw error;
+        },
+        clock,
+      }).verify(sign())
+    )[0];
+
+  it('KeyLookupError has a code and the temporary polarity', () => {
+    assert.equal(new KeyLookupError('x', true).code, 'DKIM_KEY_LOOKUP_FAILED');
+    assert.equal(new KeyLookupError('x', false).code, 'DKIM_KEY_NOT_FOUND');
+    assert.ok(new KeyLookupError('x', false) instanceof MailrouteError);
+  });
+
+  it('takes temporary from any error of the SDK shape (another installed copy, the dns package)', async () => {
+    const foreignPermanent = Object.assign(new Error('NXDOMAIN'), {
+      code: 'DNS_NOT_FOUND',
+      temporary: false,
+    });
+    assert.equal((await verdict(foreignPermanent))?.result, 'permerror');
+    const foreignTemporary = Object.assign(new Error('SERVFAIL'), { code: 'DNS_SERVFAIL', temporary: true });
+    assert.equal((await verdict(foreignTemporary))?.result, 'temperror');
+    assert.equal((await verdict(new MailrouteError('DNS_NOT_FOUND', 'gone')))?.result, 'permerror');
   });
 });
