@@ -181,4 +181,16 @@ describe('keymgmt run', () => {
     assert.match(err.at(-1)!, /ENOENT/);
     assert.equal(await run('bogus'), 2);
   });
+
+  it('import nek overwrite with another key re-encrypts the store, warns, and the store still opens', async () => {
+    const other = new KeyManager({ dir: join(dir, 'other'), scrypt: { N: 2 ** 12, r: 8, p: 1 } });
+    await other.createNek('credstorekey');
+    files.set('other.key', (await other.exportNek('credstorekey', 'secret')).data);
+    assert.equal(await run('import nek overwrite other.key'), 0);
+    assert.match(
+      err.at(-1)!,
+      /^Warning: NEK credstorekey opened the credential store .*re-encrypted with the imported key/,
+    );
+    assert.equal(await run('list'), 0);
+  });
 });

@@ -97,7 +97,7 @@ async function execute(c: KeymgmtCommand, io: KeymgmtIo): Promise<void> {
       const r = await m.importNek(data, password, c.overwrite);
       io.out(`NEK ${r.name} - Fingerprint ${r.fingerprint}`);
       if (r.resealed !== undefined) {
-        io.out(
+        io.err(
           `Warning: NEK ${r.name} opened the credential store ${m.storePath}; it was re-encrypted with the imported key (${r.resealed} DKIM keys kept). DKIM export files made under the old key can no longer be imported.`,
         );
       }
