@@ -2,13 +2,14 @@
 // and signatures made by those two verify here. Keys come through fake lookups on every side.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { sign as cryptoSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   type Canonicalization,
+  type DkimExternalKey,
   DkimSigner,
   DkimVerifier,
   KeyLookupError,
@@ -42,7 +43,8 @@ const dkimpySkip =
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const ed = generateKeyPairSync('ed25519').privateKey;
-const KEYS: Record<string, KeyObject> = { rsa2048: rsa, ed: ed };
+// 'fn.2026' (a dotted selector, RFC 6376 3.1) publishes the RSA key again for the signing-function tests.
+const KEYS: Record<string, KeyObject> = { rsa2048: rsa, ed: ed, 'fn.2026': rsa };
 const RECORDS: Record<string, string> = {};
 for (const [selector, key] of Object.entries(KEYS)) {
   const k = loadPrivateKey(key);
@@ -199,4 +201,49 @@ describe('interop: signatures made by the others verify here', () => {
       });
     }
   }
+});
+
+describe('interop: signatures made with a signing function (a key held in an HSM or a KMS)', () => {
+  // node:crypto stands in for the remote key: the signer sees only { keyType, sign }. The
+  // signatures carry i= and x=, and the RSA one a dotted selector (s=fn.2026).
+  const external = (selector: string): DkimExternalKey =>
+    selector === 'ed'
+      ? { keyType: 'ed25519', sign: async (digest) => cryptoSign(null, digest, KEYS[selector]!) }
+      : { keyType: 'rsa', sign: async (data) => cryptoSign('sha256', data, KEYS[selector]!) };
+  const signed = new Map<string, Buffer>();
+  let pythonSays: boolean[][] = [];
+  before(async () => {
+    for (const [plain, algorithm] of ALGORITHMS) {
+      const selector = plain === 'rsa2048' ? 'fn.2026' : plain;
+      const signer = new DkimSigner({
+        keys: [
+          {
+            domain: 'example.com',
+            selector,
+            privateKey: external(selector),
+            identity: 'alice@example.com',
+            expireAfterSeconds: 3600,
+          },
+        ],
+      });
+      const [sig] = await signer.sign(MESSAGE);
+      signed.set(algorithm, Buffer.concat([Buffer.from(sig!.header, 'latin1'), MESSAGE]));
+    }
+    if (hasDkimpy) {
+      pythonSays = dkimpy({
+        verify: [...signed.values()].map((m) => m.toString('base64')),
+        records: RECORDS,
+      }) as boolean[][];
+    }
+  });
+  ALGORITHMS.forEach(([, algorithm], i) => {
+    it(`${algorithm} from a signing function verifies with mailauth`, async () => {
+      const r = await dkimVerify(signed.get(algorithm)!, { resolver: mailauthResolver });
+      assert.equal(r.results[0]?.status.result, 'pass', JSON.stringify(r.results[0]?.status));
+    });
+    it(`${algorithm} from a signing function verifies with python3-dkim`, { skip: dkimpySkip }, () => {
+      assert.ok(hasDkimpy, 'python3-dkim is required in CI');
+      assert.deepEqual(pythonSays[i], [true]);
+    });
+  });
 });

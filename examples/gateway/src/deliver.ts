@@ -191,9 +191,10 @@ async function sign(
 ): Promise<{ bytes: Buffer; signatures: string[] }> {
   const domain = fromDomain(message.note);
   if (domain === undefined) return { bytes: raw, signatures: [] };
-  const { signer, missing } = ctx.dkim.signerFor(domain);
+  const { signer, missing, unusable } = ctx.dkim.signerFor(domain);
   if (missing.length > 0)
     ctx.log(`dkim: no key in the credential store for ${domain} selector(s) ${missing.join(', ')}`);
+  for (const u of unusable) ctx.log(`dkim: key ${u.selector} of ${domain} cannot sign: ${u.reason}`);
   if (signer === undefined) return { bytes: raw, signatures: [] };
   const signatures = await signer.sign(raw);
   ctx.stats.signed++;

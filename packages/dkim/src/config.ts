@@ -1,5 +1,8 @@
 import type { CredentialStore } from './credstore/store.js';
+import { DkimSignError } from './errors.js';
+import { DkimKeyError } from './keys.js';
 import { DkimSigner, type DkimSignerOptions } from './sign.js';
+import { type DkimSigningKey, prepareKey } from './sign-options.js';
 
 /** Signing switched on and the selectors per domain, from Domino's notes.ini settings. */
 export interface DkimSigningConfig {
@@ -39,6 +42,12 @@ export interface SignerChoice {
   readonly signer: DkimSigner | undefined;
   /** Selectors named in `DKIM_KEY_<domain>` but missing from the store (the caller should log them). */
   readonly missing: readonly string[];
+  /**
+   * Selectors in the store that cannot sign, with the reason (a selector the RFC 6376 grammar
+   * refuses, such as one ending in "-" made by an older keymgmt; an unusable key). The other keys
+   * still sign; the caller should log these.
+   */
+  readonly unusable: readonly { readonly selector: string; readonly reason: string }[];
 }
 
 /**
@@ -68,16 +77,30 @@ export class DkimSigningPolicy {
     const cached = this.#signers.get(d);
     if (cached) return cached;
     const selectors = this.#config.enabled ? this.#config.selectors.get(d) : undefined;
-    if (!selectors) return { signer: undefined, missing: [] };
+    if (!selectors) return { signer: undefined, missing: [], unusable: [] };
     const missing: string[] = [];
-    const keys = selectors.flatMap((s) => {
+    const unusable: { selector: string; reason: string }[] = [];
+    const keys = selectors.flatMap((s): DkimSigningKey[] => {
       const entry = this.#store.get(d, s);
-      if (!entry) missing.push(s);
-      return entry ? [{ domain: entry.domain, selector: entry.selector, privateKey: entry.privateKey }] : [];
+      if (!entry) {
+        missing.push(s);
+        return [];
+      }
+      const key = { domain: entry.domain, selector: entry.selector, privateKey: entry.privateKey };
+      // One bad key must not stop the others from signing, nor throw at delivery time.
+      try {
+        prepareKey(key);
+      } catch (e) {
+        if (!(e instanceof DkimSignError || e instanceof DkimKeyError)) throw e;
+        unusable.push({ selector: s, reason: e.message });
+        return [];
+      }
+      return [key];
     });
     const choice: SignerChoice = {
       signer: keys.length > 0 ? new DkimSigner({ ...this.#options, keys }) : undefined,
       missing,
+      unusable,
     };
     this.#signers.set(d, choice);
     return choice;

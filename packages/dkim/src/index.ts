@@ -25,6 +25,7 @@ export { Keyring, type Nek, nekFingerprint } from './credstore/nek.js';
 export { DEFAULT_SCRYPT, exportNek, importNek, type ScryptParameters } from './credstore/nek-export.js';
 export { nodeSecretFiles, type SecretFiles } from './credstore/secret-files.js';
 export { CredentialStore, type DkimKeyEntry, type DkimKeyInfo } from './credstore/store.js';
+export { DkimSignError, type DkimSignErrorCode } from './errors.js';
 export {
   type DkimKeyRecord,
   type DkimKeyType,
@@ -40,17 +41,27 @@ export {
   loadPrivateKey,
   MIN_RSA_BITS,
 } from './keys.js';
-export { type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
+export {
+  DEFAULT_LOOKUP_TIMEOUT_MS,
+  type KeyLookup,
+  KeyLookupError,
+  type KeyLookupOptions,
+  keyRecordName,
+} from './lookup.js';
 export { HeaderTooLargeError, parseHeaderBlock } from './message.js';
 export {
-  type Canonicalization,
+  DEFAULT_OVERSIGNED_HEADERS,
   DEFAULT_SIGNED_HEADERS,
   type DkimSignature,
-  DkimSignError,
   DkimSigner,
   type DkimSignerOptions,
-  type DkimSigningKey,
 } from './sign.js';
+export type {
+  Canonicalization,
+  DkimExternalKey,
+  DkimSignFunction,
+  DkimSigningKey,
+} from './sign-options.js';
 export {
   type DkimAlgorithm,
   type DkimSignatureFields,
@@ -59,4 +70,10 @@ export {
   type SignatureParseResult,
 } from './signature.js';
 export { parseTagList, type TagListResult } from './tag-list.js';
-export { type DkimResult, type DkimVerification, DkimVerifier, type DkimVerifierOptions } from './verify.js';
+export {
+  type DkimResult,
+  type DkimVerification,
+  DkimVerifier,
+  type DkimVerifierOptions,
+  type DkimVerifyOptions,
+} from './verify.js';

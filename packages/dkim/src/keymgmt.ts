@@ -5,6 +5,7 @@ import { Keyring, type Nek, nekFingerprint } from './credstore/nek.js';
 import { DEFAULT_SCRYPT, exportNek, importNek, type ScryptParameters } from './credstore/nek-export.js';
 import { nodeSecretFiles, type SecretFiles } from './credstore/secret-files.js';
 import { CredentialStore, type DkimKeyInfo } from './credstore/store.js';
+import { DOMAIN_NAME, SELECTOR } from './grammar.js';
 import { type DkimKeyType, keyRecordText } from './key-record.js';
 import { loadPrivateKey } from './keys.js';
 import { keyRecordName } from './lookup.js';
@@ -28,12 +29,14 @@ export interface KeyManagerOptions {
   readonly scrypt?: ScryptParameters;
 }
 
-/** RSA sizes `create dkim` accepts (RFC 8301: at least 1024; Domino offers these three). */
-export const RSA_KEY_SIZES: readonly number[] = [1024, 2048, 4096];
+/**
+ * RSA sizes `create dkim` accepts: Domino's 1024, 2048 and 4096, and 3072 (RFC 8301 allows any
+ * size from 1024; 3072 is the common step between 2048 and 4096). The default is 2048.
+ */
+export const RSA_KEY_SIZES: readonly number[] = [1024, 2048, 3072, 4096];
 
-const DOMAIN =
-  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-const SELECTOR = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$/;
+/** The RSA size `create dkim <domain> <selector> rsa` uses when none is given. */
+export const DEFAULT_RSA_BITS = 2048;
 
 const defaultGenerateKey: KeyGenerator = (keyType, bits) =>
   new Promise((resolve, reject) => {
@@ -79,7 +82,7 @@ export class KeyManager {
     const ring = await this.#keyring();
     const nek: Nek = { name, key: this.#random(32), created: this.#now() };
     ring.add(nek);
-    await this.#files.writeAtomic(this.keyringPath, ring.serialize());
+    await this.#write(this.keyringPath, ring.serialize());
     return { name, fingerprint: nekFingerprint(nek) };
   }
 
@@ -89,7 +92,7 @@ export class KeyManager {
     if (await this.#files.read(this.storePath)) {
       throw new CredentialStoreError('exists', `a credential store already exists at ${this.storePath}`);
     }
-    await this.#files.writeAtomic(this.storePath, new CredentialStore(nek.name).serialize(nek, this.#random));
+    await this.#write(this.storePath, new CredentialStore(nek.name).serialize(nek, this.#random));
   }
 
   /** `create dkim <domain> <selector> rsa <bits>` / `ed25519`. */
@@ -99,11 +102,11 @@ export class KeyManager {
     keyType: DkimKeyType,
     bits?: number,
   ): Promise<DkimKeyInfo> {
-    if (!DOMAIN.test(domain))
+    if (!DOMAIN_NAME.test(domain))
       throw new CredentialStoreError('invalid', `invalid domain ${JSON.stringify(domain)}`);
     if (!SELECTOR.test(selector))
       throw new CredentialStoreError('invalid', `invalid selector ${JSON.stringify(selector)}`);
-    const size = keyType === 'ed25519' ? 256 : (bits ?? 2048);
+    const size = keyType === 'ed25519' ? 256 : (bits ?? DEFAULT_RSA_BITS);
     if (keyType === 'rsa' && !RSA_KEY_SIZES.includes(size)) {
       throw new CredentialStoreError('invalid', `RSA key size must be one of ${RSA_KEY_SIZES.join(', ')}`);
     }
@@ -163,17 +166,53 @@ export class KeyManager {
     };
   }
 
-  /** `import nek [overwrite] <file>`. */
+  /**
+   * `import nek [overwrite] <file>`. With `overwrite`, replacing a NEK whose key differs from the
+   * one that opens the credential store would lock the store; so the store is first re-encrypted
+   * under the imported key (its DKIM keys kept), then the keyring is written. If the run stops
+   * between the two writes, running it again finds the store already under the imported key and
+   * only writes the keyring. A store that opens with neither key is refused, keyring untouched.
+   */
   async importNek(
     data: Buffer,
     password: string,
     overwrite = false,
-  ): Promise<{ name: string; fingerprint: string }> {
+  ): Promise<{ name: string; fingerprint: string; resealed: number | undefined }> {
     const ring = await this.#keyring();
     const nek = await importNek(data, password);
+    const existing = ring.get(nek.name);
     ring.add(nek, overwrite);
-    await this.#files.writeAtomic(this.keyringPath, ring.serialize());
-    return { name: nek.name, fingerprint: nekFingerprint(nek) };
+    const resealed =
+      existing && !existing.key.equals(nek.key) ? await this.#reseal(existing, nek) : undefined;
+    await this.#write(this.keyringPath, ring.serialize());
+    return { name: nek.name, fingerprint: nekFingerprint(nek), resealed };
+  }
+
+  /** Re-encrypts the store from `old` to `incoming` when `old` is its NEK; the number of keys kept. */
+  async #reseal(old: Nek, incoming: Nek): Promise<number | undefined> {
+    const bytes = await this.#files.read(this.storePath);
+    if (!bytes) return undefined;
+    let named: unknown;
+    try {
+      named = (JSON.parse(bytes.toString('utf8')) as { nek?: unknown }).nek;
+    } catch {
+      named = undefined;
+    }
+    if (named !== old.name) return undefined;
+    let store: CredentialStore;
+    try {
+      store = CredentialStore.open(bytes, old, this.storePath);
+    } catch (e) {
+      // Already under the incoming key (an earlier run stopped before writing the keyring)?
+      try {
+        CredentialStore.open(bytes, incoming, this.storePath);
+        return undefined;
+      } catch {
+        throw e;
+      }
+    }
+    await this.#save(store, incoming);
+    return store.entries().length;
   }
 
   /** `export dkim <file>`: all DKIM keys, sealed under the store's NEK, for another store. */
@@ -215,7 +254,13 @@ export class KeyManager {
   }
 
   async #save(store: CredentialStore, nek: Nek): Promise<void> {
-    await this.#files.writeAtomic(this.storePath, store.serialize(nek, this.#random));
+    await this.#write(this.storePath, store.serialize(nek, this.#random));
+  }
+
+  /** Writes a file of the directory, creating the directory (0700) at the first write. */
+  async #write(path: string, data: Buffer): Promise<void> {
+    await this.#files.makeDirectory?.(this.#dir);
+    await this.#files.writeAtomic(path, data);
   }
 
   #now(): string {

@@ -1,13 +1,19 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { MailrouteError } from '@mailroute/envelope';
 import type { DkimKeyType } from './key-record.js';
 
 /** RFC 8301 3.2: signers MUST NOT use, and verifiers MUST NOT accept, RSA keys under 1024 bits. */
 export const MIN_RSA_BITS = 1024;
 
-/** Raised for an unusable key. Its message names the problem, never the key material. */
-export class DkimKeyError extends Error {
+/**
+ * Raised for an unusable key (code `DKIM_KEY_UNUSABLE`, never temporary). Its message names the
+ * problem, never the key material.
+ */
+export class DkimKeyError extends MailrouteError {
+  declare readonly code: 'DKIM_KEY_UNUSABLE';
+
   constructor(message: string) {
-    super(message);
+    super('DKIM_KEY_UNUSABLE', message);
     this.name = 'DkimKeyError';
   }
 }

@@ -1,19 +1,25 @@
-import { sign as cryptoSign, hash, type KeyObject } from 'node:crypto';
+import { sign as cryptoSign, hash } from 'node:crypto';
+import { type Clock, systemClock } from '@mailroute/envelope';
 import { type BodyCanonicalization, BodyHasher } from './canonical/body.js';
 import {
-  asciiLower,
   canonicalizeHeader,
   type HeaderCanonicalization,
   type HeaderField,
   selectHeaders,
 } from './canonical/header.js';
+import { DkimSignError } from './errors.js';
 import { type FoldTag, foldBase64, foldTags, lastLineLength } from './fold.js';
-import { type DkimPrivateKey, loadPrivateKey } from './keys.js';
+import type { DkimPrivateKey } from './keys.js';
 import { chunksOf, MessageSplitter } from './message.js';
+import {
+  type DkimExternalKey,
+  type DkimSigningKey,
+  headerNameList,
+  isExternal,
+  type PreparedKey,
+  prepareKey,
+} from './sign-options.js';
 import type { DkimAlgorithm } from './signature.js';
-
-/** c= as written in a signature: header/body. */
-export type Canonicalization = `${HeaderCanonicalization}/${BodyCanonicalization}`;
 
 /** The header fields signed by default when present (RFC 6376 5.4.1's recommendation). */
 export const DEFAULT_SIGNED_HEADERS: readonly string[] = [
@@ -47,37 +53,53 @@ export const DEFAULT_SIGNED_HEADERS: readonly string[] = [
   'list-archive',
 ];
 
-/** One key to sign with: one DKIM-Signature per key. */
-export interface DkimSigningKey {
-  /** d=, the signing domain. */
-  readonly domain: string;
-  /** s=, the selector: the key is published at `selector._domainkey.domain`. */
-  readonly selector: string;
-  /** The private key: PEM, a KeyObject, or a key already loaded with {@link loadPrivateKey}. */
-  readonly privateKey: string | KeyObject | DkimPrivateKey;
-  /** c=; default `relaxed/relaxed`, which survives the whitespace changes relays make. */
-  readonly canonicalization?: Canonicalization;
-  /** i=, the agent or user identifier; default none (verifiers then take `@` + d=). */
-  readonly identity?: string;
-  /** x= is set this many seconds after t=; default none (no expiry). */
-  readonly expireAfterSeconds?: number;
-}
+/**
+ * The header fields over-signed by default: named once more than they occur, so a copy added
+ * later breaks the signature (RFC 6376 8.15, where From, Subject, Date, Reply-To and the like are
+ * the fields an attacker adds to change what a reader sees). These are the fields RFC 5322 3.6
+ * and RFC 2045 allow at most once, so no legitimate hop adds a second one; adding one that was
+ * absent (a list's Reply-To) breaks the signature too, which is the point.
+ */
+export const DEFAULT_OVERSIGNED_HEADERS: readonly string[] = [
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'subject',
+  'date',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+];
 
 /** Options of a {@link DkimSigner}. */
 export interface DkimSignerOptions {
   /** The keys; typically one RSA and one Ed25519 (Domino `DKIM_KEY_<domain>=<sel1>,<sel2>`). */
   readonly keys: readonly DkimSigningKey[];
-  /** Header fields signed when present, every instance; default {@link DEFAULT_SIGNED_HEADERS}. */
+  /**
+   * Header fields signed when present, every instance; default {@link DEFAULT_SIGNED_HEADERS}.
+   * From is always signed, whether listed or not.
+   */
   readonly headers?: readonly string[];
   /**
-   * Header fields named once more than they occur, so adding one later breaks the signature
-   * (protection against header injection); default `['from']`.
+   * Header fields to over-sign in addition to the default ones (see `overSignDefaults`): each is
+   * signed and named once more than it occurs, so adding one later breaks the signature.
+   * Default none; naming fields here never removes a default.
    */
   readonly overSign?: readonly string[];
-  /** An exact h= list used verbatim instead of `headers`/`overSign`; default none. */
+  /**
+   * Over-sign {@link DEFAULT_OVERSIGNED_HEADERS}; default true. With false only From (always
+   * over-signed) and the `overSign` names are.
+   */
+  readonly overSignDefaults?: boolean;
+  /** An exact h= list used verbatim instead of `headers`/`overSign`; it must name From. Default none. */
   readonly headerList?: readonly string[];
-  /** The clock for t=, milliseconds since the epoch; default `Date.now`. */
-  readonly clock?: () => number;
+  /** The clock for t= (its `now()`, milliseconds since the epoch); default the system clock. */
+  readonly clock?: Clock;
   /** Write t=; default true. */
   readonly timestamp?: boolean;
   /** Write l= (the signed body length); default false, because l= lets anyone append to the body. */
@@ -86,7 +108,7 @@ export interface DkimSignerOptions {
   readonly queryMethodTag?: boolean;
   /** h= written as `from:to` (compact) or `from : to` (spaced, as RFC 8463 prints it); default compact. */
   readonly headerListStyle?: 'compact' | 'spaced';
-  /** Bound on the header block read before the body; default 1 MiB. */
+  /** Bound on the header block read before the body, in bytes; default 1 MiB. */
   readonly maxHeaderBytes?: number;
 }
 
@@ -102,54 +124,59 @@ export interface DkimSignature {
   readonly header: string;
 }
 
-/** Raised when a message cannot be signed (no From field, bad options). */
-export class DkimSignError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DkimSignError';
-  }
-}
-
-interface PreparedKey {
-  readonly spec: DkimSigningKey;
-  readonly key: DkimPrivateKey;
-  readonly headerCanon: HeaderCanonicalization;
-  readonly bodyCanon: BodyCanonicalization;
-  readonly algorithm: DkimAlgorithm;
+/** A signature with everything but b=: the field so far and the data b= signs. */
+interface Unsigned {
+  readonly k: PreparedKey;
+  readonly field: string;
+  readonly data: Buffer;
 }
 
 /**
  * Signs messages with one or more keys in one pass: the body is read once and hashed once per
- * body canonicalization, whatever the number of keys. Keys are parsed once, at construction.
+ * body canonicalization, whatever the number of keys. Keys are parsed and every tag value is
+ * checked once, at construction (a {@link DkimSignError} or DkimKeyError for bad options).
  */
 export class DkimSigner {
   readonly #keys: PreparedKey[];
   readonly #options: DkimSignerOptions;
-  readonly #clock: () => number;
+  readonly #clock: Clock;
   // The h= choice, lower-cased once: the names to sign when present, then the ones to over-sign.
   readonly #wanted: readonly string[];
   readonly #overSign: readonly string[];
   readonly #headerList: readonly string[] | undefined;
+  readonly #external: boolean;
 
   constructor(options: DkimSignerOptions) {
-    if (options.keys.length === 0) throw new DkimSignError('at least one signing key is required');
+    if (!Array.isArray(options.keys) || options.keys.length === 0) {
+      throw new DkimSignError('DKIM_NO_KEYS', 'at least one signing key is required');
+    }
+    const max = options.maxHeaderBytes;
+    if (max !== undefined && !(Number.isSafeInteger(max) && max > 0)) {
+      throw new DkimSignError(
+        'DKIM_INVALID_OPTION',
+        `maxHeaderBytes must be a positive whole number, not ${max}`,
+      );
+    }
     this.#options = options;
-    this.#clock = options.clock ?? Date.now;
-    this.#wanted = [...new Set((options.headers ?? DEFAULT_SIGNED_HEADERS).map(asciiLower))];
-    this.#overSign = [...new Set((options.overSign ?? ['from']).map(asciiLower))];
-    this.#headerList = options.headerList?.map(asciiLower);
-    this.#keys = options.keys.map((spec) => {
-      const key = isLoaded(spec.privateKey) ? spec.privateKey : loadPrivateKey(spec.privateKey);
-      const [headerCanon, bodyCanon] = (spec.canonicalization ?? 'relaxed/relaxed').split('/') as [
-        HeaderCanonicalization,
-        BodyCanonicalization,
-      ];
-      if (!isCanon(headerCanon) || !isCanon(bodyCanon)) {
-        throw new DkimSignError(`unsupported canonicalization ${spec.canonicalization}`);
+    this.#clock = options.clock ?? systemClock;
+    // From is always signed and always over-signed: a second From is the classic forgery.
+    const wanted = headerNameList(options.headers ?? DEFAULT_SIGNED_HEADERS, 'headers');
+    this.#wanted = [...new Set(['from', ...wanted])];
+    const extra = headerNameList(options.overSign ?? [], 'overSign');
+    const base = (options.overSignDefaults ?? true) ? DEFAULT_OVERSIGNED_HEADERS : ['from'];
+    this.#overSign = [...new Set(['from', ...base, ...extra])];
+    if (options.headerList !== undefined) {
+      const list = headerNameList(options.headerList, 'headerList');
+      if (!list.includes('from')) {
+        throw new DkimSignError(
+          'DKIM_INVALID_HEADER_NAME',
+          'headerList must name From, which DKIM must sign',
+        );
       }
-      const algorithm: DkimAlgorithm = key.keyType === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256';
-      return { spec, key, headerCanon, bodyCanon, algorithm };
-    });
+      this.#headerList = list;
+    }
+    this.#keys = options.keys.map(prepareKey);
+    this.#external = this.#keys.some((k) => isExternal(k.key));
   }
 
   /** Signs a message given whole or as a stream of chunks; resolves to one signature per key. */
@@ -158,17 +185,24 @@ export class DkimSigner {
   ): Promise<DkimSignature[]> {
     const run = this.#start();
     for await (const chunk of chunksOf(message)) run.push(chunk);
-    return run.finish();
+    const unsigned = run.finish();
+    return Promise.all(unsigned.map(async (u) => complete(u, await signWith(u.k, u.data))));
   }
 
-  /** Signs a message held in memory, synchronously (no stream overhead). */
+  /**
+   * Signs a message held in memory, synchronously (no stream overhead). Throws
+   * `DKIM_SYNC_UNAVAILABLE` when a key is a signing function (use {@link DkimSigner.sign}).
+   */
   signSync(message: Uint8Array | string): DkimSignature[] {
+    if (this.#external) {
+      throw new DkimSignError('DKIM_SYNC_UNAVAILABLE', 'a signing function is asynchronous: use sign()');
+    }
     const run = this.#start();
     run.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
-    return run.finish();
+    return run.finish().map((u) => complete(u, signLocally(u.k.key as DkimPrivateKey, u.data)));
   }
 
-  #start(): { push(chunk: Uint8Array): void; finish(): DkimSignature[] } {
+  #start(): { push(chunk: Uint8Array): void; finish(): Unsigned[] } {
     const splitter = new MessageSplitter(this.#options.maxHeaderBytes ?? 1024 * 1024);
     const hashers = new Map<BodyCanonicalization, BodyHasher>();
     for (const k of this.#keys)
@@ -180,11 +214,17 @@ export class DkimSigner {
       },
       finish: () => {
         const headers = splitter.end();
-        const now = Math.floor(this.#clock() / 1000);
-        const names = this.#headerList ?? headerNames(headers, this.#wanted, this.#overSign);
-        if (!names.includes('from') || !headers.some((h) => h.key === 'from')) {
-          throw new DkimSignError('the message has no From header field, which DKIM must sign');
+        const now = Math.floor(this.#clock.now() / 1000);
+        if (!Number.isSafeInteger(now) || now < 0) {
+          throw new DkimSignError('DKIM_INVALID_TIME', `the clock gave ${now}, which t= cannot hold`);
         }
+        if (!headers.some((h) => h.key === 'from')) {
+          throw new DkimSignError(
+            'DKIM_NO_FROM',
+            'the message has no From header field, which DKIM must sign',
+          );
+        }
+        const names = this.#headerList ?? headerNames(headers, this.#wanted, this.#overSign);
         // Every key signs the same fields: canonicalize them once per header canonicalization.
         const canonical = new Map<HeaderCanonicalization, string>();
         return this.#keys.map((k) => {
@@ -193,19 +233,19 @@ export class DkimSigner {
             fields = canonicalFields(headers, names, k.headerCanon);
             canonical.set(k.headerCanon, fields);
           }
-          return this.#signOne(k, names, fields, hashers.get(k.bodyCanon)!, now);
+          return this.#unsigned(k, names, fields, hashers.get(k.bodyCanon)!, now);
         });
       },
     };
   }
 
-  #signOne(
+  #unsigned(
     k: PreparedKey,
     names: readonly string[],
     fields: string,
     hasher: BodyHasher,
     now: number,
-  ): DkimSignature {
+  ): Unsigned {
     const o = this.#options;
     const bh = hasher.digest().toString('base64');
     const tag = (name: string, value: string | number): FoldTag => ({
@@ -233,12 +273,16 @@ export class DkimSigner {
     });
     tags.push(tag('bh', bh));
     tags.push(tag('b', ''));
-    const unsigned = foldTags('DKIM-Signature', tags);
-    const data = Buffer.from(fields + canonicalizeHeader(unsigned, k.headerCanon, false), 'latin1');
-    const b = signHeaderHash(k.key, data).toString('base64');
-    const header = `${unsigned}${foldBase64(b, lastLineLength(unsigned))}\r\n`;
-    return { domain: k.spec.domain, selector: k.spec.selector, algorithm: k.algorithm, header };
+    const field = foldTags('DKIM-Signature', tags);
+    const data = Buffer.from(fields + canonicalizeHeader(field, k.headerCanon, false), 'latin1');
+    return { k, field, data };
   }
+}
+
+/** The finished signature: the field with b= appended, folded, and CRLF. */
+function complete(u: Unsigned, b: Buffer): DkimSignature {
+  const header = `${u.field}${foldBase64(b.toString('base64'), lastLineLength(u.field))}\r\n`;
+  return { domain: u.k.spec.domain, selector: u.k.spec.selector, algorithm: u.k.algorithm, header };
 }
 
 /** The selected header fields in canonical form, each ending in CRLF (latin1 text). */
@@ -266,12 +310,42 @@ export function signedData(
 }
 
 /** rsa-sha256 signs the data with SHA-256; ed25519-sha256 signs the SHA-256 of the data (RFC 8463 3). */
-function signHeaderHash(key: DkimPrivateKey, data: Buffer): Buffer {
+function signLocally(key: DkimPrivateKey, data: Buffer): Buffer {
   if (key.keyType === 'rsa') return cryptoSign('sha256', data, key.privateKey);
   return cryptoSign(null, hash('sha256', data, 'buffer'), key.privateKey);
 }
 
-/** The h= list: every instance of each wanted name present, then each over-signed name once more. */
+/** Signs with a parsed key, or asks the signing function and checks what it returns. */
+async function signWith(k: PreparedKey, data: Buffer): Promise<Buffer> {
+  if (!isExternal(k.key)) return signLocally(k.key, data);
+  const external: DkimExternalKey = k.key;
+  const input = external.keyType === 'rsa' ? data : hash('sha256', data, 'buffer');
+  const where = `signing function of ${k.spec.selector}._domainkey.${k.spec.domain}`;
+  let out: unknown;
+  try {
+    out = await external.sign(input);
+  } catch (e) {
+    // The signer (an HSM, a KMS) may answer later; its message is not repeated (it may say too much).
+    throw new DkimSignError('DKIM_SIGN_FAILED', `the ${where} failed`, { temporary: true, cause: e });
+  }
+  if (!(out instanceof Uint8Array)) {
+    throw new DkimSignError('DKIM_SIGN_FAILED', `the ${where} did not resolve to bytes`);
+  }
+  // An Ed25519 signature is 64 bytes; an RSA one is the modulus length, at least 1024 bits (RFC 8301).
+  const fits = external.keyType === 'ed25519' ? out.length === 64 : out.length >= 128 && out.length <= 2048;
+  if (!fits) {
+    throw new DkimSignError(
+      'DKIM_SIGN_FAILED',
+      `the ${where} returned ${out.length} bytes, not a ${external.keyType} signature${external.keyType === 'rsa' ? ' of at least 1024 bits' : ''}`,
+    );
+  }
+  return Buffer.from(out.buffer, out.byteOffset, out.length);
+}
+
+/**
+ * The h= list: every instance of each wanted name present; each over-signed name as many times
+ * as it occurs (so it is signed even when not in the wanted list) and then once more.
+ */
 function headerNames(
   headers: readonly HeaderField[],
   wanted: readonly string[],
@@ -283,14 +357,9 @@ function headerNames(
   for (const w of wanted) {
     for (let i = 0; i < (counts.get(w) ?? 0); i++) names.push(w);
   }
-  for (const w of overSign) names.push(w);
+  for (const w of overSign) {
+    if (!wanted.includes(w)) for (let i = 0; i < (counts.get(w) ?? 0); i++) names.push(w);
+    names.push(w);
+  }
   return names;
-}
-
-function isLoaded(k: string | KeyObject | DkimPrivateKey): k is DkimPrivateKey {
-  return typeof k === 'object' && 'publicKeyBytes' in k;
-}
-
-function isCanon(c: string): boolean {
-  return c === 'simple' || c === 'relaxed';
 }

@@ -127,8 +127,9 @@ export function parseSignature(value: string): SignatureParseResult {
   const expiration = optionalSeconds(t.get('x'));
   if (timestamp === null) return fail('t= is not a number');
   if (expiration === null) return fail('x= is not a number');
-  if (timestamp !== undefined && expiration !== undefined && expiration < timestamp) {
-    return fail('x= is before t=');
+  // RFC 6376 3.5: the x= value MUST be greater than the t= value.
+  if (timestamp !== undefined && expiration !== undefined && expiration <= timestamp) {
+    return fail('x= is not after t=');
   }
   return {
     ok: true,

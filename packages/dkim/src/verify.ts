@@ -1,9 +1,10 @@
 import { verify as cryptoVerify, hash, type KeyObject } from 'node:crypto';
+import { type Clock, isMailrouteError, systemClock, type TimerHandle } from '@mailroute/envelope';
 import { BodyHasher } from './canonical/body.js';
 import { fieldValue, type HeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
 import { publicKeyFromRecord } from './keys.js';
-import { type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
+import { DEFAULT_LOOKUP_TIMEOUT_MS, type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
 import { chunksOf, HeaderTooLargeError, MessageSplitter } from './message.js';
 import { signedData } from './sign.js';
 import { type DkimSignatureFields, parseSignature, withoutSignatureValue } from './signature.js';
@@ -39,8 +40,15 @@ export interface DkimVerification {
 export interface DkimVerifierOptions {
   /** Where key records come from (the @mailroute/dns resolver, or a fake). */
   readonly lookup: KeyLookup;
-  /** The clock for x= and t= checks, milliseconds since the epoch; default `Date.now`. */
-  readonly clock?: () => number;
+  /** The clock for x= and t= checks and the lookup timeout; default the system clock. */
+  readonly clock?: Clock;
+  /**
+   * How long to wait for a message's key lookups, in milliseconds (they all start when its header
+   * block has been read), before the signatures still waiting get temperror ("key lookup timed
+   * out") and the lookups' signal is aborted; default {@link DEFAULT_LOOKUP_TIMEOUT_MS}. A lookup
+   * that never settles cannot hold `verify` up.
+   */
+  readonly lookupTimeoutMs?: number;
   /** Allowed clock difference for t= in the future and x= in the past, seconds; default 300. */
   readonly clockSkewSeconds?: number;
   /**
@@ -67,6 +75,15 @@ interface Pending {
   key?: Promise<KeyOutcome>;
 }
 
+/** Options of one {@link DkimVerifier.verify} call. */
+export interface DkimVerifyOptions {
+  /**
+   * Stops the verification: pending key lookups are aborted (their signal too) and `verify`
+   * rejects with the signal's reason, as Node's own APIs do. Checked between chunks of a stream.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Verifies every DKIM-Signature of a message (RFC 6376 section 6, RFC 8463): the body is read
  * once, with one streaming hash per distinct (canonicalization, l=) pair, and key lookups start
@@ -74,45 +91,68 @@ interface Pending {
  */
 export class DkimVerifier {
   readonly #o: DkimVerifierOptions;
-  readonly #clock: () => number;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
   readonly #keys = new Map<string, KeyObject | string>();
 
   constructor(options: DkimVerifierOptions) {
+    const t = options.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
+    if (!(Number.isFinite(t) && t > 0))
+      throw new RangeError(`lookupTimeoutMs must be a positive number, not ${t}`);
     this.#o = options;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
+    this.#timeoutMs = t;
   }
 
   /** Verifies a message given whole or as chunks; one result per DKIM-Signature, in header order. */
   async verify(
     message: Uint8Array | string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: DkimVerifyOptions = {},
   ): Promise<DkimVerification[]> {
-    const splitter = new MessageSplitter(this.#o.maxHeaderBytes ?? 1024 * 1024);
-    let pending: Pending[] | undefined;
-    let hashers: BodyHasher[] = [];
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    // Made at the first lookup, so a message without signatures costs no timer and no signal.
+    let window: LookupWindow | undefined;
+    const lookups = (): LookupWindow => {
+      window ??= new LookupWindow(this.#clock, this.#timeoutMs, signal);
+      return window;
+    };
+    let settled = false;
     try {
-      for await (const chunk of chunksOf(message)) {
-        const body = splitter.push(chunk);
-        if (!pending && splitter.headers) ({ pending, hashers } = this.#begin(splitter.headers));
-        if (body.length > 0) for (const h of hashers) h.update(body);
+      const splitter = new MessageSplitter(this.#o.maxHeaderBytes ?? 1024 * 1024);
+      let pending: Pending[] | undefined;
+      let hashers: BodyHasher[] = [];
+      try {
+        for await (const chunk of chunksOf(message)) {
+          signal?.throwIfAborted();
+          const body = splitter.push(chunk);
+          if (!pending && splitter.headers) ({ pending, hashers } = this.#begin(splitter.headers, lookups));
+          if (body.length > 0) for (const h of hashers) h.update(body);
+        }
+      } catch (e) {
+        // An oversized header is bad input: one permerror, not an exception. Stream errors propagate.
+        if (e instanceof HeaderTooLargeError) return [{ result: 'permerror', reason: e.message }];
+        throw e;
       }
-    } catch (e) {
-      // An oversized header is bad input: one permerror, not an exception. Stream errors propagate.
-      if (e instanceof HeaderTooLargeError) return [{ result: 'permerror', reason: e.message }];
-      throw e;
+      const headers = splitter.end();
+      if (!pending) ({ pending, hashers } = this.#begin(headers, lookups));
+      const out: DkimVerification[] = [];
+      for (const p of pending) out.push(p.early ?? (await this.#finish(p, headers, signal)));
+      settled = true;
+      return out;
+    } finally {
+      // Every lookup has settled when the results are complete; otherwise (a stream error, the
+      // caller's abort) the ones still running are aborted, so none outlives the call.
+      window?.close(!settled);
     }
-    const headers = splitter.end();
-    if (!pending) ({ pending, hashers } = this.#begin(headers));
-    const out: DkimVerification[] = [];
-    for (const p of pending) out.push(p.early ?? (await this.#finish(p, headers)));
-    return out;
   }
 
-  #begin(headers: HeaderField[]): { pending: Pending[]; hashers: BodyHasher[] } {
+  #begin(headers: HeaderField[], lookups: () => LookupWindow): { pending: Pending[]; hashers: BodyHasher[] } {
     const max = this.#o.maxSignatures ?? 16;
     const byBody = new Map<string, BodyHasher>();
     // Several signatures naming one key (a resigned message, a duplicate) make one lookup.
     const byKey = new Map<string, Promise<KeyOutcome>>();
-    const now = this.#clock() / 1000;
+    const now = this.#clock.now() / 1000;
     const skew = this.#o.clockSkewSeconds ?? 300;
     const pending = headers
       .filter((h) => h.key === 'dkim-signature')
@@ -145,7 +185,7 @@ export class DkimVerifier {
         const name = keyRecordName(f.selector, f.domain);
         let key = byKey.get(name);
         if (!key) {
-          key = this.#lookupKey(name);
+          key = this.#lookupKey(name, lookups());
           byKey.set(name, key);
         }
         return { field, fields: f, hasher, key };
@@ -153,18 +193,32 @@ export class DkimVerifier {
     return { pending, hashers: [...byBody.values()] };
   }
 
-  /** Looks the key up and parses it; the promise never rejects (no unhandled rejections). */
-  async #lookupKey(name: string): Promise<KeyOutcome> {
+  /**
+   * Looks the key up and parses it; the promise never rejects (no unhandled rejections) and
+   * settles when the message's lookup window stops (timeout or the caller's abort) at the latest.
+   */
+  async #lookupKey(name: string, window: LookupWindow): Promise<KeyOutcome> {
     let records: readonly string[];
     try {
-      records = await this.#o.lookup(name);
+      let call: Promise<readonly string[]>;
+      try {
+        call = Promise.resolve(this.#o.lookup(name, { signal: window.signal }));
+      } catch (e) {
+        call = Promise.reject(e);
+      }
+      const answer = await Promise.race([call, window.stopped]);
+      if (answer === 'timeout') {
+        return { ok: false, result: 'temperror', reason: `key lookup timed out after ${this.#timeoutMs} ms` };
+      }
+      if (answer === 'aborted') return { ok: false, result: 'temperror', reason: 'key lookup aborted' };
+      records = answer;
     } catch (e) {
-      // A KeyLookupError says which; an error carrying `permanent: true` (as @mailroute/dns's
-      // DnsNotFoundError does) is permanent; anything else is taken as temporary.
-      const temporary =
-        e instanceof KeyLookupError
-          ? e.temporary
-          : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
+      // An error of the SDK's shape (KeyLookupError, the dns package's errors) says which by
+      // `temporary`, read by shape, never instanceof (two installed copies of a package have two
+      // classes); one carrying `permanent: true` is permanent; anything else is taken as temporary.
+      const temporary = isMailrouteError(e)
+        ? e.temporary
+        : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
       const why = e instanceof Error ? e.message : 'lookup failed';
       return { ok: false, result: temporary ? 'temperror' : 'permerror', reason: `key lookup: ${why}` };
     }
@@ -198,10 +252,16 @@ export class DkimVerifier {
     return value;
   }
 
-  async #finish(p: Pending, headers: HeaderField[]): Promise<DkimVerification> {
+  async #finish(
+    p: Pending,
+    headers: HeaderField[],
+    signal: AbortSignal | undefined,
+  ): Promise<DkimVerification> {
     const f = p.fields!;
     const id = identityOf(f);
     const key = await p.key!;
+    // The lookup settles at once on abort (as temperror): the caller gets its abort instead.
+    signal?.throwIfAborted();
     if (!key.ok) return { result: key.result, reason: key.reason, ...id };
     const testing = key.record.testing || undefined;
     const failed = (reason: string): DkimVerification =>
@@ -271,4 +331,51 @@ function identityOf(f: DkimSignatureFields): Omit<DkimVerification, 'result'> {
     signatureBase64: f.signatureBase64,
     bodyLength: f.bodyLength,
   };
+}
+
+/**
+ * The key lookups of one message. They all start when the header block has been read, so one
+ * timer bounds them all: when it fires, or the caller's signal aborts, `stopped` settles (every
+ * pending lookup gives temperror) and `signal` is aborted so lookups that honour it stop.
+ */
+class LookupWindow {
+  readonly #controller = new AbortController();
+  readonly #clock: Clock;
+  readonly #timer: TimerHandle;
+  readonly #caller: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
+  /** Settles with why the lookups must stop; never rejects. */
+  readonly stopped: Promise<'timeout' | 'aborted'>;
+
+  constructor(clock: Clock, timeoutMs: number, caller: AbortSignal | undefined) {
+    let stop!: (why: 'timeout' | 'aborted') => void;
+    this.stopped = new Promise((resolve) => {
+      stop = resolve;
+    });
+    this.#clock = clock;
+    this.#timer = clock.setTimeout(() => {
+      stop('timeout');
+      this.#controller.abort(new KeyLookupError(`key lookup timed out after ${timeoutMs} ms`, true));
+    }, timeoutMs);
+    this.#caller = caller;
+    if (caller) {
+      this.#onAbort = () => {
+        stop('aborted');
+        this.#controller.abort(caller.reason);
+      };
+      caller.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** The signal handed to every lookup of the message. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Ends the window: the timer is cleared; with `abortPending`, running lookups are aborted. */
+  close(abortPending: boolean): void {
+    this.#clock.clearTimeout(this.#timer);
+    if (this.#onAbort) this.#caller?.removeEventListener('abort', this.#onAbort);
+    if (abortPending && !this.#controller.signal.aborted) this.#controller.abort();
+  }
 }

@@ -73,4 +73,26 @@ describe('signing configuration (RouterDKIMSigning, DKIM_KEY_<domain>)', () => {
     );
     assert.equal(on.signerFor('sub.martdj.nl').signer, undefined);
   });
+
+  it('leaves out, and reports, a stored key whose selector the grammar refuses; the others sign', async () => {
+    const withOld = new CredentialStore('k', [
+      ...store.entries(),
+      { domain: 'martdj.nl', selector: 'old-', keyType: 'ed25519', bits: 256, created: '', privateKey: ed },
+    ]);
+    const policy = new DkimSigningPolicy(
+      parseSigningConfig({ RouterDKIMSigning: '1', 'DKIM_KEY_martdj.nl': 'old-,ed20240705' }),
+      withOld,
+    );
+    const choice = policy.signerFor('martdj.nl');
+    assert.deepEqual(
+      choice.unusable.map((u) => u.selector),
+      ['old-'],
+    );
+    assert.match(choice.unusable[0]!.reason, /is not a selector/);
+    const sigs = await choice.signer!.sign(message().replace('alice@example.com', 'alice@martdj.nl'));
+    assert.deepEqual(
+      sigs.map((x) => x.selector),
+      ['ed20240705'],
+    );
+  });
 });

@@ -90,7 +90,7 @@ describe('credential store and keymgmt operations', () => {
 
   it('refuses duplicates, bad sizes, bad names, and unknown keys', async () => {
     await expectError(m.createDkim('martdj.nl', 'ED20240705', 'ed25519'), 'exists', /already exists/);
-    await expectError(m.createDkim('martdj.nl', 'x', 'rsa', 512), 'invalid', /1024, 2048, 4096/);
+    await expectError(m.createDkim('martdj.nl', 'x', 'rsa', 512), 'invalid', /1024, 2048, 3072, 4096/);
     await expectError(m.createDkim('not a domain', 'x', 'ed25519'), 'invalid', /invalid domain/);
     await expectError(m.createNek('credstorekey'), 'exists', /already exists/);
     await expectError(
@@ -190,5 +190,128 @@ describe('credential store and keymgmt operations', () => {
     await m.createDkim('gone.example', 'sel', 'ed25519');
     await m.deleteDkim('gone.example', 'sel');
     assert.ok(!(await m.list()).some((k) => k.domain === 'gone.example'));
+  });
+});
+
+describe('import nek overwrite keeps the store open (issue 13)', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mailroute-reseal-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('re-encrypts the store under the imported key, keeps its DKIM keys, and recovers a stopped run', async () => {
+    const here = manager(join(dir, 'here'));
+    await here.createNek('credstorekey');
+    await here.createCredstore('credstorekey');
+    await here.createDkim('example.com', 'ed', 'ed25519');
+    const before = (await here.list()).map((k) => k.fingerprint);
+    const there = manager(join(dir, 'there'));
+    await there.createNek('credstorekey'); // the same name, another key
+    const { data } = await there.exportNek('credstorekey', 'pw');
+    const oldKeyring = await readFile(here.keyringPath);
+
+    const r = await here.importNek(data, 'pw', true);
+    assert.equal(r.resealed, 1);
+    assert.deepEqual(
+      (await here.list()).map((k) => k.fingerprint),
+      before,
+      'the store opens with the new NEK and keeps its keys',
+    );
+    // The store now opens with the other server's NEK: its exports import here.
+    await there.createCredstore('credstorekey');
+    await there.createDkim('example.org', 'x', 'ed25519');
+    assert.deepEqual((await here.importCredstore((await there.exportDkim()).data)).imported, [
+      'x._domainkey.example.org',
+    ]);
+
+    // A run stopped after re-encrypting and before writing the keyring: the old keyring, new store.
+    await writeFile(here.keyringPath, oldKeyring);
+    await expectError(here.list(), 'wrong-key', /wrong key/);
+    const again = await here.importNek(data, 'pw', true);
+    assert.equal(again.resealed, undefined, 'already under the imported key: only the keyring is written');
+    assert.equal((await here.list()).length, 2);
+  });
+
+  it('refuses, keyring untouched, when the store opens with neither key', async () => {
+    const m = manager(join(dir, 'damaged'));
+    await m.createNek('credstorekey');
+    await m.createCredstore('credstorekey');
+    const other = manager(join(dir, 'other'));
+    await other.createNek('credstorekey');
+    const { data } = await other.exportNek('credstorekey', 'pw');
+    const doc = JSON.parse((await readFile(m.storePath)).toString());
+    doc.check.tag = Buffer.alloc(16, 7).toString('base64'); // opens with neither key
+    await writeFile(m.storePath, JSON.stringify(doc));
+    const ring = await readFile(m.keyringPath);
+    await expectError(m.importNek(data, 'pw', true), 'wrong-key', /wrong key/);
+    assert.deepEqual(await readFile(m.keyringPath), ring);
+  });
+
+  it('replaces a NEK that no store uses without touching anything else', async () => {
+    const m = manager(join(dir, 'spare'));
+    await m.createNek('spare');
+    const other = manager(join(dir, 'spare-src'));
+    await other.createNek('spare');
+    const { data } = await other.exportNek('spare', 'pw');
+    const r = await m.importNek(data, 'pw', true);
+    assert.equal(r.resealed, undefined);
+    assert.equal(r.fingerprint, (await other.exportNek('spare', 'pw')).fingerprint);
+  });
+});
+
+describe('keymgmt key choices (issue 13)', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mailroute-keychoice-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the directory (0700) only at the first write', async () => {
+    const target = join(dir, 'nested', 'IBM_CredStore');
+    const m = manager(target);
+    await assert.rejects(m.list(), CredentialStoreError);
+    await assert.rejects(stat(target), { code: 'ENOENT' });
+    await m.createNek('k');
+    assert.equal((await stat(target)).mode & 0o777, 0o700);
+  });
+
+  it('takes RSA 3072, defaults RSA to 2048, and accepts dotted selectors', async () => {
+    const asked: [string, number][] = [];
+    const { generateKeyPairSync } = await import('node:crypto');
+    const m = new KeyManager({
+      dir: join(dir, 'sizes'),
+      clock,
+      scrypt: FAST_SCRYPT,
+      // Small real keys stand in (the size check is the manager's, before generation).
+      generateKey: async (type, bits) => {
+        asked.push([type, bits]);
+        return type === 'rsa'
+          ? generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey
+          : generateKeyPairSync('ed25519').privateKey;
+      },
+    });
+    await m.createNek('k');
+    await m.createCredstore('k');
+    await m.createDkim('example.com', 'big', 'rsa', 3072);
+    await m.createDkim('example.com', 'plain', 'rsa');
+    await m.createDkim('example.com', '2026.05.mail', 'ed25519');
+    assert.deepEqual(asked, [
+      ['rsa', 3072],
+      ['rsa', 2048],
+      ['ed25519', 256],
+    ]);
+    assert.equal(
+      (await m.exportDkimDns('example.com', '2026.05.mail')).name,
+      '2026.05.mail._domainkey.example.com',
+    );
+    await expectError(m.createDkim('example.com', 'odd', 'rsa', 3000), 'invalid', /RSA key size/);
+    for (const bad of ['e;x=1', 'a b', '', 'a..b']) {
+      await expectError(m.createDkim('example.com', bad, 'ed25519'), 'invalid', /invalid selector/);
+    }
   });
 });

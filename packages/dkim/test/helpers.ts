@@ -1,5 +1,18 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { Clock } from '@mailroute/envelope';
 import { KeyLookupError, keyRecordText, loadPrivateKey } from '../src/index.js';
+
+/**
+ * A clock standing still at `ms`; its timers are Node's, not unref'ed (the system clock's are), so
+ * a test waiting on a lookup timeout keeps the process alive until it fires.
+ */
+export function fixedClock(ms: number): Clock {
+  return {
+    now: () => ms,
+    setTimeout: (run, delay) => setTimeout(run, delay),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+}
 
 /** A deterministic PRNG (mulberry32) for the bounded fuzz tests. */
 export function prng(seed: number): () => number {

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseCommand } from '../src/cli/command.js';
+import { parseCommand, splitArguments } from '../src/cli/command.js';
+import { zoneFileLine } from '../src/cli/publish.js';
 import { type KeymgmtIo, runKeymgmt } from '../src/cli/run.js';
 import { KeyManager } from '../src/index.js';
 
@@ -41,6 +42,14 @@ describe('keymgmt command words', () => {
     ['import credstore dkimdb.json', { verb: 'import-credstore', overwrite: false, file: 'dkimdb.json' }],
     ['delete dkim martdj.nl 202206', { verb: 'delete-dkim', domain: 'martdj.nl', selector: '202206' }],
     ['', { verb: 'help' }],
+    [
+      'create dkim a.example s rsa',
+      { verb: 'create-dkim', domain: 'a.example', selector: 's', keyType: 'rsa' },
+    ],
+    [
+      'create dkim a.example 2026.mail RSA 3072',
+      { verb: 'create-dkim', domain: 'a.example', selector: '2026.mail', keyType: 'rsa', bits: 3072 },
+    ],
   ];
   for (const [line, expected] of ok) {
     it(`reads "${line}"`, () => assert.deepEqual(parseCommand(line ? line.split(' ') : []), expected));
@@ -59,7 +68,7 @@ describe('keymgmt command words', () => {
   }
 
   for (const line of [
-    'create dkim a.example s rsa',
+    'create dkim a.example s rsa big',
     'create dkim a.example s dsa 1024',
     'frobnicate',
     'delete dkim x',
@@ -68,9 +77,42 @@ describe('keymgmt command words', () => {
   }
 });
 
+describe('keymgmt options anywhere on the line', () => {
+  const cases: [string[], object][] = [
+    [['--dir', '/d', 'list'], { dir: '/d', help: false, words: ['list'] }],
+    [['list', '--dir', '/d'], { dir: '/d', help: false, words: ['list'] }],
+    [['create', '--dir=/d', 'nek', 'k'], { dir: '/d', help: false, words: ['create', 'nek', 'k'] }],
+    [['--help'], { help: true, words: [] }],
+    [['create', 'nek', '-h'], { help: true, words: ['create', 'nek'] }],
+    [['import', 'nek', '--', '--odd-file'], { help: false, words: ['import', 'nek', '--odd-file'] }],
+  ];
+  for (const [argv, expected] of cases) {
+    it(`reads ${argv.join(' ')}`, () => assert.deepEqual(splitArguments(argv), expected));
+  }
+  for (const argv of [
+    ['list', '--dir'],
+    ['--dir=', 'list'],
+    ['--dir', 'a', '--dir', 'b', 'list'],
+    ['--force'],
+  ]) {
+    it(`refuses ${argv.join(' ')}`, () => assert.ok('error' in splitArguments(argv)));
+  }
+});
+
+describe('the zone-file line', () => {
+  it('makes the owner absolute and quotes each string, escaping quotes and backslashes', () => {
+    assert.equal(
+      zoneFileLine('s._domainkey.a.example', ['v=DKIM1; p=AB', 'CD']),
+      's._domainkey.a.example. IN TXT "v=DKIM1; p=AB" "CD"',
+    );
+    assert.equal(zoneFileLine('x.example.', ['a"b\\c']), 'x.example. IN TXT "a\\"b\\\\c"');
+  });
+});
+
 describe('keymgmt run', () => {
   let dir: string;
   const files = new Map<string, Buffer>();
+  const modes = new Map<string, number>();
   const out: string[] = [];
   const err: string[] = [];
   const prompts: string[] = [];
@@ -86,6 +128,11 @@ describe('keymgmt run', () => {
       },
       writeFile: async (p, d) => {
         files.set(p, Buffer.from(d));
+        modes.set(p, 0o600);
+      },
+      writePublicFile: async (p, d) => {
+        files.set(p, Buffer.from(d));
+        modes.set(p, 0o644);
       },
       out: (l) => out.push(l),
       err: (l) => err.push(l),
@@ -104,10 +151,20 @@ describe('keymgmt run', () => {
     assert.equal(await run('create nek credstorekey'), 0);
     assert.match(out.at(-1)!, /NEK credstorekey created successfully/);
     assert.equal(await run('create credstore credstorekey'), 0);
+    const before = out.length;
     assert.equal(await run('create DKIM martdj.nl Ed20240705 Ed25519'), 0);
-    assert.equal(out.at(-1), 'Created DKIM key Ed20240705._domainkey.martdj.nl');
+    const created = out.slice(before);
+    assert.equal(created[0], 'Created DKIM key Ed20240705._domainkey.martdj.nl (Ed25519)');
+    assert.equal(created[2], 'Name:  Ed20240705._domainkey.martdj.nl');
+    assert.match(created[4]!, /^Value: v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/);
+    assert.match(
+      created.at(-1)!,
+      /^Ed20240705\._domainkey\.martdj\.nl\. IN TXT "v=DKIM1; k=ed25519; p=[^"]+"$/,
+    );
     assert.equal(await run('export DKIM DNS martdj.nl ed20240705 martdj_nl_ed20240705.txt'), 0);
-    assert.match(files.get('martdj_nl_ed20240705.txt')!.toString(), /^"v=DKIM1; k=ed25519; p=[^"]+"\n$/);
+    assert.equal(files.get('martdj_nl_ed20240705.txt')!.toString(), `${created.at(-1)}\n`);
+    assert.equal(modes.get('martdj_nl_ed20240705.txt'), 0o644, 'the public record is written readable');
+    assert.equal(out.at(-1), created.at(-1), 'export prints the same zone-file line');
     assert.equal(await run('list'), 0);
     assert.match(out.at(-1)!, /^martdj\.nl\tEd20240705\tEd25519\t256\t([0-9A-F]{4} ){15}[0-9A-F]{4}$/);
     assert.equal(await run('export nek credstorekey credstorekey.key'), 0);
@@ -123,5 +180,17 @@ describe('keymgmt run', () => {
     assert.equal(await run('import credstore missing.json'), 1);
     assert.match(err.at(-1)!, /ENOENT/);
     assert.equal(await run('bogus'), 2);
+  });
+
+  it('import nek overwrite with another key re-encrypts the store, warns, and the store still opens', async () => {
+    const other = new KeyManager({ dir: join(dir, 'other'), scrypt: { N: 2 ** 12, r: 8, p: 1 } });
+    await other.createNek('credstorekey');
+    files.set('other.key', (await other.exportNek('credstorekey', 'secret')).data);
+    assert.equal(await run('import nek overwrite other.key'), 0);
+    assert.match(
+      err.at(-1)!,
+      /^Warning: NEK credstorekey opened the credential store .*re-encrypted with the imported key/,
+    );
+    assert.equal(await run('list'), 0);
   });
 });

@@ -42,7 +42,8 @@ describe('DKIM-Signature parsing', () => {
     ['i without @', `${good}; i=example.com`, /i= domain/],
     ['bad l', `${good}; l=ten`, /l= is not a number/],
     ['bad t', `${good}; t=soon`, /t= is not a number/],
-    ['x before t', `${good}; t=100; x=50`, /x= is before t=/],
+    ['x before t', `${good}; t=100; x=50`, /x= is not after t=/],
+    ['x equal to t (RFC 6376 3.5: x MUST be greater)', `${good}; t=100; x=100`, /x= is not after t=/],
     ['q without dns/txt', `${good}; q=http`, /q= does not offer dns\/txt/],
     ['duplicate', `${good}; d=example.com`, /duplicate tag d=/],
   ];

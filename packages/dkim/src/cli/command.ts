@@ -7,6 +7,7 @@ export type KeymgmtCommand =
       readonly domain: string;
       readonly selector: string;
       readonly keyType: 'rsa' | 'ed25519';
+      /** RSA size; absent: the default (2048). */
       readonly bits?: number;
     }
   | {
@@ -24,10 +25,10 @@ export type KeymgmtCommand =
   | { readonly verb: 'help' };
 
 /** The usage text. */
-export const USAGE = `usage: mailroute-keymgmt [--dir <directory>] <command>
+export const USAGE = `usage: mailroute-keymgmt [--dir <directory>] <command>   (--dir may come anywhere; --help)
   create nek <name>
   create credstore <nek>
-  create dkim <domain> <selector> rsa <1024|2048|4096>
+  create dkim <domain> <selector> rsa [1024|2048|3072|4096]   (default 2048)
   create dkim <domain> <selector> ed25519
   export dkim dns <domain> <selector> [file]
   list
@@ -37,7 +38,44 @@ export const USAGE = `usage: mailroute-keymgmt [--dir <directory>] <command>
   import credstore [overwrite] <file>
   delete dkim <domain> <selector>
 Passwords come from a prompt on a terminal or from MAILROUTE_KEYMGMT_PASSWORD, never from arguments.
-The directory defaults to MAILROUTE_KEYMGMT_DIR, else ./IBM_CredStore.`;
+The directory defaults to MAILROUTE_KEYMGMT_DIR, else ./IBM_CredStore; it is created (mode 0700)
+only by a command that writes into it.`;
+
+/** The command line split into the options (anywhere on the line) and the command's words. */
+export interface KeymgmtArguments {
+  /** `--dir <directory>` or `--dir=<directory>`. */
+  readonly dir?: string;
+  /** `--help` or `-h` anywhere. */
+  readonly help: boolean;
+  /** The remaining words, in order. */
+  readonly words: readonly string[];
+}
+
+/**
+ * Takes `--dir <d>`, `--dir=<d>`, `--help` and `-h` from anywhere on the line (before or after
+ * the command); everything else is the command's words. `--` ends the options.
+ */
+export function splitArguments(argv: readonly string[]): KeymgmtArguments | { readonly error: string } {
+  let dir: string | undefined;
+  let help = false;
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      words.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a === '--help' || a === '-h') help = true;
+    else if (a === '--dir' || a.startsWith('--dir=')) {
+      const value = a === '--dir' ? argv[++i] : a.slice('--dir='.length);
+      if (value === undefined || value === '') return { error: `--dir needs a directory\n${USAGE}` };
+      if (dir !== undefined) return { error: `--dir given twice\n${USAGE}` };
+      dir = value;
+    } else if (a.startsWith('--')) return { error: `unknown option ${a}\n${USAGE}` };
+    else words.push(a);
+  }
+  return dir === undefined ? { help, words } : { dir, help, words };
+}
 
 /** Parses the words after the options; keywords are case-insensitive, as on Domino's console. */
 export function parseCommand(args: readonly string[]): KeymgmtCommand | { readonly error: string } {
@@ -56,6 +94,9 @@ export function parseCommand(args: readonly string[]): KeymgmtCommand | { readon
       if (n === 5 && kw(4) === 'ed25519') {
         return { verb: 'create-dkim', domain: args[2]!, selector: args[3]!, keyType: 'ed25519' };
       }
+      if (n === 5 && kw(4) === 'rsa') {
+        return { verb: 'create-dkim', domain: args[2]!, selector: args[3]!, keyType: 'rsa' };
+      }
       if (n === 6 && kw(4) === 'rsa' && /^[0-9]+$/.test(args[5]!)) {
         return {
           verb: 'create-dkim',
@@ -65,7 +106,7 @@ export function parseCommand(args: readonly string[]): KeymgmtCommand | { readon
           bits: Number(args[5]),
         };
       }
-      return bad('create dkim <domain> <selector> rsa <1024|2048|4096> | ed25519');
+      return bad('create dkim <domain> <selector> rsa [1024|2048|3072|4096] | ed25519');
     }
     case 'export dkim':
       if (kw(2) === 'dns') {

@@ -1,30 +1,33 @@
 #!/usr/bin/env node
 // The mailroute-keymgmt command: Domino's `keymgmt` console words on a local credential store.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { nodeSecretFiles } from '../credstore/secret-files.js';
 import { KeyManager } from '../keymgmt.js';
+import { splitArguments, USAGE } from './command.js';
 import { passwordSource } from './password.js';
 import { runKeymgmt } from './run.js';
 
 async function main(argv: string[]): Promise<number> {
-  let dir = process.env['MAILROUTE_KEYMGMT_DIR'] ?? 'IBM_CredStore';
-  const args = [...argv];
-  if (args[0] === '--dir') {
-    if (args.length < 2) {
-      process.stderr.write('--dir needs a directory\n');
-      return 2;
-    }
-    dir = args[1]!;
-    args.splice(0, 2);
+  const split = splitArguments(argv);
+  if ('error' in split) {
+    process.stderr.write(`${split.error}\n`);
+    return 2;
   }
-  dir = resolve(dir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (split.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const args = split.words;
+  // The directory is created by the key manager at its first write, never here: asking for
+  // help or listing a missing store leaves the current directory as it was.
+  const dir = resolve(split.dir ?? process.env['MAILROUTE_KEYMGMT_DIR'] ?? 'IBM_CredStore');
   const ask = passwordSource(process.env, process.stdin, process.stderr);
   return runKeymgmt(args, {
     manager: new KeyManager({ dir }),
     readFile: (p) => readFile(p),
     writeFile: (p, d) => nodeSecretFiles.writeAtomic(resolve(p), d),
+    writePublicFile: (p, d) => nodeSecretFiles.writeAtomic(resolve(p), d, { mode: 0o644 }),
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
     password: async (prompt, confirm) => {

@@ -2,6 +2,7 @@ import { CredentialStoreError } from '../credstore/errors.js';
 import type { KeyManager } from '../keymgmt.js';
 import { DkimKeyError } from '../keys.js';
 import { type KeymgmtCommand, parseCommand, USAGE } from './command.js';
+import { publishLines, zoneFileLine } from './publish.js';
 
 /** What the command needs from outside: the key manager, files, output and the password source. */
 export interface KeymgmtIo {
@@ -9,6 +10,8 @@ export interface KeymgmtIo {
   readFile(path: string): Promise<Buffer>;
   /** Writes an output file (atomically, mode 0600: exports hold secrets or keys). */
   writeFile(path: string, data: Uint8Array): Promise<void>;
+  /** Writes a public output file, the DNS record (atomically, mode 0644: it is published anyway). */
+  writePublicFile(path: string, data: Uint8Array): Promise<void>;
   out(line: string): void;
   err(line: string): void;
   /** Asks for a password; `confirm` asks twice (when setting one). */
@@ -53,18 +56,21 @@ async function execute(c: KeymgmtCommand, io: KeymgmtIo): Promise<void> {
       return;
     case 'create-dkim': {
       const k = await m.createDkim(c.domain, c.selector, c.keyType, c.bits);
-      io.out(`Created DKIM key ${k.selector}._domainkey.${k.domain}`);
+      io.out(
+        `Created DKIM key ${k.selector}._domainkey.${k.domain} (${k.keyType === 'rsa' ? `RSA ${k.bits}` : 'Ed25519'})`,
+      );
+      io.out('Publish this DNS record before signing with it:');
+      for (const line of publishLines(await m.exportDkimDns(k.domain, k.selector))) io.out(line);
       return;
     }
     case 'export-dkim-dns': {
       const r = await m.exportDkimDns(c.domain, c.selector);
       if (c.file) {
-        // A zone-file friendly form: the value as <=255-byte character-strings.
-        await io.writeFile(c.file, Buffer.from(`${r.strings.map((s) => JSON.stringify(s)).join(' ')}\n`));
+        // The zone-file line; the record is public, so the file is readable by all (0644).
+        await io.writePublicFile(c.file, Buffer.from(`${zoneFileLine(r.name, r.strings)}\n`));
         io.out(`Exported DKIM key ${r.name} to DNS file ${c.file}`);
-      } else {
-        io.out(r.value);
       }
+      for (const line of publishLines(r)) io.out(line);
       return;
     }
     case 'list': {
@@ -90,6 +96,11 @@ async function execute(c: KeymgmtCommand, io: KeymgmtIo): Promise<void> {
       const password = await io.password(`Password of ${c.file}: `, false);
       const r = await m.importNek(data, password, c.overwrite);
       io.out(`NEK ${r.name} - Fingerprint ${r.fingerprint}`);
+      if (r.resealed !== undefined) {
+        io.err(
+          `Warning: NEK ${r.name} opened the credential store ${m.storePath}; it was re-encrypted with the imported key (${r.resealed} DKIM keys kept). DKIM export files made under the old key can no longer be imported.`,
+        );
+      }
       io.out(`NEK ${r.name} imported successfully`);
       return;
     }

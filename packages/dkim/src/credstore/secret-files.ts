@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -9,8 +9,16 @@ import { basename, dirname, join } from 'node:path';
 export interface SecretFiles {
   /** The file's bytes, or undefined when it does not exist. */
   read(path: string): Promise<Buffer | undefined>;
-  /** Replaces the file atomically: readers see the old or the new content, never a mix. */
-  writeAtomic(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Replaces the file atomically: readers see the old or the new content, never a mix. The mode
+   * is 0600 unless `options.mode` says otherwise (0644 for a public DNS record file).
+   */
+  writeAtomic(path: string, data: Uint8Array, options?: { readonly mode?: number }): Promise<void>;
+  /**
+   * Creates a directory (and its parents) for secrets, mode 0700, if it is missing. Called just
+   * before the first write into it, so reading or asking for help never creates anything.
+   */
+  makeDirectory?(path: string): Promise<void>;
 }
 
 /**
@@ -27,10 +35,15 @@ export const nodeSecretFiles: SecretFiles = {
       throw e;
     }
   },
-  async writeAtomic(path, data) {
+  async makeDirectory(path) {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+  },
+  async writeAtomic(path, data, options = {}) {
     const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     const file = await open(temp, 'wx', 0o600);
     try {
+      // Widened only on request, after creation, so the umask cannot change a public file's mode.
+      if (options.mode !== undefined) await file.chmod(options.mode);
       await file.writeFile(data);
       await file.sync();
     } catch (e) {
