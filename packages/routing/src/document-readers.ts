@@ -291,14 +291,14 @@ export function readConfiguration(
       problems.add(`${path}.smartHost`, `is not a host name: ${describe(smart)}`);
     else out['smartHost'] = smart;
   }
-  const expand = doc['expandGroups'];
-  if (expand !== undefined) {
-    if (expand === 0 || expand === 1 || expand === 2 || expand === 3) out['expandGroups'] = expand;
-    else
-      problems.add(
-        `${path}.expandGroups`,
-        `$ExpandGroups must be 0, 1, 2 or 3, got ${describe(expand)}; using 3`,
-      );
+  if (doc['expandGroups'] !== undefined) {
+    // $ExpandGroups tells the Notes client's mailer whether to expand groups before sending; the
+    // Router always expands the groups it receives (seed 000), so the setting means nothing here.
+    problems.add(
+      `${path}.expandGroups`,
+      '$ExpandGroups is a Notes client setting; the Router always expands groups (RouterDisableMailToGroups=1 refuses them); ignored',
+      'warning',
+    );
   }
   return out as unknown as ConfigurationSettingsDocument;
 }
