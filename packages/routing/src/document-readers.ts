@@ -7,7 +7,7 @@ import type {
   PersonDocument,
   ServerDocument,
 } from './model.js';
-import { nameKey, normalizeDomain, parseInternetAddress } from './names.js';
+import { nameKey, normalizeDomain, normalizeDomainAlias, parseInternetAddress } from './names.js';
 import {
   describe,
   optionalBoolean,
@@ -222,8 +222,8 @@ export function readGlobalDomain(
     return undefined;
   }
   const aliases = stringArray(doc, 'aliases', path, problems).filter((a, i) => {
-    if (normalizeDomain(a) !== undefined) return true;
-    problems.add(`${path}.aliases[${i}]`, `is not a domain name: ${describe(a)}`);
+    if (normalizeDomainAlias(a) !== undefined) return true;
+    problems.add(`${path}.aliases[${i}]`, `is not a domain name or *.domain: ${describe(a)}`);
     return false;
   });
   const gdd: { -readonly [K in keyof GlobalDomainDocument]: GlobalDomainDocument[K] } = {

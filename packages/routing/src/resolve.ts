@@ -24,6 +24,8 @@ export interface ResolveOptions
   readonly field?: RecipientField;
   /** The local Notes domain, so `user@LocalDomain` resolves as a local name. Default: none. */
   readonly localDomain?: string;
+  /** This server's own IP addresses: `user@[ip]` at one of them is local (see {@link LookupSettings}). */
+  readonly localAddresses?: readonly string[];
 }
 
 /** A group that was looked up, with its expansion (or the reason it was not expanded). */

@@ -42,14 +42,20 @@ describe('addresses', () => {
     }
   });
 
-  it('splits Internet addresses at the last @', () => {
-    assert.deepEqual(parseInternetAddress('"a@b"@Example.com'), {
-      localPart: '"a@b"',
-      domain: 'example.com',
+  it('reads Internet addresses with the envelope parser: quotes removed, literals canonical', () => {
+    assert.deepEqual(parseInternetAddress('"a@b"@Example.com'), { localPart: 'a@b', domain: 'example.com' });
+    assert.deepEqual(parseInternetAddress('"kim"@acme.com'), { localPart: 'kim', domain: 'acme.com' });
+    assert.deepEqual(parseInternetAddress('<x@[192.000.002.010]>'), {
+      localPart: 'x',
+      domain: '[192.0.2.10]',
     });
     assert.equal(parseInternetAddress('@x.com'), undefined);
     assert.equal(parseInternetAddress('x@'), undefined);
     assert.equal(parseInternetAddress('nodomain'), undefined);
+    assert.equal(parseInternetAddress('user@remote.test@acme.com'), undefined);
+    assert.equal(parseInternetAddress('John Doe@acme.com'), undefined);
+    assert.equal(normalizeDomain('[IPv6:2001:DB8:0:0:0:0:0:1]'), '[IPv6:2001:db8::1]');
+    assert.equal(normalizeDomain('[300.1.1.1]'), undefined);
   });
 
   it('reads Notes domain paths nearest first', () => {
