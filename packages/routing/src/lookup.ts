@@ -8,6 +8,7 @@ import {
   ownAddressIp,
   parseMailbox,
   parseNotesAddress,
+  plainMailbox,
 } from './names.js';
 
 /** A recipient as the SMTP layer hands it over (already parsed), or as a string. */
@@ -256,6 +257,9 @@ export function lookupRecipient(
   // `"kim"@acme.com` is kim, `[192.000.002.001]` is `[192.0.2.1]`. A single label after `@`
   // (`jdoe@Acme`) is a Notes domain, read below.
   if (text.includes('@')) {
+    const plain = plainMailbox(text);
+    if (plain !== undefined && plain.domain.includes('.'))
+      return lookupInternetAddress(directories, plain.localPart, plain.domain, settings, recipient);
     const mailbox = parseMailbox(text);
     if (mailbox !== undefined && (mailbox.domain.kind === 'literal' || mailbox.domain.ascii.includes('.')))
       return lookupInternetAddress(directories, mailbox.localPart, mailbox.domain.ascii, settings, recipient);

@@ -1,5 +1,11 @@
 import { domainToASCII } from 'node:url';
-import { type Mailbox, parseAddressLiteral, parseForwardPath, parseIp } from '@mailroute/envelope';
+import {
+  isDotString,
+  type Mailbox,
+  parseAddressLiteral,
+  parseForwardPath,
+  parseIp,
+} from '@mailroute/envelope';
 
 /**
  * Notes names and addresses: canonical `CN=John Doe/OU=Sales/O=Acme/C=US` versus abbreviated
@@ -176,11 +182,35 @@ export function parseMailbox(text: string): Mailbox | undefined {
 }
 
 /**
+ * The common `local@domain.tld` (ASCII Dot-string local part by the envelope's own `isDotString`,
+ * plain short domain) read without building the envelope parser's objects. Returns undefined
+ * whenever the full parser must decide, so the answer is always the envelope parser's (a test
+ * checks the two agree on random text).
+ */
+export function plainMailbox(text: string): InternetAddress | undefined {
+  if (text.length > 254) return undefined;
+  const at = text.indexOf('@');
+  if (at <= 0 || at > 64) return undefined;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) > 127) return undefined;
+  const local = text.slice(0, at);
+  if (!isDotString(local)) return undefined;
+  const rest = text.slice(at + 1);
+  // At most 63 octets, so no label is too long; a label ending in "-" and "xn--" labels (whose
+  // Punycode must be checked) go to the full parser.
+  if (rest.length > 63 || !rest.includes('.') || rest.includes('-.') || rest.endsWith('-')) return undefined;
+  if (rest.includes('--')) return undefined;
+  const domain = plainAsciiDomain(rest);
+  return typeof domain === 'string' ? { localPart: local, domain } : undefined;
+}
+
+/**
  * Reads `local@domain` with the envelope package's parser: the local part unquoted, the domain
  * normalized. Returns undefined for anything that is not one valid mailbox (`a@b@c.com`, an empty
  * local part, a bad domain).
  */
 export function parseInternetAddress(address: string): InternetAddress | undefined {
+  const plain = plainMailbox(address);
+  if (plain !== undefined) return plain;
   const mailbox = parseMailbox(address);
   if (mailbox === undefined || mailbox.localPart.length === 0) return undefined;
   return { localPart: mailbox.localPart, domain: mailbox.domain.ascii };
