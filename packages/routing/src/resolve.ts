@@ -24,7 +24,11 @@ export interface ResolveOptions
   readonly field?: RecipientField;
   /** The local Notes domain, so `user@LocalDomain` resolves as a local name. Default: none. */
   readonly localDomain?: string;
-  /** This server's own IP addresses: `user@[ip]` at one of them is local (see {@link LookupSettings}). */
+  /**
+   * This server's own IP addresses (`192.0.2.1`, `[192.0.2.1]`, `[IPv6:2001:db8::1]`): a recipient
+   * at an address literal naming one of them is local, in the default Global Domain document's
+   * primary domain, as relay-policy's `localAddresses` makes it local. Default none.
+   */
   readonly localAddresses?: readonly string[];
 }
 
