@@ -258,7 +258,8 @@ export function lookupRecipient(
   // (`jdoe@Acme`) is a Notes domain, read below.
   if (text.includes('@')) {
     const plain = plainMailbox(text);
-    if (plain !== undefined && plain.domain.includes('.'))
+    // The fast path only takes dotted domains, never a single-label Notes domain.
+    if (plain !== undefined)
       return lookupInternetAddress(directories, plain.localPart, plain.domain, settings, recipient);
     const mailbox = parseMailbox(text);
     if (mailbox !== undefined && (mailbox.domain.kind === 'literal' || mailbox.domain.ascii.includes('.')))
