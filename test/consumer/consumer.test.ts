@@ -263,6 +263,8 @@ describe('consumer: the packed packages installed with plain npm outside the wor
       assert.equal(r.code, 0, failure(`mailroute-keymgmt ${args.join(' ')}`, r));
       record = r.stdout;
     }
-    assert.match(record, /^v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/m);
+    // The record to publish: its owner name and the TXT value (and a zone-file line).
+    assert.match(record, /^Name: +s2026\._domainkey\.example\.org$/m);
+    assert.match(record, /^Value: v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/m);
   });
 });

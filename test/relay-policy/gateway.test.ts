@@ -35,15 +35,18 @@ const directory: PolicyDirectory = {
     user === 'jane' ? { result: 'found', address: 'jane@acme.test' } : { result: 'none' },
 };
 
-const { policy, problems } = compilePolicy({
-  localInternetDomains: ['acme.test'],
-  relay: { denyTo: ['*'], authenticatedUsers: 'exempt' },
-  sender: { verifyDomain: true },
-  recipient: { verifyLocal: true },
-  dnsBlacklist: { enabled: true, sites: ['bl.test'], action: 'tag' },
-  verifyAuthenticatedSender: 1,
-});
-const gatherer = createPolicyGatherer({ policy, dns, directory });
+const { policy, problems } = compilePolicy(
+  {
+    localInternetDomains: ['acme.test'],
+    relay: { denyTo: ['*'], authenticatedUsers: 'exempt' },
+    sender: { verifyDomain: true },
+    recipient: { verifyLocal: true },
+    dnsBlacklist: { enabled: true, sites: ['bl.test'], action: 'tag' },
+    verifyAuthenticatedSender: 1,
+  },
+  { directory },
+);
+const gatherer = createPolicyGatherer({ policy, dns });
 const statistics = new DnsListStatistics();
 const delivered: { to: string[]; items: readonly PolicyItem[] }[] = [];
 

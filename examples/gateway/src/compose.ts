@@ -51,11 +51,7 @@ export async function composeCore(config: GatewayConfig, dns: DnsChoice = {}): P
     graph.localDomain,
   );
   const inbound = await resolvePolicyGroups(config.inbound, policyDirectory);
-  const { policy } = compilePolicy(inbound);
-  const gatherer = createPolicyGatherer({
-    policy,
-    dns: createPolicyDns(resolver),
-    directory: policyDirectory,
-  });
+  const { policy } = compilePolicy(inbound, { directory: policyDirectory });
+  const gatherer = createPolicyGatherer({ policy, dns: createPolicyDns(resolver) });
   return { resolver, directory, graph, policy, gatherer };
 }

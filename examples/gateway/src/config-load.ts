@@ -1,11 +1,11 @@
 /**
  * Loads a configuration directory: reads each JSON file, validates it with the owning package's
- * own checker (loadDirectory, compilePolicy) or the gateway's field readers, and reports every
+ * own checker (loadDirectory, policyProblems) or the gateway's field readers, and reports every
  * error as `<file>: <field>: <message>`. Nothing here starts anything.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compilePolicy, type PolicyConfig } from '@mailroute/relay-policy';
+import { type PolicyConfig, policyProblems } from '@mailroute/relay-policy';
 import { type DirectoryData, loadDirectory } from '@mailroute/routing';
 import { readDkimSettings, readDnsZone } from './config-dns-dkim.js';
 import { readGatewaySettings } from './config-gateway.js';
@@ -86,7 +86,7 @@ export async function loadGatewayConfig(dir: string): Promise<LoadedConfig> {
         given.localInternetDomains === undefined
           ? { ...given, localInternetDomains: globalDomainNames(directory) }
           : given;
-      for (const p of compilePolicy(inbound).problems) {
+      for (const p of policyProblems(inbound)) {
         const field = p.index === undefined ? p.field : `${p.field}[${p.index}]`;
         const text = p.entry === undefined ? p.message : `${p.message} (${JSON.stringify(p.entry)})`;
         if (p.severity === 'error') errors.push(new ConfigError(CONFIG_FILES.inbound, field, text));

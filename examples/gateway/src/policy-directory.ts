@@ -15,7 +15,6 @@ export function createPolicyDirectory(
   const lookup = {
     addressLookup: config.addressLookup,
     exhaustiveLookup: config.exhaustiveLookup,
-    expandGroups: config.expandGroups,
     localDomain,
   };
   return {

@@ -142,7 +142,9 @@ export function parseAddressLiteral(text: string): DomainResult {
     return { ok: false, problem: 'literal-syntax' };
   }
   const inner = text.slice(1, -1);
-  const v4 = parseIPv4(inner);
+  // RFC 5321 Snum = 1*3DIGIT: `[192.000.002.010]` is a valid literal; `ip` and `ascii` give the
+  // canonical dotted quad, so comparisons and policy lists see `192.0.2.10`.
+  const v4 = parseIPv4(inner, { leadingZeros: true });
   if (v4 !== undefined) {
     const ip = formatIPv4(v4);
     return { ok: true, value: { kind: 'literal', family: 4, ip, ascii: `[${ip}]`, unicode: `[${ip}]` } };

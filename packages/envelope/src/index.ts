@@ -44,7 +44,16 @@ export {
   parseAddressLiteral,
   parseDomain,
 } from './domain.js';
-export { formatIPv4, formatIPv6, type IpAddress, isIPv4Mapped, parseIPv4, parseIPv6, parseIp } from './ip.js';
+export {
+  formatIPv4,
+  formatIPv6,
+  type IPv4Options,
+  type IpAddress,
+  isIPv4Mapped,
+  parseIPv4,
+  parseIPv6,
+  parseIp,
+} from './ip.js';
 export { formatLocalPart, isDotString, MAX_LOCAL_PART_OCTETS } from './local-part.js';
 export {
   type BodyType,

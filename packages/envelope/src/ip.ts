@@ -4,8 +4,22 @@
  * so `[192.0.2.1]`, `[IPv6:::ffff:192.0.2.1]` and a CIDR entry compare the same way.
  */
 
-/** Parses a dotted-quad IPv4 address (no leading zeros, each part 0-255) to a 32-bit number. */
-export function parseIPv4(text: string): number | undefined {
+/** Options of {@link parseIPv4}. */
+export interface IPv4Options {
+  /**
+   * Accept leading zeros (`192.000.002.010`, read as decimal). RFC 5321 4.1.3 defines the IPv4
+   * address literal with `Snum = 1*3DIGIT`, so a literal may carry them; elsewhere (policy lists,
+   * socket addresses) they are ambiguous (octal in some parsers) and refused. Default false.
+   */
+  readonly leadingZeros?: boolean;
+}
+
+/**
+ * Parses a dotted-quad IPv4 address (each part 0-255, at most three digits, no leading zeros
+ * unless `options.leadingZeros`) to a 32-bit number.
+ */
+export function parseIPv4(text: string, options?: IPv4Options): number | undefined {
+  const zeros = options?.leadingZeros === true;
   const n = text.length;
   if (n < 7 || n > 15) return undefined;
   let value = 0;
@@ -22,7 +36,7 @@ export function parseIPv4(text: string): number | undefined {
       dots++;
     } else if (c >= 48 && c <= 57) {
       // A leading zero ("010") is ambiguous (octal in some parsers): refuse it.
-      if (digits === 1 && part === 0) return undefined;
+      if (digits === 1 && part === 0 && !zeros) return undefined;
       part = part * 10 + (c - 48);
       if (++digits > 3 || part > 255) return undefined;
     } else {

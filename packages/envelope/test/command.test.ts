@@ -92,6 +92,12 @@ describe('parseCommand: verbs', () => {
   });
   it('is not fooled by "SMTPUTF8" inside a quoted local part', () => {
     assert.equal(refusal('MAIL FROM:<"x SMTPUTF8"@bücher.example>'), '553 5.6.7');
+    assert.equal(refusal('MAIL FROM:<"ü SMTPUTF8"@example.com>'), '553 5.6.7');
+    // " SMTPUTF8 " inside the quotes matches the parameter look-ahead, so only the check of the
+    // parsed parameters refuses these (the path itself was scanned with UTF-8 allowed).
+    assert.equal(refusal('MAIL FROM:<"ü SMTPUTF8 "@example.com>'), '553 5.6.7');
+    assert.equal(refusal('MAIL FROM:<"x SMTPUTF8 "@bücher.example> SIZE=10'), '553 5.6.7');
+    assert.ok(command('MAIL FROM:<"ü SMTPUTF8 "@example.com> SMTPUTF8'));
   });
   it('parses BDAT sizes and LAST (RFC 3030)', () => {
     assert.deepEqual(command('BDAT 1000'), { verb: 'BDAT', size: 1000, last: false });

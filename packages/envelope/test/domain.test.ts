@@ -80,6 +80,22 @@ describe('address literals', () => {
     assert.equal(v6.value.ip, '2001:db8::1');
     assert.equal(v6.value.ascii, '[IPv6:2001:db8::1]');
   });
+  it('accepts leading zeros in an IPv4 literal (RFC 5321 Snum = 1*3DIGIT) and reports the canonical form', () => {
+    for (const [written, ip] of [
+      ['[192.000.002.010]', '192.0.2.10'],
+      ['[192.0.2.01]', '192.0.2.1'],
+      ['[010.001.000.255]', '10.1.0.255'],
+    ]) {
+      const r = parseDomain(written!);
+      assert.ok(r.ok && r.value.kind === 'literal', written);
+      assert.equal(r.value.ip, ip);
+      assert.equal(r.value.ascii, `[${ip}]`);
+      assert.equal(r.value.family, 4);
+    }
+    // Outside literals a leading zero stays ambiguous (octal in some parsers) and is refused.
+    assert.equal(parseIPv4('192.000.002.010'), undefined);
+    assert.equal(parseIPv4('192.000.002.010', { leadingZeros: true }), 0xc000020a);
+  });
   it('reports an IPv4-mapped IPv6 literal by its IPv4 address', () => {
     const r = parseDomain('[IPv6:::ffff:192.0.2.7]');
     assert.ok(r.ok && r.value.kind === 'literal');
@@ -90,7 +106,8 @@ describe('address literals', () => {
       '[]',
       '[192.0.2]',
       '[192.0.2.256]',
-      '[192.0.2.01]',
+      '[192.0.2.0001]',
+      '[192.000.002.256]',
       '[IPv6:1::2::3]',
       '[IPv6:fe80::1%eth0]',
       '[x:1]',

@@ -87,6 +87,9 @@ describe('paths: valid forms', () => {
   });
   it('accepts address literals as the domain', () => {
     assert.equal(mailbox('<user@[192.0.2.1]>').domain.ascii, '[192.0.2.1]');
+    const zeros = mailbox('<user@[192.000.002.010]>');
+    assert.equal(zeros.domain.ascii, '[192.0.2.10]');
+    assert.equal(zeros.address, 'user@[192.0.2.10]');
     assert.equal(mailbox('<user@[IPv6:2001:db8::1]>').domain.kind, 'literal');
   });
   it('accepts the lenient forms of SMTPStrict821AddressSyntax=0', () => {

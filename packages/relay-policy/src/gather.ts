@@ -28,11 +28,10 @@ export interface Gathered<F> {
   readonly decision: PolicyDecision;
 }
 
-/** What the gatherer works with. */
+/** What the gatherer works with. The directory is the one wired into the policy (see `compilePolicy`). */
 export interface GathererOptions {
   readonly policy: RelayPolicy;
   readonly dns: PolicyDns;
-  readonly directory?: PolicyDirectory;
 }
 
 /** Per-stage helpers: gather the facts, then decide. */
@@ -100,7 +99,8 @@ export async function gatherDnsLists(
 
 /** Creates the per-stage gatherer. */
 export function createPolicyGatherer(options: GathererOptions): PolicyGatherer {
-  const { policy, dns, directory } = options;
+  const { policy, dns } = options;
+  const directory: PolicyDirectory | undefined = policy.directory;
   const settings = policy.settings;
   return {
     async connect(session) {
@@ -141,12 +141,16 @@ export function createPolicyGatherer(options: GathererOptions): PolicyGatherer {
 
     async rcptTo(session, recipient) {
       let answer: RecipientLookup | undefined;
-      if (settings.needsDirectory && recipient.kind === 'mailbox' && policy.isLocalRecipient(recipient)) {
+      // compilePolicy refuses a policy that needs the directory without one, so it is here; only a
+      // directory that was asked and failed gives 'unavailable' (no answer at all is a tempfail).
+      if (
+        settings.needsDirectory &&
+        directory !== undefined &&
+        recipient.kind === 'mailbox' &&
+        policy.isLocalRecipient(recipient)
+      ) {
         const address = recipient.mailbox.address;
-        answer =
-          directory === undefined
-            ? 'unavailable'
-            : await safely(() => directory.findRecipient(address), 'unavailable' as RecipientLookup);
+        answer = await safely(() => directory.findRecipient(address), 'unavailable' as RecipientLookup);
       }
       const facts: RcptToFacts =
         answer === undefined ? { session, recipient } : { session, recipient, directory: answer };

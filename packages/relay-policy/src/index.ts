@@ -62,7 +62,15 @@ export { MAX_GROUP_LOOKUPS, mayBeGroupName, resolvePolicyGroups } from './groups
 export type { AddressAnswer, PolicyDirectory, PolicyDns, PtrAnswer } from './interfaces.js';
 export { type LintCode, type LintFinding, lintPolicy } from './lint.js';
 export { MAX_GROUP_DEPTH } from './list-entry.js';
-export { type CompiledPolicy, compilePolicy, type PolicySettings, type RelayPolicy } from './policy.js';
+export {
+  type CompiledPolicy,
+  compilePolicy,
+  POLICY_DIRECTORY_MISSING,
+  type PolicySettings,
+  type PolicyWiring,
+  policyProblems,
+  type RelayPolicy,
+} from './policy.js';
 export type { ConfigProblem, ProblemCode, ProblemSeverity } from './problems.js';
 export {
   type HiddenDestination,

@@ -2,12 +2,13 @@
  * `compilePolicy`: the entry point. It compiles a configuration once and returns a policy whose
  * stage methods are pure and synchronous: facts in, a decision out, never a throw.
  */
-import { type ForwardPath, Replies } from '@mailroute/envelope';
+import { type ForwardPath, MailrouteError, Replies } from '@mailroute/envelope';
 import { compileRulesSafely } from './compile.js';
 import type { DnsListSite, PolicyConfig } from './config.js';
 import { decideConnect } from './connect.js';
 import type { PolicyDecision, PolicyStage } from './decision.js';
 import type { ConnectFacts, MailFromFacts, MessageFacts, RcptToFacts } from './facts.js';
+import type { PolicyDirectory } from './interfaces.js';
 import { decideMessage } from './message.js';
 import { normalizeDomainName } from './names.js';
 import type { ConfigProblem } from './problems.js';
@@ -53,7 +54,22 @@ export interface RelayPolicy {
   isInLocalDomain(name: string): boolean;
   /** True when the forward-path is a local recipient (so the directory is asked about it). */
   isLocalRecipient(path: ForwardPath): boolean;
+  /** The directory wired at compile time (the gatherer asks it), if any. */
+  readonly directory: PolicyDirectory | undefined;
 }
+
+/** What a policy is wired to besides its configuration. */
+export interface PolicyWiring {
+  /**
+   * The Domino Directory the facts come from. Required when "Verify that local domain recipients
+   * exist in the Domino Directory" (`recipient.verifyLocal`) is on (with `findRecipient`) and
+   * when `SMTPVerifyAuthenticatedSender=1` (with `findInternetAddress`).
+   */
+  readonly directory?: PolicyDirectory;
+}
+
+/** `code` of the error {@link compilePolicy} throws when a setting needs a directory that was not wired. */
+export const POLICY_DIRECTORY_MISSING = 'POLICY_DIRECTORY_MISSING';
 
 /** The result of {@link compilePolicy}. */
 export interface CompiledPolicy {
@@ -110,12 +126,42 @@ function settingsOf(rules: CompiledRules): PolicySettings {
   };
 }
 
+// A setting that reads the directory with no directory to read would silently turn the check
+// off (every unknown user accepted as "directory unavailable"): that is a wiring mistake, not an
+// outage, so it is refused here rather than discovered in the mail flow.
+function checkWiring(rules: CompiledRules, wiring: PolicyWiring): void {
+  const directory = wiring?.directory;
+  const has = (method: 'findRecipient' | 'findInternetAddress') =>
+    typeof directory === 'object' && directory !== null && typeof directory[method] === 'function';
+  if (rules.recipient.verifyLocal && !has('findRecipient'))
+    throw new MailrouteError(
+      POLICY_DIRECTORY_MISSING,
+      'recipient.verifyLocal ("Verify that local domain recipients exist in the Domino Directory") is on but no directory with findRecipient was wired',
+    );
+  if (rules.verifyAuthenticatedSender === 1 && !has('findInternetAddress'))
+    throw new MailrouteError(
+      POLICY_DIRECTORY_MISSING,
+      'verifyAuthenticatedSender (SMTPVerifyAuthenticatedSender=1) is on but no directory with findInternetAddress was wired',
+    );
+}
+
 /**
- * Compiles a configuration into a policy. Never throws: bad entries and settings are reported
- * in `problems` (naming the field and the entry) and left out or replaced by their default.
+ * The problems {@link compilePolicy} would report for a configuration, without wiring anything
+ * (for configuration checkers). Never throws.
  */
-export function compilePolicy(config: PolicyConfig): CompiledPolicy {
+export function policyProblems(config: PolicyConfig): readonly ConfigProblem[] {
+  return compileRulesSafely(config).problems.list;
+}
+
+/**
+ * Compiles a configuration into a policy. Bad entries and settings are reported in `problems`
+ * (naming the field and the entry) and left out or replaced by their default. Throws a
+ * `MailrouteError` with code {@link POLICY_DIRECTORY_MISSING} when a setting that reads the
+ * directory is on and `wiring.directory` lacks the method it needs; nothing else throws.
+ */
+export function compilePolicy(config: PolicyConfig, wiring: PolicyWiring = {}): CompiledPolicy {
   const { rules, problems } = compileRulesSafely(config);
+  checkWiring(rules, wiring);
   const views = new SessionViews(rules);
   const policy: RelayPolicy = {
     settings: settingsOf(rules),
@@ -127,6 +173,7 @@ export function compilePolicy(config: PolicyConfig): CompiledPolicy {
       const n = normalizeDomainName(String(name));
       return n.ok && rules.localHostDomains.names.find(n.ascii) !== undefined;
     },
+    directory: wiring?.directory,
     isLocalRecipient: (path: ForwardPath) => {
       try {
         return path.kind === 'postmaster' || (path.kind === 'mailbox' && isLocalMailbox(rules, path));

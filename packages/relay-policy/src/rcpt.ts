@@ -180,17 +180,21 @@ function localRecipient(
         );
       return decide('accept', Replies.recipientOk, trace, false);
     }
+    case 'unavailable':
+      // Domino accepts when the directory was asked and could not answer, so a directory outage
+      // loses no mail.
+      trace.add('recipient.verifyLocal', 'temperror', address, undefined, 'directory unavailable: accepted');
+      return decide('accept', Replies.recipientOk, trace, false);
     default:
-      // Domino accepts when the directory cannot answer, so a directory outage loses no mail.
+      // No answer at all means the directory was never asked (a caller bug): accepting would turn
+      // the check off in silence, refusing would bounce good mail, so the client retries.
       trace.add(
         'recipient.verifyLocal',
         'temperror',
         address,
         undefined,
-        answer === 'unavailable'
-          ? 'directory unavailable: accepted'
-          : 'no directory answer given: accepted as unavailable',
+        'no directory answer was given: the directory was not asked',
       );
-      return decide('accept', Replies.recipientOk, trace, false);
+      return decide('tempfail', Replies.localError, trace, false);
   }
 }

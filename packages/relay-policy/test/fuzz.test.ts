@@ -13,6 +13,7 @@ import {
   type PolicyDecision,
   type SessionFacts,
 } from '../src/index.js';
+import { factsOnlyDirectory } from './helpers.js';
 import { prng } from './prng.js';
 
 const ENTRY_POOL = [
@@ -165,7 +166,7 @@ describe('fuzz', () => {
     const next = prng(4242);
     for (let round = 0; round < 2000; round++) {
       const config = randomConfig(next);
-      const { policy } = compilePolicy(config);
+      const { policy } = compilePolicy(config, { directory: factsOnlyDirectory });
       lintPolicy(config);
       const session = {
         ip: pick(next, IPS),

@@ -10,8 +10,10 @@ import {
   createPolicyGatherer,
   type DnsListAnswer,
   type DomainExistence,
+  POLICY_DIRECTORY_MISSING,
   type PolicyDirectory,
   type PolicyDns,
+  policyProblems,
   type RecipientLookup,
   resolvePolicyGroups,
 } from '../src/index.js';
@@ -144,29 +146,65 @@ describe('createPolicyGatherer', () => {
     assert.deepEqual(off.queries, []);
   });
   it('rcptTo: asks the directory only about local recipients; a failing directory means accept', async () => {
-    const policy = policyOf({
+    const config = {
       localInternetDomains: ['acme.com'],
       recipient: { verifyLocal: true },
       relay: { enforcement: 'none' },
-    });
+    } as const;
     const { dns } = fakeDns({});
     const { directory, queries } = fakeDirectory({ 'jane@acme.com': 'found' });
-    const g = createPolicyGatherer({ policy, dns, directory });
+    const policy = policyOf(config, { directory });
+    const g = createPolicyGatherer({ policy, dns });
     const session = { ip: '192.0.2.1' };
     assert.equal((await g.rcptTo(session, rcpt('<jane@acme.com>'))).decision.action, 'accept');
     assert.equal((await g.rcptTo(session, rcpt('<joe@acme.com>'))).decision.reply.code, 550);
     assert.equal((await g.rcptTo(session, rcpt('<x@elsewhere.example>'))).decision.action, 'accept');
     assert.deepEqual(queries, ['jane@acme.com', 'joe@acme.com']);
     const failing: PolicyDirectory = { findRecipient: () => Promise.reject(new Error('directory down')) };
-    const down = await createPolicyGatherer({ policy, dns, directory: failing }).rcptTo(
+    const down = await createPolicyGatherer({ policy: policyOf(config, { directory: failing }), dns }).rcptTo(
       session,
       rcpt('<joe@acme.com>'),
     );
     assert.equal(down.facts.directory, 'unavailable');
     assert.equal(down.decision.action, 'accept');
   });
+  it('a setting that reads the directory refuses to compile without one (POLICY_DIRECTORY_MISSING)', () => {
+    const refused = (
+      config: Parameters<typeof compilePolicy>[0],
+      wiring?: Parameters<typeof compilePolicy>[1],
+    ) =>
+      assert.throws(
+        () => compilePolicy(config, wiring),
+        (e: unknown) =>
+          typeof e === 'object' &&
+          e !== null &&
+          (e as { code?: unknown }).code === POLICY_DIRECTORY_MISSING &&
+          (e as { temporary?: unknown }).temporary === false,
+      );
+    refused({ recipient: { verifyLocal: true } });
+    refused({ recipient: { verifyLocal: true } }, {});
+    refused({ recipient: { verifyLocal: true } }, { directory: {} as PolicyDirectory });
+    refused({ verifyAuthenticatedSender: 1 }, { directory: fakeDirectory({}).directory });
+    // Off, nothing is needed; and the checker's view of the config never throws.
+    assert.doesNotThrow(() => compilePolicy({ recipient: { verifyLocal: false } }));
+    assert.deepEqual(policyProblems({ recipient: { verifyLocal: true } }), []);
+  });
+  it('a directory that was never asked is a tempfail, not an accepted unknown user', async () => {
+    const { directory } = fakeDirectory({});
+    const policy = policyOf(
+      { localInternetDomains: ['acme.com'], recipient: { verifyLocal: true } },
+      { directory },
+    );
+    const d = policy.onRcptTo({ session: { ip: '192.0.2.1' }, recipient: rcpt('<nobody@acme.com>') });
+    assert.equal(d.action, 'tempfail');
+    assert.equal(d.reply.code, 451);
+    const asked = await createPolicyGatherer({ policy, dns: fakeDns({}).dns }).rcptTo(
+      { ip: '192.0.2.1' },
+      rcpt('<nobody@acme.com>'),
+    );
+    assert.equal(asked.decision.reply.code, 550, 'the gatherer asks the wired directory');
+  });
   it("message: fetches the authenticated user's address only when SMTPVerifyAuthenticatedSender=1", async () => {
-    const policy = policyOf({ verifyAuthenticatedSender: 1 });
     const asked: string[] = [];
     const { directory } = fakeDirectory(
       {},
@@ -177,7 +215,8 @@ describe('createPolicyGatherer', () => {
         },
       },
     );
-    const g = createPolicyGatherer({ policy, dns: fakeDns({}).dns, directory });
+    const policy = policyOf({ verifyAuthenticatedSender: 1 }, { directory });
+    const g = createPolicyGatherer({ policy, dns: fakeDns({}).dns });
     const session = { ip: '10.10.1.8', authenticatedUser: 'John Doe/Acme' };
     assert.equal((await g.message(session, { from: ['John@acme.com'] })).decision.action, 'reject');
     assert.equal((await g.message(session, { from: ['john.doe@acme.com'] })).decision.action, 'accept');

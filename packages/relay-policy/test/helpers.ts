@@ -5,9 +5,20 @@ import {
   compilePolicy,
   type PolicyConfig,
   type PolicyDecision,
+  type PolicyDirectory,
+  type PolicyWiring,
   type RelayPolicy,
   type SessionFacts,
 } from '../src/index.js';
+
+/**
+ * A directory for tests that hand the policy its facts directly: it is wired (so settings that
+ * read the directory compile) but never answers, as the pure policy never calls it.
+ */
+export const factsOnlyDirectory: PolicyDirectory = {
+  findRecipient: () => Promise.reject(new Error('the pure policy never asks the directory')),
+  findInternetAddress: () => Promise.reject(new Error('the pure policy never asks the directory')),
+};
 
 /** Parses a RCPT TO argument (lenient, SMTPUTF8) or fails the test. */
 export function rcpt(text: string): ForwardPath {
@@ -24,8 +35,11 @@ export function mailFrom(text: string): ReversePath {
 }
 
 /** Compiles a config and asserts it has no problems. */
-export function policyOf(config: PolicyConfig): RelayPolicy {
-  const { policy, problems } = compilePolicy(config);
+export function policyOf(
+  config: PolicyConfig,
+  wiring: PolicyWiring = { directory: factsOnlyDirectory },
+): RelayPolicy {
+  const { policy, problems } = compilePolicy(config, wiring);
   assert.deepEqual(problems, [], `unexpected problems: ${JSON.stringify(problems)}`);
   return policy;
 }

@@ -195,6 +195,14 @@ describe('seed 004 section 9: order of the anti-relay decision, spamme.com', () 
     });
     assert.equal(rcptDecision(exempt, authed, '<a@spamme.com>').reply.code, 250);
     assert.equal(rcptDecision(exempt, host('203.0.113.5'), '<a@spamme.com>').reply.code, 554);
+    // An empty user name is no authentication: it must not open the relay.
+    const empty = rcptDecision(
+      exempt,
+      host('203.0.113.5', undefined, { authenticatedUser: '' }),
+      '<a@spamme.com>',
+    );
+    assert.equal(empty.reply.code, 554);
+    assert.equal(empty.trace.find((s) => s.rule === 'relay.authenticatedUsers')?.outcome, 'skipped');
   });
 });
 

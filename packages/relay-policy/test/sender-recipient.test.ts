@@ -111,13 +111,14 @@ describe('recipient controls', () => {
     assert.equal(decide(allow, '<sales@acme.com>').reply.code, 250);
     assert.equal(decide(allow, '<ceo@acme.com>').reply.code, 550);
   });
-  it('verify local recipients: found, not-found (550 5.1.1), unavailable or absent (accepted)', () => {
+  it('verify local recipients: found, not-found (550 5.1.1), unavailable (accepted), absent (451)', () => {
     const config: PolicyConfig = { recipient: { verifyLocal: true } };
     assert.equal(decide(config, '<jane@acme.com>', 'found').action, 'accept');
     const missing = decide(config, '<nobody@acme.com>', 'not-found');
     assert.equal(missing.reply.text, 'nobody@acme.com... No such user');
     assert.equal(decide(config, '<jane@acme.com>', 'unavailable').action, 'accept');
-    assert.equal(decide(config, '<jane@acme.com>').action, 'accept');
+    // No answer means the directory was not asked: never a silent accept.
+    assert.equal(decide(config, '<jane@acme.com>').action, 'tempfail');
     assert.equal(
       decide({}, '<nobody@acme.com>', 'not-found').action,
       'accept',

@@ -9,7 +9,7 @@ import type {
   ServerDocument,
 } from './model.js';
 import { DEFAULT_ROUTER_CONFIGURATION } from './model.js';
-import { abbreviateName, nameKey, normalizeDomain, parseInternetAddress } from './names.js';
+import { abbreviateName, nameKey, normalizeDomainAlias, parseInternetAddress } from './names.js';
 import { StringIndex } from './string-index.js';
 
 /** One hit of a directory lookup: a Person or a Group document. */
@@ -39,7 +39,10 @@ export interface Directory {
   findByLocalPart(localPart: string): readonly DirectoryEntry[];
   /** The members of a group as written in its document (names, addresses or nested groups). */
   groupMembers(group: GroupDocument): readonly string[];
-  /** The Global Domain document listing `domain` (A-label, lower case) as primary or alias. */
+  /**
+   * The Global Domain document listing `domain` (A-label, lower case) as primary or alias, or
+   * listing `*.parent` for a parent domain of it (a wildcard alias covers every subdomain).
+   */
   findGlobalDomain(domain: string): GlobalDomainDocument | undefined;
   /** The Server document of a server name (canonical or abbreviated), if any. */
   findServer(name: string): ServerDocument | undefined;
@@ -83,6 +86,8 @@ export class InMemoryDirectory implements Directory {
   readonly #byLocalPart: Index;
   readonly #servers = new Map<string, ServerDocument>();
   readonly #globalDomains = new Map<string, GlobalDomainDocument>();
+  /** Wildcard aliases `*.acme.com`, keyed by the parent domain `acme.com`. */
+  readonly #wildcardDomains = new Map<string, GlobalDomainDocument>();
   readonly #configs = new Map<string, RouterConfiguration>();
   /** One-element answers, made on first lookup and then reused (bounded by the directory size). */
   readonly #singles: (readonly DirectoryEntry[] | undefined)[];
@@ -107,8 +112,12 @@ export class InMemoryDirectory implements Directory {
     this.#domainCache = undefined; // only needed while indexing
     for (const gdd of data.globalDomains) {
       for (const d of [gdd.primaryDomain, ...gdd.aliases]) {
-        const norm = normalizeDomain(d);
-        if (norm !== undefined && !this.#globalDomains.has(norm)) this.#globalDomains.set(norm, gdd);
+        const norm = normalizeDomainAlias(d);
+        if (norm === undefined) continue;
+        const wildcard = norm.startsWith('*.');
+        const map = wildcard ? this.#wildcardDomains : this.#globalDomains;
+        const key = wildcard ? norm.slice(2) : norm;
+        if (!map.has(key)) map.set(key, gdd);
       }
     }
   }
@@ -125,11 +134,14 @@ export class InMemoryDirectory implements Directory {
       domain = parseInternetAddress(address)?.domain;
       if (cache.size < 10_000) cache.set(rawDomain, domain);
     }
-    const written = address.slice(0, at);
+    let written = address.slice(0, at);
+    // A quoted local part is keyed by its value, as the envelope parser reads it at lookup.
+    const quoted = written.includes('"') || written.includes('\\');
+    if (quoted) written = parseInternetAddress(address)?.localPart ?? written;
     const local = written.trim().toLowerCase();
     if (domain === undefined || at <= 0 || local.length === 0) return;
     // An address already in normal form is its own key: no second copy of the string.
-    const key = local === written && domain === rawDomain ? address : `${local}@${domain}`;
+    const key = !quoted && local === written && domain === rawDomain ? address : `${local}@${domain}`;
     this.#byAddress.add(key, id);
     this.#byLocalPart.add(local, id);
   }
@@ -196,7 +208,15 @@ export class InMemoryDirectory implements Directory {
   }
 
   findGlobalDomain(domain: string): GlobalDomainDocument | undefined {
-    return this.#globalDomains.get(domain);
+    const exact = this.#globalDomains.get(domain);
+    if (exact !== undefined || this.#wildcardDomains.size === 0) return exact;
+    // `*.acme.com` covers `sales.acme.com` and `a.sales.acme.com`, not `acme.com` itself; the
+    // nearest parent with a wildcard wins.
+    for (let dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+      const hit = this.#wildcardDomains.get(domain.slice(dot + 1));
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
   }
 
   findServer(name: string): ServerDocument | undefined {

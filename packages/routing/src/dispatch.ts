@@ -78,6 +78,12 @@ export type DispatchDecision =
 export interface DispatchOptions extends Partial<RouterConfiguration> {
   /** More directories to search after the first (Directory Assistance), in order. Default none. */
   readonly moreDirectories?: readonly Directory[];
+  /**
+   * This server's own IP addresses: `user@[one of them]` is a local recipient (delivered or
+   * refused here, never sent to the literal by MX). Pass the same list as relay-policy's
+   * `localAddresses`, so both agree on what is local. Default none.
+   */
+  readonly localAddresses?: readonly string[];
 }
 
 interface Context {
@@ -99,7 +105,7 @@ export function dispatch(
 ): DispatchDecision[] {
   const overrides: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options))
-    if (v !== undefined && k !== 'moreDirectories') overrides[k] = v;
+    if (v !== undefined && k !== 'moreDirectories' && k !== 'localAddresses') overrides[k] = v;
   const config = { ...directory.configuration(graph.thisServer), ...overrides } as RouterConfiguration;
   const ctx: Context = { directory, graph, config };
   const directories = options.moreDirectories ? [directory, ...options.moreDirectories] : directory;
@@ -110,6 +116,7 @@ export function dispatch(
       ...config,
       field: input.field ?? 'to',
       localDomain: graph.localDomain,
+      ...(options.localAddresses === undefined ? {} : { localAddresses: options.localAddresses }),
     });
     return decide(ctx, resolution);
   });

@@ -7,7 +7,7 @@ import type {
   PersonDocument,
   ServerDocument,
 } from './model.js';
-import { nameKey, normalizeDomain, parseInternetAddress } from './names.js';
+import { nameKey, normalizeDomain, normalizeDomainAlias, parseInternetAddress } from './names.js';
 import {
   describe,
   optionalBoolean,
@@ -222,8 +222,8 @@ export function readGlobalDomain(
     return undefined;
   }
   const aliases = stringArray(doc, 'aliases', path, problems).filter((a, i) => {
-    if (normalizeDomain(a) !== undefined) return true;
-    problems.add(`${path}.aliases[${i}]`, `is not a domain name: ${describe(a)}`);
+    if (normalizeDomainAlias(a) !== undefined) return true;
+    problems.add(`${path}.aliases[${i}]`, `is not a domain name or *.domain: ${describe(a)}`);
     return false;
   });
   const gdd: { -readonly [K in keyof GlobalDomainDocument]: GlobalDomainDocument[K] } = {
@@ -291,14 +291,14 @@ export function readConfiguration(
       problems.add(`${path}.smartHost`, `is not a host name: ${describe(smart)}`);
     else out['smartHost'] = smart;
   }
-  const expand = doc['expandGroups'];
-  if (expand !== undefined) {
-    if (expand === 0 || expand === 1 || expand === 2 || expand === 3) out['expandGroups'] = expand;
-    else
-      problems.add(
-        `${path}.expandGroups`,
-        `$ExpandGroups must be 0, 1, 2 or 3, got ${describe(expand)}; using 3`,
-      );
+  if (doc['expandGroups'] !== undefined) {
+    // $ExpandGroups tells the Notes client's mailer whether to expand groups before sending; the
+    // Router always expands the groups it receives (seed 000), so the setting means nothing here.
+    problems.add(
+      `${path}.expandGroups`,
+      '$ExpandGroups is a Notes client setting; the Router always expands groups (RouterDisableMailToGroups=1 refuses them); ignored',
+      'warning',
+    );
   }
   return out as unknown as ConfigurationSettingsDocument;
 }

@@ -31,7 +31,6 @@ export type {
   DirectoryData,
   DirectoryProblem,
   DomainDocument,
-  ExpandGroupsLevel,
   ForeignSmtpDomainDocument,
   FormatPreference,
   GlobalDomainDocument,

@@ -1,6 +1,15 @@
 import type { Directory, DirectoryEntry } from './directory.js';
-import type { AddressLookupMode, GroupDocument, PersonDocument } from './model.js';
-import { looksLikeInternetDomain, nameKey, normalizeDomain, parseNotesAddress } from './names.js';
+import type { AddressLookupMode, GlobalDomainDocument, GroupDocument, PersonDocument } from './model.js';
+import {
+  literalIp,
+  looksLikeInternetDomain,
+  nameKey,
+  normalizeDomain,
+  ownAddressIp,
+  parseMailbox,
+  parseNotesAddress,
+  plainMailbox,
+} from './names.js';
 
 /** A recipient as the SMTP layer hands it over (already parsed), or as a string. */
 export type RecipientAddress = string | { readonly localPart: string; readonly domain: string };
@@ -65,6 +74,12 @@ export interface LookupSettings {
   readonly exhaustiveLookup?: boolean;
   /** The local Notes domain: `user@LocalDomain` is a local name. */
   readonly localDomain?: string;
+  /**
+   * This server's own IP addresses (`192.0.2.1`, `[192.0.2.1]`, `[IPv6:2001:db8::1]`): a recipient
+   * at an address literal naming one of them (`user@[192.0.2.1]`) is local, in the default Global
+   * Domain document's primary domain, as relay-policy's `localAddresses` makes it local. Default none.
+   */
+  readonly localAddresses?: readonly string[];
 }
 
 type Finder = (d: Directory) => readonly DirectoryEntry[];
@@ -149,7 +164,11 @@ export function lookupInternetAddress(
   // The hot path (one directory) calls the directory directly: no closures, no arrays.
   const one = single(directories);
   const gdd =
-    one !== undefined ? one.findGlobalDomain(domain) : findGdd(directories as readonly Directory[], domain);
+    domain.charCodeAt(0) === 91
+      ? ownLiteralDomain(directories, domain, settings.localAddresses)
+      : one !== undefined
+        ? one.findGlobalDomain(domain)
+        : findGdd(directories as readonly Directory[], domain);
   const primary = gdd === undefined ? undefined : (normalizeDomain(gdd.primaryDomain) ?? domain);
   const mode = settings.addressLookup ?? 'fullnameThenLocalPart';
   if (mode !== 'localPartOnly' || primary === undefined) {
@@ -178,6 +197,26 @@ export function lookupInternetAddress(
     if (byLocal !== undefined) return byLocal;
   }
   return { outcome: 'notFound', address, reason: USER_NOT_LISTED, localInternetDomain: primary };
+}
+
+/** The default Global Domain document when the literal names one of this server's addresses. */
+function ownLiteralDomain(
+  directories: Directories,
+  literal: string,
+  own: readonly string[] | undefined,
+): GlobalDomainDocument | undefined {
+  if (own === undefined || own.length === 0) return undefined;
+  const ip = literalIp(literal);
+  if (ip === undefined || !own.some((a) => ownAddressIp(a) === ip)) return undefined;
+  const list = Array.isArray(directories)
+    ? (directories as readonly Directory[])
+    : [directories as Directory];
+  for (const d of list) {
+    const all = d.globalDomains();
+    const chosen = all.find((g) => g.isDefault) ?? all[0];
+    if (chosen !== undefined) return chosen;
+  }
+  return undefined;
 }
 
 function findGdd(directories: readonly Directory[], domain: string) {
@@ -214,22 +253,27 @@ export function lookupRecipient(
     return lookupInternetAddress(directories, r.localPart, r.domain, settings);
   }
   let text = recipient.trim();
-  if (text.startsWith('<') && text.endsWith('>')) text = text.slice(1, -1).trim();
-  // Fast path for the usual `local@domain.tld`: one @, no quotes.
-  const at = text.indexOf('@');
-  if (at > 0 && text.indexOf('@', at + 1) < 0 && text.charCodeAt(0) !== 34) {
-    const domainPart = text.slice(at + 1);
-    if (looksLikeInternetDomain(domainPart)) {
-      return lookupInternetAddress(directories, text.slice(0, at), domainPart, settings, recipient);
-    }
+  // An Internet address is read by the envelope package's parser, as the SMTP layer reads it:
+  // `"kim"@acme.com` is kim, `[192.000.002.001]` is `[192.0.2.1]`. A single label after `@`
+  // (`jdoe@Acme`) is a Notes domain, read below.
+  if (text.includes('@')) {
+    const plain = plainMailbox(text);
+    // The fast path only takes dotted domains, never a single-label Notes domain.
+    if (plain !== undefined)
+      return lookupInternetAddress(directories, plain.localPart, plain.domain, settings, recipient);
+    const mailbox = parseMailbox(text);
+    if (mailbox !== undefined && (mailbox.domain.kind === 'literal' || mailbox.domain.ascii.includes('.')))
+      return lookupInternetAddress(directories, mailbox.localPart, mailbox.domain.ascii, settings, recipient);
   }
+  if (text.startsWith('<') && text.endsWith('>')) text = text.slice(1, -1).trim();
   const notes = parseNotesAddress(text);
   if (notes === undefined)
     return { outcome: 'invalid', address: recipient, reason: `Not a valid address: ${recipient}` };
   let path = notes.domainPath;
-  if (path.length === 1 && looksLikeInternetDomain(path[0]!)) {
-    return lookupInternetAddress(directories, notes.name, path[0]!, settings, recipient);
-  }
+  // Notes domains have no dots: an Internet domain can only be the domain of one mailbox, which
+  // the envelope parser refused above (`user@remote.test@acme.com`, `John Doe@acme.com`).
+  if (path.some(looksLikeInternetDomain))
+    return { outcome: 'invalid', address: recipient, reason: `Not a valid address: ${recipient}` };
   const local = settings.localDomain === undefined ? undefined : nameKey(settings.localDomain);
   // `user@Local@Local` and `user@Local` are local names: drop the local domain from the path.
   let skip = 0;

@@ -140,9 +140,6 @@ export type AddressLookupMode = 'fullnameOnly' | 'fullnameThenLocalPart' | 'loca
 /** "Use authentication when sending messages to the relay host". */
 export type RelayHostAuthentication = 'required' | 'enabled' | 'disabled';
 
-/** `$ExpandGroups`: 0 none, 1 local groups only, 2 public groups only, 3 all. */
-export type ExpandGroupsLevel = 0 | 1 | 2 | 3;
-
 /**
  * The routing fields of a Configuration Settings document (Router/SMTP - Basics) and the notes.ini
  * switches that bear on routing. Every field has the Domino default, listed in
@@ -170,8 +167,6 @@ export interface RouterConfiguration {
   readonly smartHost: string;
   /** "Smart host is used for all local internet domain recipients". Default false (Disabled). */
   readonly smartHostForAllLocalRecipients: boolean;
-  /** notes.ini `$ExpandGroups`. Default 3 (expand local and public groups). */
-  readonly expandGroups: ExpandGroupsLevel;
   /** notes.ini `Disable_BCC_group_expansion=1`: groups in BCC are not expanded. Default false. */
   readonly disableBccGroupExpansion: boolean;
   /** notes.ini `RouterDisableMailToGroups=1`: mail to a group is a policy failure. Default false. */
@@ -189,7 +184,6 @@ export const DEFAULT_ROUTER_CONFIGURATION: RouterConfiguration = Object.freeze({
   relayHostAuthentication: 'disabled',
   smartHost: '',
   smartHostForAllLocalRecipients: false,
-  expandGroups: 3,
   disableBccGroupExpansion: false,
   routerDisableMailToGroups: false,
 });

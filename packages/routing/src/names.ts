@@ -1,9 +1,17 @@
 import { domainToASCII } from 'node:url';
+import {
+  isDotString,
+  type Mailbox,
+  parseAddressLiteral,
+  parseForwardPath,
+  parseIp,
+} from '@mailroute/envelope';
 
 /**
  * Notes names and addresses: canonical `CN=John Doe/OU=Sales/O=Acme/C=US` versus abbreviated
- * `John Doe/Sales/Acme/US`, Notes domain paths `user@DomainB@DomainA`, and the minimal Internet
- * address handling routing needs (the SMTP layer has already parsed the envelope).
+ * `John Doe/Sales/Acme/US`, Notes domain paths `user@DomainB@DomainA`. Internet addresses and
+ * address literals are read by the envelope package's parser, so the SMTP layer and routing
+ * agree on every address (one parser: quoting, literals, IDN).
  */
 
 /** A two-letter component at the end of a hierarchical name is taken as the country (C=). */
@@ -145,7 +153,11 @@ export function normalizeDomain(domain: string): string | undefined {
   let d = domain.trim();
   if (d.endsWith('.')) d = d.slice(0, -1);
   if (d.length === 0 || d.length > 253) return undefined;
-  if (d.startsWith('[') && d.endsWith(']')) return d.toLowerCase();
+  if (d.startsWith('[')) {
+    // An address literal in its canonical form (`[192.000.002.001]` is `[192.0.2.1]`).
+    const literal = parseAddressLiteral(d);
+    return literal.ok ? literal.value.ascii : undefined;
+  }
   const again = plainAsciiDomain(d);
   if (again !== null) return again;
   // The IDNA result must itself be a plain host name (no empty label, no trailing dot left over).
@@ -154,24 +166,89 @@ export function normalizeDomain(domain: string): string | undefined {
 
 /** An Internet address split into its local part and its normalized domain. */
 export interface InternetAddress {
-  /** The local part, as written (quotes kept). */
+  /** The local part's value: a quoted local part comes without its quotes and escapes (`"kim"` is `kim`). */
   readonly localPart: string;
-  /** The domain in A-label form, lower case. */
+  /** The domain in A-label form, lower case, or a canonical address literal. */
   readonly domain: string;
 }
 
 /**
- * Splits `local@domain` at the last `@` and normalizes the domain. Returns undefined for an empty
- * local part, a missing or invalid domain. This is deliberately minimal: full RFC 5321 parsing
- * belongs to the envelope package.
+ * Reads an Internet mailbox (`local@domain` or `<local@domain>`, UTF-8 allowed) with the envelope
+ * package's RFC 5321 parser. Undefined when the text is not one mailbox.
+ */
+export function parseMailbox(text: string): Mailbox | undefined {
+  const parsed = parseForwardPath(text.trim(), { smtputf8: true });
+  return parsed.ok && parsed.value.kind === 'mailbox' ? parsed.value.mailbox : undefined;
+}
+
+/**
+ * The common `local@domain.tld` (ASCII Dot-string local part by the envelope's own `isDotString`,
+ * plain short domain) read without building the envelope parser's objects. Returns undefined
+ * whenever the full parser must decide, so the answer is always the envelope parser's (a test
+ * checks the two agree on random text).
+ */
+export function plainMailbox(text: string): InternetAddress | undefined {
+  if (text.length > 254) return undefined;
+  const at = text.indexOf('@');
+  if (at <= 0 || at > 64) return undefined;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) > 127) return undefined;
+  const local = text.slice(0, at);
+  if (!isDotString(local)) return undefined;
+  const rest = text.slice(at + 1);
+  // At most 63 octets, so no label is too long; a label ending in "-" and "xn--" labels (whose
+  // Punycode must be checked) go to the full parser.
+  if (rest.length > 63 || !rest.includes('.') || rest.includes('-.') || rest.endsWith('-')) return undefined;
+  if (rest.includes('--')) return undefined;
+  const domain = plainAsciiDomain(rest);
+  return typeof domain === 'string' ? { localPart: local, domain } : undefined;
+}
+
+/**
+ * Reads `local@domain` with the envelope package's parser: the local part unquoted, the domain
+ * normalized. Returns undefined for anything that is not one valid mailbox (`a@b@c.com`, an empty
+ * local part, a bad domain).
  */
 export function parseInternetAddress(address: string): InternetAddress | undefined {
-  const at = address.lastIndexOf('@');
-  if (at <= 0 || at === address.length - 1) return undefined;
-  const localPart = address.slice(0, at).trim();
-  const domain = normalizeDomain(address.slice(at + 1));
-  if (localPart.length === 0 || domain === undefined) return undefined;
-  return { localPart, domain };
+  const plain = plainMailbox(address);
+  if (plain !== undefined) return plain;
+  const mailbox = parseMailbox(address);
+  if (mailbox === undefined || mailbox.localPart.length === 0) return undefined;
+  return { localPart: mailbox.localPart, domain: mailbox.domain.ascii };
+}
+
+/**
+ * The canonical address literal of one of the server's own addresses, written as `192.0.2.1`,
+ * `[192.0.2.1]`, `2001:db8::1` or `[IPv6:2001:db8::1]`; undefined when it is none of these.
+ * IPv4-mapped IPv6 addresses count as their IPv4 address.
+ */
+export function ownAddressIp(written: string): string | undefined {
+  const text = written.trim();
+  if (text.startsWith('[')) {
+    const literal = parseAddressLiteral(text);
+    return literal.ok && literal.value.kind === 'literal' ? literal.value.ip : undefined;
+  }
+  return parseIp(text)?.address;
+}
+
+/** The IP of a canonical address literal (`[192.0.2.1]`, `[IPv6:...]`), or undefined. */
+export function literalIp(domain: string): string | undefined {
+  if (domain.charCodeAt(0) !== 91) return undefined;
+  const literal = parseAddressLiteral(domain);
+  return literal.ok && literal.value.kind === 'literal' ? literal.value.ip : undefined;
+}
+
+/**
+ * A Global Domain alias as the loader keeps it: a domain name, or `*.name` for every subdomain of
+ * `name` (Domino Administrator help: "*.acme.com" makes any subdomain local). Returns the
+ * normalized form, or undefined when it is neither.
+ */
+export function normalizeDomainAlias(alias: string): string | undefined {
+  const text = alias.trim();
+  if (text.startsWith('*.')) {
+    const base = normalizeDomain(text.slice(2));
+    return base === undefined || base.startsWith('[') ? undefined : `*.${base}`;
+  }
+  return normalizeDomain(text);
 }
 
 /** The lookup key of an Internet address: local part and domain lower-cased (Domino ignores case). */

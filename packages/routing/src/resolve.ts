@@ -17,17 +17,19 @@ export interface ResolveOptions
   extends Partial<
     Pick<
       RouterConfiguration,
-      | 'addressLookup'
-      | 'exhaustiveLookup'
-      | 'expandGroups'
-      | 'disableBccGroupExpansion'
-      | 'routerDisableMailToGroups'
+      'addressLookup' | 'exhaustiveLookup' | 'disableBccGroupExpansion' | 'routerDisableMailToGroups'
     >
   > {
   /** The field the recipient came from. Default `to`. */
   readonly field?: RecipientField;
   /** The local Notes domain, so `user@LocalDomain` resolves as a local name. Default: none. */
   readonly localDomain?: string;
+  /**
+   * This server's own IP addresses (`192.0.2.1`, `[192.0.2.1]`, `[IPv6:2001:db8::1]`): a recipient
+   * at an address literal naming one of them is local, in the default Global Domain document's
+   * primary domain, as relay-policy's `localAddresses` makes it local. Default none.
+   */
+  readonly localAddresses?: readonly string[];
 }
 
 /** A group that was looked up, with its expansion (or the reason it was not expanded). */
@@ -37,7 +39,7 @@ export interface GroupResolution {
   readonly group: GroupDocument;
   /** True when the members were expanded. */
   readonly expanded: boolean;
-  /** Why the group was not expanded (`$ExpandGroups`, `Disable_BCC_group_expansion`). */
+  /** Why the group was not expanded (`Disable_BCC_group_expansion`). */
   readonly reason?: string;
   /** Every member after nesting is flattened, de-duplicated, in document order; never a group. */
   readonly members: readonly RecipientResolution[];
@@ -104,21 +106,16 @@ export function resolveRecipient(
   return expandGroup(directories, found.address, group, settings, options);
 }
 
-/** Why a group is not expanded, if it is not: its type, `$ExpandGroups`, or BCC. */
+/**
+ * Why a group is not expanded, if it is not: its type, or BCC. `$ExpandGroups` plays no part: it is
+ * the Notes client's setting for expanding before sending; the Router expands what it receives.
+ */
 function groupBlocked(
   group: GroupDocument,
   options: ResolveOptions,
 ): { reason: string; policy: boolean } | undefined {
   if (!isMailGroup(group)) {
     return { reason: `Group ${group.name} is not a mail group (type ${group.type})`, policy: true };
-  }
-  const level = options.expandGroups ?? DEFAULT_ROUTER_CONFIGURATION.expandGroups;
-  const allowed = group.scope === 'public' ? level === 2 || level === 3 : level === 1 || level === 3;
-  if (!allowed) {
-    return {
-      reason: `Group ${group.name} not expanded: $ExpandGroups=${level} excludes ${group.scope} groups`,
-      policy: false,
-    };
   }
   const noBcc = options.disableBccGroupExpansion ?? DEFAULT_ROUTER_CONFIGURATION.disableBccGroupExpansion;
   if (options.field === 'bcc' && noBcc) {

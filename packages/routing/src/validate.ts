@@ -126,6 +126,14 @@ export function stringArray(
     problems.add(`${path}.${field}`, `must be a list of strings, got ${describe(v)}`);
     return [];
   }
+  // The usual list is already clean: copy it at its exact size. An array grown by push keeps room
+  // for 16 more elements, which for the two name lists of a million persons is hundreds of MiB.
+  let clean = true;
+  for (let i = 0; i < v.length && clean; i++) {
+    const item = v[i];
+    clean = typeof item === 'string' && item.length > 0 && item.trim() === item;
+  }
+  if (clean) return v.slice() as string[];
   const out: string[] = [];
   for (let i = 0; i < v.length; i++) {
     const item = v[i];

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildRoutingGraph, type DispatchDecision, dispatch, loadDirectory } from '../src/index.js';
+import {
+  buildRoutingGraph,
+  type DispatchDecision,
+  type DispatchOptions,
+  dispatch,
+  loadDirectory,
+} from '../src/index.js';
 import { martinusDirectory } from './martinus.js';
 
 const POSEIDON = 'Poseidon/SRV/Martinus';
@@ -87,6 +93,15 @@ describe('dispatch', () => {
       summary(blocked!),
       'fail policy: Mail to group Sales is not allowed (RouterDisableMailToGroups)',
     );
+  });
+
+  it('expands groups whatever $ExpandGroups says: only RouterDisableMailToGroups=1 refuses group mail', () => {
+    const expected = `group Sales [deliver mail/asmit.nsf; transfer ${HERMES} nrpc cost 1; fail noRoute: No route found to domain example.org from server ${POSEIDON}]`;
+    for (const expandGroups of [0, 1, 2, 3]) {
+      // The old field, as a caller reading notes.ini might still pass it, changes nothing.
+      const [d] = dispatch(directory, graph, ['Sales'], { expandGroups } as DispatchOptions);
+      assert.equal(summary(d!), expected, `$ExpandGroups=${expandGroups}`);
+    }
   });
 
   it('transfers by SMTP inside the local Internet domain only when the config allows it', () => {

@@ -119,7 +119,6 @@ describe('loadDirectory validation', () => {
     assert.equal(directory.configuration('B/Org').smtpOutsideLocalInternetDomain, false);
     assert.equal(directory.configuration('B/Org').addressLookup, 'fullnameOnly');
     assert.equal(directory.configuration('B/Org').localServersReachableViaSmtp, 'sameNamedNetwork');
-    assert.equal(directory.configuration('B/Org').expandGroups, 3);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   parseInternetAddress,
   parseNotesAddress,
 } from '../src/index.js';
+import { parseMailbox, plainMailbox } from '../src/names.js';
 
 describe('Notes names', () => {
   it('abbreviates canonical names', () => {
@@ -42,14 +43,20 @@ describe('addresses', () => {
     }
   });
 
-  it('splits Internet addresses at the last @', () => {
-    assert.deepEqual(parseInternetAddress('"a@b"@Example.com'), {
-      localPart: '"a@b"',
-      domain: 'example.com',
+  it('reads Internet addresses with the envelope parser: quotes removed, literals canonical', () => {
+    assert.deepEqual(parseInternetAddress('"a@b"@Example.com'), { localPart: 'a@b', domain: 'example.com' });
+    assert.deepEqual(parseInternetAddress('"kim"@acme.com'), { localPart: 'kim', domain: 'acme.com' });
+    assert.deepEqual(parseInternetAddress('<x@[192.000.002.010]>'), {
+      localPart: 'x',
+      domain: '[192.0.2.10]',
     });
     assert.equal(parseInternetAddress('@x.com'), undefined);
     assert.equal(parseInternetAddress('x@'), undefined);
     assert.equal(parseInternetAddress('nodomain'), undefined);
+    assert.equal(parseInternetAddress('user@remote.test@acme.com'), undefined);
+    assert.equal(parseInternetAddress('John Doe@acme.com'), undefined);
+    assert.equal(normalizeDomain('[IPv6:2001:DB8:0:0:0:0:0:1]'), '[IPv6:2001:db8::1]');
+    assert.equal(normalizeDomain('[300.1.1.1]'), undefined);
   });
 
   it('reads Notes domain paths nearest first', () => {
@@ -130,5 +137,78 @@ describe('fuzz: name and address parsers', () => {
       matchesDomainPattern(s, 'example.org');
       commonName(s);
     }
+  });
+});
+
+describe('the plain-address fast path', () => {
+  it('agrees with the envelope parser on random text (seeded)', () => {
+    let seed = 12345;
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const alphabet = [
+      'a',
+      'B',
+      '0',
+      '.',
+      '-',
+      '@',
+      '"',
+      ' ',
+      '_',
+      '+',
+      'x',
+      'n',
+      '--',
+      'xn--',
+      'é',
+      '[',
+      ']',
+      '\\',
+      '.com',
+    ];
+    let plainCount = 0;
+    for (let k = 0; k < 20_000; k++) {
+      let s = '';
+      const len = 1 + Math.floor(rand() * 24);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+      if (rand() < 0.5) s = `user${k}@${s}`;
+      if (rand() < 0.05) s = `${'a'.repeat(60 + Math.floor(rand() * 10))}@example.com`;
+      const plain = plainMailbox(s);
+      if (plain === undefined) continue;
+      plainCount++;
+      const mailbox = parseMailbox(s);
+      assert.ok(
+        mailbox !== undefined,
+        `the fast path accepted what the envelope refuses: ${JSON.stringify(s)}`,
+      );
+      assert.deepEqual(
+        plain,
+        { localPart: mailbox.localPart, domain: mailbox.domain.ascii },
+        JSON.stringify(s),
+      );
+    }
+    assert.ok(plainCount > 300, `the fast path was exercised (${plainCount})`);
+    for (const s of [
+      'A.B@X.COM',
+      'a@b-.com',
+      'a@-b.com',
+      'a@xn--bcher-kva.example',
+      'a@xn--zz.com',
+      'a..b@x.com',
+      '.a@x.com',
+      'a@x.com.',
+      'a@x',
+      `${'a'.repeat(65)}@x.com`,
+      'ü@x.com',
+      'a@b_c.com',
+    ]) {
+      const plain = plainMailbox(s);
+      const mailbox = parseMailbox(s);
+      if (plain !== undefined)
+        assert.deepEqual(plain, { localPart: mailbox?.localPart, domain: mailbox?.domain.ascii }, s);
+    }
+    assert.deepEqual(plainMailbox('A.B@X.COM'), { localPart: 'A.B', domain: 'x.com' });
   });
 });

@@ -4,6 +4,7 @@ import {
   type AddressLookupMode,
   loadDirectory,
   type RecipientResolution,
+  type ResolveOptions,
   resolveRecipient,
 } from '../src/index.js';
 import { martinusDirectory } from './martinus.js';
@@ -38,6 +39,111 @@ function who(r: RecipientResolution): string {
   if (r.outcome === 'person') return `person:${r.person.fullNames[0]}:${r.matchedBy}`;
   return r.outcome;
 }
+
+describe('Internet addresses are read by the envelope parser (one parser)', () => {
+  const directory = acme();
+  it('unquotes a quoted local part: "john"@acme.com is john@acme.com', () => {
+    assert.equal(
+      who(resolveRecipient(directory, '"john"@acme.com')),
+      'person:CN=John Doe/OU=Sales/O=Acme/C=US:internetAddress',
+    );
+    assert.equal(
+      who(resolveRecipient(directory, '<"JDOE"@acme.de>')),
+      'person:CN=John Doe/OU=Sales/O=Acme/C=US:localPart',
+    );
+  });
+  it('user@remote.test@acme.com is not a Notes domain path', () => {
+    const r = resolveRecipient(directory, 'user@remote.test@acme.com', { localDomain: 'Acme' });
+    assert.equal(r.outcome, 'invalid');
+    assert.equal(resolveRecipient(directory, 'John Doe@acme.com').outcome, 'invalid');
+  });
+  it('keeps Notes names and single-label Notes domains apart from Internet addresses', () => {
+    assert.equal(
+      who(resolveRecipient(directory, 'John Doe/Sales/Acme/US@Acme', { localDomain: 'Acme' })),
+      'person:CN=John Doe/OU=Sales/O=Acme/C=US:name',
+    );
+    const path = resolveRecipient(directory, 'jdoe@Other@Acme', { localDomain: 'Acme' });
+    assert.ok(path.outcome === 'notesDomain');
+    assert.deepEqual(path.domainPath, ['Other']);
+  });
+  it('a quoted Internet address in a Person document is found by its value', () => {
+    const { directory: d, problems } = loadDirectory({
+      globalDomains: [{ primaryDomain: 'acme.com' }],
+      persons: [{ fullNames: ['Kim Lee/Acme'], internetAddress: '"kim lee"@acme.com' }],
+    });
+    assert.deepEqual(problems, []);
+    assert.equal(
+      who(resolveRecipient(d, '<"Kim Lee"@acme.com>', { addressLookup: 'fullnameOnly' })),
+      'person:Kim Lee/Acme:internetAddress',
+    );
+  });
+});
+
+describe("the server's own addresses: user@[own-ip] is local", () => {
+  const directory = acme();
+  const own = { localAddresses: ['192.0.2.1', '[IPv6:2001:db8::25]'] };
+  it('is looked up in the default Global Domain, in any spelling of the literal', () => {
+    const john = 'person:CN=John Doe/OU=Sales/O=Acme/C=US';
+    const cases: [string, string][] = [
+      ['john@[192.0.2.1]', `${john}:primaryDomain`],
+      ['jdoe@[192.000.002.001]', `${john}:localPart`],
+      ['JOHN@[IPv6:2001:DB8:0:0:0:0:0:25]', `${john}:primaryDomain`],
+      ['john@[IPv6:::ffff:192.0.2.1]', `${john}:primaryDomain`],
+    ];
+    for (const [address, expected] of cases)
+      assert.equal(who(resolveRecipient(directory, address, own)), expected, address);
+    const unknown = resolveRecipient(directory, 'nobody@[192.0.2.1]', own);
+    assert.ok(unknown.outcome === 'notFound');
+    assert.equal(unknown.localInternetDomain, 'acme.com');
+  });
+  it('another literal, or no own addresses given, is an external recipient', () => {
+    assert.equal(resolveRecipient(directory, 'john@[192.0.2.99]', own).outcome, 'internet');
+    assert.equal(resolveRecipient(directory, 'john@[192.0.2.1]').outcome, 'internet');
+  });
+});
+
+describe('wildcard alias domains (*.acme.com): every subdomain is local', () => {
+  const { directory, problems } = loadDirectory({
+    globalDomains: [{ primaryDomain: 'acme.com', aliases: ['*.acme.com', '*.Acme.DE'], isDefault: true }],
+    servers: [{ name: 'CN=Mail1/O=Acme', domain: 'Acme' }],
+    persons: [
+      {
+        fullNames: ['CN=John Doe/O=Acme'],
+        shortNames: ['jdoe'],
+        internetAddress: 'john@acme.com',
+        mailServer: 'CN=Mail1/O=Acme',
+        mailFile: 'mail/jdoe.nsf',
+      },
+    ],
+  });
+  it('loads without problems and resolves subdomains through the primary domain', () => {
+    assert.deepEqual(problems, []);
+    assert.equal(
+      who(resolveRecipient(directory, 'john@sales.acme.com')),
+      'person:CN=John Doe/O=Acme:primaryDomain',
+    );
+    assert.equal(who(resolveRecipient(directory, 'jdoe@a.b.acme.de')), 'person:CN=John Doe/O=Acme:localPart');
+    const r = resolveRecipient(directory, 'nobody@eu.acme.com');
+    assert.ok(r.outcome === 'notFound');
+    assert.equal(r.localInternetDomain, 'acme.com');
+  });
+  it('the wildcard covers subdomains only, and not look-alike names', () => {
+    assert.equal(resolveRecipient(directory, 'x@acme.de').outcome, 'internet');
+    assert.equal(resolveRecipient(directory, 'x@notacme.com').outcome, 'internet');
+    assert.equal(resolveRecipient(directory, 'x@acme.com.evil.example').outcome, 'internet');
+  });
+  it('a malformed wildcard is still refused', () => {
+    const bad = loadDirectory({
+      globalDomains: [
+        { primaryDomain: 'acme.com', aliases: ['*acme.com', '*.', 'a.*.com', '*.[192.0.2.1]'] },
+      ],
+    });
+    assert.deepEqual(
+      bad.problems.map((p) => p.path),
+      [0, 1, 2, 3].map((i) => `globalDomains[0].aliases[${i}]`),
+    );
+  });
+});
 
 describe('inbound lookup of john@acme.de when acme.de is an alias of acme.com', () => {
   const directory = acme();
@@ -163,12 +269,13 @@ describe('groups', () => {
     assert.deepEqual(r.cycles, [['Sales', 'Team B', 'Sales']]);
   });
 
-  it('$ExpandGroups=0 and =1 leave public groups unexpanded', () => {
-    for (const level of [0, 1] as const) {
-      const r = resolveRecipient(directory, 'Sales', { expandGroups: level });
+  it('$ExpandGroups (a Notes client setting) does not stop the Router expanding a group', () => {
+    for (const level of [0, 1, 2, 3]) {
+      // A caller still carrying the old field (say, from a notes.ini dump) gets the expansion.
+      const r = resolveRecipient(directory, 'Sales', { expandGroups: level } as ResolveOptions);
       assert.ok(r.outcome === 'group');
-      assert.equal(r.expanded, false);
-      assert.match(r.reason!, /\$ExpandGroups/);
+      assert.equal(r.expanded, true, `$ExpandGroups=${level}`);
+      assert.ok(r.members.length > 0);
     }
   });
 

@@ -180,3 +180,91 @@ describe('smart host (Local Internet domain smart host)', () => {
     assert.equal(d.via, 'smartHost');
   });
 });
+
+describe('smart host set, "used for all local internet domain recipients" off (the default)', () => {
+  const directory = load({ configurations: [{ server: '*', smartHost: 'smarthost.martinus.nl' }] });
+  const graph = buildRoutingGraph(directory, POSEIDON);
+
+  it('known local users are still delivered or transferred by Notes routing', () => {
+    for (const options of [{}, { smartHostForAllLocalRecipients: false }]) {
+      const [anna, bram, alias] = dispatch(
+        directory,
+        graph,
+        ['anna@martinus.nl', 'bram@martinus.nl', 'anna.smit@martinus.be'],
+        options,
+      );
+      assert.ok(anna!.action === 'deliver');
+      assert.equal(anna!.mailFile, 'mail/asmit.nsf');
+      assert.ok(bram!.action === 'transfer');
+      assert.equal(bram!.nextHop, HERMES);
+      assert.equal(alias!.action, 'deliver');
+    }
+  });
+});
+
+describe("the server's own address literal and wildcard alias domains stay local (never out through *.*)", () => {
+  const withWildcard = {
+    ...martinusDirectory({ domains: [ALL_THE_INTERNET], connections: [gatewayConnection(DEMETER)] }),
+    globalDomains: [
+      {
+        name: 'Martinus',
+        primaryDomain: 'martinus.nl',
+        aliases: ['martinus.be', '*.martinus.nl'],
+        isDefault: true,
+      },
+    ],
+  };
+  const { directory, problems } = loadDirectory(withWildcard);
+  assert.deepEqual(problems, []);
+  const graph = buildRoutingGraph(directory, POSEIDON);
+  const brief = (d: DispatchDecision) =>
+    d.action === 'deliver'
+      ? `deliver ${d.mailFile}`
+      : d.action === 'fail'
+        ? `fail ${d.failure}`
+        : `${d.action}`;
+
+  it('user@sales.martinus.nl is a local recipient: delivered, or "User not listed", never transferred toward the Internet', () => {
+    const decisions = dispatch(directory, graph, ['anna@sales.martinus.nl', 'nobody@eu.sales.martinus.nl']);
+    assert.deepEqual(decisions.map(brief), ['deliver mail/asmit.nsf', 'fail userNotListed']);
+    // The same domain without the wildcard would go out through *.* (what the loop looked like).
+    const [out] = dispatch(directory, graph, ['anna@martinus.nl.example']);
+    assert.ok(out!.action === 'transfer' && out!.route.path.includes('all_the_internet'));
+  });
+
+  it('user@[own-ip] is delivered here when the server knows its addresses, sent by MX otherwise', () => {
+    const own = { localAddresses: ['192.0.2.25'], smtpOutsideLocalInternetDomain: true };
+    const [anna, nobody] = dispatch(directory, graph, ['anna@[192.0.2.25]', 'nobody@[192.0.2.25]'], own);
+    assert.equal(brief(anna!), 'deliver mail/asmit.nsf');
+    assert.equal(brief(nobody!), 'fail userNotListed');
+    const [other] = dispatch(directory, graph, ['anna@[192.0.2.26]'], own);
+    assert.ok(other!.action === 'smtp' && other!.via === 'mx');
+    const [unknownOwn] = dispatch(directory, graph, ['anna@[192.0.2.25]'], {
+      smtpOutsideLocalInternetDomain: true,
+    });
+    assert.ok(unknownOwn!.action === 'smtp' && unknownOwn!.via === 'mx');
+  });
+});
+
+describe('alternatives when a Named Network hop is down', () => {
+  // Poseidon and Demeter share the Named Network TCPIP-HQ (an implicit cost-1 link); Hermes offers
+  // a second way to Demeter at cost 2.
+  const directory = load({
+    connections: [
+      { source: 'Hermes/SRV/Martinus', destination: 'Demeter/SRV/Martinus', type: 'nrpc', cost: 1 },
+    ],
+  });
+  it('drops the Named Network hop from the alternatives and routes through the next one', () => {
+    const graph = buildRoutingGraph(directory, POSEIDON);
+    const ranks = () => graph.alternatives(DEMETER).map((a) => `${a.rank} ${a.kind} ${a.nextHop} ${a.cost}`);
+    assert.deepEqual(ranks(), [`1 equalCost ${DEMETER} 1`, `2 nextCost ${HERMES} 2`]);
+    assert.equal(graph.markDown(POSEIDON, DEMETER), 1);
+    assert.deepEqual(ranks(), [`1 equalCost ${HERMES} 2`]);
+    const [carla] = dispatch(directory, graph, ['carla@martinus.nl']);
+    assert.ok(carla!.action === 'transfer');
+    assert.equal(carla!.nextHop, HERMES);
+    assert.deepEqual(carla!.route.path, [POSEIDON, HERMES, DEMETER]);
+    assert.equal(graph.markUp(POSEIDON, DEMETER), 1);
+    assert.deepEqual(ranks(), [`1 equalCost ${DEMETER} 1`, `2 nextCost ${HERMES} 2`]);
+  });
+});

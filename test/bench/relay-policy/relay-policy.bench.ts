@@ -6,6 +6,7 @@
  * Target: >= 1,000,000 decisions/s with 10,000-entry lists, flat as the lists grow.
  * Run: node --expose-gc test/bench/relay-policy/dist/relay-policy.bench.js
  */
+import { loadavg } from 'node:os';
 import { type ForwardPath, parseForwardPath, parseIPv4 } from '@mailroute/envelope';
 import {
   compilePolicy,
@@ -125,7 +126,13 @@ function measure(label: string, iterations: number, run: (i: number) => boolean)
   return { perSecond, perCpuSecond };
 }
 
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 console.log(`relay-policy RCPT TO decisions (${QUERIES} distinct session/recipient pairs, cycled)`);
+// Wall-clock figures on a shared machine: print how busy it was, so readers can weigh them.
+console.log(`load average at start: ${load()}`);
 const results: { size: number; policy: number; cold: number; naive: number }[] = [];
 for (const size of SIZES) {
   const w = build(size);
@@ -171,6 +178,7 @@ for (const size of SIZES) {
   );
   results.push({ size, policy: p.perCpuSecond, cold: cold.perCpuSecond, naive: n.perCpuSecond });
 }
+console.log(`load average at end: ${load()}`);
 const first = results[0];
 const last = results[results.length - 1];
 const pct = (a: number, b: number) => ((100 * a) / b).toFixed(0);

@@ -165,13 +165,19 @@ function main(): void {
   const json = generate();
   console.log(`generate directory data: ${fmt(ms(t))} ms`);
 
+  gc?.();
+  // The heap before loading holds the generated input; what loadDirectory keeps is the difference.
+  const heapBefore = process.memoryUsage().heapUsed;
+  const cpuLoad = process.cpuUsage();
   t = process.hrtime.bigint();
   const { directory, problems } = loadDirectory(json);
   const loadMs = ms(t);
+  const loadCpuMs = cpuMs(cpuLoad);
   if (problems.length > 0) throw new Error(`unexpected problems: ${JSON.stringify(problems.slice(0, 3))}`);
   gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
   console.log(
-    `loadDirectory (validate + index): ${fmt(loadMs)} ms, heap ${fmt(process.memoryUsage().heapUsed / 2 ** 20)} MiB\n`,
+    `loadDirectory (validate + index): ${fmt(loadMs)} ms wall, ${fmt(loadCpuMs)} ms CPU; heap ${fmt(heapAfter / 2 ** 20)} MiB (input ${fmt(heapBefore / 2 ** 20)} MiB, directory +${fmt((heapAfter - heapBefore) / 2 ** 20)} MiB)\n`,
   );
 
   // Graph build: warm up once, then the median of five.
