@@ -5,6 +5,13 @@
  *
  * @packageDocumentation
  */
+
+export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
+export {
+  createMemoryMailBox,
+  DEFAULT_KEY_RETENTION_MS,
+  type MemoryMailBoxOptions,
+} from './mailbox/memory.js';
 export {
   type DestinationCount,
   FINAL_RECIPIENT_STATES,
