@@ -6,7 +6,7 @@
 import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
 import { bodyChunks } from './body.js';
 import { mailBoxError } from './errors.js';
-import { MailBoxState, messageView, newRecipientRecords, validateNewMessage } from './state.js';
+import { frozenCopy, MailBoxState, messageView, newRecipientRecords, validateNewMessage } from './state.js';
 import type {
   JsonValue,
   LeasedMessage,
@@ -65,11 +65,11 @@ export function createMemoryMailBox(options: MemoryMailBoxOptions = {}): MailBox
     const id = state.nextId(clock.now());
     state.insert({
       id,
-      envelope: structuredClone(message.envelope),
+      envelope: frozenCopy(message.envelope),
       arrivalMs: message.arrivalMs,
       messageId: message.messageId,
       sizeBytes: body.size,
-      recipients: newRecipientRecords(structuredClone(message)),
+      recipients: newRecipientRecords(message),
       idempotencyKey: message.idempotencyKey,
       body: body.chunks,
       visible: true,

@@ -108,6 +108,21 @@ export function validateNewMessage(message: NewMessage): void {
     throw mailBoxError('MAILBOX_INVALID', 'idempotencyKey must be a string');
 }
 
+/**
+ * A deep, frozen copy of caller data (an envelope, a route): the store hands the same object to
+ * every reader, so nobody can change what is stored through it.
+ */
+export function frozenCopy<T>(value: T): T {
+  const copy = structuredClone(value);
+  const freeze = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+    for (const x of Object.values(v)) freeze(x);
+    Object.freeze(v);
+  };
+  freeze(copy);
+  return copy;
+}
+
 /** The store's records of a new message's recipients: due at arrival, no attempts yet. */
 export function newRecipientRecords(message: NewMessage): RecipientRecord[] {
   return message.recipients.map((r: NewRecipient, index) => {
@@ -120,8 +135,8 @@ export function newRecipientRecords(message: NewMessage): RecipientRecord[] {
       nextAttemptMs: message.arrivalMs,
     };
     if (r.orcpt !== undefined) rec.orcpt = r.orcpt;
-    if (r.notify !== undefined) rec.notify = r.notify === 'NEVER' ? 'NEVER' : [...r.notify];
-    if (r.route !== undefined) rec.route = r.route;
+    if (r.notify !== undefined) rec.notify = r.notify === 'NEVER' ? 'NEVER' : Object.freeze([...r.notify]);
+    if (r.route !== undefined) rec.route = frozenCopy(r.route);
     return rec;
   });
 }
@@ -378,7 +393,7 @@ export class MailBoxState<B> {
       throw mailBoxError('MAILBOX_IN_FLIGHT', `recipient ${index} of ${id} is in flight; settle it first`);
     r!.destination = destination;
     if (route === undefined) delete r!.route;
-    else r!.route = route;
+    else r!.route = frozenCopy(route);
     r!.state = 'waiting';
     r!.nextAttemptMs = nowMs;
     return this.finish(m, [r!], nowMs);
