@@ -13,6 +13,12 @@ export {
   type StoredMailDocument,
 } from './delivery/folder-mail-files.js';
 export { INBOX_FOLDER, type LocalDelivery, type MailFiles } from './delivery/mail-files.js';
+export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
+export {
+  createMemoryMailBox,
+  DEFAULT_KEY_RETENTION_MS,
+  type MemoryMailBoxOptions,
+} from './mailbox/memory.js';
 export {
   type DestinationCount,
   FINAL_RECIPIENT_STATES,
