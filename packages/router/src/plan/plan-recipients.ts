@@ -97,6 +97,18 @@ function flatten(
   else out.push({ leaf: decision, group });
 }
 
+/**
+ * The forward path of a group member: its Internet address (a member listed by Notes name has
+ * one in its Person document), since the next hop is reached over SMTP.
+ */
+function memberAddress(planner: Planner, leaf: Leaf): string {
+  if (leaf.action === 'deliver' && leaf.person.internetAddress) return leaf.person.internetAddress;
+  if (leaf.recipient.includes('@')) return leaf.recipient;
+  for (const entry of planner.directory.findByName(leaf.recipient))
+    if (entry.kind === 'person' && entry.person.internetAddress) return entry.person.internetAddress;
+  return leaf.recipient;
+}
+
 /** The routes of one address (several when it is a group). */
 export function planAddress(planner: Planner, address: string, field: RecipientField): StoredRoute[] {
   const [decision] = dispatch(
@@ -133,7 +145,7 @@ export function planRecipients(
     flatten(decision, undefined, leaves);
     for (const { leaf, group } of leaves) {
       const route = routeOfDecision(planner, leaf, fieldOf(submitted.address), group);
-      const address = group === undefined ? submitted.address : leaf.recipient;
+      const address = group === undefined ? submitted.address : memberAddress(planner, leaf);
       const destination = destinationOf(route);
       const key = `${destination}\u0000${address.toLowerCase()}`;
       if (seen.has(key)) continue;
@@ -142,7 +154,12 @@ export function planRecipients(
         address,
         destination,
         route: routeToJson(route),
-        ...(submitted.orcpt === undefined ? {} : { orcpt: submitted.orcpt }),
+        // A member of a group was not an original recipient: ORCPT names the group (RFC 3461 §4.2).
+        ...(submitted.orcpt !== undefined
+          ? { orcpt: submitted.orcpt }
+          : group !== undefined
+            ? { orcpt: `rfc822;${submitted.address}` }
+            : {}),
         ...(submitted.notify === undefined ? {} : { notify: submitted.notify }),
       });
     }
