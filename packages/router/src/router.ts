@@ -223,6 +223,8 @@ class RouterEngine implements Router {
   /** RouterMaxConcurrentDeliverySize: one large message at a time. */
   #largeDelivery: Promise<void> = Promise.resolve();
   #idleWaiters: (() => void)[] = [];
+  /** Units leased by the last pump (0: nothing was due). */
+  #leasedInLastPump = 0;
 
   constructor(ctx: RouterContext, retry: DestinationRetry) {
     this.#ctx = ctx;
@@ -298,6 +300,7 @@ class RouterEngine implements Router {
   }
 
   async #pump(): Promise<void> {
+    this.#leasedInLastPump = 0;
     do {
       this.#again = false;
       try {
@@ -323,6 +326,7 @@ class RouterEngine implements Router {
         destinations: [DELIVERY_QUEUE, UNROUTABLE_QUEUE],
         limit: freeDelivery,
       });
+      this.#leasedInLastPump += units.length;
       for (const unit of units) this.#startDelivery(unit);
       if (units.length === freeDelivery) this.#again = true;
     }
@@ -341,6 +345,7 @@ class RouterEngine implements Router {
       excludeDestinations: [...exclude],
       limit: freeTransfer,
     });
+    this.#leasedInLastPump += units.length;
     for (const unit of units) {
       if ((this.#perDestination.get(unit.destination) ?? 0) < t.maxConcurrentTransferThreads)
         this.#startTransfer(unit);
@@ -547,19 +552,15 @@ class RouterEngine implements Router {
   }
 
   async idle(): Promise<void> {
-    // Loop: finished work may make more work due (a report to deliver, a reroute).
-    for (let rounds = 0; rounds < 10_000; rounds++) {
-      if (!this.#busy()) {
-        if (!this.#started || this.#stopping) return;
-        this.poke();
-        if (!this.#busy()) return;
-      }
-      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
-      if (!this.#busy() && this.#running.size === 0) {
-        // One more look: the last unit's settle may have queued due work (a report).
-        this.poke();
-        if (!this.#busy()) return;
-      }
+    // A finished unit may make more work due (a report to deliver, a rerouted recipient): idle
+    // means a whole pump leased nothing while nothing ran.
+    for (;;) {
+      while (this.#busy()) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      if (!this.#started || this.#stopping) return;
+      // A pump of our own, started now: one already running may have read an older time.
+      this.poke();
+      while (this.#busy()) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      if (this.#leasedInLastPump === 0) return;
     }
   }
 
