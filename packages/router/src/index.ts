@@ -49,7 +49,13 @@ export {
   resolveTuning,
 } from './options.js';
 export type { SubmitRecipient } from './plan/plan-recipients.js';
-export { DELIVERY_QUEUE, type GraphHop, type StoredRoute, UNROUTABLE_QUEUE } from './plan/route.js';
+export {
+  DELIVERY_QUEUE,
+  type GraphHop,
+  type RouteCommon,
+  type StoredRoute,
+  UNROUTABLE_QUEUE,
+} from './plan/route.js';
 export type { DsnAction, ReportRecipient } from './reports/delivery-status.js';
 export { type BuiltReport, buildReport, type ReportInput } from './reports/report-message.js';
 export type { ReportSwitches } from './reports/report-policy.js';

@@ -26,7 +26,8 @@ export const UNROUTABLE_QUEUE = 'unroutable';
 /** A hop of the routing graph this route leaves by (marked down when the destination fails). */
 export type GraphHop = readonly [from: string, to: string];
 
-interface RouteCommon {
+/** The fields every stored route has. */
+export interface RouteCommon {
   /** The header field the recipient was found in (Bcc decides what a copy shows). */
   readonly field: RecipientField;
   /** The group it was expanded from, if any. */
