@@ -8,6 +8,12 @@
 
 export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
 export {
+  createFileMailBox,
+  type FileMailBox,
+  type FileMailBoxOptions,
+  type FileMailBoxStats,
+} from './mailbox/file/store.js';
+export {
   createMemoryMailBox,
   DEFAULT_KEY_RETENTION_MS,
   type MemoryMailBoxOptions,

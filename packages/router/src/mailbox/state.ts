@@ -216,6 +216,12 @@ export class MailBoxState<B> {
     } else {
       this.lastSeq++;
     }
+    return this.lastId()!;
+  }
+
+  /** The last id made or noted, if any. */
+  lastId(): QueueId | undefined {
+    if (this.lastStamp === 0 && this.lastSeq === 0) return undefined;
     return (
       this.lastStamp.toString(36).padStart(ID_TIME_WIDTH, '0') +
       this.lastSeq.toString(36).padStart(ID_SEQ_WIDTH, '0')
@@ -224,6 +230,7 @@ export class MailBoxState<B> {
 
   /** Remembers an id read back from disk, so new ids sort after it. */
   noteId(id: QueueId): void {
+    if (!/^[0-9A-Z]{14}$/.test(id)) return; // another store's id scheme: nothing to order by
     const stamp = Number.parseInt(id.slice(0, ID_TIME_WIDTH), 36);
     const seq = Number.parseInt(id.slice(ID_TIME_WIDTH), 36);
     if (stamp > this.lastStamp || (stamp === this.lastStamp && seq > this.lastSeq)) {
