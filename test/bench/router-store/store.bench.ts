@@ -144,7 +144,8 @@ function sqlitePeers(): Peer[] {
         for (const m of rows) {
           const mid = ++id;
           insertM.run(mid, JSON.stringify(m.envelope), m.body);
-          m.recipients.forEach((r, i) => insertR.run(mid, i, r.address, r.destination, 'waiting'));
+          for (const [i, r] of m.recipients.entries())
+            insertR.run(mid, i, r.address, r.destination, 'waiting');
         }
       });
       let batch: { m: NewMessage; done: () => void }[] = [];
