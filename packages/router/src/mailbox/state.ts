@@ -57,6 +57,12 @@ export interface MessageRecord<B> {
   readonly body: B;
   /** False while its enqueue is not yet durable: nobody sees it but the idempotency check. */
   visible: boolean;
+  /**
+   * When its first recipient falls due (a waiting one's next attempt, an in-flight one's lease
+   * end); Infinity when none can. Kept by the state machine, so a lease skips a message with one
+   * comparison. A store sets it to anything when it builds a record; `insert` computes it.
+   */
+  dueAtMs?: number;
 }
 
 /** What an idempotency key points at; `droppedAtMs` once its message left the store. */
@@ -204,6 +210,12 @@ function requireCount(value: number, what: string): void {
 export class MailBoxState<B> {
   readonly messages = new Map<QueueId, MessageRecord<B>>();
   readonly keys = new Map<string, KeyRecord>();
+  /**
+   * No message falls due before this time: a lower bound of every message's `dueAtMs`, lowered
+   * by every change and raised only by a lease that looked at every message. A Router polling a
+   * queue whose work all waits for its retry time pays O(1) per lease.
+   */
+  private dueHintMs = Number.NEGATIVE_INFINITY;
   private lastStamp = 0;
   private lastSeq = 0;
 
@@ -248,6 +260,7 @@ export class MailBoxState<B> {
   insert(record: MessageRecord<B>): void {
     if (this.messages.has(record.id)) return;
     this.messages.set(record.id, record);
+    this.touch(record);
     if (record.idempotencyKey !== undefined && !this.keys.has(record.idempotencyKey))
       this.keys.set(record.idempotencyKey, { id: record.id });
     this.noteId(record.id);
@@ -289,9 +302,14 @@ export class MailBoxState<B> {
     const never = req.excludeDestinations ? new Set(req.excludeDestinations) : undefined;
     const expires = req.nowMs + req.leaseMs;
     const out: LeasedMessage[] = [];
-    if (req.limit === 0) return out;
+    if (req.limit === 0 || req.nowMs < this.dueHintMs) return out;
+    let nextHint = Number.POSITIVE_INFINITY;
     for (const m of this.messages.values()) {
-      if (!m.visible) continue;
+      if (!m.visible || m.dueAtMs! > req.nowMs) {
+        // Invisible ones count too: they become visible without a change the hint would see.
+        if (m.dueAtMs! < nextHint) nextHint = m.dueAtMs!;
+        continue;
+      }
       let groups: Map<string, RecipientRecord[]> | undefined;
       for (const r of m.recipients) {
         const due =
@@ -303,22 +321,28 @@ export class MailBoxState<B> {
         if (g) g.push(r);
         else groups.set(r.destination, [r]);
       }
-      if (!groups) continue;
-      for (const [destination, rs] of groups) {
-        for (const r of rs) {
-          r.state = 'in-flight';
-          r.leaseOwner = req.owner;
-          r.leaseExpiresMs = expires;
+      if (groups) {
+        for (const [destination, rs] of groups) {
+          for (const r of rs) {
+            r.state = 'in-flight';
+            r.leaseOwner = req.owner;
+            r.leaseExpiresMs = expires;
+          }
+          out.push({
+            message: messageView(m),
+            destination,
+            recipients: rs.map(recipientView),
+            leaseExpiresMs: expires,
+          });
+          if (out.length >= req.limit) break;
         }
-        out.push({
-          message: messageView(m),
-          destination,
-          recipients: rs.map(recipientView),
-          leaseExpiresMs: expires,
-        });
+        this.touch(m);
+        // A message with due work left in an excluded destination keeps the hint at its time.
         if (out.length >= req.limit) return out;
       }
+      if (m.dueAtMs! < nextHint) nextHint = m.dueAtMs!;
     }
+    this.dueHintMs = nextHint; // every message was looked at
     return out;
   }
 
@@ -497,7 +521,24 @@ export class MailBoxState<B> {
   private finish(m: MessageRecord<B>, changes: RecipientChange[], nowMs: number): ChangeResult {
     const dropped = m.recipients.every((r) => isFinal(r.state));
     if (dropped) this.drop(m.id, nowMs);
+    else this.touch(m);
     return { changes, dropped };
+  }
+
+  /** Recomputes a message's due time after a change, and lowers the hint to it. */
+  private touch(m: MessageRecord<B>): void {
+    let due = Number.POSITIVE_INFINITY;
+    for (const r of m.recipients) {
+      const at =
+        r.state === 'waiting'
+          ? r.nextAttemptMs
+          : r.state === 'in-flight'
+            ? (r.leaseExpiresMs ?? 0)
+            : Number.POSITIVE_INFINITY;
+      if (at < due) due = at;
+    }
+    m.dueAtMs = due;
+    if (due < this.dueHintMs) this.dueHintMs = due;
   }
 }
 
