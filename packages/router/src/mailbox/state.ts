@@ -6,6 +6,7 @@
  * Every change returns the recipients' new absolute values, never a delta, so a journal replayed
  * twice (a snapshot taken while a change was being written) ends in the same state.
  */
+import { DueQueue } from './due-queue.js';
 import { mailBoxError } from './errors.js';
 import type {
   DestinationCount,
@@ -58,11 +59,11 @@ export interface MessageRecord<B> {
   /** False while its enqueue is not yet durable: nobody sees it but the idempotency check. */
   visible: boolean;
   /**
-   * When its first recipient falls due (a waiting one's next attempt, an in-flight one's lease
-   * end); Infinity when none can. Kept by the state machine, so a lease skips a message with one
-   * comparison. A store sets it to anything when it builds a record; `insert` computes it.
+   * The time of this message's live entry in the due queue (when its first recipient falls due:
+   * a waiting one's next attempt, an in-flight one's lease end); undefined when it has none.
+   * Kept by the state machine; a store leaves it unset when it builds a record.
    */
-  dueAtMs?: number;
+  dueAtMs?: number | undefined;
 }
 
 /** What an idempotency key points at; `droppedAtMs` once its message left the store. */
@@ -210,12 +211,8 @@ function requireCount(value: number, what: string): void {
 export class MailBoxState<B> {
   readonly messages = new Map<QueueId, MessageRecord<B>>();
   readonly keys = new Map<string, KeyRecord>();
-  /**
-   * No message falls due before this time: a lower bound of every message's `dueAtMs`, lowered
-   * by every change and raised only by a lease that looked at every message. A Router polling a
-   * queue whose work all waits for its retry time pays O(1) per lease.
-   */
-  private dueHintMs = Number.NEGATIVE_INFINITY;
+  /** Messages by the time they fall due: what a lease pops. */
+  private readonly due = new DueQueue();
   private lastStamp = 0;
   private lastSeq = 0;
 
@@ -302,12 +299,18 @@ export class MailBoxState<B> {
     const never = req.excludeDestinations ? new Set(req.excludeDestinations) : undefined;
     const expires = req.nowMs + req.leaseMs;
     const out: LeasedMessage[] = [];
-    if (req.limit === 0 || req.nowMs < this.dueHintMs) return out;
-    let nextHint = Number.POSITIVE_INFINITY;
-    for (const m of this.messages.values()) {
-      if (!m.visible || m.dueAtMs! > req.nowMs) {
-        // Invisible ones count too: they become visible without a change the hint would see.
-        if (m.dueAtMs! < nextHint) nextHint = m.dueAtMs!;
+    // Entries looked at but not taken (not yet visible, or due only in destinations not asked
+    // for) go back once the lease is made, so one call never sees a message twice.
+    const putBack: MessageRecord<B>[] = [];
+    while (out.length < req.limit) {
+      const top = this.due.peek();
+      if (!top || top.at > req.nowMs) break;
+      this.due.pop();
+      const m = this.messages.get(top.id);
+      if (!m || m.dueAtMs !== top.at) continue; // stale: the message changed or left
+      m.dueAtMs = undefined; // its entry is out of the queue
+      if (!m.visible) {
+        putBack.push(m);
         continue;
       }
       let groups: Map<string, RecipientRecord[]> | undefined;
@@ -321,28 +324,29 @@ export class MailBoxState<B> {
         if (g) g.push(r);
         else groups.set(r.destination, [r]);
       }
-      if (groups) {
-        for (const [destination, rs] of groups) {
-          for (const r of rs) {
-            r.state = 'in-flight';
-            r.leaseOwner = req.owner;
-            r.leaseExpiresMs = expires;
-          }
-          out.push({
-            message: messageView(m),
-            destination,
-            recipients: rs.map(recipientView),
-            leaseExpiresMs: expires,
-          });
-          if (out.length >= req.limit) break;
-        }
-        this.touch(m);
-        // A message with due work left in an excluded destination keeps the hint at its time.
-        if (out.length >= req.limit) return out;
+      if (!groups) {
+        putBack.push(m);
+        continue;
       }
-      if (m.dueAtMs! < nextHint) nextHint = m.dueAtMs!;
+      for (const [destination, rs] of groups) {
+        for (const r of rs) {
+          r.state = 'in-flight';
+          r.leaseOwner = req.owner;
+          r.leaseExpiresMs = expires;
+        }
+        out.push({
+          message: messageView(m),
+          destination,
+          recipients: rs.map(recipientView),
+          leaseExpiresMs: expires,
+        });
+        if (out.length >= req.limit) break;
+      }
+      // Due work left in other destinations (or past the limit) goes back below, not now.
+      if (this.dueOf(m) <= req.nowMs) putBack.push(m);
+      else this.touch(m);
     }
-    this.dueHintMs = nextHint; // every message was looked at
+    for (const m of putBack) this.touch(m);
     return out;
   }
 
@@ -525,8 +529,8 @@ export class MailBoxState<B> {
     return { changes, dropped };
   }
 
-  /** Recomputes a message's due time after a change, and lowers the hint to it. */
-  private touch(m: MessageRecord<B>): void {
+  /** When a message's first recipient falls due; Infinity when none can. */
+  private dueOf(m: MessageRecord<B>): number {
     let due = Number.POSITIVE_INFINITY;
     for (const r of m.recipients) {
       const at =
@@ -537,8 +541,30 @@ export class MailBoxState<B> {
             : Number.POSITIVE_INFINITY;
       if (at < due) due = at;
     }
+    return due;
+  }
+
+  /** Puts a message in the due queue at its due time after a change (unless it is there already). */
+  private touch(m: MessageRecord<B>): void {
+    const due = this.dueOf(m);
+    if (due === m.dueAtMs) return;
+    if (due === Number.POSITIVE_INFINITY) {
+      m.dueAtMs = undefined; // any entry it had is now stale
+      return;
+    }
     m.dueAtMs = due;
-    if (due < this.dueHintMs) this.dueHintMs = due;
+    this.due.push({ at: due, id: m.id });
+    // Stale entries are dropped as they come up; a queue mostly stale is rebuilt.
+    if (this.due.size > 4 * this.messages.size + 1024) this.rebuildDue();
+  }
+
+  private rebuildDue(): void {
+    this.due.clear();
+    for (const m of this.messages.values()) {
+      const due = this.dueOf(m);
+      m.dueAtMs = due === Number.POSITIVE_INFINITY ? undefined : due;
+      if (m.dueAtMs !== undefined) this.due.push({ at: due, id: m.id });
+    }
   }
 }
 
