@@ -15,6 +15,12 @@ export {
 export { INBOX_FOLDER, type LocalDelivery, type MailFiles } from './delivery/mail-files.js';
 export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
 export {
+  createFileMailBox,
+  type FileMailBox,
+  type FileMailBoxOptions,
+  type FileMailBoxStats,
+} from './mailbox/file/store.js';
+export {
   createMemoryMailBox,
   DEFAULT_KEY_RETENTION_MS,
   type MemoryMailBoxOptions,

@@ -377,6 +377,48 @@ export function mailBoxConformance(
       );
 
       test(
+        'work that falls due after an empty lease is found (new, released, rerouted, deferred, expired)',
+        withBox(async (box) => {
+          const later = await box.enqueue(msg(0, [{ destination: 'd' }], { arrivalMs: T0 + 60 * MINUTE }));
+          const lease = (nowMs: number) => box.lease({ owner: 'n1', nowMs, leaseMs: MINUTE, limit: 10 });
+          assert.deepEqual(await lease(T0), []);
+          const fresh = await box.enqueue(msg(1, [{ destination: 'd' }]));
+          assert.deepEqual(
+            (await lease(T0)).map((l) => l.message.id),
+            [fresh],
+          );
+          const held = await box.enqueue(msg(2, [{ destination: 'd', state: 'held' }]));
+          assert.deepEqual(await lease(T0 + 1), []);
+          await box.release(held, T0 + 1);
+          assert.deepEqual(
+            (await lease(T0 + 1)).map((l) => l.message.id),
+            [held],
+          );
+          await box.settle({
+            id: held,
+            owner: 'n1',
+            outcomes: [{ index: 0, state: 'waiting', nextAttemptMs: T0 + 5, attemptMs: T0 + 2 }],
+          });
+          assert.deepEqual(await lease(T0 + 4), []);
+          assert.deepEqual(
+            (await lease(T0 + 5)).map((l) => l.message.id),
+            [held],
+          );
+          await box.reroute(later, 0, 'e', undefined, T0 + 6);
+          assert.deepEqual(
+            (await lease(T0 + 6)).map((l) => l.message.id),
+            [later],
+          );
+          // Everything is in flight now; the first lease (of `fresh`) ends at T0 + 1 minute.
+          assert.deepEqual(await lease(T0 + MINUTE - 1), []);
+          assert.deepEqual(
+            (await lease(T0 + MINUTE)).map((l) => l.message.id),
+            [fresh],
+          );
+        }),
+      );
+
+      test(
         'concurrent lease calls never lease a recipient twice',
         withBox(async (box) => {
           for (let i = 0; i < 30; i++)

@@ -6,6 +6,7 @@
  * Every change returns the recipients' new absolute values, never a delta, so a journal replayed
  * twice (a snapshot taken while a change was being written) ends in the same state.
  */
+import { DueQueue } from './due-queue.js';
 import { mailBoxError } from './errors.js';
 import type {
   DestinationCount,
@@ -57,6 +58,12 @@ export interface MessageRecord<B> {
   readonly body: B;
   /** False while its enqueue is not yet durable: nobody sees it but the idempotency check. */
   visible: boolean;
+  /**
+   * The time of this message's live entry in the due queue (when its first recipient falls due:
+   * a waiting one's next attempt, an in-flight one's lease end); undefined when it has none.
+   * Kept by the state machine; a store leaves it unset when it builds a record.
+   */
+  dueAtMs?: number | undefined;
 }
 
 /** What an idempotency key points at; `droppedAtMs` once its message left the store. */
@@ -204,6 +211,8 @@ function requireCount(value: number, what: string): void {
 export class MailBoxState<B> {
   readonly messages = new Map<QueueId, MessageRecord<B>>();
   readonly keys = new Map<string, KeyRecord>();
+  /** Messages by the time they fall due: what a lease pops. */
+  private readonly due = new DueQueue();
   private lastStamp = 0;
   private lastSeq = 0;
 
@@ -216,6 +225,12 @@ export class MailBoxState<B> {
     } else {
       this.lastSeq++;
     }
+    return this.lastId()!;
+  }
+
+  /** The last id made or noted, if any. */
+  lastId(): QueueId | undefined {
+    if (this.lastStamp === 0 && this.lastSeq === 0) return undefined;
     return (
       this.lastStamp.toString(36).padStart(ID_TIME_WIDTH, '0') +
       this.lastSeq.toString(36).padStart(ID_SEQ_WIDTH, '0')
@@ -224,6 +239,7 @@ export class MailBoxState<B> {
 
   /** Remembers an id read back from disk, so new ids sort after it. */
   noteId(id: QueueId): void {
+    if (!/^[0-9A-Z]{14}$/.test(id)) return; // another store's id scheme: nothing to order by
     const stamp = Number.parseInt(id.slice(0, ID_TIME_WIDTH), 36);
     const seq = Number.parseInt(id.slice(ID_TIME_WIDTH), 36);
     if (stamp > this.lastStamp || (stamp === this.lastStamp && seq > this.lastSeq)) {
@@ -241,6 +257,7 @@ export class MailBoxState<B> {
   insert(record: MessageRecord<B>): void {
     if (this.messages.has(record.id)) return;
     this.messages.set(record.id, record);
+    this.touch(record);
     if (record.idempotencyKey !== undefined && !this.keys.has(record.idempotencyKey))
       this.keys.set(record.idempotencyKey, { id: record.id });
     this.noteId(record.id);
@@ -282,9 +299,20 @@ export class MailBoxState<B> {
     const never = req.excludeDestinations ? new Set(req.excludeDestinations) : undefined;
     const expires = req.nowMs + req.leaseMs;
     const out: LeasedMessage[] = [];
-    if (req.limit === 0) return out;
-    for (const m of this.messages.values()) {
-      if (!m.visible) continue;
+    // Entries looked at but not taken (not yet visible, or due only in destinations not asked
+    // for) go back once the lease is made, so one call never sees a message twice.
+    const putBack: MessageRecord<B>[] = [];
+    while (out.length < req.limit) {
+      const top = this.due.peek();
+      if (!top || top.at > req.nowMs) break;
+      this.due.pop();
+      const m = this.messages.get(top.id);
+      if (!m || m.dueAtMs !== top.at) continue; // stale: the message changed or left
+      m.dueAtMs = undefined; // its entry is out of the queue
+      if (!m.visible) {
+        putBack.push(m);
+        continue;
+      }
       let groups: Map<string, RecipientRecord[]> | undefined;
       for (const r of m.recipients) {
         const due =
@@ -296,7 +324,10 @@ export class MailBoxState<B> {
         if (g) g.push(r);
         else groups.set(r.destination, [r]);
       }
-      if (!groups) continue;
+      if (!groups) {
+        putBack.push(m);
+        continue;
+      }
       for (const [destination, rs] of groups) {
         for (const r of rs) {
           r.state = 'in-flight';
@@ -309,9 +340,13 @@ export class MailBoxState<B> {
           recipients: rs.map(recipientView),
           leaseExpiresMs: expires,
         });
-        if (out.length >= req.limit) return out;
+        if (out.length >= req.limit) break;
       }
+      // Due work left in other destinations (or past the limit) goes back below, not now.
+      if (this.dueOf(m) <= req.nowMs) putBack.push(m);
+      else this.touch(m);
     }
+    for (const m of putBack) this.touch(m);
     return out;
   }
 
@@ -490,7 +525,46 @@ export class MailBoxState<B> {
   private finish(m: MessageRecord<B>, changes: RecipientChange[], nowMs: number): ChangeResult {
     const dropped = m.recipients.every((r) => isFinal(r.state));
     if (dropped) this.drop(m.id, nowMs);
+    else this.touch(m);
     return { changes, dropped };
+  }
+
+  /** When a message's first recipient falls due; Infinity when none can. */
+  private dueOf(m: MessageRecord<B>): number {
+    let due = Number.POSITIVE_INFINITY;
+    for (const r of m.recipients) {
+      const at =
+        r.state === 'waiting'
+          ? r.nextAttemptMs
+          : r.state === 'in-flight'
+            ? (r.leaseExpiresMs ?? 0)
+            : Number.POSITIVE_INFINITY;
+      if (at < due) due = at;
+    }
+    return due;
+  }
+
+  /** Puts a message in the due queue at its due time after a change (unless it is there already). */
+  private touch(m: MessageRecord<B>): void {
+    const due = this.dueOf(m);
+    if (due === m.dueAtMs) return;
+    if (due === Number.POSITIVE_INFINITY) {
+      m.dueAtMs = undefined; // any entry it had is now stale
+      return;
+    }
+    m.dueAtMs = due;
+    this.due.push({ at: due, id: m.id });
+    // Stale entries are dropped as they come up; a queue mostly stale is rebuilt.
+    if (this.due.size > 4 * this.messages.size + 1024) this.rebuildDue();
+  }
+
+  private rebuildDue(): void {
+    this.due.clear();
+    for (const m of this.messages.values()) {
+      const due = this.dueOf(m);
+      m.dueAtMs = due === Number.POSITIVE_INFINITY ? undefined : due;
+      if (m.dueAtMs !== undefined) this.due.push({ at: due, id: m.id });
+    }
   }
 }
 
