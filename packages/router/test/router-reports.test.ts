@@ -277,7 +277,7 @@ describe('Router: delivery status notifications', () => {
     await h.router.stop();
   });
 
-  it('the failure report is idempotent: a repeated settlement does not enqueue a second one', async () => {
+  it('a report that cannot be sent yet waits like any message: one report, not one per attempt', async () => {
     const h = harness({ mx: true });
     h.agent.script = (call) => (call.envelope.mailFrom === '' ? '4xx' : '5xx');
     await h.router.submit({
