@@ -216,6 +216,14 @@ class RouterEngine implements Router {
   #transferRunning = 0;
   /** Running transfer units per destination. */
   readonly #perDestination = new Map<string, number>();
+  /** Kinds of work with nothing due as of their last lease. */
+  readonly #drained = new Set<'delivery' | 'transfer'>();
+  /** Grows with every piece of new work, so a lease knows whether work came in while it ran. */
+  #workGeneration = 0;
+  /** The last lease left the delivery queue out (its threads were full). */
+  #deliveryExcluded = false;
+  /** Leased delivery units waiting for a delivery thread. */
+  readonly #pendingDelivery: LeasedMessage[] = [];
   /** Leased transfer units waiting for a slot of their destination. */
   readonly #pending = new Map<string, LeasedMessage[]>();
   readonly #running = new Set<Promise<void>>();
@@ -227,7 +235,7 @@ class RouterEngine implements Router {
   #leasedInLastPump = 0;
 
   constructor(ctx: RouterContext, retry: DestinationRetry) {
-    this.#ctx = ctx;
+    this.#ctx = { ...ctx, newWork: (destinations) => this.#newWork(destinations) };
     this.#retry = retry;
     this.tuning = ctx.tuning;
   }
@@ -287,6 +295,13 @@ class RouterEngine implements Router {
   }
 
   poke(): void {
+    this.#workGeneration++;
+    this.#drained.clear();
+    this.#kick();
+  }
+
+  /** Runs a pump now, or right after the one running. */
+  #kick(): void {
     if (!this.#started || this.#stopping) return;
     if (this.#pumping !== undefined) {
       this.#again = true;
@@ -312,50 +327,125 @@ class RouterEngine implements Router {
     } while (this.#again && !this.#stopping);
   }
 
-  /** Leases due work into the free threads; sets `#again` when a lease came back full. */
+  /**
+   * Leases due work into the free threads, in one lease for both kinds (one pass over mail.box).
+   * Destinations at their concurrency limit are left out; a unit for a destination in retry is
+   * given back at once with the retry time, so the store stops offering it (its whole queue waits).
+   * Sets `#again` when the lease came back full.
+   */
   async #fill(): Promise<void> {
     const ctx = this.#ctx;
     const t = ctx.tuning;
     const nowMs = ctx.clock.now();
-    const freeDelivery = t.maxDeliveryThreads - this.#deliveryRunning;
-    if (freeDelivery > 0) {
-      const units = await ctx.mailBox.lease({
-        owner: ctx.owner,
-        nowMs,
-        leaseMs: t.leaseMs,
-        destinations: [DELIVERY_QUEUE, UNROUTABLE_QUEUE],
-        limit: freeDelivery,
-      });
-      this.#leasedInLastPump += units.length;
-      for (const unit of units) this.#startDelivery(unit);
-      if (units.length === freeDelivery) this.#again = true;
-    }
-    let pendingCount = 0;
-    for (const list of this.#pending.values()) pendingCount += list.length;
-    const freeTransfer = t.maxTransferThreads - this.#transferRunning - pendingCount;
-    if (freeTransfer <= 0 || this.#stopping) return;
-    const exclude = new Set([DELIVERY_QUEUE, UNROUTABLE_QUEUE, ...this.#retry.waiting(nowMs)]);
+    let pendingTransfer = 0;
+    for (const list of this.#pending.values()) pendingTransfer += list.length;
+    const freeDelivery = Math.max(
+      0,
+      t.maxDeliveryThreads - this.#deliveryRunning - this.#pendingDelivery.length,
+    );
+    const freeTransfer = this.#stopping
+      ? 0
+      : Math.max(0, t.maxTransferThreads - this.#transferRunning - pendingTransfer);
+    // A kind whose last lease came back short has nothing due until new work arrives for it
+    // (a submit, a report, a reroute, a timer): not asking again saves a pass over mail.box.
+    const wantDelivery = freeDelivery > 0 && !this.#drained.has('delivery');
+    const wantTransfer = freeTransfer > 0 && !this.#drained.has('transfer');
+    if (!wantDelivery && !wantTransfer) return;
+    const limit = (wantDelivery ? freeDelivery : 0) + (wantTransfer ? freeTransfer : 0);
+    const exclude = new Set<string>();
+    if (!wantDelivery) exclude.add(DELIVERY_QUEUE).add(UNROUTABLE_QUEUE);
+    this.#deliveryExcluded = !wantDelivery;
     for (const [destination, running] of this.#perDestination)
       if (running + (this.#pending.get(destination)?.length ?? 0) >= t.maxConcurrentTransferThreads)
         exclude.add(destination);
+    const generation = this.#workGeneration;
+    const waiting = new Map(this.#retry.waiting(nowMs).map((d) => [d, this.#retry.retryAt(d)!]));
     const units = await ctx.mailBox.lease({
       owner: ctx.owner,
       nowMs,
       leaseMs: t.leaseMs,
-      excludeDestinations: [...exclude],
-      limit: freeTransfer,
+      // Transfer threads all taken: only local work (else a lease could pile up transfer units).
+      ...(freeTransfer === 0
+        ? { destinations: [DELIVERY_QUEUE, UNROUTABLE_QUEUE] }
+        : exclude.size > 0
+          ? { excludeDestinations: [...exclude] }
+          : {}),
+      limit,
     });
     this.#leasedInLastPump += units.length;
     for (const unit of units) {
-      if ((this.#perDestination.get(unit.destination) ?? 0) < t.maxConcurrentTransferThreads)
-        this.#startTransfer(unit);
-      else {
-        const list = this.#pending.get(unit.destination) ?? [];
-        list.push(unit);
-        this.#pending.set(unit.destination, list);
-      }
+      const retryAtMs = waiting.get(unit.destination);
+      if (retryAtMs !== undefined) this.#giveBack([unit], retryAtMs);
+      else if (unit.destination === DELIVERY_QUEUE || unit.destination === UNROUTABLE_QUEUE) {
+        if (this.#deliveryRunning < t.maxDeliveryThreads) this.#startDelivery(unit);
+        else this.#pendingDelivery.push(unit);
+      } else this.#queueTransfer(unit);
     }
-    if (units.length === freeTransfer) this.#again = true;
+    if (units.length === limit) this.#again = true;
+    else if (generation === this.#workGeneration) {
+      // Only when no new work arrived while the lease ran (else it may have missed it).
+      if (wantDelivery) this.#drained.add('delivery');
+      if (wantTransfer) this.#drained.add('transfer');
+    }
+  }
+
+  /** New due work in these destinations: the kinds they belong to are asked again. */
+  #newWork(destinations: Iterable<string>): void {
+    this.#workGeneration++;
+    for (const d of destinations)
+      this.#drained.delete(d === DELIVERY_QUEUE || d === UNROUTABLE_QUEUE ? 'delivery' : 'transfer');
+  }
+
+  /** Starts a transfer unit when a thread and a slot of its destination are free; else it waits in memory. */
+  #queueTransfer(unit: LeasedMessage): void {
+    const t = this.#ctx.tuning;
+    if (
+      this.#transferRunning < t.maxTransferThreads &&
+      (this.#perDestination.get(unit.destination) ?? 0) < t.maxConcurrentTransferThreads
+    ) {
+      this.#startTransfer(unit);
+      return;
+    }
+    const list = this.#pending.get(unit.destination) ?? [];
+    list.push(unit);
+    this.#pending.set(unit.destination, list);
+  }
+
+  /** After a transfer ends: the next waiting unit of its destination, else of any destination with a free slot. */
+  #startNextPending(destination: string): void {
+    if (this.#stopping) return;
+    const t = this.#ctx.tuning;
+    const order = [destination, ...[...this.#pending.keys()].filter((d) => d !== destination)];
+    for (const d of order) {
+      if (this.#transferRunning >= t.maxTransferThreads) return;
+      const list = this.#pending.get(d);
+      if (list === undefined || (this.#perDestination.get(d) ?? 0) >= t.maxConcurrentTransferThreads)
+        continue;
+      const next = list.shift()!;
+      if (list.length === 0) this.#pending.delete(d);
+      this.#startTransfer(next);
+    }
+  }
+
+  /** Settles leased units back to waiting, due at `dueMs`, no attempt counted (tracked as work). */
+  #giveBack(units: readonly LeasedMessage[], dueMs: number): void {
+    const ctx = this.#ctx;
+    this.#track(
+      (async () => {
+        for (const unit of units)
+          await ctx.mailBox.settle({
+            id: unit.message.id,
+            owner: ctx.owner,
+            outcomes: unit.recipients.map((r) => ({
+              index: r.index,
+              state: 'waiting' as const,
+              nextAttemptMs: Math.max(dueMs, r.nextAttemptMs),
+              attemptMs: ctx.clock.now(),
+              countsAsAttempt: false,
+            })),
+          });
+      })(),
+    );
   }
 
   #track(work: Promise<void>): void {
@@ -368,7 +458,7 @@ class RouterEngine implements Router {
     this.#running.add(p);
     void p.finally(() => {
       this.#running.delete(p);
-      this.poke();
+      this.#kick();
       this.#notifyIdle();
     });
   }
@@ -396,6 +486,10 @@ class RouterEngine implements Router {
         return await deliverLocal(ctx, unit);
       } finally {
         this.#deliveryRunning--;
+        if (this.#deliveryExcluded) this.#newWork([DELIVERY_QUEUE]);
+        const next = this.#pendingDelivery.shift();
+        if (next !== undefined && !this.#stopping) this.#startDelivery(next);
+        else if (next !== undefined) this.#pendingDelivery.unshift(next);
       }
     };
     this.#track(run());
@@ -447,12 +541,12 @@ class RouterEngine implements Router {
         ctx.clock.clearTimeout(timer);
         this.#aborts.delete(abort);
         this.#transferRunning--;
+        // Its destination may have had more due work, left out while at its limit.
+        this.#newWork([destination]);
         const left = (this.#perDestination.get(destination) ?? 1) - 1;
         if (left === 0) this.#perDestination.delete(destination);
         else this.#perDestination.set(destination, left);
-        const next = this.#pending.get(destination)?.shift();
-        if (this.#pending.get(destination)?.length === 0) this.#pending.delete(destination);
-        if (next !== undefined && !this.#stopping) this.#startTransfer(next);
+        this.#startNextPending(destination);
       }
     };
     this.#track(run());
@@ -462,8 +556,9 @@ class RouterEngine implements Router {
   async #releasePending(destination: string | undefined, dueMs: number): Promise<void> {
     const ctx = this.#ctx;
     const keys = destination === undefined ? [...this.#pending.keys()] : [destination];
+    if (destination === undefined) keys.push(DELIVERY_QUEUE);
     for (const key of keys) {
-      const units = this.#pending.get(key) ?? [];
+      const units = key === DELIVERY_QUEUE ? this.#pendingDelivery.splice(0) : (this.#pending.get(key) ?? []);
       this.#pending.delete(key);
       for (const unit of units) {
         await ctx.mailBox.settle({
@@ -511,6 +606,7 @@ class RouterEngine implements Router {
             routeToJson(moved),
             ctx.clock.now(),
           );
+          this.#newWork([destinationOf(moved)]);
           ctx.logger.info(
             { queueId: message.id, recipient: r.address, from: destination, to: destinationOf(moved) },
             'Router: rerouted to the next least-cost path',

@@ -222,4 +222,5 @@ export async function settleAttempt(
     outcomes,
     ...(reports.length > 0 ? { reports } : {}),
   });
+  for (const r of reports) ctx.newWork?.(r.recipients.map((x) => x.destination));
 }

@@ -25,4 +25,6 @@ export interface RouterContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly counters: RouterCounters;
+  /** Tells the scheduler that work fell due in these destinations (reports, reroutes). */
+  readonly newWork?: (destinations: Iterable<string>) => void;
 }

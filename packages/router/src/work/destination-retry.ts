@@ -59,6 +59,11 @@ export class DestinationRetry {
     return out;
   }
 
+  /** The retry time of a destination in retry, if it is. */
+  retryAt(destination: string): number | undefined {
+    return this.#entries.get(destination)?.retryAtMs;
+  }
+
   /** The earliest retry time still ahead, if any. */
   nextRetryMs(nowMs: number): number | undefined {
     let min: number | undefined;
