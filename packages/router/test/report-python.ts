@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 
 const PYTHON = '/usr/bin/python3';
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import sys, json, email
 from email import policy
 out = []
