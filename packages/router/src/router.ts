@@ -167,7 +167,8 @@ function fieldOfFactory(body: Uint8Array): (address: string) => 'to' | 'cc' | 'b
 export function createRouter(options: RouterOptions): Router {
   const tuning = resolveTuning(options);
   const clock = options.clock ?? systemClock;
-  const logger = (options.logger ?? silentLogger).child({ component: 'router' });
+  const owner = options.owner ?? `${hostname()}-${process.pid}`;
+  const logger = (options.logger ?? silentLogger).child({ component: 'router', owner });
   const reportingMta = options.reportingMta ?? hostname();
   const nullMode = options.routerDSNForNULLReversePath ?? 0;
   if (nullMode !== 0 && nullMode !== 1 && nullMode !== 2)
@@ -192,7 +193,7 @@ export function createRouter(options: RouterOptions): Router {
     },
     reportingMta,
     postmaster: options.postmaster ?? `postmaster@${reportingMta}`,
-    owner: options.owner ?? `${hostname()}-${process.pid}`,
+    owner,
     clock,
     logger,
     counters: newCounters(),
