@@ -157,6 +157,7 @@ describe('report message (RFC 3464/3462)', () => {
     const alphabet = [
       'a',
       'Z',
+      'w'.repeat(120),
       ' ',
       '=',
       '?',
@@ -197,13 +198,15 @@ describe('report message (RFC 3464/3462)', () => {
           action: actions[Math.floor(rnd() * actions.length)]!,
           status: '5.0.0',
           reason: text(80),
-          reply: rnd() < 0.5 ? { code: 550, text: text(80) } : undefined,
+          reply: rnd() < 0.5 ? { code: 550, text: text(rnd() < 0.2 ? 400 : 80) } : undefined,
           remoteMta: rnd() < 0.5 ? text(20) : undefined,
           lastAttemptMs: base.dateMs,
         })),
       });
       assert.ok(is7bit(built.bytes), `report ${i} is 7-bit`);
       assert.equal(bareLineEnds(built.bytes), 0);
+      for (const line of Buffer.from(built.bytes).toString('latin1').split('\r\n'))
+        assert.ok(line.length <= 998, `report ${i}: a line of ${line.length} characters`);
       reports.push(built.bytes);
     }
     const views = parseWithPython(reports);

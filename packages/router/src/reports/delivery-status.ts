@@ -4,7 +4,7 @@
  */
 import { formatMailDate } from '@mailroute/itemizer';
 import type { StoredReply } from '../mailbox/types.js';
-import { addressField, oneLine } from './mime-text.js';
+import { addressField, foldField, oneLine } from './mime-text.js';
 
 /** RFC 3464 §2.3.3 actions. */
 export type DsnAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
@@ -74,9 +74,9 @@ export function deliveryStatusBody(
     lines.push(`Status: ${r.status}`);
     if (r.remoteMta !== undefined && r.remoteMta !== '')
       lines.push(`Remote-MTA: dns; ${oneLine(r.remoteMta).replace(/[^\x20-\x7e]/g, '?')}`);
-    if (r.reply !== undefined) lines.push(`Diagnostic-Code: ${diagnosticCode(r.reply)}`);
+    if (r.reply !== undefined) lines.push(foldField('Diagnostic-Code', diagnosticCode(r.reply)));
     else if (r.action === 'failed' || r.action === 'delayed')
-      lines.push(`Diagnostic-Code: X-Notes; ${oneLine(r.reason).replace(/[^\x20-\x7e]/g, '?')}`);
+      lines.push(foldField('Diagnostic-Code', `X-Notes; ${oneLine(r.reason).replace(/[^\x20-\x7e]/g, '?')}`));
     if (r.lastAttemptMs !== undefined) lines.push(`Last-Attempt-Date: ${date(r.lastAttemptMs)}`);
     if (r.willRetryUntilMs !== undefined) lines.push(`Will-Retry-Until: ${date(r.willRetryUntilMs)}`);
   }

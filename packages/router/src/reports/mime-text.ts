@@ -37,6 +37,26 @@ export function encodeHeaderText(text: string): string {
   return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join('\r\n ');
 }
 
+/**
+ * A field `Name: value` folded at spaces so no line passes 78 characters where a space allows
+ * (RFC 5322 §2.2.3), and cut at `maxChars` of value so no line can pass the 998 limit.
+ */
+export function foldField(name: string, value: string, maxChars = 900): string {
+  const clean = value.length > maxChars ? `${value.slice(0, maxChars)}...` : value;
+  const words = clean.split(' ');
+  const lines: string[] = [];
+  let line = `${name}:`;
+  for (const word of words) {
+    if (line.length + 1 + word.length > 78 && line.trim() !== `${name}:`) {
+      lines.push(line);
+      line = '';
+    }
+    line += ` ${word}`;
+  }
+  lines.push(line);
+  return lines.join('\r\n');
+}
+
 /** Quoted-printable (RFC 2045 §6.7) of UTF-8 text with CRLF line ends, lines at most 76 characters. */
 export function quotedPrintable(text: string): string {
   const out: string[] = [];

@@ -14,7 +14,7 @@ import {
   type ReportMessageFields,
   type ReportRecipient,
 } from './delivery-status.js';
-import { encodeHeaderText, isPrintableAscii, oneLine, quotedPrintable } from './mime-text.js';
+import { encodeHeaderText, foldField, isPrintableAscii, oneLine, quotedPrintable } from './mime-text.js';
 
 /** What a report is built from. */
 export interface ReportInput extends ReportMessageFields {
@@ -97,6 +97,13 @@ function crlf(bytes: Uint8Array): Buffer {
   return Buffer.from(Buffer.from(bytes).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
+/** The Subject field: at most 200 characters of text, encoded words when not ASCII, folded. */
+function subjectField(text: string): string {
+  const clean = oneLine(text);
+  const cut = clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
+  return isPrintableAscii(cut) ? foldField('Subject', cut) : `Subject: ${encodeHeaderText(cut)}`;
+}
+
 /** Builds one report covering `recipients` (one action or several). */
 export async function buildReport(input: ReportInput): Promise<BuiltReport> {
   const random = input.random ?? ((n: number) => randomBytes(n));
@@ -116,7 +123,7 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
   const head = [
     `From: Mail Router <${oneLine(input.from)}>`,
     `To: <${to}>`,
-    `Subject: ${encodeHeaderText(subjectLine)}`,
+    subjectField(subjectLine),
     `Date: ${formatMailDate(new Date(input.dateMs))}`,
     `Message-ID: ${messageId}`,
     ...(originalId === undefined ? [] : [`In-Reply-To: ${originalId}`, `References: ${originalId}`]),
