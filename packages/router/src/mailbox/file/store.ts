@@ -6,7 +6,7 @@
  *   an enqueue's frame carries the message's body when it is small (`inlineBodyMaxBytes`), so
  *   envelope, recipients and body reach the disk in one write.
  * - Group commit: every frame that arrives while a flush runs goes out with the next one (one
- *   write, one fdatasync), so concurrent SMTP sessions share their fsyncs.
+ *   write with O_DSYNC, the cost of one fdatasync), so concurrent SMTP sessions share their flushes.
  * - A large body is streamed to a file of its own and fsynced before its frame is queued; the
  *   flush that carries the frame syncs the body directory first.
  * - The state lives in memory (the shared state machine); a snapshot of it is written now and
@@ -77,7 +77,7 @@ export interface FileMailBoxOptions {
 export interface FileMailBoxStats {
   /** Journal frames written. */
   readonly frames: number;
-  /** Journal flushes (one fdatasync each, carrying a batch of frames). */
+  /** Journal flushes (one O_DSYNC write each, carrying a batch of frames). */
   readonly journalFlushes: number;
   /** fsyncs of directories (new body files, new segments, snapshots). */
   readonly directorySyncs: number;
