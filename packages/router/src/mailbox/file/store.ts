@@ -26,8 +26,9 @@ import { bodyChunks } from '../body.js';
 import { mailBoxError } from '../errors.js';
 import { DEFAULT_KEY_RETENTION_MS } from '../memory.js';
 import {
+  deepFreeze,
   durableRecipient,
-  frozenCopy,
+  frozenEnvelope,
   MailBoxState,
   type MessageRecord,
   messageView,
@@ -595,7 +596,7 @@ class FileStore implements FileMailBox {
   private prepare(message: NewMessage, body: Intake, inlineOffset = 0) {
     const id = this.state.nextId(this.s.clock.now());
     const rcpts = newRecipientRecords(message);
-    const envelope = frozenCopy(message.envelope);
+    const envelope = frozenEnvelope(message.envelope);
     const meta: MessageMeta = {
       id,
       envelope,
@@ -707,13 +708,14 @@ function snapshotLines(state: MailBoxState<BodyRef>, segment: number): string[] 
 function recordOf(meta: MessageMeta, body: BodyRef): MessageRecord<BodyRef> {
   return {
     id: meta.id,
-    envelope: frozenCopy(meta.envelope),
+    envelope: deepFreeze(meta.envelope),
     arrivalMs: meta.arrivalMs,
     messageId: meta.messageId,
     sizeBytes: meta.sizeBytes,
-    recipients: meta.rcpts.map((r) => {
-      const rec = { ...r };
-      if (rec.route !== undefined) rec.route = frozenCopy(rec.route);
+    // The records were just parsed from the store's own files: owned, so not copied.
+    recipients: meta.rcpts.map((rec) => {
+      if (rec.route !== undefined) deepFreeze(rec.route);
+      if (Array.isArray(rec.notify)) Object.freeze(rec.notify);
       return rec;
     }),
     idempotencyKey: meta.key,
@@ -804,14 +806,19 @@ async function recover(directory: string, clock: Clock, logger: Logger): Promise
   // Every live body must be there; a missing one means the disk lost what it acknowledged.
   let missingBodies = 0;
   const liveFiles = new Set<string>();
+  const segmentSizes = new Map<number, number>(); // one stat per segment, not per message
   for (const m of [...state.messages.values()]) {
     const b = m.body;
     const path = 'file' in b ? join(bodiesDir, b.file) : join(journalDir, segmentName(b.seg));
     const need = 'file' in b ? b.len : b.off + b.len;
-    const size = await stat(path).then(
-      (st) => st.size,
-      () => -1,
-    );
+    let size = 'file' in b ? undefined : segmentSizes.get(b.seg);
+    if (size === undefined) {
+      size = await stat(path).then(
+        (st) => st.size,
+        () => -1,
+      );
+      if (!('file' in b)) segmentSizes.set(b.seg, size);
+    }
     if (size < need) {
       missingBodies++;
       logger.error({ id: m.id, path }, 'a queued message lost its body: it is removed from the queue');
