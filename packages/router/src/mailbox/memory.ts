@@ -6,7 +6,13 @@
 import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
 import { bodyChunks } from './body.js';
 import { mailBoxError } from './errors.js';
-import { frozenCopy, MailBoxState, messageView, newRecipientRecords, validateNewMessage } from './state.js';
+import {
+  frozenEnvelope,
+  MailBoxState,
+  messageView,
+  newRecipientRecords,
+  validateNewMessage,
+} from './state.js';
 import type {
   JsonValue,
   LeasedMessage,
@@ -65,7 +71,7 @@ export function createMemoryMailBox(options: MemoryMailBoxOptions = {}): MailBox
     const id = state.nextId(clock.now());
     state.insert({
       id,
-      envelope: frozenCopy(message.envelope),
+      envelope: frozenEnvelope(message.envelope),
       arrivalMs: message.arrivalMs,
       messageId: message.messageId,
       sizeBytes: body.size,

@@ -120,14 +120,23 @@ export function validateNewMessage(message: NewMessage): void {
  * every reader, so nobody can change what is stored through it.
  */
 export function frozenCopy<T>(value: T): T {
-  const copy = structuredClone(value);
-  const freeze = (v: unknown): void => {
-    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
-    for (const x of Object.values(v)) freeze(x);
-    Object.freeze(v);
-  };
-  freeze(copy);
-  return copy;
+  // Routes are small JSON: a literal or a flat object needs no structured clone.
+  if (value === null || typeof value !== 'object') return value;
+  return deepFreeze(structuredClone(value));
+}
+
+/** Freezes data the store already owns (parsed from its own files), without copying it. */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const x of Object.values(value)) deepFreeze(x);
+  return Object.freeze(value);
+}
+
+/** A frozen copy of an envelope: its fields are all strings and booleans, so one level is enough. */
+export function frozenEnvelope(envelope: QueuedEnvelope): QueuedEnvelope {
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(envelope)) if (v !== undefined) copy[k] = v;
+  return Object.freeze(copy) as unknown as QueuedEnvelope;
 }
 
 /** The store's records of a new message's recipients: due at arrival, no attempts yet. */

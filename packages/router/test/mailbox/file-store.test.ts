@@ -2,7 +2,7 @@
 // torn or damaged journal, group commit, one body per message on disk, and cleaning up after
 // itself (old segments, body files).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   mkdtempSync,
@@ -238,4 +238,51 @@ test('bad options are refused', async () => {
   await assert.rejects(createFileMailBox({ directory: tempDir(), inlineBodyMaxBytes: 0 }), {
     code: 'MAILBOX_INVALID',
   });
+});
+
+test('a full disk: enqueue rejects with MAILBOX_IO, the store refuses changes, a reopen keeps every acknowledged message', async (t) => {
+  const mountPoint = tempDir();
+  // A 256 KB tmpfs fills quickly; mounting needs root, so elsewhere the test is skipped.
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint], {
+    stdio: 'ignore',
+  });
+  if (mounted.status !== 0) {
+    rmSync(mountPoint, { recursive: true, force: true });
+    t.skip('mounting a small tmpfs needs root');
+    return;
+  }
+  try {
+    const directory = join(mountPoint, 'mail.box');
+    const box = await createFileMailBox({ directory });
+    const acknowledged: string[] = [];
+    let failure: (Error & { code?: string; temporary?: boolean }) | undefined;
+    for (let i = 0; i < 1000 && !failure; i++) {
+      const batch = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, k) => box.enqueue(msg(i * 5 + k, 4000))),
+      );
+      for (const r of batch) {
+        if (r.status === 'fulfilled') acknowledged.push(r.value);
+        else failure = r.reason as Error & { code?: string };
+      }
+    }
+    assert.ok(failure, 'the disk filled up');
+    assert.equal(failure.code, 'MAILBOX_IO');
+    assert.equal(failure.temporary, true, 'a full disk is temporary: the SMTP session answers 451');
+    assert.ok(acknowledged.length > 10);
+    await assert.rejects(box.enqueue(msg(0)), { code: 'MAILBOX_IO' });
+    await assert.rejects(box.hold(acknowledged[0]!), { code: 'MAILBOX_IO' });
+    assert.ok(await box.get(acknowledged[0]!), 'reading still works');
+    await box.close();
+    assert.equal(spawnSync('mount', ['-o', 'remount,size=4m', mountPoint]).status, 0);
+    const again = await createFileMailBox({ directory });
+    try {
+      for (const id of acknowledged) assert.ok(await again.get(id), `acknowledged ${id} survived`);
+      await again.enqueue(msg(1));
+    } finally {
+      await again.close();
+    }
+  } finally {
+    spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  }
 });

@@ -6,7 +6,7 @@
  *   an enqueue's frame carries the message's body when it is small (`inlineBodyMaxBytes`), so
  *   envelope, recipients and body reach the disk in one write.
  * - Group commit: every frame that arrives while a flush runs goes out with the next one (one
- *   write, one fdatasync), so concurrent SMTP sessions share their fsyncs.
+ *   write with O_DSYNC, the cost of one fdatasync), so concurrent SMTP sessions share their flushes.
  * - A large body is streamed to a file of its own and fsynced before its frame is queued; the
  *   flush that carries the frame syncs the body directory first.
  * - The state lives in memory (the shared state machine); a snapshot of it is written now and
@@ -18,8 +18,8 @@
  * change. A crash leaves at most a torn last frame, which recovery cuts off.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { type FileHandle, open, readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
 import { bodyChunks } from '../body.js';
@@ -27,8 +27,8 @@ import { mailBoxError } from '../errors.js';
 import { DEFAULT_KEY_RETENTION_MS } from '../memory.js';
 import {
   durableRecipient,
-  frozenCopy,
-  MailBoxState,
+  frozenEnvelope,
+  type MailBoxState,
   type MessageRecord,
   messageView,
   newRecipientRecords,
@@ -47,10 +47,11 @@ import type {
   QueueId,
   Settlement,
 } from '../types.js';
-import { encodeFrame, readFrame } from './frames.js';
-import { JournalWriter, openFrameSource, segmentName, segmentNumber } from './journal.js';
+import { encodeFrame } from './frames.js';
+import { JournalWriter, segmentName, segmentNumber } from './journal.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
-import type { BodyRef, Frame, MessageMeta, SnapshotHeader } from './records.js';
+import type { BodyRef, Frame, MessageMeta } from './records.js';
+import { BODIES_DIR, JOURNAL_DIR, type Recovered, recover, SNAPSHOT, snapshotLines } from './recovery.js';
 
 /** Options of {@link createFileMailBox}. */
 export interface FileMailBoxOptions {
@@ -77,7 +78,7 @@ export interface FileMailBoxOptions {
 export interface FileMailBoxStats {
   /** Journal frames written. */
   readonly frames: number;
-  /** Journal flushes (one fdatasync each, carrying a batch of frames). */
+  /** Journal flushes (one O_DSYNC write each, carrying a batch of frames). */
   readonly journalFlushes: number;
   /** fsyncs of directories (new body files, new segments, snapshots). */
   readonly directorySyncs: number;
@@ -95,9 +96,6 @@ export interface FileMailBox extends MailBox {
   stats(): FileMailBoxStats;
 }
 
-const JOURNAL_DIR = 'journal';
-const BODIES_DIR = 'bodies';
-const SNAPSHOT = 'snapshot.jsonl';
 const READ_CHUNK_BYTES = 64 * 1024;
 
 function positiveOption(value: number | undefined, fallback: number, name: string): number {
@@ -155,17 +153,6 @@ interface Settings {
   readonly inlineMax: number;
   readonly segmentMax: number;
   readonly snapshotAfter: number;
-}
-
-interface Recovered {
-  readonly state: MailBoxState<BodyRef>;
-  /** The first segment the next writer may use. */
-  readonly nextSegment: number;
-  /** The segment the current snapshot starts replay at. */
-  readonly snapshotSegment: number;
-  readonly frames: number;
-  readonly tornBytes: number;
-  readonly missingBodies: number;
 }
 
 class FileStore implements FileMailBox {
@@ -595,7 +582,7 @@ class FileStore implements FileMailBox {
   private prepare(message: NewMessage, body: Intake, inlineOffset = 0) {
     const id = this.state.nextId(this.s.clock.now());
     const rcpts = newRecipientRecords(message);
-    const envelope = frozenCopy(message.envelope);
+    const envelope = frozenEnvelope(message.envelope);
     const meta: MessageMeta = {
       id,
       envelope,
@@ -669,181 +656,5 @@ async function syncDirectory(path: string): Promise<void> {
     await dir.sync();
   } finally {
     await dir.close();
-  }
-}
-
-/** The snapshot as lines: a header, then one message per line. */
-function snapshotLines(state: MailBoxState<BodyRef>, segment: number): string[] {
-  const dropped: [string, QueueId, number][] = [];
-  for (const [key, k] of state.keys)
-    if (k.droppedAtMs !== undefined) dropped.push([key, k.id, k.droppedAtMs]);
-  const header: SnapshotHeader = {
-    t: 'snapshot',
-    version: 1,
-    segment,
-    lastId: state.lastId(),
-    messages: state.messages.size,
-    droppedKeys: dropped,
-  };
-  const lines = [JSON.stringify(header)];
-  for (const m of state.messages.values()) {
-    const meta: MessageMeta = {
-      id: m.id,
-      envelope: m.envelope,
-      arrivalMs: m.arrivalMs,
-      ...(m.messageId !== undefined ? { messageId: m.messageId } : {}),
-      sizeBytes: m.sizeBytes,
-      ...(m.idempotencyKey !== undefined ? { key: m.idempotencyKey } : {}),
-      rcpts: m.recipients.map(durableRecipient),
-      body: m.body,
-    };
-    lines.push(JSON.stringify(meta));
-  }
-  return lines;
-}
-
-// ---- recovery ----
-
-function recordOf(meta: MessageMeta, body: BodyRef): MessageRecord<BodyRef> {
-  return {
-    id: meta.id,
-    envelope: frozenCopy(meta.envelope),
-    arrivalMs: meta.arrivalMs,
-    messageId: meta.messageId,
-    sizeBytes: meta.sizeBytes,
-    recipients: meta.rcpts.map((r) => {
-      const rec = { ...r };
-      if (rec.route !== undefined) rec.route = frozenCopy(rec.route);
-      return rec;
-    }),
-    idempotencyKey: meta.key,
-    body,
-    visible: true,
-  };
-}
-
-function inlineRef(meta: MessageMeta, segment: number, bodyStart: number): BodyRef {
-  const b = meta.body;
-  return 'inline' in b ? { seg: segment, off: bodyStart + b.inline, len: b.len } : b;
-}
-
-/** Loads the snapshot, replays the journal after it and cuts off a torn tail. */
-async function recover(directory: string, clock: Clock, logger: Logger): Promise<Recovered> {
-  const state = new MailBoxState<BodyRef>();
-  const journalDir = join(directory, JOURNAL_DIR);
-  const bodiesDir = join(directory, BODIES_DIR);
-  rmSync(join(directory, `${SNAPSHOT}.tmp`), { force: true });
-  let snapshotSegment = 0;
-  let text: string | undefined;
-  try {
-    const handle = await open(join(directory, SNAPSHOT), 'r');
-    try {
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw mailBoxError('MAILBOX_IO', 'cannot read the snapshot', e);
-  }
-  if (text !== undefined) {
-    const lines = text.split('\n').filter((l) => l !== '');
-    let header: SnapshotHeader;
-    try {
-      header = JSON.parse(lines[0] ?? '') as SnapshotHeader;
-      if (header.t !== 'snapshot' || header.version !== 1 || lines.length - 1 !== header.messages)
-        throw new Error('not a whole version 1 snapshot');
-      for (const line of lines.slice(1)) {
-        const meta = JSON.parse(line) as MessageMeta;
-        state.insert(recordOf(meta, meta.body as BodyRef));
-      }
-    } catch (e) {
-      throw mailBoxError('MAILBOX_CORRUPT', `the snapshot in ${directory} is damaged`, e);
-    }
-    snapshotSegment = header.segment;
-    if (header.lastId) state.noteId(header.lastId);
-    for (const [key, id, droppedAtMs] of header.droppedKeys) state.keys.set(key, { id, droppedAtMs });
-  }
-  const segments = readdirSync(journalDir)
-    .map(segmentNumber)
-    .filter((n): n is number => n !== undefined)
-    .sort((a, b) => a - b);
-  const replay = segments.filter((n) => n >= snapshotSegment);
-  let frames = 0;
-  let tornBytes = 0;
-  for (const [i, seg] of replay.entries()) {
-    const path = join(journalDir, segmentName(seg));
-    const source = await openFrameSource(path);
-    let offset = 0;
-    try {
-      for (;;) {
-        const read = await readFrame(source, offset);
-        if (read.kind === 'end') break;
-        if (read.kind === 'torn') {
-          if (i !== replay.length - 1)
-            throw mailBoxError(
-              'MAILBOX_CORRUPT',
-              `journal segment ${seg} is damaged at ${offset} (${read.why})`,
-            );
-          tornBytes = source.size - offset;
-          logger.warn(
-            { segment: seg, offset, bytes: tornBytes, why: read.why },
-            'cut off a torn journal tail',
-          );
-          break;
-        }
-        apply(state, read.meta as Frame, seg, read.bodyStart);
-        frames++;
-        offset = read.end;
-      }
-    } finally {
-      await source.close();
-    }
-    if (tornBytes > 0) await truncate(path, offset);
-  }
-  // Every live body must be there; a missing one means the disk lost what it acknowledged.
-  let missingBodies = 0;
-  const liveFiles = new Set<string>();
-  for (const m of [...state.messages.values()]) {
-    const b = m.body;
-    const path = 'file' in b ? join(bodiesDir, b.file) : join(journalDir, segmentName(b.seg));
-    const need = 'file' in b ? b.len : b.off + b.len;
-    const size = await stat(path).then(
-      (st) => st.size,
-      () => -1,
-    );
-    if (size < need) {
-      missingBodies++;
-      logger.error({ id: m.id, path }, 'a queued message lost its body: it is removed from the queue');
-      state.drop(m.id, clock.now());
-      continue;
-    }
-    if ('file' in b) liveFiles.add(b.file);
-  }
-  for (const name of readdirSync(bodiesDir))
-    if (!liveFiles.has(name)) await unlink(join(bodiesDir, name)).catch(() => {});
-  const last = segments.length > 0 ? segments[segments.length - 1]! : -1;
-  return {
-    state,
-    nextSegment: Math.max(last + 1, snapshotSegment),
-    snapshotSegment,
-    frames,
-    tornBytes,
-    missingBodies,
-  };
-}
-
-function apply(state: MailBoxState<BodyRef>, frame: Frame, segment: number, bodyStart: number): void {
-  switch (frame.t) {
-    case 'enq':
-      state.insert(recordOf(frame.m, inlineRef(frame.m, segment, bodyStart)));
-      return;
-    case 'set':
-      state.replay(frame.id, frame.rcpts, frame.at);
-      for (const r of frame.reports ?? []) state.insert(recordOf(r, inlineRef(r, segment, bodyStart)));
-      return;
-    case 'rm':
-      state.drop(frame.id, frame.at);
-      return;
   }
 }
