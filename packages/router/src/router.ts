@@ -220,7 +220,7 @@ class RouterEngine implements Router {
   /** Kinds of work with nothing due as of their last lease. */
   readonly #drained = new Set<'delivery' | 'transfer'>();
   /** Grows with every piece of new work, so a lease knows whether work came in while it ran. */
-  #workGeneration = 0;
+  readonly #workGeneration = { delivery: 0, transfer: 0 };
   /** The last lease left the delivery queue out (its threads were full). */
   #deliveryExcluded = false;
   /** Leased delivery units waiting for a delivery thread. */
@@ -274,7 +274,8 @@ class RouterEngine implements Router {
       { queueId: id, recipients: recipients.length, from: message.envelope.mailFrom },
       'Router: queued',
     );
-    this.poke();
+    this.#newWork(recipients.map((r) => r.destination));
+    this.#kick();
     return {
       id,
       recipients: recipients.map((r) => {
@@ -296,7 +297,8 @@ class RouterEngine implements Router {
   }
 
   poke(): void {
-    this.#workGeneration++;
+    this.#workGeneration.delivery++;
+    this.#workGeneration.transfer++;
     this.#drained.clear();
     this.#kick();
   }
@@ -359,7 +361,7 @@ class RouterEngine implements Router {
     for (const [destination, running] of this.#perDestination)
       if (running + (this.#pending.get(destination)?.length ?? 0) >= t.maxConcurrentTransferThreads)
         exclude.add(destination);
-    const generation = this.#workGeneration;
+    const generation = { ...this.#workGeneration };
     const waiting = new Map(this.#retry.waiting(nowMs).map((d) => [d, this.#retry.retryAt(d)!]));
     const units = await ctx.mailBox.lease({
       owner: ctx.owner,
@@ -383,18 +385,22 @@ class RouterEngine implements Router {
       } else this.#queueTransfer(unit);
     }
     if (units.length === limit) this.#again = true;
-    else if (generation === this.#workGeneration) {
-      // Only when no new work arrived while the lease ran (else it may have missed it).
-      if (wantDelivery) this.#drained.add('delivery');
-      if (wantTransfer) this.#drained.add('transfer');
+    else {
+      // Only for a kind that got no new work while the lease ran (else it may have missed it).
+      if (wantDelivery && generation.delivery === this.#workGeneration.delivery)
+        this.#drained.add('delivery');
+      if (wantTransfer && generation.transfer === this.#workGeneration.transfer)
+        this.#drained.add('transfer');
     }
   }
 
   /** New due work in these destinations: the kinds they belong to are asked again. */
   #newWork(destinations: Iterable<string>): void {
-    this.#workGeneration++;
-    for (const d of destinations)
-      this.#drained.delete(d === DELIVERY_QUEUE || d === UNROUTABLE_QUEUE ? 'delivery' : 'transfer');
+    for (const d of destinations) {
+      const kind = d === DELIVERY_QUEUE || d === UNROUTABLE_QUEUE ? 'delivery' : 'transfer';
+      this.#workGeneration[kind]++;
+      this.#drained.delete(kind);
+    }
   }
 
   /** Starts a transfer unit when a thread and a slot of its destination are free; else it waits in memory. */

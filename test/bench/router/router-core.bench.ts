@@ -3,8 +3,17 @@
 // that accepts everything at once and mail files that keep nothing. No network and no disk: this
 // is the Router's CPU per message, the ceiling under any store and any SMTP client. The end-to-end
 // relay benchmark (SMTP in, durable queue, SMTP out, beside Postfix and Haraka) is not here yet.
-import { loadavg } from 'node:os';
-import { createMemoryMailBox, createRouter, type TransferAgent } from '@mailroute/router';
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createFileMailBox,
+  createMemoryMailBox,
+  createRouter,
+  type MailBox,
+  type TransferAgent,
+} from '@mailroute/router';
 import { buildRoutingGraph, loadDirectory } from '@mailroute/routing';
 
 const directory = loadDirectory({
@@ -55,10 +64,13 @@ async function run(
   count: number,
   recipients: (i: number) => string[],
   size: number,
+  store: 'memory' | 'file' = 'memory',
 ): Promise<void> {
   transferred = 0;
   delivered = 0;
-  const mailBox = createMemoryMailBox();
+  const dir = store === 'file' ? await mkdtemp(join(tmpdir(), 'router-bench-')) : undefined;
+  const mailBox: MailBox =
+    dir === undefined ? createMemoryMailBox() : await createFileMailBox({ directory: join(dir, 'mail.box') });
   const router = createRouter({
     mailBox,
     directory,
@@ -91,6 +103,8 @@ async function run(
   const done = performance.now();
   const cpu = process.cpuUsage(cpu0);
   await router.stop();
+  await mailBox.close();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   const cpuMs = (cpu.user + cpu.system) / 1000;
   console.log(
     `${label.padEnd(44)} ${String(count).padStart(6)} msgs  submit ${Math.round(
@@ -113,6 +127,13 @@ console.log(
 await run('1 KB, 1 remote recipient (warm-up)', 2000, (i) => [`r${i}@partner${i % 20}.example`], 1024);
 await run('1 KB, 1 remote recipient', 10000, (i) => [`r${i}@partner${i % 20}.example`], 1024);
 await run('100 KB, 1 remote recipient', 2000, (i) => [`r${i}@partner${i % 20}.example`], 100 * 1024);
+await run(
+  '1 KB, 1 remote recipient, file store',
+  5000,
+  (i) => [`r${i}@partner${i % 20}.example`],
+  1024,
+  'file',
+);
 await run('1 KB, 1 local recipient', 10000, (i) => [`user${i % 100}@acme.example`], 1024);
 await run(
   '1 KB, 100 local recipients',
