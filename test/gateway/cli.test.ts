@@ -3,8 +3,8 @@
  * stops gracefully on SIGTERM with its final figures), `status`, `explain` and `check-config`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,9 +17,42 @@ async function temp(): Promise<string> {
   dirs.push(d);
   return d;
 }
+/** Gateways started by a test: killed at the end even when the test failed half-way. */
+const children: ChildProcess[] = [];
 after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
+
+/** `start` in a child process on a free port; `port()` waits for it to be ready. */
+function startCli(data: string) {
+  const child = spawn(
+    process.execPath,
+    [GATEWAY_MAIN, 'start', '--data', data, '--port', '0', '--submission-port', 'off'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => out,
+    async port(): Promise<number> {
+      const deadline = Date.now() + 20_000;
+      while (!out.includes(' ready.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const port = Number(/listening: smtp on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+      assert.ok(port > 0, out);
+      return port;
+    },
+  };
+}
 
 describe('mailroute-gateway command line', () => {
   it('start prints where it listens and how to stop; SIGTERM closes gracefully with the final figures', {
@@ -82,6 +115,67 @@ describe('mailroute-gateway command line', () => {
     assert.equal(saved.gateway.deliveries, 1);
     const after = await run(process.execPath, [GATEWAY_MAIN, 'status', '--data', data]);
     assert.match(after.stdout, /: not running\n/);
+  });
+
+  it('a second start on the same data directory refuses, naming the first; the first keeps its mail', {
+    timeout: 60_000,
+  }, async () => {
+    const data = await temp();
+    const first = startCli(data);
+    const port = await first.port();
+    // Clients keep delivering while the second instance tries to start.
+    const acknowledged: string[] = [];
+    let sending = true;
+    const load = (async () => {
+      const { client } = await SmtpTestClient.open(port);
+      await client.command('EHLO cli.test');
+      for (let i = 0; sending && i < 2000; i++) {
+        const reply = await client.send(
+          'a@outside.example',
+          ['jane.doe@acme.example'],
+          testMessage('a@outside.example', 'jane.doe@acme.example', `load ${i}`, 2000),
+        );
+        assert.equal(reply.code, 250, reply.text);
+        acknowledged.push(/id (\w+)/.exec(reply.text)?.[1] ?? '');
+      }
+      await client.quit();
+    })();
+    while (acknowledged.length < 3) await new Promise((r) => setTimeout(r, 20));
+    const second = await run(process.execPath, [
+      GATEWAY_MAIN,
+      'start',
+      '--data',
+      data,
+      '--port',
+      '0',
+      '--submission-port',
+      'off',
+    ]);
+    sending = false;
+    await load;
+    assert.equal(second.code, 1, second.stdout + second.stderr);
+    assert.match(second.stderr, new RegExp(`data directory .* is in use by process ${first.child.pid} `));
+    assert.doesNotMatch(second.stdout, /listening|recovery/);
+    // Every message the first acknowledged is whole: its message and its document.
+    const folder = join(data, 'mailfiles', 'mail', 'jdoe.nsf');
+    const names = new Set(await readdir(folder));
+    for (const id of acknowledged) {
+      assert.ok(names.has(`${id}.eml`) && names.has(`${id}.json`), `message ${id} is incomplete`);
+    }
+    assert.equal(await readFile(join(data, 'gateway.lock'), 'utf8'), `${first.child.pid}\n`);
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.output());
+    await assert.rejects(readFile(join(data, 'gateway.lock')), /ENOENT/, 'a graceful stop releases the lock');
+    // The lock of a gateway that was killed (SIGKILL) is stale: the next start takes it over.
+    const killed = startCli(data);
+    await killed.port();
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const next = startCli(data);
+    await next.port();
+    assert.equal(await readFile(join(data, 'gateway.lock'), 'utf8'), `${next.child.pid}\n`);
+    next.child.kill('SIGTERM');
+    assert.equal(await next.exited, 0, next.output());
   });
 
   it('explain prints the trace and the route without a server', async () => {

@@ -245,6 +245,21 @@ describe('swaks', { skip: skipSwaks }, () => {
     );
     assert.equal(last().envelope.connection.listener, 'smtps');
   });
+  it('STARTTLS with AUTH CRAM-MD5 (swaks needs Digest::HMAC_MD5, libdigest-hmac-perl)', async () => {
+    const { stdout } = await swaks(
+      '--port',
+      String(s.ports.submission),
+      '--tls',
+      '--auth',
+      'CRAM-MD5',
+      '--auth-user',
+      'alice',
+      '--auth-password',
+      's3cret',
+    );
+    assert.match(stdout, /<~\s+235 /);
+    assert.equal(last().envelope.user, 'alice');
+  });
   it('wrong password fails', async () => {
     await assert.rejects(
       swaks(

@@ -2,6 +2,7 @@
  * Helpers for the integration tests: a server on 127.0.0.1 with a collecting backend, and a raw
  * socket client that speaks literal bytes.
  */
+import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { Backend, BackendSession, Envelope, PasswordCredentials } from '@mailroute/smtp-server';
@@ -12,7 +13,7 @@ export interface Received {
   readonly body: Buffer;
 }
 
-/** A backend that keeps every message; `alice`/`s3cret` authenticates. */
+/** A backend that keeps every message; `alice`/`s3cret` authenticates (PLAIN, LOGIN, CRAM-MD5). */
 export class CollectingBackend implements Backend {
   readonly messages: Received[] = [];
   readonly auths: PasswordCredentials[] = [];
@@ -23,6 +24,8 @@ export class CollectingBackend implements Backend {
         this.auths.push(c);
         return c.username === 'alice' && c.password === 's3cret';
       },
+      authCramMd5: (username, challenge, digest) =>
+        username === 'alice' && createHmac('md5', 's3cret').update(challenge).digest('hex') === digest,
       mailFrom: () => undefined,
       rcptTo: () => undefined,
       data: async (message, envelope) => {

@@ -163,8 +163,20 @@ describe('hostile clients', () => {
     assert.equal(r.server.stats().tlsSessions, 1);
   });
 
-  it('AUTH brute force past the error limit: 421 and close', async () => {
-    const r = await server({ errorLimit: 3 }, ['smtps']);
+  it('a wrong password ends the session (Domino default): 535, then the close', async () => {
+    const r = await server({}, ['smtps']);
+    const { connect } = await import('node:tls');
+    const s = connect({ port: r.ports.smtps, host: '127.0.0.1', rejectUnauthorized: false });
+    const c = new RawClient(s);
+    await c.until(/^220 /);
+    c.write('EHLO x.example\r\n');
+    await c.until(/250 HELP\r\n/);
+    c.write(`AUTH PLAIN ${Buffer.from('\0alice\0guess').toString('base64')}\r\nNOOP\r\n`);
+    await c.closedByServer();
+    assert.match(c.text, /250 HELP\r\n535 5\.7\.8 Authentication credentials invalid\r\n$/);
+  });
+  it('AUTH brute force past the error limit (closeAfterAuthFailure off): 421 and close', async () => {
+    const r = await server({ errorLimit: 3, closeAfterAuthFailure: false }, ['smtps']);
     const { connect } = await import('node:tls');
     const s = connect({ port: r.ports.smtps, host: '127.0.0.1', rejectUnauthorized: false });
     const c = new RawClient(s);

@@ -48,6 +48,43 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('a client refused at connect (RFC 5321 3.1)', () => {
+  class RefusingBackend extends CollectingBackend {
+    override connect(): BackendSession {
+      return Replies.dnsblRejectedAtConnect('Your host 127.0.0.1 is listed') as unknown as BackendSession;
+    }
+  }
+  it('554, then 503 to every command but QUIT, then 221 and the close', async () => {
+    const r = await startServer({}, new RefusingBackend());
+    try {
+      const c = await RawClient.open(r.ports.smtp);
+      await c.until(/^554 5\.7\.1 Your host 127\.0\.0\.1 is listed\r\n/);
+      await new Promise((done) => setTimeout(done, 100));
+      assert.ok(!c.closed, 'the server waits for QUIT');
+      c.write('EHLO c.example\r\nMAIL FROM:<a@example.org>\r\n');
+      await c.until(/(503 5\.5\.1 [^\r]*\r\n){2}/);
+      c.write('QUIT\r\n');
+      await c.closedByServer();
+      assert.match(c.text, /503 [^\r]*\r\n221 2\.0\.0 mx\.test\.example closing connection\r\n$/);
+      assert.equal(r.server.stats().connectionsRefused, 1);
+    } finally {
+      await r.server.close({ deadline: 1000 });
+    }
+  });
+  it('a refused client that never says QUIT is closed after the short timeout', async () => {
+    const r = await startServer({ timeouts: { afterRefusalMs: 300 } }, new RefusingBackend());
+    try {
+      const c = await RawClient.open(r.ports.smtp);
+      await c.until(/^554 /);
+      await c.closedByServer(3000);
+      assert.match(c.text, /421 4\.4\.2 Timeout exceeded/);
+      assert.equal(r.server.stats().sessionsNow, 0);
+    } finally {
+      await r.server.close({ deadline: 1000 });
+    }
+  });
+});
+
 describe('updateOptions', () => {
   it('applies to new sessions, not to open ones; invalid options are refused', async () => {
     const r = await startServer({ greeting: 'first %s' });

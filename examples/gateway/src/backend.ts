@@ -18,6 +18,7 @@ import type { GatewaySettings } from './config-types.js';
 import { type DeliveryContext, deliverMessage } from './deliver.js';
 import type { MessageBudget } from './message-budget.js';
 import { verifyPassword } from './passwords.js';
+import { routingRefusal } from './rcpt-routing.js';
 
 /** What the backend is built from. */
 export interface GatewayBackendOptions {
@@ -159,7 +160,16 @@ export function createGatewayBackend(options: GatewayBackendOptions): Backend {
           return refused((await gatherer.mailFrom(session, from)).decision);
         },
         async rcptTo(to) {
-          return refused((await gatherer.rcptTo(session, to)).decision);
+          const refusal = refused((await gatherer.rcptTo(session, to)).decision);
+          if (refusal !== undefined) return refusal;
+          // dispatch is pure: what routing would fail after the data is refused here, per recipient.
+          const { directory, graph, stats } = options.delivery;
+          const routing = routingRefusal(directory, graph, pathText(to, settings.postmaster));
+          if (routing !== undefined)
+            stats.refusalReason(
+              `rcpt ${routing.code} ${routing.enhanced ?? ''} routing`.replace(/\s+/g, ' '),
+            );
+          return routing;
         },
         async data(message, envelope) {
           const read = await readAll(message, budget);

@@ -5,7 +5,7 @@
  * `.tmp` file (removed at the next start), never a half-written message under its final name.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** The suffix of files that were being written; anything carrying it after a crash is garbage. */
@@ -97,9 +97,10 @@ export async function writePair(
 
 /**
  * Removes what a crash left in one folder: temporary files, and `<id>.eml` files without their
- * `<id>.json` (written but never acknowledged). Returns how many files were removed.
+ * `<id>.json` (written but never acknowledged). With `beforeMs`, only files last modified before
+ * it (a predecessor's, not those of sessions running now). Returns how many files were removed.
  */
-export async function removeUnfinished(folder: string): Promise<number> {
+export async function removeUnfinished(folder: string, beforeMs = Number.POSITIVE_INFINITY): Promise<number> {
   let names: string[];
   try {
     names = await readdir(folder);
@@ -111,7 +112,12 @@ export async function removeUnfinished(folder: string): Promise<number> {
   for (const name of names) {
     const orphan = name.endsWith('.eml') && !present.has(`${name.slice(0, -4)}.json`);
     if ((name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || orphan) {
-      await unlink(join(folder, name)).catch(() => undefined);
+      const path = join(folder, name);
+      if (Number.isFinite(beforeMs)) {
+        const info = await stat(path).catch(() => undefined);
+        if (info === undefined || info.mtimeMs >= beforeMs) continue;
+      }
+      await unlink(path).catch(() => undefined);
       removed++;
     }
   }

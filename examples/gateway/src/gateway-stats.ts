@@ -19,8 +19,13 @@ export interface GatewayCounters {
   readonly spooled: number;
   /** Spooled copies that carry a DKIM signature. */
   readonly signed: number;
-  /** Recipients routing could not deliver after the data (user not listed, no route ...). */
+  /**
+   * Recipients routing could not deliver after the data (a group member not listed, no route
+   * ...): each is held in `<data>/held/` for its failure report, never dropped.
+   */
   readonly recipientFailures: number;
+  /** Messages held in `<data>/held/` with such recipients. */
+  readonly held: number;
   /** Messages whose processing failed (answered 451). */
   readonly processingErrors: number;
   /** Policy refusals by reason (`rcpt 554 5.7.1 relay.precedence`). */
@@ -34,6 +39,7 @@ export class GatewayStats {
   spooled = 0;
   signed = 0;
   recipientFailures = 0;
+  held = 0;
   processingErrors = 0;
   readonly #refusals = new Map<string, number>();
 
@@ -62,6 +68,7 @@ export class GatewayStats {
       spooled: this.spooled,
       signed: this.signed,
       recipientFailures: this.recipientFailures,
+      held: this.held,
       processingErrors: this.processingErrors,
       refusals: Object.fromEntries([...this.#refusals].sort((a, b) => b[1] - a[1])),
     };

@@ -1,7 +1,7 @@
 /**
  * The running gateway: the composed core, the DKIM signing policy from the credential store, the
- * backend and the SMTP listener, plus the status file. `start()` cleans what a crash left, opens
- * the listeners and returns their addresses; `close()` shuts down gracefully (sessions in a
+ * backend and the SMTP listener, plus the status file. `start()` takes the data directory's lock,
+ * opens the listeners, then cleans what a crash left, and returns their addresses; `close()` shuts down gracefully (sessions in a
  * transaction finish) and writes the final status.
  */
 
@@ -16,9 +16,11 @@ import {
 import type { GatewayCore } from './compose.js';
 import { composeBackend } from './compose-backend.js';
 import type { GatewayConfig } from './config-types.js';
+import { type DataLock, lockDataDirectory } from './data-lock.js';
 import type { DkimSetup } from './dkim-keys.js';
 import { ensureFolder, removeUnfinished } from './durable-write.js';
 import type { GatewayStats } from './gateway-stats.js';
+import { heldRoot } from './held.js';
 import { mailFilesRoot } from './mail-store.js';
 import { spoolRoot } from './spool.js';
 import { type GatewayStatus, writeStatus } from './status-file.js';
@@ -55,20 +57,26 @@ export interface Gateway {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Removes `.tmp` files under the mail files and the spool (left by a crash mid-write). */
-async function cleanAfterCrash(dataDir: string): Promise<number> {
+/**
+ * Removes what a crashed predecessor left under the mail files, the spool and held mail: `.tmp`
+ * files and messages without their document, older than `beforeMs` (when this process took
+ * the data directory's lock); files of this process's own sessions are newer and left alone.
+ */
+async function cleanAfterCrash(dataDir: string, beforeMs: number): Promise<number> {
   let removed = 0;
   const walk = async (folder: string, depth: number): Promise<void> => {
-    removed += await removeUnfinished(folder);
+    removed += await removeUnfinished(folder, beforeMs);
     if (depth > 10) return;
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
     for (const e of entries) if (e.isDirectory()) await walk(join(folder, e.name), depth + 1);
   };
   await walk(mailFilesRoot(dataDir), 0);
   await walk(spoolRoot(dataDir), 0);
+  await walk(heldRoot(dataDir), 0);
   // Status files being replaced when a process died (`status.json.<pid>.part`).
   for (const name of await readdir(dataDir).catch(() => [] as string[])) {
-    if (/^status\.json\.\d+\.part$/.test(name)) await unlink(join(dataDir, name)).catch(() => undefined);
+    if (/^status\.json\.\d+\.part$/.test(name) && name !== `status.json.${process.pid}.part`)
+      await unlink(join(dataDir, name)).catch(() => undefined);
   }
   return removed;
 }
@@ -79,13 +87,31 @@ function logger(log: (line: string) => void): Logger {
   return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
 }
 
-/** Composes and starts the gateway. */
+/**
+ * Composes and starts the gateway. Rejects with a `MailrouteError` of code `DATA_DIR_LOCKED`
+ * (`gateway.dataDirLocked`, naming the holder's pid) when another live process holds the data
+ * directory.
+ */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { config, dataDir } = options;
+  const { dataDir } = options;
   const log = options.log ?? (() => undefined);
   await ensureFolder(dataDir);
-  const removed = await cleanAfterCrash(dataDir);
-  if (removed > 0) log(`recovery: removed ${removed} unfinished file(s) (messages never acknowledged)`);
+  // One gateway per data directory: nothing in it is touched before the lock is ours.
+  const lock = await lockDataDirectory(dataDir);
+  try {
+    return await startLocked(options, lock, log);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(
+  options: GatewayOptions,
+  lock: DataLock,
+  log: (line: string) => void,
+): Promise<Gateway> {
+  const { config, dataDir } = options;
   const { backend, core, dkim, stats, dnsLists } = await composeBackend(config, dataDir, {
     systemDns: options.systemDns,
     log,
@@ -112,7 +138,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     backend,
   );
-  const addresses = await server.listen();
+  let addresses: readonly ListeningAddress[];
+  try {
+    addresses = await server.listen();
+  } catch (error) {
+    core.resolver.close();
+    throw error;
+  }
+  // Recovery only once the lock and the listeners are held (a start that fails to listen has
+  // touched nothing), and only of files older than the lock: this process's own are newer.
+  const removed = await cleanAfterCrash(dataDir, lock.takenAtMs);
+  if (removed > 0) log(`recovery: removed ${removed} unfinished file(s) (messages never acknowledged)`);
   const startedAt = new Date().toISOString();
   const status = (state: 'running' | 'stopped' = 'running'): GatewayStatus => ({
     pid: process.pid,
@@ -150,6 +186,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await server.close({ deadline: deadlineMs });
         await refresh('stopped');
         core.resolver.close();
+        await lock.release();
       })();
       return closing;
     },

@@ -13,8 +13,9 @@ import { loadGatewayConfig } from './config-load.js';
 import type { GatewayConfig } from './config-types.js';
 import { explainEnvelope } from './explain.js';
 import { startGateway } from './gateway.js';
+import { listHeld } from './held.js';
 import { hashPassword } from './passwords.js';
-import { formatStatus, readStatus } from './status-file.js';
+import { formatHeld, formatStatus, readStatus } from './status-file.js';
 
 // Every accepted message costs a few fsyncs, which run on libuv's thread pool (4 threads by
 // default): with 20 clients the pool, not the disk, was the limit. Set before the first fs call.
@@ -111,6 +112,7 @@ async function start(args: ParsedArgs): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
   for (const line of formatStatus(gateway.status('stopped'), false)) out(line);
+  for (const line of formatHeld(await listHeld(data), data)) out(line);
   return 0;
 }
 
@@ -130,8 +132,11 @@ async function status(args: ParsedArgs): Promise<number> {
     err(`no status in ${data}: the gateway has not run with this data directory (--data)`);
     return 1;
   }
-  if (args.switches.has('json')) out(JSON.stringify(s, null, 2));
-  else for (const line of formatStatus(s, alive(s.pid))) out(line);
+  // Held mail is read from its folder, not from status.json: it is there whether or not the
+  // gateway runs, and it must never be overlooked.
+  const held = await listHeld(data);
+  if (args.switches.has('json')) out(JSON.stringify({ ...s, held }, null, 2));
+  else for (const line of [...formatStatus(s, alive(s.pid)), ...formatHeld(held, data)]) out(line);
   return 0;
 }
 

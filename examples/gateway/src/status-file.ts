@@ -7,6 +7,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayCounters } from './gateway-stats.js';
+import { type HeldRecord, heldRoot } from './held.js';
 
 /** What status.json holds. */
 export interface GatewayStatus {
@@ -65,7 +66,7 @@ export function formatStatus(s: GatewayStatus, alive: boolean): string[] {
     `  messages accepted: ${g.messages}`,
     `  delivered to mail files: ${g.deliveries}`,
     `  spooled for transfer: ${g.spooled} (DKIM-signed: ${g.signed})`,
-    `  recipients failed after data: ${g.recipientFailures}`,
+    `  recipients undeliverable after the data (held): ${g.recipientFailures} in ${g.held ?? 0} message(s)`,
     `  processing errors: ${g.processingErrors}`,
     'Refusals by reason:',
   );
@@ -74,5 +75,25 @@ export function formatStatus(s: GatewayStatus, alive: boolean): string[] {
   for (const [reason, count] of reasons) lines.push(`  ${String(count).padStart(6)}  ${reason}`);
   const lists = Object.entries(s.dnsLists);
   if (lists.length > 0) lines.push('DNS lists:', ...lists.map(([k, v]) => `  ${k} = ${v}`));
+  return lines;
+}
+
+/** The held messages as an administrator reads them (like held and dead mail in mail.box). */
+export function formatHeld(
+  held: { readonly total: number; readonly records: readonly HeldRecord[] },
+  dataDir: string,
+): string[] {
+  const lines = [`Held mail (undeliverable after the 250, waiting for its failure report): ${held.total}`];
+  if (held.total === 0) return lines;
+  lines.push(
+    `  in ${heldRoot(dataDir)}${held.records.length < held.total ? `, newest ${held.records.length}:` : ':'}`,
+  );
+  for (const r of held.records) {
+    lines.push(`  ${r.id}  held ${r.heldAt}  from <${r.mailFrom}>`);
+    for (const x of r.recipients)
+      lines.push(
+        `    ${x.recipient}${x.recipient === x.envelopeRecipient ? '' : ` (via ${x.envelopeRecipient})`}: ${x.reason}`,
+      );
+  }
   return lines;
 }

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DkimVerifier } from '@mailroute/dkim';
-import { createTestSession, type TestSession } from '@mailroute/smtp-server';
+import { createTestSession, type SmtpServerOptions, type TestSession } from '@mailroute/smtp-server';
 import type { StoredDocument } from '../src/mail-store.js';
 import type { SpooledEnvelope } from '../src/spool.js';
 import { FIXED_NOW, removeDir, type TestGateway, tempDir, testGateway } from './helpers.js';
@@ -21,10 +21,12 @@ before(async () => {
 });
 after(() => removeDir(dir));
 
-async function session(ip = '127.0.0.1'): Promise<TestSession> {
-  return createTestSession({ hostname: 'mail1.acme.example', allowInsecureAuth: true }, gw.backend, {
-    connection: { remoteAddress: ip },
-  });
+async function session(ip = '127.0.0.1', options: SmtpServerOptions = {}): Promise<TestSession> {
+  return createTestSession(
+    { hostname: 'mail1.acme.example', allowInsecureAuth: true, ...options },
+    gw.backend,
+    { connection: { remoteAddress: ip } },
+  );
 }
 
 function message(from: string, to: string, subject: string, body = 'Hello.'): string {
@@ -165,8 +167,15 @@ describe('gateway backend', () => {
     await s.close();
   });
 
-  it('a wrong password is refused and relaying stays closed', async () => {
+  it('a wrong password is refused and ends the session (Domino)', async () => {
     const s = await session();
+    await s.send('EHLO c\r\n');
+    assert.match(await s.send(`AUTH PLAIN ${Buffer.from('\0jdoe\0wrong').toString('base64')}\r\n`), /^535 /);
+    assert.ok(s.closed);
+  });
+
+  it('with closeAfterAuthFailure off, a wrong password leaves relaying closed', async () => {
+    const s = await session('127.0.0.1', { closeAfterAuthFailure: false });
     await s.send('EHLO c\r\n');
     assert.match(await s.send(`AUTH PLAIN ${Buffer.from('\0jdoe\0wrong').toString('base64')}\r\n`), /^535 /);
     await s.send('MAIL FROM:<jane.doe@acme.example>\r\n');

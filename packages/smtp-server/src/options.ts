@@ -76,6 +76,12 @@ export interface TimeoutOptions {
   readonly tlsHandshake?: number;
   /** The whole session, whatever happens in it (slowloris bound). Default 3600000 (1 h). */
   readonly session?: number;
+  /**
+   * In ms: how long a client greeted with a refusal (`554` at connect: connection controls, a DNS
+   * blacklist) is kept waiting for its QUIT (RFC 5321 3.1: the server MUST wait for QUIT and answer
+   * other commands `503`). Short, since such a client holds a session slot. Default 10000 (10 s).
+   */
+  readonly afterRefusalMs?: number;
 }
 
 /** Per client IP address limits. Not in Domino; both default to Infinity (off). */
@@ -135,8 +141,18 @@ export interface SmtpServerOptions {
   readonly maxCommandLength?: number;
   /** `SMTPMaxSessions`: concurrent sessions; past it `421 4.3.2` at connect. Default 1000. */
   readonly maxSessions?: number;
-  /** `SMTPErrorLimit`: protocol errors before `421 4.7.0` and close. Default 10 (config doc). */
+  /**
+   * `SMTPErrorLimit`: errors before `421 4.7.0` and close. Default 10 (config doc). Counted:
+   * protocol errors (500-504, 555, 530), failed authentication (535, 538) and refused recipients
+   * (550-554 to RCPT, e.g. `No such user`, `Relay rejected`), so an address-guessing client trips it.
+   */
   readonly errorLimit?: number;
+  /**
+   * Close the session after a failed authentication (`535`), as Domino does (seed 004: the client
+   * sees "Authentication failed" and must connect again). Default true; false lets a client try
+   * again in the same session (each failure still counts toward `errorLimit`).
+   */
+  readonly closeAfterAuthFailure?: boolean;
   /** `SMTPTimeoutMultiplier`: every timeout is multiplied by it. Default 1. */
   readonly timeoutMultiplier?: number;
   /** Timeouts. */
@@ -183,6 +199,7 @@ export interface ResolvedOptions {
   readonly maxCommandLength: number;
   readonly maxSessions: number;
   readonly errorLimit: number;
+  readonly closeAfterAuthFailure: boolean;
   readonly timeouts: Required<TimeoutOptions>;
   readonly perIp: Required<PerIpOptions>;
   readonly strict821AddressSyntax: boolean;
@@ -287,12 +304,14 @@ export function resolveOptions(options: SmtpServerOptions = {}): ResolvedOptions
     maxCommandLength: limit('maxCommandLength', options.maxCommandLength, 1200),
     maxSessions: limit('maxSessions', options.maxSessions, 1000),
     errorLimit: limit('errorLimit', options.errorLimit, 10),
+    closeAfterAuthFailure: options.closeAfterAuthFailure !== false,
     timeouts: Object.freeze({
       greeting: timeout('greeting', 300_000),
       command: timeout('command', 300_000),
       dataBlock: timeout('dataBlock', 180_000),
       tlsHandshake: timeout('tlsHandshake', 30_000),
       session: timeout('session', 3_600_000),
+      afterRefusalMs: timeout('afterRefusalMs', 10_000),
     }),
     perIp: Object.freeze({
       maxSessions: limit('perIp.maxSessions', options.perIp?.maxSessions, Number.POSITIVE_INFINITY, true),

@@ -150,10 +150,17 @@ export function gate(verb: SmtpVerb, state: ProtocolState, options: ResolvedOpti
 
 /**
  * Protocol errors count towards `SMTPErrorLimit`: syntax, sequence, not implemented and failed
- * authentication. Policy refusals from the backend (550 no such user ...) do not: a client with
- * many bad recipients is not attacking the protocol.
+ * authentication. Refused recipients count too, through {@link isRefusedRecipient}.
  */
 export function isProtocolError(reply: SmtpReply): boolean {
   const c = reply.code;
   return (c >= 500 && c <= 504) || c === 555 || c === 530 || c === 535 || c === 538;
+}
+
+/**
+ * A permanent refusal of a recipient (550 No such user, 551-553, 554 Relay rejected): counted
+ * toward `SMTPErrorLimit`, so a client guessing addresses or probing for a relay is cut off.
+ */
+export function isRefusedRecipient(reply: SmtpReply): boolean {
+  return reply.code >= 550 && reply.code <= 554;
 }

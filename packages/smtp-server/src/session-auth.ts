@@ -24,6 +24,8 @@ export interface AuthStep {
   readonly done: boolean;
   /** The authenticated user, on success. */
   readonly user?: string;
+  /** The credentials were checked and refused (`535`), as opposed to a cancel or a malformed exchange. */
+  readonly rejected?: boolean;
 }
 
 const badBase64 = Replies.badArguments('invalid base64 in SASL response');
@@ -109,7 +111,7 @@ export class AuthExchange {
     const outcome = r.ok ? r.value : r.reply;
     const reply =
       outcome === true ? Replies.authSucceeded : outcome instanceof SmtpReply ? outcome : Replies.authFailed;
-    if (!reply.isPositive) return this.fail(reply);
+    if (!reply.isPositive) return { ...this.fail(reply), rejected: reply.code === 535 };
     this.stats.add('authSuccesses');
     return { reply, done: true, user: username };
   }

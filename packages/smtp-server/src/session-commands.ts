@@ -18,17 +18,30 @@ import { type CallContext, lookupCommand } from './backend-call.js';
 import type { InputBuffer, LineResult } from './input-buffer.js';
 import type { ResolvedOptions } from './options.js';
 import type { ProtocolLog } from './protocol-log.js';
-import { ehloKeywords, gate, helpLines, type ProtocolState, parameterExtensions } from './rules.js';
+import {
+  ehloKeywords,
+  gate,
+  helpLines,
+  isRefusedRecipient,
+  type ProtocolState,
+  parameterExtensions,
+} from './rules.js';
 import { AuthExchange } from './session-auth.js';
 import type { MessageReceiver, Transaction } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
 import type { Guarded } from './transfer.js';
 
+/** Reply to every command but QUIT after a refusal at connect. */
+const refusedSequence = Replies.badSequence('connection refused, only QUIT is accepted');
+
 /** Reply to commands sent without waiting while PIPELINING is off. */
 const improperPipelining = Replies.improperPipelining;
 
-/** What the session is reading: commands, SASL responses, nothing (TLS handshake), or done. */
-export type Mode = 'command' | 'sasl' | 'tls' | 'closed';
+/**
+ * What the session is reading: commands, SASL responses, nothing (TLS handshake), only QUIT
+ * (refused at connect), or done.
+ */
+export type Mode = 'command' | 'sasl' | 'tls' | 'refused' | 'closed';
 
 /** The mutable facts of a session, shared by the session and its interpreter. */
 export interface SessionRecord {
@@ -53,6 +66,8 @@ export interface CommandHost {
   readonly input: InputBuffer;
   readonly rec: SessionRecord;
   send(reply: SmtpReply): void;
+  /** Counts one error toward `SMTPErrorLimit` (closes the session past it). */
+  countError(): void;
   guard<T>(what: string, call: () => T | Promise<T>): Promise<Guarded<T>>;
   finishWith(reply: SmtpReply): void;
   startTls(): Promise<void>;
@@ -83,6 +98,22 @@ export class CommandInterpreter {
       canCramMd5: typeof s?.authCramMd5 === 'function',
       tlsAvailable: this.host.options.startTls !== 'disabled',
     };
+  }
+
+  /**
+   * A line from a client refused at connect: QUIT gets 221 and the close, anything else `503`
+   * (RFC 5321 3.1). Nothing reaches the backend: there is no backend session.
+   */
+  refusedLine(result: LineResult): void {
+    this.rec.commandsSeen++;
+    if (result.kind === 'line') {
+      this.host.log.command(result.line, 'command');
+      if (/^quit\s*$/i.test(result.line)) {
+        this.host.finishWith(Replies.closing(this.host.options.hostname));
+        return;
+      }
+    }
+    this.host.send(refusedSequence);
   }
 
   /** One command line. */
@@ -192,6 +223,9 @@ export class CommandInterpreter {
     const reply = r.ok ? (r.value ?? Replies.recipientOk) : r.reply;
     if (reply.isPositive && this.rec.tx === tx) tx.recipients.push({ path, params });
     this.host.send(reply);
+    // A refused recipient (550 No such user, 551-553, 554 Relay rejected) counts toward
+    // SMTPErrorLimit: an address-guessing or relay-probing client runs into it.
+    if (isRefusedRecipient(reply)) this.host.countError();
   }
 
   /** Abandons the open transaction, if any, and tells the backend. */
@@ -218,11 +252,13 @@ export class CommandInterpreter {
     this.authStep(await exchange.next(result.line));
   }
 
-  private authStep(step: { reply: SmtpReply; user?: string; done: boolean }): void {
+  private authStep(step: { reply: SmtpReply; user?: string; done: boolean; rejected?: boolean }): void {
     this.rec.mode = step.done ? 'command' : 'sasl';
     if (step.user !== undefined) this.rec.user = step.user;
     if (step.done) this.auth = undefined;
-    this.host.send(step.reply);
+    // Domino ends the session after a failed authentication (seed 004); the switch keeps it open.
+    if (step.rejected === true && this.host.options.closeAfterAuthFailure) this.host.finishWith(step.reply);
+    else this.host.send(step.reply);
   }
 
   /** Calls the backend's optional `reset`. */

@@ -108,8 +108,19 @@ export class SmtpSession {
     }
     if (!made.ok || made.value instanceof SmtpReply) {
       this.stats.add('connectionsRefused');
-      this.send(made.ok ? (made.value as SmtpReply) : made.reply);
-      this.close(true);
+      const refusal = made.ok ? (made.value as SmtpReply) : made.reply;
+      this.send(refusal);
+      if (refusal.code < 500) {
+        // 421: the service closes the channel (RFC 5321 3.8).
+        this.close(true);
+        return;
+      }
+      // RFC 5321 3.1: after a 554 greeting the server MUST wait for QUIT (and SHOULD answer
+      // anything else 503); a short timeout and the error limit bound such a session.
+      this.rec.mode = 'refused';
+      this.arm(this.options.timeouts.afterRefusalMs);
+      if (this.input.length > 0) this.running = this.process();
+      else if (this.peerDone) this.finishInput();
       return;
     }
     this.rec.backend = made.value;
@@ -145,7 +156,8 @@ export class SmtpSession {
       this.transport.pause();
     }
     if (this.receiver.receiving !== undefined) this.arm(this.options.timeouts.dataBlock);
-    if (!this.busy && this.rec.backend !== undefined) this.running = this.process();
+    if (!this.busy && (this.rec.backend !== undefined || this.rec.mode === 'refused'))
+      this.running = this.process();
   }
 
   /**
@@ -208,6 +220,11 @@ export class SmtpSession {
         const line = this.input.readLine(this.options.maxCommandLength, this.options.strict821LineSyntax);
         if (line === undefined) break;
         progressed = true;
+        if (this.rec.mode === 'refused') {
+          // The refusal's own timer keeps running: commands do not extend the session.
+          this.commands.refusedLine(line);
+          continue;
+        }
         this.disarm();
         if (this.rec.mode === 'sasl') await this.commands.saslLine(line);
         else await this.commands.commandLine(line);
@@ -240,6 +257,7 @@ export class SmtpSession {
       this.paused = false;
       this.transport.resume();
     }
+    if (this.rec.mode === 'refused') return;
     if (progressed || this.timer === undefined) {
       const waitingForData = this.receiver.receiving !== undefined;
       this.arm(waitingForData ? this.options.timeouts.dataBlock : this.options.timeouts.command);
@@ -256,13 +274,20 @@ export class SmtpSession {
     this.log.io('out', wire, false);
     if (reply.code >= 400) this.stats.rejection(reply.code);
     this.writable = this.transport.write(wire);
-    if (isProtocolError(reply)) {
-      this.errors++;
-      if (this.errors > this.options.errorLimit) {
-        this.stats.add('errorLimitReached');
-        this.log.event('error limit reached', { errors: this.errors });
-        this.finishWith(Replies.tooManyErrors);
-      }
+    if (isProtocolError(reply)) this.countError();
+  }
+
+  /**
+   * One more error toward `SMTPErrorLimit` (protocol errors through {@link send}; the interpreter
+   * adds refused recipients); past the limit, `421 4.7.0` and close.
+   */
+  countError(): void {
+    if (this.closed) return;
+    this.errors++;
+    if (this.errors > this.options.errorLimit) {
+      this.stats.add('errorLimitReached');
+      this.log.event('error limit reached', { errors: this.errors });
+      this.finishWith(Replies.tooManyErrors);
     }
   }
 

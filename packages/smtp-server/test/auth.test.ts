@@ -99,8 +99,29 @@ describe('AUTH exchanges', () => {
     await h.send(`AUTH PLAIN ${b64('\0alice\0s3cret')}\r\nAUTH PLAIN ${b64('\0alice\0s3cret')}\r\n`);
     assert.match(h.take(), /235 .*\r\n503 5\.5\.1 Already authenticated\r\n$/);
   });
+  it('Domino default: a failed authentication ends the session after its 535', async () => {
+    const h = await tlsSession(undefined, opts);
+    await h.send('EHLO c\r\n');
+    h.take();
+    await h.send(`AUTH PLAIN ${b64('\0alice\0guess')}\r\nNOOP\r\n`);
+    assert.equal(h.take(), '535 5.7.8 Authentication credentials invalid\r\n');
+    assert.ok(h.session.closed);
+    assert.ok(h.transport.ended);
+  });
+  it('a cancelled or unsupported AUTH is not a failed authentication: the session goes on', async () => {
+    const h = await tlsSession(undefined, opts);
+    await h.send('EHLO c\r\nAUTH LOGIN\r\n*\r\nAUTH XOAUTH9\r\nNOOP\r\n');
+    assert.match(h.take(), /501 5\.7\.0 .*\r\n504 .*\r\n250 2\.0\.0 OK\r\n$/);
+    assert.ok(!h.session.closed);
+  });
+  it('closeAfterAuthFailure false: the client may try again', async () => {
+    const h = await tlsSession(undefined, { ...opts, closeAfterAuthFailure: false });
+    await h.send(`EHLO c\r\nAUTH PLAIN ${b64('\0alice\0guess')}\r\nAUTH PLAIN ${b64('\0alice\0s3cret')}\r\n`);
+    assert.match(h.take(), /535 5\.7\.8 .*\r\n235 2\.7\.0 /);
+    assert.ok(!h.session.closed);
+  });
   it('brute force runs into the error limit: 421 and close', async () => {
-    const h = await tlsSession(undefined, { ...opts, errorLimit: 3 });
+    const h = await tlsSession(undefined, { ...opts, errorLimit: 3, closeAfterAuthFailure: false });
     await h.send('EHLO c\r\n');
     h.take();
     for (let i = 0; i < 4; i++) await h.send(`AUTH PLAIN ${b64(`\0alice\0guess${i}`)}\r\n`);

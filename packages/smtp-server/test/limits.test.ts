@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SmtpError } from '@mailroute/envelope';
+import { Replies, SmtpError } from '@mailroute/envelope';
 import { InputBuffer } from '../src/input-buffer.js';
 import { resolveOptions } from '../src/options.js';
 import { OPEN, OPEN_REPLIES, settle, startSession } from './harness.js';
@@ -85,12 +85,33 @@ describe('SMTPErrorLimit', () => {
     assert.ok(h.session.closed);
     assert.equal(h.stats.snapshot().errorLimitReached, 1);
   });
-  it('backend refusals of recipients do not count', async () => {
-    const h = await startSession({ errorLimit: 1 });
-    h.backend.rcptReply = () => undefined;
+  it('refused recipients (550 No such user, 554 relay rejected) count: address guessing trips it', async () => {
+    const h = await startSession({ errorLimit: 2 });
+    h.backend.rcptReply = (a) =>
+      a.startsWith('ok') ? undefined : a.endsWith('.example') ? Replies.relayRejected : Replies.noSuchUser(a);
     await h.send('EHLO c\r\nMAIL FROM:<a@b.org>\r\n');
-    h.backend.rcptReply = (a) => (a.startsWith('x') ? undefined : undefined);
-    await h.send('NOOP\r\n');
+    h.take();
+    await h.send('RCPT TO:<ok@b.org>\r\nRCPT TO:<guess1@b.org>\r\nRCPT TO:<x@relay.example>\r\n');
+    assert.ok(!h.session.closed, 'two refusals are within the limit of 2');
+    await h.send('RCPT TO:<ok2@b.org>\r\nRCPT TO:<guess2@b.org>\r\nNOOP\r\n');
+    assert.equal(
+      h.take(),
+      '250 2.1.5 Recipient OK\r\n' +
+        '550 5.1.1 guess1@b.org... No such user\r\n' +
+        '554 5.7.1 Relay rejected for policy reasons.\r\n' +
+        '250 2.1.5 Recipient OK\r\n' +
+        '550 5.1.1 guess2@b.org... No such user\r\n' +
+        '421 4.7.0 Too many errors, closing transmission channel\r\n',
+    );
+    assert.ok(h.session.closed);
+    assert.equal(h.stats.snapshot().errorLimitReached, 1);
+  });
+  it('temporary recipient refusals (450, 451) do not count', async () => {
+    const h = await startSession({ errorLimit: 1 });
+    h.backend.rcptReply = () => Replies.mailboxBusy;
+    await h.send(
+      'EHLO c\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<a@b.org>\r\nRCPT TO:<b@b.org>\r\nRCPT TO:<c@b.org>\r\n',
+    );
     assert.ok(!h.session.closed);
   });
 });

@@ -12,11 +12,47 @@ describe('greeting and connect', () => {
     const h = await startSession({ greeting: 'Welcome %s' }, undefined, { keepGreeting: true });
     assert.equal(h.take(), '220 mx.example.com Welcome Sat, 21 Nov 2026 09:46:47 +0000\r\n');
   });
-  it('sends the reply of a backend that refuses the connection, then closes', async () => {
+  it('a 554 refusal at connect waits for QUIT, answering 503 to anything else (RFC 5321 3.1)', async () => {
     const b = new RecordingBackend();
     b.connectReply = Replies.connectionRefused;
     const h = await startSession({}, b, { keepGreeting: true });
     assert.equal(h.take(), '554 5.7.1 Access denied\r\n');
+    assert.ok(!h.transport.ended);
+    await h.send('EHLO c.example\r\nMAIL FROM:<a@b.example>\r\n');
+    const refused = '503 5.5.1 Bad sequence of commands: connection refused, only QUIT is accepted\r\n';
+    assert.equal(h.take(), refused.repeat(2));
+    assert.ok(!h.session.closed);
+    await h.send('QUIT\r\n');
+    assert.equal(h.take(), '221 2.0.0 mx.example.com closing connection\r\n');
+    assert.ok(h.transport.ended);
+    assert.equal(h.closedNotified, 1);
+    assert.deepEqual(b.calls, ['connect']);
+  });
+  it('a refused client that never sends QUIT is closed after afterRefusalMs, commands do not extend it', async () => {
+    const b = new RecordingBackend();
+    b.connectReply = Replies.connectionRefused;
+    const h = await startSession({ timeouts: { afterRefusalMs: 2000 } }, b, { keepGreeting: true });
+    h.take();
+    h.timers.advance(1500);
+    await h.send('NOOP\r\n');
+    h.timers.advance(600);
+    assert.match(h.take(), /^503 .*\r\n421 4\.4\.2 Timeout exceeded/);
+    assert.ok(h.session.closed);
+  });
+  it('a refused client sending commands runs into the error limit', async () => {
+    const b = new RecordingBackend();
+    b.connectReply = Replies.connectionRefused;
+    const h = await startSession({ errorLimit: 2 }, b, { keepGreeting: true });
+    h.take();
+    await h.send('NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n');
+    assert.match(h.take(), /^(503 [^\r]*\r\n){3}421 4\.7\.0 /);
+    assert.ok(h.session.closed);
+  });
+  it('a 421 at connect (the backend cannot serve now) closes at once', async () => {
+    const b = new RecordingBackend();
+    b.connectReply = Replies.serviceNotAvailable;
+    const h = await startSession({}, b, { keepGreeting: true });
+    assert.equal(h.take(), '421 4.3.0 Service not available, closing transmission channel\r\n');
     assert.ok(h.transport.ended);
     assert.equal(h.closedNotified, 1);
   });
@@ -112,6 +148,29 @@ describe('mail transaction', () => {
     );
     assert.ok(h.backend.calls.includes('reset'));
   });
+  for (const verb of ['EHLO', 'HELO']) {
+    it(`${verb} in the middle of a transaction resets it and tells the backend (RFC 5321 4.1.4)`, async () => {
+      const h = await startSession();
+      await h.send('EHLO c\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<x@y.org>\r\n');
+      h.take();
+      h.backend.calls.length = 0;
+      await h.send(`${verb} again.example\r\n`);
+      assert.deepEqual(h.backend.calls, ['reset', 'helo again.example']);
+      h.take();
+      // The old transaction is gone: a new MAIL is not "nested", DATA without RCPT has no recipients.
+      await h.send('MAIL FROM:<c@d.org>\r\nDATA\r\nRCPT TO:<z@y.org>\r\nDATA\r\nnew\r\n.\r\n');
+      assert.match(
+        h.take(),
+        /^250 2\.1\.0 Sender OK\r\n554 5\.5\.1 No valid recipients\r\n250 2\.1\.5 .*\r\n354 .*\r\n250 2\.6\.0 /,
+      );
+      const m = h.backend.messages[0];
+      assert.equal(m.envelope.from.kind === 'mailbox' && m.envelope.from.mailbox.address, 'c@d.org');
+      assert.deepEqual(
+        m.envelope.recipients.map((r) => (r.path.kind === 'mailbox' ? r.path.mailbox.address : '')),
+        ['z@y.org'],
+      );
+    });
+  }
   it('QUIT answers 221 and closes; the backend session is closed once', async () => {
     const h = await startSession();
     await h.send('QUIT\r\nNOOP\r\n');
