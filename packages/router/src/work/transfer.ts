@@ -9,10 +9,12 @@ import { parseAddressList } from '@mailroute/itemizer';
 import type { LeasedMessage, QueuedRecipient, StoredReply } from '../mailbox/types.js';
 import { withoutBcc } from '../message/bcc.js';
 import { headerValue } from '../message/header-block.js';
+import { bccFreeStream } from '../message/outbound-stream.js';
 import { routeFromJson, type StoredRoute } from '../plan/route.js';
 import type {
   DeliveryResult,
   OutboundEnvelope,
+  OutboundMessage,
   OutboundRecipient,
   RecipientResult,
 } from '../transfer/agent.js';
@@ -24,7 +26,8 @@ export interface TransferOutcomeSummary {
   readonly results: AttemptResult[];
   /** Every recipient failed temporarily: the destination goes into retry. */
   readonly destinationFailed: boolean;
-  readonly body: Uint8Array;
+  /** The stored message when it was read whole (for the reports); undefined when streamed. */
+  readonly body: Uint8Array | undefined;
 }
 
 function stored(reply: SmtpReply | undefined): StoredReply | undefined {
@@ -66,7 +69,7 @@ async function send(
   ctx: RouterContext,
   route: StoredRoute,
   envelope: OutboundEnvelope,
-  bytes: Uint8Array,
+  bytes: OutboundMessage,
   signal: AbortSignal,
 ): Promise<DeliveryResult> {
   const agent = ctx.transferAgent!;
@@ -105,7 +108,9 @@ export async function transferUnit(
   signal: AbortSignal,
 ): Promise<TransferOutcomeSummary> {
   const { message } = unit;
-  const queued = await readBody(ctx, message.id);
+  // Signing needs the whole message; otherwise it is streamed from the store, Bcc removed.
+  const signs = ctx.sign !== undefined && message.envelope.authenticated === true;
+  const queued = signs ? await readBody(ctx, message.id) : undefined;
   const route = routeFromJson(unit.recipients[0]?.route);
   const noAgent = (reason: string): TransferOutcomeSummary => ({
     results: unit.recipients.map((r) => ({ index: r.index, kind: 'transient', reason })),
@@ -115,7 +120,10 @@ export async function transferUnit(
   if (ctx.transferAgent === undefined) return noAgent('No transfer agent is configured on this server');
   if (route.kind !== 'mx' && route.kind !== 'hosts' && route.kind !== 'server')
     return noAgent(`Route ${route.kind} cannot be transferred`);
-  const bytes = await signed(ctx, unit, withoutBcc(queued));
+  const outbound: OutboundMessage =
+    queued === undefined
+      ? bccFreeStream(() => ctx.mailBox.openBody(message.id))
+      : await signed(ctx, unit, withoutBcc(queued));
   const dsn = ctx.reports.dsn;
   const envelope: OutboundEnvelope = {
     mailFrom: message.envelope.mailFrom,
@@ -127,7 +135,7 @@ export async function transferUnit(
   };
   let result: DeliveryResult;
   try {
-    result = await send(ctx, route, envelope, bytes, signal);
+    result = await send(ctx, route, envelope, outbound, signal);
   } catch (error) {
     // The agent promises never to reject for network trouble; if it does, the mail waits.
     ctx.logger.error({ queueId: message.id, error: String(error) }, 'Router: transfer agent failed');
