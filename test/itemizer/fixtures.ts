@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file compiles to test/itemizer/dist/). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-/** The shared fixtures folder, or undefined when absent. */
+/**
+ * The shared fixtures folder, or undefined when absent. `MAILROUTE_FIXTURES` names it for a
+ * checkout that is not beside `shared/` (a git worktree elsewhere).
+ */
 export const fixturesRoot: string | undefined = (() => {
-  const dir = join(repoRoot, '..', 'shared', 'fixtures');
+  const dir = process.env.MAILROUTE_FIXTURES ?? join(repoRoot, '..', 'shared', 'fixtures');
   return existsSync(dir) ? dir : undefined;
 })();
 

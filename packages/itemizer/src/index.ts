@@ -9,11 +9,35 @@
  * @packageDocumentation
  */
 
-export { buildMessage } from './build/build-message.js';
+export { buildMessage, buildMessageBytes, type ComposeOptions } from './build/message.js';
 export type { BuildOptions } from './build/options.js';
+export { composeNote } from './compose/compose-note.js';
+export type {
+  AddressInput,
+  AddressListInput,
+  AttachmentFields,
+  CalendarEventFields,
+  ContentInput,
+  DeliveryReportFields,
+  DeliveryStatusFieldList,
+  GroupInput,
+  MessageFields,
+} from './compose/fields.js';
 export type { Defect, DefectCode } from './defects.js';
+export { ItemizerError, type ItemizerErrorCode } from './errors.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
-export { type AddressList, formatMailbox, type Mailbox, parseAddressList } from './mail/address.js';
+export {
+  type AddressList,
+  type AddressListOptions,
+  formatGroup,
+  formatMailbox,
+  type Group,
+  isDotAtom,
+  isGroup,
+  type Mailbox,
+  parseAddressList,
+  quoteLocalPart,
+} from './mail/address.js';
 export { formatMailDate, parseMailDate } from './mail/date.js';
 export {
   internetToNotes,
@@ -24,6 +48,7 @@ export {
   toAbbreviated,
   toCanonical,
 } from './mail/notes-name.js';
+export { type MessageBodies, messageBodies } from './note/body.js';
 export {
   type Attachment,
   type HeaderField,

@@ -97,7 +97,10 @@ describe('outbound headers', () => {
       .remove('INetFrom');
     const out = buildMessage(n, { clock });
     assert.match(header(out), /^To: "John Doe\/Acme"@ACME, "CN=Jane Roe\/O=Acme":;\r$/m);
-    assert.deepEqual((await parseMessage(out)).textList('SendTo'), ['John Doe/Acme@ACME']);
+    assert.deepEqual((await parseMessage(out)).textList('SendTo'), [
+      'John Doe/Acme@ACME',
+      'CN=Jane Roe/O=Acme',
+    ]);
   });
   it('writes ReturnReceipt as Disposition-Notification-To (or Return-Receipt-To)', () => {
     const n = memo().add({ name: 'ReturnReceipt', type: 'text', value: '1' });
@@ -184,7 +187,12 @@ describe('outbound bodies', () => {
         .parts()
         .slice(1)
         .map((p) => p.content ?? back.attachments()[0]?.content),
-      parts.map((p) => p[1]),
+      // Text goes out with canonical CRLF line ends (RFC 2046 4.1.1); other bytes stay exact.
+      parts.map((p) =>
+        p[0].startsWith('text/')
+          ? Buffer.from(p[1].toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1')
+          : p[1],
+      ),
     );
   });
 

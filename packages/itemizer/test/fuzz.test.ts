@@ -2,7 +2,14 @@
 // note (never throw, never hang), and building the note again must keep every decoded part.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildMessage, decodeTnef, decompressRtf, type Note, parseMessage } from '../src/index.js';
+import {
+  buildMessage,
+  decodeTnef,
+  decompressRtf,
+  type MimePart,
+  type Note,
+  parseMessage,
+} from '../src/index.js';
 import { prng, sha256 } from './helpers.js';
 
 const SEEDS = [
@@ -62,10 +69,28 @@ function mutate(base: Buffer, rnd: () => number): Buffer {
   return b;
 }
 
+/** Text goes out in canonical form (CRLF line ends, RFC 2046 4.1.1); compare it so. */
+function canonical(p: MimePart, content: Buffer): Buffer {
+  const text = p.mediaType.startsWith('text/') || p.mediaType === 'message/delivery-status';
+  if (!text || /^(utf-?16|utf-?32|ucs)/i.test(p.params.charset ?? p.charset ?? '')) return content;
+  return Buffer.from(content.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
+}
+
 function decoded(note: Note): string[] {
   return [
-    ...note.parts().flatMap((p) => (p.content === undefined ? [] : [`${p.mediaType} ${sha256(p.content)}`])),
-    ...note.attachments().map((a) => `${a.fileName} ${a.content === undefined ? '-' : sha256(a.content)}`),
+    ...note
+      .parts()
+      // An empty multipart goes out holding one empty text part (RFC 2046 5.1.1 wants one):
+      // empty text parts are left out of the comparison.
+      .filter((p) => !(p.mediaType === 'text/plain' && p.content?.length === 0))
+      .flatMap((p) => (p.content === undefined ? [] : [`${p.mediaType} ${sha256(canonical(p, p.content))}`])),
+    // message/* goes out unencoded with CRLF line ends (RFC 2046 5.2.1): compared so.
+    ...note
+      .attachments()
+      .map(
+        (a) =>
+          `${a.fileName} ${a.content === undefined ? '-' : sha256(a.mediaType.startsWith('message/') ? Buffer.from(a.content.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1') : a.content)}`,
+      ),
   ];
 }
 

@@ -41,8 +41,8 @@ describe('inbound item mapping', async () => {
   });
   it('Principal from Sender', () => assert.equal(note.text('Principal'), 'Secretary <sec@example.com>'));
   it('ReplyTo from Reply-To', () => assert.deepEqual(note.textList('ReplyTo'), ['replies@example.com']));
-  it('SendTo from To, groups flattened', () =>
-    assert.deepEqual(note.textList('SendTo'), ['nsh@nashcom.de', 'a@x.org']));
+  it('SendTo from To, a group kept as one entry with its members', () =>
+    assert.deepEqual(note.textList('SendTo'), ['nsh@nashcom.de', 'Team: a@x.org;']));
   it('CopyTo from Cc', () => assert.deepEqual(note.textList('CopyTo'), ['"C. Copy" <cc@example.com>']));
   it('BlindCopyTo from envelope recipients in neither To nor Cc (case-insensitive)', () =>
     assert.deepEqual(note.textList('BlindCopyTo'), ['hidden@nashcom.de']));

@@ -106,3 +106,25 @@ describe('bodies through parseMessage', () => {
     assert.deepEqual(note.attachments()[0]?.content, body);
   });
 });
+
+describe('quoted-printable trailing white space (RFC 2045 6.7 rule 3)', () => {
+  it('deletes white space at the end of every encoded line, for any chunking', () => {
+    const input = 'abc   \r\ndef \t\r\nghi=20\r\nsoft  =\r\nend  ';
+    for (const size of [1, 2, 3, 5, 1000])
+      assert.equal(
+        feed(new QuotedPrintableDecoder(), input, size).toString('latin1'),
+        'abc\r\ndef\r\nghi \r\nsoft  end',
+        `chunk ${size}`,
+      );
+  });
+
+  it('deletes it before a bare LF line end too, and keeps white space inside a line', () => {
+    assert.equal(feed(new QuotedPrintableDecoder(), 'a b \nc\t', 4).toString('latin1'), 'a b\nc');
+  });
+
+  it('holds back no more than a bounded run of white space', () => {
+    const d = new QuotedPrintableDecoder();
+    const out = d.write(Buffer.alloc(5000, 0x20));
+    assert.ok(out.length >= 5000 - 1024, 'a run longer than any line is passed on');
+  });
+});

@@ -89,3 +89,24 @@ export function* encodeBase64Lines(buf: Buffer, sliceBytes = 57 * 1024): Generat
     yield `${lines.join('\r\n')}${i + sliceBytes < buf.length ? '\r\n' : ''}`;
   }
 }
+
+/** Bare LF and bare CR become CRLF (the canonical line end of text, RFC 2046 4.1.1); CRLF stays. */
+export function toCrlf(buf: Buffer): Buffer {
+  let bare = false;
+  for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) {
+    if (i === 0 || buf[i - 1] !== 0x0d) {
+      bare = true;
+      break;
+    }
+  }
+  if (!bare) {
+    for (let i = buf.indexOf(0x0d); i !== -1; i = buf.indexOf(0x0d, i + 1)) {
+      if (buf[i + 1] !== 0x0a) {
+        bare = true;
+        break;
+      }
+    }
+  }
+  if (!bare) return buf;
+  return Buffer.from(buf.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
+}

@@ -6,7 +6,7 @@
 
 import libmime from 'libmime';
 import { encodeBWords } from '../entity/header-text.js';
-import { type Mailbox, parseAddressList } from '../mail/address.js';
+import { isGroup, type Mailbox, parseAddressList } from '../mail/address.js';
 import { isNotesName, notesToInternet, parseNotesName } from '../mail/notes-name.js';
 
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
@@ -27,12 +27,16 @@ function isAsciiPrintable(text: string): boolean {
 
 /** Folds `Name: value` at white space to lines of at most 76 characters, CRLF-joined. */
 export function foldField(name: string, value: string): string {
-  return `${libmime.foldLines(`${name}: ${value}`, 76, false).replace(/\r?\n/g, '\r\n')}\r\n`;
+  const folded = libmime.foldLines(`${name}: ${value}`, 76, false).replace(/\r?\n/g, '\r\n');
+  // Never fold right after the colon (a long first token): readers then see a leading space.
+  return `${folded.replace(/^([^:\r\n]+):\r\n[ \t]/, '$1: ')}\r\n`;
 }
 
 /** An unstructured header (Subject, Comments, X-...): encoded words where needed. */
 export function unstructuredField(name: string, text: string): string {
-  const clean = oneLine(text);
+  // Leading and trailing white space is not part of a field body a reader sees (it is unfolded
+  // and trimmed); an encoded word must not carry it either.
+  const clean = oneLine(text).trim();
   let value: string;
   if (isAsciiPrintable(clean) && !/=\?/.test(clean) && !/\S{900}/.test(clean)) value = clean;
   // Text that looks like encoded words, or holds tokens too long to fold, goes as short B-words.
@@ -61,19 +65,52 @@ function encodeDisplayName(name: string): string {
   return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(name) ? name : `"${name.replace(/(["\\])/g, '\\$1')}"`;
 }
 
-/** A mailbox for a header; a Notes name becomes an Internet address (Domino's conversion). */
-export function headerMailbox(entry: string, internetDomain: string | undefined): string {
-  const text = oneLine(entry).trim();
-  let box: Pick<Mailbox, 'name' | 'address'> | undefined;
-  if (isNotesName(text) && internetDomain !== undefined)
-    box = notesToInternet(parseNotesName(text), internetDomain);
-  else if (isNotesName(text)) return notesAddrSpec(text);
-  else box = parseAddressList(text).mailboxes[0];
-  if (box === undefined || box.address === '') return encodeDisplayName(text);
+/** Reads note entries: their text is already decoded, so quoted strings are taken literally. */
+const LITERAL = { decodeQuoted: false } as const;
+
+/** One mailbox for a header: `Name <local@domain>` with the name encoded or quoted as needed. */
+function mailboxText(box: Pick<Mailbox, 'name' | 'address'>): string {
+  if (box.address === '') return encodeDisplayName(box.name);
   // No path is longer than 256 octets (RFC 5321 4.5.3.1.3): such an "address" cannot be sent.
   if (box.address.length > 254) return '';
   const name = encodeDisplayName(box.name);
   return name === '' ? box.address : `${name} <${box.address}>`;
+}
+
+/** A mailbox for a header; a Notes name becomes an Internet address (Domino's conversion). */
+export function headerMailbox(entry: string, internetDomain: string | undefined): string {
+  return entryTexts(entry, internetDomain)[0] ?? '';
+}
+
+/**
+ * The header text of one list entry: a Notes name (converted), or what the entry holds read as
+ * an address list: mailboxes, and groups written as groups (`Team: a@x, b@y;`,
+ * `undisclosed-recipients:;`).
+ */
+function entryTexts(entry: string, internetDomain: string | undefined): string[] {
+  const text = oneLine(entry).trim();
+  if (text === '') return [];
+  if (isNotesName(text)) {
+    if (internetDomain === undefined) return [notesAddrSpec(text)];
+    return [mailboxText(notesToInternet(parseNotesName(text), internetDomain))];
+  }
+  const list = parseAddressList(text, LITERAL);
+  if (list.entries.length === 0) return [encodeDisplayName(text)];
+  return list.entries.map((e) => {
+    if (!isGroup(e)) return mailboxText(e);
+    const members = e.members.map(mailboxText).filter((m) => m !== '');
+    const phrase = encodeDisplayName(e.group);
+    // An encoded word is separated from a special by white space (RFC 2047 5(3)).
+    const sep = phrase.endsWith('?=') ? ' :' : ':';
+    return `${phrase === '' ? '""' : phrase}${sep}${members.length === 0 ? '' : ' '}${members.join(', ')};`;
+  });
+}
+
+/** How many mailboxes an entry holds (a Notes name is one). */
+export function mailboxCount(entry: string): number {
+  const text = oneLine(entry).trim();
+  if (text === '') return 0;
+  return isNotesName(text) ? 1 : parseAddressList(text, LITERAL).mailboxes.length;
 }
 
 /**
@@ -89,28 +126,14 @@ function notesAddrSpec(text: string): string {
   return `${quote(text.slice(0, at))}@${text.slice(at + 1)}`;
 }
 
-/** An address-list header from text-list entries. */
+/** An address-list header from text-list entries (one entry may hold several mailboxes or a group). */
 export function addressField(
   name: string,
   entries: readonly string[],
   internetDomain: string | undefined,
 ): string {
-  const boxes = entries.flatMap((e) => {
-    const t = oneLine(e).trim();
-    if (t === '') return [];
-    // One entry may itself hold a list ("a@x, b@y") when it came from a From header.
-    const list = isNotesName(t) ? [t] : splitList(t);
-    return list.map((x) => headerMailbox(x, internetDomain)).filter((x) => x !== '');
-  });
-  return foldField(name, boxes.join(', '));
-}
-
-function splitList(text: string): string[] {
-  const boxes = parseAddressList(text).mailboxes;
-  if (boxes.length <= 1) return [text];
-  return boxes.map((b) =>
-    b.name === '' ? b.address : `"${b.name.replace(/(["\\])/g, '\\$1')}" <${b.address}>`,
-  );
+  const texts = entries.flatMap((e) => entryTexts(e, internetDomain)).filter((x) => x !== '');
+  return foldField(name, texts.join(', '));
 }
 
 /** A structured Content-* header from a value and parameters (RFC 2231 for non-ASCII parameters). */
@@ -120,6 +143,9 @@ export function structuredField(
   params: Readonly<Record<string, string>>,
 ): string {
   const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (/^[a-z0-9._-]+$/i.test(k)) clean[k] = oneLine(v);
+  // An empty value would be written `name=`, which is not a value (RFC 2045 5.1): it says
+  // nothing, so it is left out.
+  for (const [k, v] of Object.entries(params))
+    if (/^[a-z0-9._-]+$/i.test(k) && oneLine(v).trim() !== '') clean[k] = oneLine(v);
   return foldField(name, libmime.buildHeaderValue({ value: oneLine(value), params: clean }));
 }

@@ -1,6 +1,13 @@
 /** Options of {@link buildMessage}. */
 
+import type { Clock } from '@mailroute/envelope';
 import type { Attachment } from '../note/note.js';
+
+/** The time now from a clock option: the SDK's {@link Clock} (`now()` in epoch ms) or a function returning a Date. */
+export function nowOf(clock: BuildOptions['clock']): Date {
+  if (clock === undefined) return new Date();
+  return typeof clock === 'function' ? clock() : new Date(clock.now());
+}
 
 /** Options of {@link buildMessage}; every field is optional. */
 export interface BuildOptions {
@@ -30,8 +37,19 @@ export interface BuildOptions {
   readonly internetDomain?: string;
   /** Header for ReturnReceipt=1 (Configuration Settings "Return receipt mapping"). Default `Disposition-Notification-To`. */
   readonly returnReceiptHeader?: 'Disposition-Notification-To' | 'Return-Receipt-To';
-  /** Clock for the Date header of a note without PostedDate. Default: the system clock. */
-  readonly clock?: () => Date;
-  /** Bytes of an attachment whose content the note does not hold (it was streamed away when parsed). */
+  /**
+   * Clock for the Date header of a note without PostedDate (and, from fields, the default `date`):
+   * the SDK's `Clock` (`@mailroute/envelope`) or a function returning a Date. Default: the system clock.
+   */
+  readonly clock?: Pick<Clock, 'now'> | (() => Date);
+  /**
+   * Random bytes for multipart boundaries and generated Message-IDs. Default node:crypto's
+   * `randomBytes`; tests inject a seeded source to get the same bytes twice.
+   */
+  readonly randomBytes?: (size: number) => Buffer;
+  /**
+   * Bytes of an attachment whose content the note does not hold (it was streamed away when parsed).
+   * Asked once per attachment and build; returning undefined fails the build (`ITEMIZER_MISSING_ATTACHMENT`).
+   */
   readonly loadAttachment?: (attachment: Attachment) => Buffer | undefined;
 }

@@ -11,11 +11,12 @@ import {
   foldField,
   headerMailbox,
   isFieldName,
+  mailboxCount,
   oneLine,
   rawField,
   unstructuredField,
 } from './headers.js';
-import type { BuildOptions } from './options.js';
+import { type BuildOptions, nowOf } from './options.js';
 
 /** Items the builder turns into standard headers (or deliberately never writes). */
 const STANDARD = new Set(
@@ -43,6 +44,24 @@ const STANDARD = new Set(
   ].map((n) => n.toLowerCase()),
 );
 
+/**
+ * Headers a message has at most once (RFC 5322 3.6). A second copy kept from a parsed message (as
+ * an RFC 822 text item) is not written back: the first one is.
+ */
+const SINGLE = new Set([
+  'date',
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'bcc',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'subject',
+]);
+
 const IMPORTANCE: Record<string, string> = { '1': 'high', '2': 'normal', '3': 'low' };
 
 /** The header block (without the MIME Content-* fields of the root part) for a note. */
@@ -55,14 +74,20 @@ export function outboundHeaders(note: Note, options: BuildOptions): string[] {
   const wanted = (name: string): boolean => !exclude.has(name.toLowerCase());
   const text = (name: string): string | undefined => (wanted(name) ? note.text(name) : undefined);
 
+  // The Date is always a date: PostedDate, else the time of building. An unreadable Date kept
+  // from a parsed message (an RFC 822 text item) is never written back.
   const posted = note.get('PostedDate');
-  if (posted?.type === 'dateTime' && wanted('PostedDate'))
-    out.push(foldField('Date', formatMailDate(posted.value)));
-  else if (!note.has('Date'))
-    out.push(foldField('Date', formatMailDate((options.clock ?? (() => new Date()))())));
-  const from = text('INetFrom') ?? text('From');
+  const date = posted?.type === 'dateTime' && wanted('PostedDate') ? posted.value : nowOf(options.clock);
+  out.push(foldField('Date', formatMailDate(date)));
+  // From: every mailbox of the From item when it holds several (RFC 5322 3.6.2), else the
+  // Internet form of the author (INetFrom), else From.
+  const fromItem = text('From');
+  const several = fromItem !== undefined && mailboxCount(fromItem) > 1;
+  const from = several ? fromItem : (text('INetFrom') ?? fromItem);
   if (from !== undefined) out.push(addressField('From', [from], domain));
   const principal = text('Principal');
+  // Several authors without a Sender break RFC 5322 3.6.2; the note is written as it is (no
+  // author dropped, no Sender invented). New mail from fields is refused instead (composeNote).
   if (principal !== undefined) out.push(addressField('Sender', [principal], domain));
   for (const [item, header] of [
     ['ReplyTo', 'Reply-To'],
@@ -99,11 +124,14 @@ export function outboundHeaders(note: Note, options: BuildOptions): string[] {
   }
   out.push('MIME-Version: 1.0\r\n');
 
+  const written = new Set(out.map((h) => h.slice(0, h.indexOf(':')).toLowerCase()));
   for (const item of note.items) {
     const lower = item.name.toLowerCase();
     if (!wanted(item.name)) continue;
     if (item.type === 'rfc822Text') {
       if (lower === 'bcc' || lower === 'mime-version' || lower.startsWith('content-')) continue;
+      if (SINGLE.has(lower) && written.has(lower)) continue;
+      written.add(lower);
       if (!isFieldName(item.name))
         throw new TypeError(`itemizer: "${item.name}" is not a valid header field name`);
       out.push(rawField(item.name, item.value.raw, item.value.value));

@@ -153,6 +153,9 @@ function decodeQuanta(out: Buffer, len: number): Buffer {
   return Buffer.concat(pieces);
 }
 
+/** White space held back at a chunk end waiting for its line end, at most (longer runs are text). */
+const MAX_HELD_WHITESPACE = 1024;
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
@@ -188,10 +191,7 @@ export class QuotedPrintableDecoder implements TransferDecoder {
     while (i < len) {
       const eq = buf.indexOf(0x3d, i);
       const stop = eq === -1 ? len : eq;
-      if (stop > i) {
-        buf.copy(out, n, i, stop);
-        n += stop - i;
-      }
+      if (stop > i) n = this.literal(buf, i, stop, eq === -1, final, out, n);
       if (eq === -1) break;
       // buf[eq] is '='
       if (eq + 2 >= len && !final) {
@@ -234,5 +234,59 @@ export class QuotedPrintableDecoder implements TransferDecoder {
       i = eq + 1;
     }
     return out.subarray(0, n);
+  }
+
+  /**
+   * Copies literal text, deleting white space at the end of each encoded line (RFC 2045 6.7
+   * rule 3: transport may add it, decoders must delete it). At the end of a chunk (`atEnd`) a run
+   * of white space (maybe with a CR) could end its line in the next chunk: it waits in `rest`;
+   * at the end of the body it is trailing and is deleted.
+   */
+  private literal(
+    buf: Buffer,
+    from: number,
+    to: number,
+    atEnd: boolean,
+    final: boolean,
+    out: Buffer,
+    n: number,
+  ): number {
+    let s = from;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, s);
+      if (nl === -1 || nl >= to) break;
+      let e = nl > s && buf[nl - 1] === 0x0d ? nl - 1 : nl;
+      const lineEnd = e;
+      while (e > s && (buf[e - 1] === 0x20 || buf[e - 1] === 0x09)) e--;
+      buf.copy(out, n, s, e);
+      n += e - s;
+      buf.copy(out, n, lineEnd, nl + 1);
+      n += nl + 1 - lineEnd;
+      s = nl + 1;
+    }
+    if (!atEnd) {
+      // White space before "=" is inside the line: kept.
+      buf.copy(out, n, s, to);
+      return n + to - s;
+    }
+    let e = to;
+    const cr = e > s && buf[e - 1] === 0x0d;
+    if (cr) e--;
+    while (e > s && (buf[e - 1] === 0x20 || buf[e - 1] === 0x09)) e--;
+    if (!final && (cr || e < to)) {
+      // A run longer than any line could be is text, not padding: passed on, so memory stays
+      // bounded on hostile input.
+      if (to - e > MAX_HELD_WHITESPACE) {
+        buf.copy(out, n, s, to);
+        return n + to - s;
+      }
+      buf.copy(out, n, s, e);
+      this.rest = Buffer.from(buf.subarray(e, to));
+      return n + e - s;
+    }
+    buf.copy(out, n, s, e);
+    n += e - s;
+    if (cr) out[n++] = 0x0d;
+    return n;
   }
 }

@@ -16,11 +16,45 @@ export interface Mailbox {
   readonly group?: string;
 }
 
+/** A group (RFC 5322 3.4): a display name and its members, possibly none (`undisclosed-recipients:;`). */
+export interface Group {
+  /** The group's display name, decoded. */
+  readonly group: string;
+  /** Its mailboxes, in order (empty for an empty group). */
+  readonly members: Mailbox[];
+}
+
 /** Result of reading an address list. */
 export interface AddressList {
+  /** Every mailbox, group members included (each with its `group`), in order. */
   readonly mailboxes: Mailbox[];
+  /** The list as written: mailboxes and groups (empty groups included), in order. */
+  readonly entries: (Mailbox | Group)[];
   /** False when something in the list did not follow the grammar. */
   readonly clean: boolean;
+}
+
+/** Options of {@link parseAddressList}. */
+export interface AddressListOptions {
+  /**
+   * Decode RFC 2047 encoded words inside quoted strings too. RFC 2047 5(3) forbids them there, but
+   * real senders write `"=?utf-8?B?...?=" <a@b>` and readers decode it; default true (for mail
+   * from the wire). False reads a quoted display name literally, as the builder does for the
+   * already-decoded text of note items (so a name that reads `=?utf-8?q?x?=` stays that text).
+   */
+  readonly decodeQuoted?: boolean;
+}
+
+const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+
+/** True for an RFC 5322 3.2.3 dot-atom: atoms separated by single dots, none at either end. */
+export function isDotAtom(text: string): boolean {
+  return text !== '' && text.split('.').every((a) => ATEXT.test(a));
+}
+
+/** A local part as written in an addr-spec: as is when it is a dot-atom, else a quoted string (RFC 5322 3.4.1). */
+export function quoteLocalPart(local: string): string {
+  return isDotAtom(local) ? local : `"${local.replace(/(["\\])/g, '\\$1')}"`;
 }
 
 type Token =
@@ -106,49 +140,88 @@ function tokenize(text: string): { tokens: Token[]; clean: boolean } {
   return { tokens, clean };
 }
 
-function joinPhrase(tokens: Token[]): string {
+/**
+ * A phrase (display name) as text. Encoded words are decoded in atoms; in quoted strings only
+ * with `decodeQuoted` (adjacent encoded words lose the white space between them, RFC 2047 6.2).
+ */
+function joinPhrase(tokens: Token[], decodeQuoted: boolean): string {
   let out = '';
+  let run = '';
+  const flush = (): void => {
+    out += decodeEncodedWords(run);
+    run = '';
+  };
   for (const t of tokens) {
     if (t.kind === 'comment') continue;
-    if (out !== '' && t.space) out += ' ';
-    out += t.text;
+    const sep = (out !== '' || run !== '') && t.space ? ' ' : '';
+    if (t.kind !== 'quoted' || decodeQuoted) {
+      // Keep a run of decodable text together so libmime joins adjacent encoded words.
+      run += sep + t.text;
+    } else {
+      flush();
+      out += sep + t.text;
+    }
   }
+  flush();
   return out;
 }
 
+/**
+ * An addr-spec from its tokens: the local part's value (quoted strings unquoted, atoms and dots
+ * as written) quoted again unless it is a dot-atom, so `"kim"@x` reads `kim@x` and `john..doe@x`
+ * or `.dot@x` read as `"john..doe"@x` and `".dot"@x`.
+ */
 function joinAddress(tokens: Token[]): string {
-  let out = '';
-  for (const t of tokens) if (t.kind !== 'comment') out += t.kind === 'quoted' ? quoteLocal(t.text) : t.text;
-  return out;
-}
-
-function quoteLocal(text: string): string {
-  return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/.test(text) ? text : `"${text.replace(/(["\\])/g, '\\$1')}"`;
+  const parts = tokens.filter((t) => t.kind !== 'comment');
+  let at = -1;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const t = parts[i] as Token;
+    if (t.kind === 'special' && t.text === '@') {
+      at = i;
+      break;
+    }
+  }
+  const text = (ts: Token[]): string => ts.map((t) => t.text).join('');
+  if (at === -1) {
+    // No domain: a bare local part (or a Notes name); keep quoting where it was needed.
+    return parts.map((t) => (t.kind === 'quoted' ? quoteLocalPart(t.text) : t.text)).join('');
+  }
+  const local = text(parts.slice(0, at));
+  const domain = text(parts.slice(at + 1));
+  return `${quoteLocalPart(local)}@${domain}`;
 }
 
 /** Parses an address list (To, Cc, From, Reply-To, ...), already unfolded. */
-export function parseAddressList(text: string): AddressList {
+export function parseAddressList(text: string, options: AddressListOptions = {}): AddressList {
+  const decodeQuoted = options.decodeQuoted ?? true;
   const { tokens, clean: tokClean } = tokenize(text);
   let clean = tokClean;
   const out: Mailbox[] = [];
+  const entries: (Mailbox | Group)[] = [];
+  let members: Mailbox[] = [];
   let phrase: Token[] = [];
   let angle: Token[] | undefined;
   let inAngle = false;
   let group: string | undefined;
   let comment = '';
 
+  const push = (m: Mailbox): void => {
+    out.push(m);
+    if (group === undefined) entries.push(m);
+    else members.push(m);
+  };
   const finish = (): void => {
     if (angle !== undefined) {
       let addrTokens = angle;
       // Obsolete source route: drop everything up to the colon.
       const colon = addrTokens.findIndex((t) => t.kind === 'special' && t.text === ':');
       if (colon !== -1) addrTokens = addrTokens.slice(colon + 1);
-      const name = decodeEncodedWords(joinPhrase(phrase));
-      out.push(withGroup({ name, address: joinAddress(addrTokens) }, group));
+      const name = joinPhrase(phrase, decodeQuoted);
+      push(withGroup({ name, address: joinAddress(addrTokens) }, group));
     } else if (phrase.some((t) => t.kind !== 'comment')) {
       const address = joinAddress(phrase);
       if (!address.includes('@')) clean = false;
-      out.push(withGroup({ name: decodeEncodedWords(comment.trim()), address }, group));
+      push(withGroup({ name: decodeEncodedWords(comment.trim()), address }, group));
     }
     phrase = [];
     angle = undefined;
@@ -177,13 +250,16 @@ export function parseAddressList(text: string): AddressList {
         continue;
       }
       if (t.text === ':' && group === undefined && angle === undefined) {
-        group = decodeEncodedWords(joinPhrase(phrase));
+        group = joinPhrase(phrase, decodeQuoted);
         phrase = [];
+        members = [];
         continue;
       }
       if (t.text === ';' && group !== undefined) {
         finish();
+        entries.push({ group, members });
         group = undefined;
+        members = [];
         continue;
       }
       if (t.text === '>') {
@@ -199,18 +275,37 @@ export function parseAddressList(text: string): AddressList {
   }
   if (inAngle || group !== undefined) clean = false;
   finish();
-  return { mailboxes: out, clean };
+  // A group left open at the end of the list still counts as a group (with a clean=false).
+  if (group !== undefined) entries.push({ group, members });
+  return { mailboxes: out, entries, clean };
 }
 
 function withGroup(m: { name: string; address: string }, group: string | undefined): Mailbox {
   return group === undefined ? m : { ...m, group };
 }
 
+/**
+ * A display name as a phrase: atoms as they are, anything else (and anything that could be read
+ * as an RFC 2047 encoded word) as a quoted string.
+ */
+export function formatPhrase(name: string): string {
+  return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(name) && !name.includes('=?')
+    ? name
+    : `"${name.replace(/(["\\])/g, '\\$1')}"`;
+}
+
 /** Formats a mailbox for a header or a Notes text item: `"Name" <local@domain>` or the bare address. */
 export function formatMailbox(m: Pick<Mailbox, 'name' | 'address'>): string {
   if (m.name === '') return m.address;
-  const name = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(m.name)
-    ? m.name
-    : `"${m.name.replace(/(["\\])/g, '\\$1')}"`;
-  return `${name} <${m.address}>`;
+  return `${formatPhrase(m.name)} <${m.address}>`;
+}
+
+/** Formats a group for a Notes text item: `Name: a@x, "B" <b@y>;` (`undisclosed-recipients:;` when empty). */
+export function formatGroup(g: Group): string {
+  return `${formatPhrase(g.group)}:${g.members.length === 0 ? '' : ' '}${g.members.map(formatMailbox).join(', ')};`;
+}
+
+/** True for a group entry of {@link AddressList.entries}. */
+export function isGroup(entry: Mailbox | Group): entry is Group {
+  return 'members' in entry;
 }

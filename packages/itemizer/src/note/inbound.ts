@@ -5,7 +5,14 @@
 
 import type { DefectLog } from '../defects.js';
 import { unfold } from '../entity/header-text.js';
-import { formatMailbox, type Mailbox, parseAddressList } from '../mail/address.js';
+import {
+  formatGroup,
+  formatMailbox,
+  type Group,
+  isGroup,
+  type Mailbox,
+  parseAddressList,
+} from '../mail/address.js';
 import { parseMailDate } from '../mail/date.js';
 import { isNotesName } from '../mail/notes-name.js';
 import type { ParsedEntity } from '../parse/entity-handler.js';
@@ -47,19 +54,36 @@ function notesEntry(m: Mailbox): Mailbox {
   return { ...m, address: `${(quoted[1] as string).replace(/\\(.)/g, '$1')}@${quoted[2]}` };
 }
 
-function addresses(h: HeaderField, defects: DefectLog): Mailbox[] {
+/** The entries of an address header: mailboxes and groups (with their members), in order. */
+function addresses(h: HeaderField, defects: DefectLog): (Mailbox | Group)[] {
   const text = unfold(h.raw).trim();
-  if (!/[<>"()]/.test(text) && text.includes('/')) {
+  if (!/[<>"():;]/.test(text) && text.includes('/')) {
     const pieces = text.split(',').map((p) => p.trim());
     if (pieces.every((p) => p === '' || isNotesName(p) || !p.includes(' '))) {
       return pieces.flatMap((p) =>
-        p === '' ? [] : isNotesName(p) ? [{ name: '', address: p }] : parseAddressList(p).mailboxes,
+        p === '' ? [] : isNotesName(p) ? [{ name: '', address: p }] : parseAddressList(p).entries,
       );
     }
   }
   const list = parseAddressList(text);
   if (!list.clean) defects.add('invalid-address', `malformed address list in ${h.name}`, '');
-  return list.mailboxes.map(notesEntry);
+  return list.entries.map((e) => {
+    if (!isGroup(e)) return notesEntry(e);
+    // An empty group named by a Notes name is how the builder writes a Notes name without any
+    // domain (valid syntax, no address): read it back as that name.
+    if (e.members.length === 0 && isNotesName(e.group)) return { name: '', address: e.group };
+    return { group: e.group, members: e.members.map(notesEntry) };
+  });
+}
+
+/** Every mailbox of a list of entries, group members included. */
+function mailboxesOf(entries: (Mailbox | Group)[]): Mailbox[] {
+  return entries.flatMap((e) => (isGroup(e) ? e.members : [e]));
+}
+
+/** An entry as the text of a list item: `"Name" <a@x>`, or a whole group `Team: a@x, b@y;`. */
+function entryText(e: Mailbox | Group): string {
+  return isGroup(e) ? formatGroup(e) : formatMailbox(e);
 }
 
 /** Importance header words and X-Priority digits to Domino's Importance item ("1" high, "2" normal, "3" low). */
@@ -96,18 +120,18 @@ function mapHeaders(
     }
     const listItem = ADDRESS_LISTS[key];
     if (listItem !== undefined) {
-      const boxes = addresses(h, defects);
-      if (key === 'to') to.push(...boxes);
-      if (key === 'cc') cc.push(...boxes);
-      const values = boxes.map(formatMailbox);
+      const entries = addresses(h, defects);
+      if (key === 'to') to.push(...mailboxesOf(entries));
+      if (key === 'cc') cc.push(...mailboxesOf(entries));
+      const values = entries.map(entryText);
       note.add({ name: listItem, type: 'textList', value: values });
       continue;
     }
     switch (key) {
       case 'from': {
-        const boxes = addresses(h, defects);
-        const first = boxes[0];
-        const text = boxes.map(formatMailbox).join(', ');
+        const entries = addresses(h, defects);
+        const first = mailboxesOf(entries)[0];
+        const text = entries.map(entryText).join(', ');
         note.add({ name: 'From', type: 'text', value: text });
         if (first !== undefined) note.add({ name: 'INetFrom', type: 'text', value: formatMailbox(first) });
         break;
@@ -116,7 +140,7 @@ function mapHeaders(
         note.add({
           name: 'Principal',
           type: 'text',
-          value: addresses(h, defects).map(formatMailbox).join(', '),
+          value: addresses(h, defects).map(entryText).join(', '),
         });
         break;
       case 'subject':
@@ -181,6 +205,9 @@ function mapHeaders(
     note.add({ name: 'Importance', type: 'text', value: priority });
   }
   if (!seen.has('from')) defects.add('missing-header', 'no From header', '');
+  const authors = note.text('From');
+  if (authors !== undefined && !seen.has('sender') && parseAddressList(authors).mailboxes.length > 1)
+    defects.add('missing-header', 'From holds several mailboxes and there is no Sender (RFC 5322 3.6.2)', '');
   if (!seen.has('date')) defects.add('missing-header', 'no Date header', '');
   return { to, cc };
 }
@@ -205,6 +232,11 @@ function toMimePart(e: ParsedEntity): MimePart {
   if (e.content !== undefined && !e.attachment) part.content = e.content;
   if (e.text !== undefined) part.text = e.text;
   if (e.charset !== undefined) part.charset = e.charset;
+  if (e.params.charset !== undefined) part.declaredCharset = e.params.charset;
+  const declaredName = e.dispositionParams.filename ?? e.params.name;
+  if (declaredName !== undefined) part.fileName = declaredName;
+  const cid = e.headers.find((h) => h.name.toLowerCase() === 'content-id')?.value.trim();
+  if (cid !== undefined && cid !== '') part.contentId = cid;
   if (e.attachment && e.fileName !== undefined) part.attachment = e.fileName;
   return part;
 }

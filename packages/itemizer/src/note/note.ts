@@ -39,8 +39,20 @@ export interface MimePart {
   readonly content?: Buffer;
   /** For text leaves that are not attachments: the content decoded to text. */
   readonly text?: string;
-  /** The charset used to decode `text`. */
+  /**
+   * The charset used to decode `text` (the declared one when it was known, else the one detected
+   * or the fallback); compare {@link MimePart.declaredCharset}.
+   */
   readonly charset?: string;
+  /** The `charset` parameter exactly as the part declared it (absent when it declared none). */
+  readonly declaredCharset?: string;
+  /**
+   * The file name the part declared (Content-Disposition `filename`, else Content-Type `name`;
+   * RFC 2231 and RFC 2047 decoded). {@link MimePart.attachment} is the unique `$FILE` name made from it.
+   */
+  readonly fileName?: string;
+  /** The Content-ID header as written, angle brackets included (`<logo@example.com>`). */
+  readonly contentId?: string;
   /** Decoded size in bytes. */
   readonly size: number;
   /** For attachments: the name of the `$FILE` item that holds it (the file name). */
@@ -63,6 +75,12 @@ export interface Attachment {
   readonly part: string;
   /** Content-ID without angle brackets, if any. */
   readonly contentId?: string;
+  /**
+   * Where the builder reads the bytes of an attachment the note does not hold (`content` absent),
+   * when it builds with `output: 'stream'`: called once per build. {@link composeNote} sets it for
+   * attachments given as streams; a stream can be read once, so such a note builds once.
+   */
+  readonly open?: () => AsyncIterable<Uint8Array>;
 }
 
 /** The item types of a note (Domino's TYPE_TEXT, TYPE_TEXT_LIST, TYPE_TIME, TYPE_NUMBER, TYPE_RFC822_TEXT, TYPE_MIME_PART, $FILE). */
