@@ -17,7 +17,10 @@ const count = Number(countArg);
 const { directory } = loadDirectory(acmeDirectory({ mx: true }));
 const agent: TransferAgent = {
   async deliverToDomain(_domain, envelope, message) {
-    const text = Buffer.from(message as Uint8Array).toString('latin1');
+    const chunks: Uint8Array[] = [];
+    if (typeof message === 'function') for await (const c of message()) chunks.push(c);
+    else chunks.push(Buffer.from(message));
+    const text = Buffer.concat(chunks).toString('latin1');
     const id = /^Message-ID: <([^>]+)>/im.exec(text)?.[1] ?? 'unknown';
     appendFileSync(log, `${id}\n`);
     await new Promise((r) => setTimeout(r, 1));

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createFileMailBox } from '../src/mailbox/file/store.js';
 
 const child = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 
@@ -66,6 +67,14 @@ describe('Router over the file store: SIGKILL at random moments', () => {
       const seen = new Map<string, number>();
       for (const l of lines) seen.set(l, (seen.get(l) ?? 0) + 1);
       const lost = [...acked].filter((i) => !seen.has(`m${i}@crash`));
+      if (lost.length > 0) {
+        const box = await createFileMailBox({ directory: join(dir, 'mail.box') });
+        const left = await box.list({ limit: 1000 });
+        t.diagnostic(
+          `lost ${lost.join(',')}; still queued: ${JSON.stringify(left.map((m) => [m.messageId, m.recipients.map((r) => [r.state, r.nextAttemptMs, r.attempts])]))}`,
+        );
+        await box.close();
+      }
       assert.deepEqual(lost, [], 'no acknowledged message is lost');
       const duplicates = [...seen.values()].reduce((n, c) => n + (c - 1), 0);
       // At most the transfer threads' worth per kill (11 threads at 256 MB) can be in flight.
