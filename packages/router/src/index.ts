@@ -5,6 +5,26 @@
  *
  * @packageDocumentation
  */
+
+export {
+  createFolderMailFiles,
+  deliveredNote,
+  mailFileSegments,
+  type StoredMailDocument,
+} from './delivery/folder-mail-files.js';
+export { INBOX_FOLDER, type LocalDelivery, type MailFiles } from './delivery/mail-files.js';
+export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
+export {
+  createFileMailBox,
+  type FileMailBox,
+  type FileMailBoxOptions,
+  type FileMailBoxStats,
+} from './mailbox/file/store.js';
+export {
+  createMemoryMailBox,
+  DEFAULT_KEY_RETENTION_MS,
+  type MemoryMailBoxOptions,
+} from './mailbox/memory.js';
 export {
   type DestinationCount,
   FINAL_RECIPIENT_STATES,
@@ -25,3 +45,46 @@ export {
   type Settlement,
   type StoredReply,
 } from './mailbox/types.js';
+export { bccViewFor, withoutBcc } from './message/bcc.js';
+export {
+  dominoThreadCount,
+  MIN_EXPIRY_MS,
+  type NullReversePathReports,
+  type ResolvedTuning,
+  type RouterTuning,
+  resolveTuning,
+} from './options.js';
+export type { SubmitRecipient } from './plan/plan-recipients.js';
+export {
+  DELIVERY_QUEUE,
+  type GraphHop,
+  type RouteCommon,
+  type StoredRoute,
+  UNROUTABLE_QUEUE,
+} from './plan/route.js';
+export type { DsnAction, ReportRecipient } from './reports/delivery-status.js';
+export { type BuiltReport, buildReport, type ReportInput } from './reports/report-message.js';
+export type { ReportSwitches } from './reports/report-policy.js';
+export {
+  createRouter,
+  type Router,
+  type RouterOptions,
+  type RouterStatus,
+  type SubmitMessage,
+  type SubmitResult,
+  type SubmittedRecipient,
+} from './router.js';
+export type {
+  DeliveryOptions,
+  DeliveryResult,
+  NextHop,
+  OutboundEnvelope,
+  OutboundMessage,
+  OutboundRecipient,
+  RecipientResult,
+  TransferAgent,
+  TransferOutcome,
+} from './transfer/agent.js';
+export type { SignHook } from './transfer/sign.js';
+export type { RouterCounters } from './work/counters.js';
+export { DEFAULT_TRANSFER_RETRY_INTERVAL_MS, retryDelayMs } from './work/retry-schedule.js';

@@ -100,7 +100,8 @@ export interface NewMessage {
   /**
    * Makes enqueue idempotent: a second enqueue with a key already in the store returns the first
    * message's id and stores nothing. The Router keys reports by the message and recipient they
-   * report on, so a report is never enqueued twice after a crash.
+   * report on, so a report is never enqueued twice after a crash. A key is remembered for a while
+   * after its message left the store (the embedded stores: `keyRetentionMs`, 7 days).
    */
   readonly idempotencyKey?: string | undefined;
 }
@@ -234,23 +235,45 @@ export interface MailBoxCounts {
 export interface MailBox {
   /** Stores a message with its recipients atomically and durably; resolves with its queue id. */
   enqueue(message: NewMessage): Promise<QueueId>;
-  /** Takes due work, marking the recipients `in-flight` for `owner` until the lease expires. */
+  /**
+   * Takes due work, marking the recipients `in-flight` for `owner` until the lease expires. A
+   * recipient is due when it is `waiting` with `nextAttemptMs <= nowMs`, or `in-flight` with an
+   * expired lease (its holder died: another node takes it over). Units come earliest-due first
+   * (then in queue-id order);
+   * concurrent calls never lease one recipient twice. A store that only one process opens at a
+   * time (the file store) may keep leases in memory: after a reopen its in-flight recipients are
+   * `waiting` again, with their attempts unchanged.
+   */
   lease(request: LeaseRequest): Promise<LeasedMessage[]>;
-  /** Records outcomes (and enqueues reports) in one durable step. */
+  /**
+   * Records outcomes (and enqueues reports) in one durable step. A settlement for a message that
+   * is gone (settled before, removed) records nothing but still enqueues its reports, which their
+   * idempotency keys keep from doubling. When every recipient is final the message is dropped.
+   */
   settle(settlement: Settlement): Promise<void>;
-  /** The message's bytes as stored; readable any number of times while the message exists. */
+  /**
+   * The message's bytes as stored; readable any number of times while the message exists.
+   * Iterating rejects with `MAILBOX_NOT_FOUND` when there is no such message.
+   */
   openBody(id: QueueId): AsyncIterable<Uint8Array>;
   /** One message with all its recipients, or undefined when there is none. */
   get(id: QueueId): Promise<QueuedMessage | undefined>;
-  /** Messages in queue-id order, filtered. */
+  /** Messages in queue-id order, filtered (`state` and `destination` together: one recipient has both). */
   list(filter?: ListFilter): Promise<QueuedMessage[]>;
   /** Counts by recipient state and per destination. */
   counts(): Promise<MailBoxCounts>;
-  /** Holds waiting recipients (all, or those at `indexes`): RoutingState HOLD. */
+  /**
+   * Holds waiting recipients (all, or those at `indexes`): RoutingState HOLD. Recipients in other
+   * states are left as they are. Rejects with `MAILBOX_NOT_FOUND` for an unknown message or index.
+   */
   hold(id: QueueId, indexes?: readonly number[]): Promise<void>;
-  /** Makes held or dead recipients (all, or `indexes`) waiting and due at `nowMs`. */
+  /** Makes held or dead recipients (all, or `indexes`) waiting and due at `nowMs` (others are left). */
   release(id: QueueId, nowMs: number, indexes?: readonly number[]): Promise<void>;
-  /** Moves a recipient that is not in flight to another destination and route, due at `nowMs`. */
+  /**
+   * Moves a recipient that is not in flight to another destination and route, waiting and due at
+   * `nowMs` (a held or dead one too). A final recipient is left as it is; an in-flight one is
+   * refused with `MAILBOX_IN_FLIGHT` (temporary: settle it first).
+   */
   reroute(
     id: QueueId,
     index: number,
@@ -258,8 +281,11 @@ export interface MailBox {
     route: JsonValue | undefined,
     nowMs: number,
   ): Promise<void>;
-  /** Deletes a message and its body, whatever its recipients' states (the operator's delete). */
+  /**
+   * Deletes a message and its body, whatever its recipients' states (the operator's delete). A
+   * message that is not there is not an error (a repeated remove).
+   */
   remove(id: QueueId): Promise<void>;
-  /** Flushes and releases files, sockets or connections. */
+  /** Flushes and releases files, sockets or connections; afterwards every call rejects `MAILBOX_CLOSED`. */
   close(): Promise<void>;
 }

@@ -1,0 +1,660 @@
+/**
+ * The embedded mail.box: a MailBox on the local file system, no server. The design (chosen by
+ * measurement, see the README's "mail.box store" section):
+ *
+ * - One append-only journal of frames in numbered segment files. A frame is one state change;
+ *   an enqueue's frame carries the message's body when it is small (`inlineBodyMaxBytes`), so
+ *   envelope, recipients and body reach the disk in one write.
+ * - Group commit: every frame that arrives while a flush runs goes out with the next one (one
+ *   write with O_DSYNC, the cost of one fdatasync), so concurrent SMTP sessions share their flushes.
+ * - A large body is streamed to a file of its own and fsynced before its frame is queued; the
+ *   flush that carries the frame syncs the body directory first.
+ * - The state lives in memory (the shared state machine); a snapshot of it is written now and
+ *   then, after which the older segments are deleted (unless they still hold a live body).
+ * - Leases are not journaled: one process owns the directory (a lock file), and after a restart
+ *   nothing is in flight.
+ *
+ * `enqueue` resolves only after the frame that names the message is durable; so does every
+ * change. A crash leaves at most a torn last frame, which recovery cuts off.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
+import { bodyChunks } from '../body.js';
+import { mailBoxError } from '../errors.js';
+import { DEFAULT_KEY_RETENTION_MS } from '../memory.js';
+import {
+  durableRecipient,
+  frozenEnvelope,
+  type MailBoxState,
+  type MessageRecord,
+  messageView,
+  newRecipientRecords,
+  type RecipientRecord,
+  validateNewMessage,
+} from '../state.js';
+import type {
+  JsonValue,
+  LeasedMessage,
+  LeaseRequest,
+  ListFilter,
+  MailBox,
+  MailBoxCounts,
+  NewMessage,
+  QueuedMessage,
+  QueueId,
+  Settlement,
+} from '../types.js';
+import { encodeFrame } from './frames.js';
+import { JournalWriter, segmentName, segmentNumber } from './journal.js';
+import { type DirectoryLock, lockDirectory } from './lock.js';
+import type { BodyRef, Frame, MessageMeta } from './records.js';
+import { BODIES_DIR, JOURNAL_DIR, type Recovered, recover, SNAPSHOT, snapshotLines } from './recovery.js';
+
+/** Options of {@link createFileMailBox}. */
+export interface FileMailBoxOptions {
+  /** The store's directory (Domino: the server's mail.box); made if missing. One process at a time. */
+  readonly directory: string;
+  /** Makes queue ids and dates key records; default the system clock. */
+  readonly clock?: Clock | undefined;
+  /** Recovery and I/O failures are logged here; default silent. */
+  readonly logger?: Logger | undefined;
+  /** How long an idempotency key is remembered after its message left; default 7 days. */
+  readonly keyRetentionMs?: number | undefined;
+  /**
+   * Bodies up to this size go into the journal frame with their envelope (one write, shared
+   * flush); larger ones into a file of their own, streamed, never held whole. Default 256 KiB.
+   */
+  readonly inlineBodyMaxBytes?: number | undefined;
+  /** A journal segment is closed and a new one started past this size. Default 64 MiB. */
+  readonly segmentMaxBytes?: number | undefined;
+  /** A snapshot is written after this many journal bytes (and on close). Default 64 MiB. */
+  readonly snapshotAfterBytes?: number | undefined;
+}
+
+/** What the file store counts (for the benchmark and the operator). */
+export interface FileMailBoxStats {
+  /** Journal frames written. */
+  readonly frames: number;
+  /** Journal flushes (one O_DSYNC write each, carrying a batch of frames). */
+  readonly journalFlushes: number;
+  /** fsyncs of directories (new body files, new segments, snapshots). */
+  readonly directorySyncs: number;
+  /** Bodies written to their own file (each fsynced once). */
+  readonly bodyFiles: number;
+  /** Snapshots written. */
+  readonly snapshots: number;
+  /** What the last open found: frames replayed and a torn tail cut off. */
+  readonly recovery: { readonly frames: number; readonly tornBytes: number; readonly missingBodies: number };
+}
+
+/** The file store: a {@link MailBox} with counters. */
+export interface FileMailBox extends MailBox {
+  /** Counters since open. */
+  stats(): FileMailBoxStats;
+}
+
+const READ_CHUNK_BYTES = 64 * 1024;
+
+function positiveOption(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v <= 0)
+    throw mailBoxError('MAILBOX_INVALID', `${name} must be a positive integer`);
+  return v;
+}
+
+/** A body read from its source: small ones in memory, large ones already in a synced file. */
+type Intake =
+  | { readonly chunks: Uint8Array[]; readonly len: number }
+  | { readonly file: string; readonly len: number };
+
+/** Opens (and recovers) the store in `options.directory`. */
+export async function createFileMailBox(options: FileMailBoxOptions): Promise<FileMailBox> {
+  if (!options || typeof options.directory !== 'string' || options.directory === '')
+    throw mailBoxError('MAILBOX_INVALID', 'createFileMailBox needs a directory');
+  const directory = options.directory;
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? silentLogger).child({ component: 'mailbox', store: 'file', directory });
+  const retentionMs = positiveOption(options.keyRetentionMs, DEFAULT_KEY_RETENTION_MS, 'keyRetentionMs');
+  const inlineMax = positiveOption(options.inlineBodyMaxBytes, 256 * 1024, 'inlineBodyMaxBytes');
+  const segmentMax = positiveOption(options.segmentMaxBytes, 64 * 1024 * 1024, 'segmentMaxBytes');
+  const snapshotAfter = positiveOption(options.snapshotAfterBytes, 64 * 1024 * 1024, 'snapshotAfterBytes');
+  const journalDir = join(directory, JOURNAL_DIR);
+  const bodiesDir = join(directory, BODIES_DIR);
+  try {
+    mkdirSync(journalDir, { recursive: true, mode: 0o700 });
+    mkdirSync(bodiesDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw mailBoxError('MAILBOX_IO', `cannot make ${directory}`, e);
+  }
+  const lock = lockDirectory(directory);
+  try {
+    const recovered = await recover(directory, clock, logger);
+    return new FileStore(
+      { directory, journalDir, bodiesDir, clock, logger, retentionMs, inlineMax, segmentMax, snapshotAfter },
+      lock,
+      recovered,
+    ).start();
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+interface Settings {
+  readonly directory: string;
+  readonly journalDir: string;
+  readonly bodiesDir: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly retentionMs: number;
+  readonly inlineMax: number;
+  readonly segmentMax: number;
+  readonly snapshotAfter: number;
+}
+
+class FileStore implements FileMailBox {
+  private readonly state: MailBoxState<BodyRef>;
+  private readonly writer: JournalWriter;
+  /** Live inline bodies per segment: a segment is deleted when none is left and a snapshot covers it. */
+  private readonly segmentRefs = new Map<number, number>();
+  /** Enqueues not yet durable, for a second enqueue with the same key. */
+  private readonly pending = new Map<QueueId, Promise<void>>();
+  private snapshotSegment: number;
+  private bytesAtSnapshot = 0;
+  private snapshotting: Promise<void> | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private lastDurable: Promise<void> = Promise.resolve();
+  private counters = { bodyFiles: 0, snapshots: 0, directorySyncs: 0 };
+  private readonly recovery: FileMailBoxStats['recovery'];
+
+  constructor(
+    private readonly s: Settings,
+    private readonly lock: DirectoryLock,
+    recovered: Recovered,
+  ) {
+    this.state = recovered.state;
+    this.snapshotSegment = recovered.snapshotSegment;
+    this.writer = new JournalWriter(s.journalDir, s.bodiesDir, recovered.nextSegment, s.segmentMax);
+    this.recovery = {
+      frames: recovered.frames,
+      tornBytes: recovered.tornBytes,
+      missingBodies: recovered.missingBodies,
+    };
+    for (const m of this.state.messages.values()) this.refBody(m.body, 1);
+  }
+
+  /** After recovery: a snapshot of what was replayed, so the next open starts from it. */
+  async start(): Promise<this> {
+    if (this.recovery.frames > 0 || this.recovery.tornBytes > 0) await this.snapshot();
+    else await this.collectGarbage();
+    return this;
+  }
+
+  stats(): FileMailBoxStats {
+    const j = this.writer.stats;
+    return {
+      frames: j.frames,
+      journalFlushes: j.flushes,
+      directorySyncs: j.directorySyncs + this.counters.directorySyncs,
+      bodyFiles: this.counters.bodyFiles,
+      snapshots: this.counters.snapshots,
+      recovery: this.recovery,
+    };
+  }
+
+  // ---- the MailBox ----
+
+  async enqueue(message: NewMessage): Promise<QueueId> {
+    this.usable();
+    validateNewMessage(message);
+    const known = await this.keyed(message.idempotencyKey);
+    if (known !== undefined) return known;
+    const body = await this.intake(message.body);
+    try {
+      this.usable();
+    } catch (e) {
+      await this.discard(body);
+      throw e;
+    }
+    // Checked again without an await before the insert: another enqueue with the key may have
+    // been stored while this body was read.
+    if (this.state.keyed(message.idempotencyKey) !== undefined) {
+      await this.discard(body);
+      return (await this.keyed(message.idempotencyKey))!;
+    }
+    const at = this.s.clock.now();
+    const { meta, bodies, record } = this.prepare(message, body);
+    const encoded = encodeFrame({ t: 'enq', at, m: meta } satisfies Frame, bodies);
+    const appended = this.writer.append(encoded, 'file' in body);
+    const stored = this.place(record, meta, appended.segment, appended.offset, encoded.bodyStart);
+    this.state.insert(stored);
+    this.refBody(stored.body, 1);
+    const durable = this.track(appended.durable);
+    this.pending.set(stored.id, durable);
+    try {
+      await durable;
+    } finally {
+      this.pending.delete(stored.id);
+    }
+    stored.visible = true;
+    this.afterCommit();
+    return stored.id;
+  }
+
+  async lease(request: LeaseRequest): Promise<LeasedMessage[]> {
+    this.usable();
+    return this.state.lease(request);
+  }
+
+  async settle(settlement: Settlement): Promise<void> {
+    this.usable();
+    this.state.validateSettlement(settlement);
+    const reports = settlement.reports ?? [];
+    for (const r of reports) validateNewMessage(r);
+    const intakes: (Intake | undefined)[] = [];
+    try {
+      for (const r of reports)
+        intakes.push(
+          (await this.keyed(r.idempotencyKey)) === undefined ? await this.intake(r.body) : undefined,
+        );
+      this.usable();
+      this.state.validateSettlement(settlement);
+    } catch (e) {
+      for (const b of intakes) if (b) await this.discard(b);
+      throw e;
+    }
+    // From here to the append nothing awaits: the frame lands in the journal in the same order
+    // as its change lands in memory, which is what makes replay reproduce the state.
+    const at = this.s.clock.now();
+    const body = this.state.visible(settlement.id)?.body;
+    const result = this.state.settle(settlement, at);
+    const unused: Intake[] = [];
+    // Reports: skip those whose key is stored by now; the rest become part of this frame.
+    const metas: MessageMeta[] = [];
+    const records: Omit<MessageRecord<BodyRef>, 'body' | 'visible'>[] = [];
+    const inline: Uint8Array[] = [];
+    let inlineBytes = 0;
+    let newFile = false;
+    const seen = new Set<string>();
+    for (let i = 0; i < reports.length; i++) {
+      const r = reports[i]!;
+      const intake = intakes[i];
+      if (!intake) continue;
+      const key = r.idempotencyKey;
+      if ((key !== undefined && seen.has(key)) || this.state.keyed(key) !== undefined) {
+        unused.push(intake);
+        continue;
+      }
+      if (key !== undefined) seen.add(key);
+      const p = this.prepare(r, intake, inlineBytes);
+      for (const b of p.bodies) {
+        inline.push(b);
+        inlineBytes += b.byteLength;
+      }
+      if ('file' in intake) newFile = true;
+      metas.push(p.meta);
+      records.push(p.record);
+    }
+    if (result.changes.length === 0 && metas.length === 0) {
+      for (const u of unused) await this.discard(u);
+      await this.barrier();
+      return;
+    }
+    const frame: Frame = {
+      t: 'set',
+      at,
+      id: settlement.id,
+      rcpts: result.changes.map(durableRecipient),
+      ...(metas.length > 0 ? { reports: metas } : {}),
+    };
+    const encoded = encodeFrame(frame, inline);
+    const appended = this.writer.append(encoded, newFile);
+    const placed = records.map((rec, i) =>
+      this.place(rec, metas[i]!, appended.segment, appended.offset, encoded.bodyStart),
+    );
+    for (const p of placed) {
+      this.state.insert(p);
+      this.refBody(p.body, 1);
+    }
+    if (result.dropped && body) this.refBody(body, -1);
+    for (const u of unused) await this.discard(u);
+    await this.track(appended.durable);
+    for (const p of placed) p.visible = true;
+    if (result.dropped && body) await this.unlinkBody(body);
+    this.afterCommit();
+  }
+
+  async *openBody(id: QueueId): AsyncIterable<Uint8Array> {
+    this.usableForReading();
+    const m = this.state.visible(id);
+    if (!m) throw mailBoxError('MAILBOX_NOT_FOUND', `no message ${String(id)}`);
+    const ref = m.body;
+    const path =
+      'file' in ref ? join(this.s.bodiesDir, ref.file) : join(this.s.journalDir, segmentName(ref.seg));
+    const start = 'file' in ref ? 0 : ref.off;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !this.state.visible(id))
+        throw mailBoxError('MAILBOX_NOT_FOUND', `no message ${String(id)}`);
+      throw mailBoxError('MAILBOX_IO', `cannot read the body of ${id}`, e);
+    }
+    try {
+      for (let done = 0; done < ref.len; ) {
+        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, ref.len - done));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, start + done);
+        if (bytesRead === 0)
+          throw mailBoxError('MAILBOX_CORRUPT', `the body of ${id} is shorter than stored`);
+        done += bytesRead;
+        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async get(id: QueueId): Promise<QueuedMessage | undefined> {
+    this.usableForReading();
+    const m = this.state.visible(id);
+    return m ? messageView(m) : undefined;
+  }
+
+  async list(filter?: ListFilter): Promise<QueuedMessage[]> {
+    this.usableForReading();
+    return this.state.list(filter);
+  }
+
+  async counts(): Promise<MailBoxCounts> {
+    this.usableForReading();
+    return this.state.counts();
+  }
+
+  async hold(id: QueueId, indexes?: readonly number[]): Promise<void> {
+    this.usable();
+    const at = this.s.clock.now();
+    await this.record(id, this.state.hold(id, indexes, at), at);
+  }
+
+  async release(id: QueueId, nowMs: number, indexes?: readonly number[]): Promise<void> {
+    this.usable();
+    await this.record(id, this.state.release(id, nowMs, indexes), this.s.clock.now());
+  }
+
+  async reroute(
+    id: QueueId,
+    index: number,
+    destination: string,
+    route: JsonValue | undefined,
+    nowMs: number,
+  ): Promise<void> {
+    this.usable();
+    await this.record(id, this.state.reroute(id, index, destination, route, nowMs), this.s.clock.now());
+  }
+
+  async remove(id: QueueId): Promise<void> {
+    this.usable();
+    const m = this.state.visible(id);
+    if (!m) {
+      await this.barrier();
+      return;
+    }
+    const at = this.s.clock.now();
+    const appended = this.writer.append(encodeFrame({ t: 'rm', at, id } satisfies Frame, []));
+    this.state.drop(id, at);
+    this.refBody(m.body, -1);
+    await this.track(appended.durable);
+    await this.unlinkBody(m.body);
+    this.afterCommit();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  // ---- durability ----
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    try {
+      await this.writer.drain();
+      while (this.snapshotting) await this.snapshotting;
+      if (this.writer.failed === undefined && this.writer.stats.bytes > this.bytesAtSnapshot)
+        await this.snapshot();
+    } catch (e) {
+      this.s.logger.error({ err: String(e) }, 'closing the mail box: the last snapshot was not written');
+    } finally {
+      await this.writer.close();
+      this.lock.release();
+    }
+  }
+
+  /** Resolves when every change appended so far is durable. */
+  private barrier(): Promise<void> {
+    return this.lastDurable;
+  }
+
+  /** Remembers a frame's durability as the latest, and maps I/O failures to MAILBOX_IO. */
+  private track(durable: Promise<void>): Promise<void> {
+    const mapped = durable.catch((e: unknown) => {
+      this.s.logger.error(
+        { err: String(e) },
+        'journal write failed: the mail box refuses changes until reopened',
+      );
+      throw mailBoxError('MAILBOX_IO', 'the mail box journal could not be written', e);
+    });
+    this.lastDurable = mapped.catch(() => {});
+    return mapped;
+  }
+
+  /** Journals a change the state machine already made (hold, release, reroute: never a drop). */
+  private async record(id: QueueId, result: { changes: RecipientRecord[] }, at: number): Promise<void> {
+    if (result.changes.length === 0) {
+      await this.barrier();
+      return;
+    }
+    const appended = this.writer.append(
+      encodeFrame({ t: 'set', at, id, rcpts: result.changes.map(durableRecipient) } satisfies Frame, []),
+    );
+    await this.track(appended.durable);
+    this.afterCommit();
+  }
+
+  private refBody(body: BodyRef, delta: number): void {
+    if ('file' in body) return;
+    const n = (this.segmentRefs.get(body.seg) ?? 0) + delta;
+    if (n <= 0) this.segmentRefs.delete(body.seg);
+    else this.segmentRefs.set(body.seg, n);
+  }
+
+  private async unlinkBody(body: BodyRef): Promise<void> {
+    if (!('file' in body)) return;
+    await unlink(join(this.s.bodiesDir, body.file)).catch((e: unknown) =>
+      this.s.logger.warn({ err: String(e), file: body.file }, 'could not delete a body file; recovery will'),
+    );
+  }
+
+  private afterCommit(): void {
+    if (this.snapshotting || this.closed) return;
+    if (this.writer.stats.bytes - this.bytesAtSnapshot < this.s.snapshotAfter) return;
+    this.snapshot().catch((e: unknown) =>
+      this.s.logger.error(
+        { err: String(e) },
+        'snapshot failed; the journal keeps growing until one succeeds',
+      ),
+    );
+  }
+
+  /**
+   * Writes a snapshot of the state as of now: the writer rolls to a new segment at once, so the
+   * snapshot holds exactly the frames of the older segments; it is renamed into place only after
+   * those frames are durable. Then segments no longer needed are deleted.
+   */
+  private snapshot(): Promise<void> {
+    const run = async (): Promise<void> => {
+      const segment = this.writer.roll();
+      this.bytesAtSnapshot = this.writer.stats.bytes;
+      this.state.pruneKeys(this.s.clock.now(), this.s.retentionMs);
+      const lines = snapshotLines(this.state, segment);
+      await this.barrier();
+      await this.writer.drain();
+      if (this.writer.failed !== undefined) throw this.writer.failed;
+      const tmp = join(this.s.directory, `${SNAPSHOT}.tmp`);
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        for (let i = 0; i < lines.length; i += 1000)
+          await handle.write(`${lines.slice(i, i + 1000).join('\n')}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, join(this.s.directory, SNAPSHOT));
+      await syncDirectory(this.s.directory);
+      this.counters.directorySyncs++;
+      this.counters.snapshots++;
+      this.snapshotSegment = segment;
+      await this.collectGarbage();
+    };
+    const p = run().finally(() => {
+      this.snapshotting = undefined;
+    });
+    this.snapshotting = p;
+    return p;
+  }
+
+  /** Deletes segments the snapshot covers that hold no live body. */
+  private async collectGarbage(): Promise<void> {
+    for (const name of await readdir(this.s.journalDir)) {
+      const n = segmentNumber(name);
+      if (n === undefined || n >= this.snapshotSegment || this.segmentRefs.has(n)) continue;
+      await unlink(join(this.s.journalDir, name)).catch(() => {});
+    }
+  }
+
+  // ---- bodies ----
+
+  /** Reads a body: small ones into memory, large ones streamed to a synced file. */
+  private async intake(source: NewMessage['body']): Promise<Intake> {
+    const chunks: Uint8Array[] = [];
+    let len = 0;
+    let file: { name: string; handle: FileHandle } | undefined;
+    try {
+      for await (const chunk of bodyChunks(source)) {
+        len += chunk.byteLength;
+        if (!file && len <= this.s.inlineMax) {
+          chunks.push(chunk);
+          continue;
+        }
+        if (!file) {
+          const name = `${randomBytes(12).toString('hex')}.msg`;
+          file = { name, handle: await open(join(this.s.bodiesDir, name), 'wx', 0o600) };
+          for (const c of chunks) await writeAll(file.handle, c);
+          chunks.length = 0;
+        }
+        await writeAll(file.handle, chunk);
+      }
+      if (!file) return { chunks, len };
+      await file.handle.datasync();
+      await file.handle.close();
+      this.counters.bodyFiles++;
+      return { file: file.name, len };
+    } catch (e) {
+      if (file) {
+        await file.handle.close().catch(() => {});
+        await unlink(join(this.s.bodiesDir, file.name)).catch(() => {});
+      }
+      if ((e as { code?: unknown }).code === 'MAILBOX_INVALID') throw e;
+      if (file) throw mailBoxError('MAILBOX_IO', 'the body could not be stored', e);
+      throw e;
+    }
+  }
+
+  private async discard(body: Intake): Promise<void> {
+    if ('file' in body) await unlink(join(this.s.bodiesDir, body.file)).catch(() => {});
+  }
+
+  /** The record and frame meta of a new message; inline bodies start `inlineOffset` into the frame's bodies. */
+  private prepare(message: NewMessage, body: Intake, inlineOffset = 0) {
+    const id = this.state.nextId(this.s.clock.now());
+    const rcpts = newRecipientRecords(message);
+    const envelope = frozenEnvelope(message.envelope);
+    const meta: MessageMeta = {
+      id,
+      envelope,
+      arrivalMs: message.arrivalMs,
+      ...(message.messageId !== undefined ? { messageId: message.messageId } : {}),
+      sizeBytes: body.len,
+      ...(message.idempotencyKey !== undefined ? { key: message.idempotencyKey } : {}),
+      rcpts: rcpts.map(durableRecipient),
+      body: 'file' in body ? { file: body.file, len: body.len } : { inline: inlineOffset, len: body.len },
+    };
+    const record = {
+      id,
+      envelope,
+      arrivalMs: message.arrivalMs,
+      messageId: message.messageId,
+      sizeBytes: body.len,
+      recipients: rcpts,
+      idempotencyKey: message.idempotencyKey,
+    };
+    return { meta, record, bodies: 'file' in body ? [] : body.chunks };
+  }
+
+  /** Gives a prepared record its body's place, known once its frame has one. */
+  private place(
+    record: Omit<MessageRecord<BodyRef>, 'body' | 'visible'>,
+    meta: MessageMeta,
+    segment: number,
+    frameOffset: number,
+    bodyStart: number,
+  ): MessageRecord<BodyRef> {
+    const b = meta.body;
+    const body: BodyRef =
+      'inline' in b ? { seg: segment, off: frameOffset + bodyStart + b.inline, len: b.len } : b;
+    return { ...record, body, visible: false };
+  }
+
+  /** A key's message id, once that message is durable. */
+  private async keyed(key: string | undefined): Promise<QueueId | undefined> {
+    const id = this.state.keyed(key);
+    if (id === undefined) return undefined;
+    const pending = this.pending.get(id);
+    if (pending) await pending;
+    return id;
+  }
+
+  private usable(): void {
+    if (this.closed) throw mailBoxError('MAILBOX_CLOSED', 'the mail box is closed');
+    if (this.writer.failed !== undefined)
+      throw mailBoxError(
+        'MAILBOX_IO',
+        'the mail box journal failed; close and reopen it',
+        this.writer.failed,
+      );
+  }
+
+  private usableForReading(): void {
+    if (this.closed) throw mailBoxError('MAILBOX_CLOSED', 'the mail box is closed');
+  }
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.byteLength; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done);
+    done += bytesWritten;
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}

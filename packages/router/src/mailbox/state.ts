@@ -1,0 +1,604 @@
+/**
+ * The MailBox rules as a pure, synchronous state machine: which recipients are due, what a
+ * settlement may change, when a message is dropped. The memory store is this plus bodies in
+ * memory; the file store is this plus a journal, so both follow the one set of rules.
+ *
+ * Every change returns the recipients' new absolute values, never a delta, so a journal replayed
+ * twice (a snapshot taken while a change was being written) ends in the same state.
+ */
+import { DueQueue } from './due-queue.js';
+import { mailBoxError } from './errors.js';
+import type {
+  DestinationCount,
+  JsonValue,
+  LeasedMessage,
+  LeaseRequest,
+  ListFilter,
+  MailBoxCounts,
+  NewMessage,
+  NewRecipient,
+  QueuedEnvelope,
+  QueuedMessage,
+  QueuedRecipient,
+  QueueId,
+  RecipientOutcome,
+  RecipientState,
+  Settlement,
+  StoredReply,
+} from './types.js';
+
+/** A recipient as the state machine holds it (mutable, unlike what callers get). */
+export interface RecipientRecord {
+  index: number;
+  address: string;
+  orcpt?: string | undefined;
+  notify?: QueuedRecipient['notify'];
+  destination: string;
+  route?: JsonValue | undefined;
+  state: RecipientState;
+  attempts: number;
+  nextAttemptMs: number;
+  lastAttemptMs?: number | undefined;
+  lastReply?: StoredReply | undefined;
+  remoteMta?: string | undefined;
+  leaseOwner?: string | undefined;
+  leaseExpiresMs?: number | undefined;
+  delayReported?: boolean | undefined;
+}
+
+/** A message as the state machine holds it; `B` is where the store keeps the body. */
+export interface MessageRecord<B> {
+  readonly id: QueueId;
+  readonly envelope: QueuedEnvelope;
+  readonly arrivalMs: number;
+  readonly messageId?: string | undefined;
+  readonly sizeBytes: number;
+  readonly recipients: RecipientRecord[];
+  readonly idempotencyKey?: string | undefined;
+  readonly body: B;
+  /** False while its enqueue is not yet durable: nobody sees it but the idempotency check. */
+  visible: boolean;
+  /**
+   * The time of this message's live entry in the due queue (when its first recipient falls due:
+   * a waiting one's next attempt, an in-flight one's lease end); undefined when it has none.
+   * Kept by the state machine; a store leaves it unset when it builds a record.
+   */
+  dueAtMs?: number | undefined;
+}
+
+/** What an idempotency key points at; `droppedAtMs` once its message left the store. */
+export interface KeyRecord {
+  readonly id: QueueId;
+  droppedAtMs?: number | undefined;
+}
+
+/** One recipient's new value after a change, as the journal records it. */
+export type RecipientChange = RecipientRecord;
+
+/** The result of a state change: the recipients that changed and whether the message left. */
+export interface ChangeResult {
+  readonly changes: RecipientChange[];
+  readonly dropped: boolean;
+}
+
+const FINAL: ReadonlySet<RecipientState> = new Set(['delivered', 'transferred', 'failed']);
+const STATES: ReadonlySet<string> = new Set([
+  'waiting',
+  'in-flight',
+  'delivered',
+  'transferred',
+  'failed',
+  'held',
+  'dead',
+]);
+
+/** True for `delivered`, `transferred` and `failed`. */
+export function isFinal(state: RecipientState): boolean {
+  return FINAL.has(state);
+}
+
+/** Refuses a message the store could not route: no recipients, bad fields. */
+export function validateNewMessage(message: NewMessage): void {
+  if (message === null || typeof message !== 'object') throw mailBoxError('MAILBOX_INVALID', 'not a message');
+  if (!message.envelope || typeof message.envelope.mailFrom !== 'string')
+    throw mailBoxError('MAILBOX_INVALID', 'the envelope needs a mailFrom string');
+  if (!Number.isFinite(message.arrivalMs)) throw mailBoxError('MAILBOX_INVALID', 'arrivalMs is not a time');
+  if (!Array.isArray(message.recipients) || message.recipients.length === 0)
+    throw mailBoxError('MAILBOX_INVALID', 'a message needs at least one recipient');
+  for (const r of message.recipients) {
+    if (typeof r.address !== 'string' || typeof r.destination !== 'string' || r.destination === '')
+      throw mailBoxError('MAILBOX_INVALID', 'a recipient needs an address and a destination');
+    if (r.state !== undefined && r.state !== 'waiting' && r.state !== 'held' && r.state !== 'dead')
+      throw mailBoxError('MAILBOX_INVALID', `a new recipient cannot start ${String(r.state)}`);
+  }
+  if (message.idempotencyKey !== undefined && typeof message.idempotencyKey !== 'string')
+    throw mailBoxError('MAILBOX_INVALID', 'idempotencyKey must be a string');
+}
+
+/**
+ * A deep, frozen copy of caller data (an envelope, a route): the store hands the same object to
+ * every reader, so nobody can change what is stored through it.
+ */
+export function frozenCopy<T>(value: T): T {
+  // Routes are small JSON: a literal or a flat object needs no structured clone.
+  if (value === null || typeof value !== 'object') return value;
+  return deepFreeze(structuredClone(value));
+}
+
+/** Freezes data the store already owns (parsed from its own files), without copying it. */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const x of Object.values(value)) deepFreeze(x);
+  return Object.freeze(value);
+}
+
+/** A frozen copy of an envelope: its fields are all strings and booleans, so one level is enough. */
+export function frozenEnvelope(envelope: QueuedEnvelope): QueuedEnvelope {
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(envelope)) if (v !== undefined) copy[k] = v;
+  return Object.freeze(copy) as unknown as QueuedEnvelope;
+}
+
+/** The store's records of a new message's recipients: due at arrival, no attempts yet. */
+export function newRecipientRecords(message: NewMessage): RecipientRecord[] {
+  return message.recipients.map((r: NewRecipient, index) => {
+    const rec: RecipientRecord = {
+      index,
+      address: r.address,
+      destination: r.destination,
+      state: r.state ?? 'waiting',
+      attempts: 0,
+      nextAttemptMs: message.arrivalMs,
+    };
+    if (r.orcpt !== undefined) rec.orcpt = r.orcpt;
+    if (r.notify !== undefined) rec.notify = r.notify === 'NEVER' ? 'NEVER' : Object.freeze([...r.notify]);
+    if (r.route !== undefined) rec.route = frozenCopy(r.route);
+    return rec;
+  });
+}
+
+/** A caller's copy of a recipient: a new object, only the fields that are set. */
+export function recipientView(r: RecipientRecord): QueuedRecipient {
+  const v: {
+    -readonly [K in keyof QueuedRecipient]: QueuedRecipient[K];
+  } = {
+    index: r.index,
+    address: r.address,
+    destination: r.destination,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptMs: r.nextAttemptMs,
+  };
+  if (r.orcpt !== undefined) v.orcpt = r.orcpt;
+  if (r.notify !== undefined) v.notify = r.notify;
+  if (r.route !== undefined) v.route = r.route;
+  if (r.lastAttemptMs !== undefined) v.lastAttemptMs = r.lastAttemptMs;
+  if (r.lastReply !== undefined) v.lastReply = r.lastReply;
+  if (r.remoteMta !== undefined) v.remoteMta = r.remoteMta;
+  if (r.state === 'in-flight') {
+    v.leaseOwner = r.leaseOwner;
+    v.leaseExpiresMs = r.leaseExpiresMs;
+  }
+  if (r.delayReported) v.delayReported = true;
+  return v;
+}
+
+/** A caller's copy of a message without its body. */
+export function messageView(m: MessageRecord<unknown>): QueuedMessage {
+  const v: { -readonly [K in keyof QueuedMessage]: QueuedMessage[K] } = {
+    id: m.id,
+    envelope: m.envelope,
+    arrivalMs: m.arrivalMs,
+    sizeBytes: m.sizeBytes,
+    recipients: m.recipients.map(recipientView),
+  };
+  if (m.messageId !== undefined) v.messageId = m.messageId;
+  return v;
+}
+
+/** The journal's copy of a recipient: leases are not kept (after a restart nothing is in flight). */
+export function durableRecipient(r: RecipientRecord): RecipientRecord {
+  const d: RecipientRecord = { ...r };
+  if (d.state === 'in-flight') d.state = 'waiting';
+  delete d.leaseOwner;
+  delete d.leaseExpiresMs;
+  for (const k of Object.keys(d) as (keyof RecipientRecord)[]) if (d[k] === undefined) delete d[k];
+  return d;
+}
+
+const ID_TIME_WIDTH = 9; // base 36 milliseconds: enough until the year 5138
+const ID_SEQ_WIDTH = 5; // base 36: 60 million ids per millisecond
+
+function requireCount(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0) throw mailBoxError('MAILBOX_INVALID', `${what} must be a count`);
+}
+
+/**
+ * The queue's state. Insertion order of `messages` is queue-id order, because ids grow and a
+ * message is inserted when its id is made (or, on recovery, replayed in journal order).
+ */
+export class MailBoxState<B> {
+  readonly messages = new Map<QueueId, MessageRecord<B>>();
+  readonly keys = new Map<string, KeyRecord>();
+  /** Messages by the time they fall due: what a lease pops. */
+  private readonly due = new DueQueue();
+  private lastStamp = 0;
+  private lastSeq = 0;
+
+  /** A new queue id, greater than every id made before (even if the clock steps back). */
+  nextId(nowMs: number): QueueId {
+    const now = Math.max(0, Math.floor(nowMs));
+    if (now > this.lastStamp) {
+      this.lastStamp = now;
+      this.lastSeq = 0;
+    } else {
+      this.lastSeq++;
+    }
+    return this.lastId()!;
+  }
+
+  /** The last id made or noted, if any. */
+  lastId(): QueueId | undefined {
+    if (this.lastStamp === 0 && this.lastSeq === 0) return undefined;
+    return (
+      this.lastStamp.toString(36).padStart(ID_TIME_WIDTH, '0') +
+      this.lastSeq.toString(36).padStart(ID_SEQ_WIDTH, '0')
+    ).toUpperCase();
+  }
+
+  /** Remembers an id read back from disk, so new ids sort after it. */
+  noteId(id: QueueId): void {
+    if (!/^[0-9A-Z]{14}$/.test(id)) return; // another store's id scheme: nothing to order by
+    const stamp = Number.parseInt(id.slice(0, ID_TIME_WIDTH), 36);
+    const seq = Number.parseInt(id.slice(ID_TIME_WIDTH), 36);
+    if (stamp > this.lastStamp || (stamp === this.lastStamp && seq > this.lastSeq)) {
+      this.lastStamp = stamp;
+      this.lastSeq = seq;
+    }
+  }
+
+  /** The queue id already stored under `key`, if any. */
+  keyed(key: string | undefined): QueueId | undefined {
+    return key === undefined ? undefined : this.keys.get(key)?.id;
+  }
+
+  /** Adds a message (replay skips one already there). */
+  insert(record: MessageRecord<B>): void {
+    if (this.messages.has(record.id)) return;
+    this.messages.set(record.id, record);
+    this.touch(record);
+    if (record.idempotencyKey !== undefined && !this.keys.has(record.idempotencyKey))
+      this.keys.set(record.idempotencyKey, { id: record.id });
+    this.noteId(record.id);
+  }
+
+  /** A visible message, or undefined. */
+  visible(id: QueueId): MessageRecord<B> | undefined {
+    const m = this.messages.get(id);
+    return m?.visible ? m : undefined;
+  }
+
+  /** Drops a message; its key stays (with the time) so a late retry still finds it. */
+  drop(id: QueueId, nowMs: number): MessageRecord<B> | undefined {
+    const m = this.messages.get(id);
+    if (!m) return undefined;
+    this.messages.delete(id);
+    if (m.idempotencyKey !== undefined) {
+      const k = this.keys.get(m.idempotencyKey);
+      if (k && k.id === m.id) k.droppedAtMs = nowMs;
+    }
+    return m;
+  }
+
+  /** Forgets keys of messages dropped more than `retentionMs` ago. */
+  pruneKeys(nowMs: number, retentionMs: number): void {
+    for (const [key, k] of this.keys)
+      if (k.droppedAtMs !== undefined && nowMs - k.droppedAtMs > retentionMs) this.keys.delete(key);
+  }
+
+  /** Takes due work: see {@link LeaseRequest}. */
+  lease(req: LeaseRequest): LeasedMessage[] {
+    if (!req || typeof req.owner !== 'string' || req.owner === '')
+      throw mailBoxError('MAILBOX_INVALID', 'a lease needs an owner');
+    if (!Number.isFinite(req.nowMs)) throw mailBoxError('MAILBOX_INVALID', 'nowMs is not a time');
+    if (!Number.isFinite(req.leaseMs) || req.leaseMs <= 0)
+      throw mailBoxError('MAILBOX_INVALID', 'leaseMs must be positive');
+    requireCount(req.limit, 'limit');
+    const only = req.destinations ? new Set(req.destinations) : undefined;
+    const never = req.excludeDestinations ? new Set(req.excludeDestinations) : undefined;
+    const expires = req.nowMs + req.leaseMs;
+    const out: LeasedMessage[] = [];
+    // Entries looked at but not taken (not yet visible, or due only in destinations not asked
+    // for) go back once the lease is made, so one call never sees a message twice.
+    const putBack: MessageRecord<B>[] = [];
+    while (out.length < req.limit) {
+      const top = this.due.peek();
+      if (!top || top.at > req.nowMs) break;
+      this.due.pop();
+      const m = this.messages.get(top.id);
+      if (!m || m.dueAtMs !== top.at) continue; // stale: the message changed or left
+      m.dueAtMs = undefined; // its entry is out of the queue
+      if (!m.visible) {
+        putBack.push(m);
+        continue;
+      }
+      let groups: Map<string, RecipientRecord[]> | undefined;
+      for (const r of m.recipients) {
+        const due =
+          (r.state === 'waiting' && r.nextAttemptMs <= req.nowMs) ||
+          (r.state === 'in-flight' && (r.leaseExpiresMs ?? 0) <= req.nowMs);
+        if (!due || (only && !only.has(r.destination)) || never?.has(r.destination)) continue;
+        groups ??= new Map();
+        const g = groups.get(r.destination);
+        if (g) g.push(r);
+        else groups.set(r.destination, [r]);
+      }
+      if (!groups) {
+        putBack.push(m);
+        continue;
+      }
+      for (const [destination, rs] of groups) {
+        for (const r of rs) {
+          r.state = 'in-flight';
+          r.leaseOwner = req.owner;
+          r.leaseExpiresMs = expires;
+        }
+        out.push({
+          message: messageView(m),
+          destination,
+          recipients: rs.map(recipientView),
+          leaseExpiresMs: expires,
+        });
+        if (out.length >= req.limit) break;
+      }
+      // Due work left in other destinations (or past the limit) goes back below, not now.
+      if (this.dueOf(m) <= req.nowMs) putBack.push(m);
+      else this.touch(m);
+    }
+    for (const m of putBack) this.touch(m);
+    return out;
+  }
+
+  /** Checks a settlement before anything changes, so a bad one changes nothing. */
+  validateSettlement(s: Settlement): void {
+    if (!s || typeof s.id !== 'string') throw mailBoxError('MAILBOX_INVALID', 'a settlement needs an id');
+    if (typeof s.owner !== 'string') throw mailBoxError('MAILBOX_INVALID', 'a settlement needs an owner');
+    if (!Array.isArray(s.outcomes)) throw mailBoxError('MAILBOX_INVALID', 'a settlement needs outcomes');
+    const m = this.visible(s.id);
+    for (const o of s.outcomes) {
+      if (!STATES.has(o.state) || o.state === 'in-flight')
+        throw mailBoxError('MAILBOX_INVALID', `no outcome ${String(o.state)}`);
+      if (o.state === 'waiting' && !Number.isFinite(o.nextAttemptMs))
+        throw mailBoxError('MAILBOX_INVALID', 'a waiting outcome needs nextAttemptMs');
+      if (!Number.isFinite(o.attemptMs)) throw mailBoxError('MAILBOX_INVALID', 'attemptMs is not a time');
+      if (m && (!Number.isInteger(o.index) || o.index < 0 || o.index >= m.recipients.length))
+        throw mailBoxError('MAILBOX_INVALID', `message ${s.id} has no recipient ${o.index}`);
+    }
+  }
+
+  /**
+   * Applies outcomes (already validated). A message that is gone was settled before: nothing
+   * to do, which is what makes a repeated settlement harmless.
+   */
+  settle(s: Settlement, nowMs: number): ChangeResult {
+    const m = this.visible(s.id);
+    if (!m) return { changes: [], dropped: false };
+    const changes: RecipientChange[] = [];
+    for (const o of s.outcomes) {
+      const r = m.recipients[o.index]!;
+      if (!mayRecord(r, o, s.owner)) continue;
+      applyOutcome(r, o);
+      changes.push(r);
+    }
+    return this.finish(m, changes, nowMs);
+  }
+
+  /** Holds waiting recipients. */
+  hold(id: QueueId, indexes: readonly number[] | undefined, nowMs: number): ChangeResult {
+    const m = this.found(id);
+    const changes: RecipientChange[] = [];
+    for (const r of this.pick(m, indexes)) {
+      if (r.state !== 'waiting') continue;
+      r.state = 'held';
+      changes.push(r);
+    }
+    return this.finish(m, changes, nowMs);
+  }
+
+  /** Makes held or dead recipients waiting and due at `nowMs`. */
+  release(id: QueueId, nowMs: number, indexes: readonly number[] | undefined): ChangeResult {
+    const m = this.found(id);
+    if (!Number.isFinite(nowMs)) throw mailBoxError('MAILBOX_INVALID', 'nowMs is not a time');
+    const changes: RecipientChange[] = [];
+    for (const r of this.pick(m, indexes)) {
+      if (r.state !== 'held' && r.state !== 'dead') continue;
+      r.state = 'waiting';
+      r.nextAttemptMs = nowMs;
+      changes.push(r);
+    }
+    return this.finish(m, changes, nowMs);
+  }
+
+  /** Moves a recipient to another destination and route, waiting and due at `nowMs`. */
+  reroute(
+    id: QueueId,
+    index: number,
+    destination: string,
+    route: JsonValue | undefined,
+    nowMs: number,
+  ): ChangeResult {
+    const m = this.found(id);
+    if (typeof destination !== 'string' || destination === '')
+      throw mailBoxError('MAILBOX_INVALID', 'reroute needs a destination');
+    if (!Number.isFinite(nowMs)) throw mailBoxError('MAILBOX_INVALID', 'nowMs is not a time');
+    const [r] = this.pick(m, [index]);
+    if (isFinal(r!.state)) return { changes: [], dropped: false };
+    if (r!.state === 'in-flight')
+      throw mailBoxError('MAILBOX_IN_FLIGHT', `recipient ${index} of ${id} is in flight; settle it first`);
+    r!.destination = destination;
+    if (route === undefined) delete r!.route;
+    else r!.route = frozenCopy(route);
+    r!.state = 'waiting';
+    r!.nextAttemptMs = nowMs;
+    return this.finish(m, [r!], nowMs);
+  }
+
+  /** Replays recipients' recorded values (from the journal). */
+  replay(id: QueueId, changes: readonly RecipientRecord[], nowMs: number): void {
+    const m = this.messages.get(id);
+    if (!m) return;
+    for (const c of changes) if (m.recipients[c.index]) m.recipients[c.index] = { ...c };
+    this.finish(m, [], nowMs);
+  }
+
+  /** Counts by state and destination. */
+  counts(): MailBoxCounts {
+    const recipients: Record<RecipientState, number> = {
+      waiting: 0,
+      'in-flight': 0,
+      delivered: 0,
+      transferred: 0,
+      failed: 0,
+      held: 0,
+      dead: 0,
+    };
+    const dest = new Map<string, { waiting: number; inFlight: number; nextAttemptMs?: number }>();
+    let messages = 0;
+    for (const m of this.messages.values()) {
+      if (!m.visible) continue;
+      messages++;
+      for (const r of m.recipients) {
+        recipients[r.state]++;
+        if (r.state !== 'waiting' && r.state !== 'in-flight') continue;
+        let d = dest.get(r.destination);
+        if (!d) {
+          d = { waiting: 0, inFlight: 0 };
+          dest.set(r.destination, d);
+        }
+        if (r.state === 'waiting') {
+          d.waiting++;
+          if (d.nextAttemptMs === undefined || r.nextAttemptMs < d.nextAttemptMs)
+            d.nextAttemptMs = r.nextAttemptMs;
+        } else d.inFlight++;
+      }
+    }
+    const destinations: DestinationCount[] = [...dest.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([destination, d]) =>
+        d.nextAttemptMs === undefined
+          ? { destination, waiting: d.waiting, inFlight: d.inFlight }
+          : { destination, waiting: d.waiting, inFlight: d.inFlight, nextAttemptMs: d.nextAttemptMs },
+      );
+    return { messages, recipients, destinations };
+  }
+
+  /** Messages in id order that pass the filter. */
+  list(filter: ListFilter = {}): QueuedMessage[] {
+    const limit = filter.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1)
+      throw mailBoxError('MAILBOX_INVALID', 'limit must be positive');
+    const out: QueuedMessage[] = [];
+    for (const m of this.messages.values()) {
+      if (!m.visible) continue;
+      if (filter.after !== undefined && m.id <= filter.after) continue;
+      if (filter.arrivedBeforeMs !== undefined && !(m.arrivalMs < filter.arrivedBeforeMs)) continue;
+      if (filter.state !== undefined || filter.destination !== undefined) {
+        const hit = m.recipients.some(
+          (r) =>
+            (filter.state === undefined || r.state === filter.state) &&
+            (filter.destination === undefined || r.destination === filter.destination),
+        );
+        if (!hit) continue;
+      }
+      out.push(messageView(m));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private found(id: QueueId): MessageRecord<B> {
+    const m = this.visible(id);
+    if (!m) throw mailBoxError('MAILBOX_NOT_FOUND', `no message ${String(id)}`);
+    return m;
+  }
+
+  private pick(m: MessageRecord<B>, indexes: readonly number[] | undefined): RecipientRecord[] {
+    if (indexes === undefined) return m.recipients;
+    return indexes.map((i) => {
+      const r = Number.isInteger(i) ? m.recipients[i] : undefined;
+      if (!r) throw mailBoxError('MAILBOX_NOT_FOUND', `message ${m.id} has no recipient ${i}`);
+      return r;
+    });
+  }
+
+  private finish(m: MessageRecord<B>, changes: RecipientChange[], nowMs: number): ChangeResult {
+    const dropped = m.recipients.every((r) => isFinal(r.state));
+    if (dropped) this.drop(m.id, nowMs);
+    else this.touch(m);
+    return { changes, dropped };
+  }
+
+  /** When a message's first recipient falls due; Infinity when none can. */
+  private dueOf(m: MessageRecord<B>): number {
+    let due = Number.POSITIVE_INFINITY;
+    for (const r of m.recipients) {
+      const at =
+        r.state === 'waiting'
+          ? r.nextAttemptMs
+          : r.state === 'in-flight'
+            ? (r.leaseExpiresMs ?? 0)
+            : Number.POSITIVE_INFINITY;
+      if (at < due) due = at;
+    }
+    return due;
+  }
+
+  /** Puts a message in the due queue at its due time after a change (unless it is there already). */
+  private touch(m: MessageRecord<B>): void {
+    const due = this.dueOf(m);
+    if (due === m.dueAtMs) return;
+    if (due === Number.POSITIVE_INFINITY) {
+      m.dueAtMs = undefined; // any entry it had is now stale
+      return;
+    }
+    m.dueAtMs = due;
+    this.due.push({ at: due, id: m.id });
+    // Stale entries are dropped as they come up; a queue mostly stale is rebuilt.
+    if (this.due.size > 4 * this.messages.size + 1024) this.rebuildDue();
+  }
+
+  private rebuildDue(): void {
+    this.due.clear();
+    for (const m of this.messages.values()) {
+      const due = this.dueOf(m);
+      m.dueAtMs = due === Number.POSITIVE_INFINITY ? undefined : due;
+      if (m.dueAtMs !== undefined) this.due.push({ at: due, id: m.id });
+    }
+  }
+}
+
+/**
+ * The settlement rules: a final state is never left; a final outcome is always recorded; a
+ * deferral (`waiting`) only from the lease holder; `held`/`dead` unless another node holds it.
+ */
+function mayRecord(r: RecipientRecord, o: RecipientOutcome, owner: string): boolean {
+  if (isFinal(r.state)) return false;
+  if (isFinal(o.state)) return true;
+  const leasedByOther = r.state === 'in-flight' && r.leaseOwner !== owner;
+  if (o.state === 'waiting') return r.state === 'in-flight' && !leasedByOther;
+  return !leasedByOther;
+}
+
+function applyOutcome(r: RecipientRecord, o: RecipientOutcome): void {
+  r.state = o.state;
+  delete r.leaseOwner;
+  delete r.leaseExpiresMs;
+  if (o.countsAsAttempt !== false) {
+    r.attempts++;
+    r.lastAttemptMs = o.attemptMs;
+  }
+  if (o.state === 'waiting') r.nextAttemptMs = o.nextAttemptMs!;
+  if (o.reply !== undefined) r.lastReply = { ...o.reply };
+  if (o.remoteMta !== undefined) r.remoteMta = o.remoteMta;
+  if (o.delayReported) r.delayReported = true;
+}

@@ -1,0 +1,83 @@
+/**
+ * Destinations in retry (Domino: "the connection is in retry" and its whole queue waits) and the
+ * routing-graph hops marked down because their destination failed. In memory: after a restart the
+ * recipients' own next-attempt times (in the MailBox) still hold them back.
+ */
+import type { RoutingGraph } from '@mailroute/routing';
+import type { GraphHop } from '../plan/route.js';
+import { retryDelayMs } from './retry-schedule.js';
+
+interface RetryEntry {
+  failures: number;
+  retryAtMs: number;
+  hop: GraphHop | undefined;
+}
+
+/** The retry state of destinations. */
+export class DestinationRetry {
+  readonly #entries = new Map<string, RetryEntry>();
+  readonly #graph: RoutingGraph;
+  readonly #intervalMs: number;
+
+  constructor(graph: RoutingGraph, intervalMs: number) {
+    this.#graph = graph;
+    this.#intervalMs = intervalMs;
+  }
+
+  /**
+   * Records a failed attempt of the whole destination: its next attempt is 1x, 2x, then 3x the
+   * interval away; a hop is marked down in the graph so new routing avoids it. Returns the retry time.
+   */
+  fail(destination: string, hop: GraphHop | undefined, nowMs: number): number {
+    const entry = this.#entries.get(destination) ?? { failures: 0, retryAtMs: 0, hop };
+    entry.failures++;
+    entry.retryAtMs = nowMs + retryDelayMs(entry.failures, this.#intervalMs);
+    if (hop !== undefined && entry.hop === undefined) entry.hop = hop;
+    this.#entries.set(destination, entry);
+    if (entry.hop !== undefined) this.#graph.markDown(entry.hop[0], entry.hop[1]);
+    return entry.retryAtMs;
+  }
+
+  /** A transfer to the destination worked: it leaves retry and its hop is up again. */
+  succeed(destination: string): void {
+    const entry = this.#entries.get(destination);
+    if (entry === undefined) return;
+    this.#entries.delete(destination);
+    if (entry.hop !== undefined) this.#graph.markUp(entry.hop[0], entry.hop[1]);
+  }
+
+  /**
+   * Destinations whose retry time has not come, after bringing back up the hops whose time has
+   * (the next attempt tells whether they work again; the failure count is kept until one does).
+   */
+  waiting(nowMs: number): string[] {
+    const out: string[] = [];
+    for (const [destination, entry] of this.#entries) {
+      if (entry.retryAtMs > nowMs) out.push(destination);
+      else if (entry.hop !== undefined) this.#graph.markUp(entry.hop[0], entry.hop[1]);
+    }
+    return out;
+  }
+
+  /** The retry time of a destination in retry, if it is. */
+  retryAt(destination: string): number | undefined {
+    return this.#entries.get(destination)?.retryAtMs;
+  }
+
+  /** The earliest retry time still ahead, if any. */
+  nextRetryMs(nowMs: number): number | undefined {
+    let min: number | undefined;
+    for (const e of this.#entries.values())
+      if (e.retryAtMs > nowMs && (min === undefined || e.retryAtMs < min)) min = e.retryAtMs;
+    return min;
+  }
+
+  /** Destinations in retry with their failure count and retry time, for the operator's view. */
+  list(): { destination: string; failures: number; retryAtMs: number }[] {
+    return [...this.#entries].map(([destination, e]) => ({
+      destination,
+      failures: e.failures,
+      retryAtMs: e.retryAtMs,
+    }));
+  }
+}

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type DueEntry, DueQueue } from '../../src/mailbox/due-queue.js';
+
+test('the due queue pops by time, then by queue id (seeded random pushes and pops)', () => {
+  let seed = 42;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const q = new DueQueue();
+  const model: DueEntry[] = [];
+  const order = (a: DueEntry, b: DueEntry): number => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  for (let i = 0; i < 5000; i++) {
+    if (rnd() < 0.6 || model.length === 0) {
+      const e = { at: Math.floor(rnd() * 50), id: `ID${Math.floor(rnd() * 1000)}` };
+      q.push(e);
+      model.push(e);
+    } else {
+      model.sort(order);
+      assert.deepEqual(q.pop(), model.shift());
+    }
+    assert.equal(q.size, model.length);
+  }
+  model.sort(order);
+  while (model.length > 0) assert.deepEqual(q.pop(), model.shift());
+  assert.equal(q.pop(), undefined);
+});
