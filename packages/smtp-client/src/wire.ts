@@ -151,10 +151,11 @@ export class SmtpWire {
   }
 
   /** Breaks the wire with `why` (first reason wins), destroys the socket and wakes every waiter. */
-  fail(why: SmtpClientReason): void {
+  fail(why: SmtpClientReason, quiet = false): void {
     if (this.#broken !== undefined) return;
     this.#broken = why;
-    this.log(1, { code: why.code, message: why.message }, 'smtp client connection broken');
+    if (!quiet) this.log(1, { code: why.code, message: why.message }, 'smtp client connection broken');
+    else this.log(1, { bytesOut: this.#bytesOut, bytesIn: this.#bytesIn }, 'smtp client connection closed');
     this.#socket.destroy();
     for (const w of this.#waiters.splice(0)) {
       this.#options.clock.clearTimeout(w.timer);
@@ -165,7 +166,7 @@ export class SmtpWire {
 
   /** Marks the wire closed without a failure to report (after QUIT). */
   close(): void {
-    this.fail(reason('SMTP_CONNECTION_LOST', 'the connection was closed by the client', true));
+    this.fail(reason('SMTP_CONNECTION_LOST', 'the connection was closed by the client', true), true);
   }
 
   /** Stops listening to the socket (before STARTTLS hands it to node:tls). */
