@@ -5,7 +5,7 @@
  * whole in memory.
  */
 import { createDataEncoder, type SmtpReply } from '@mailroute/envelope';
-import { createCrlfNormalizer, messageBytes, openMessage } from './message.js';
+import { createCrlfNormalizer, messageBytes, needsNoStuffing, openMessage } from './message.js';
 import type { SmtpTimeouts } from './options.js';
 import { reason, replyReason, type SmtpClientReason } from './reasons.js';
 import type { OutboundMessage } from './types.js';
@@ -24,6 +24,8 @@ export type BodyOutcome =
 
 /** Messages in memory up to this size go out in one write with their terminator. */
 const ONE_WRITE_LIMIT = 256 * 1024;
+const DOT_CRLF = Buffer.from('.\r\n');
+const CRLF_DOT_CRLF = Buffer.from('\r\n.\r\n');
 /** BDAT chunk size: the most octets held at once while streaming with BDAT. */
 const BDAT_CHUNK = 512 * 1024;
 
@@ -43,7 +45,14 @@ export async function sendData(
   const encoder = createDataEncoder();
   const inMemory = messageBytes(message);
   let octets = 0;
-  if (inMemory !== undefined && inMemory.byteLength <= ONE_WRITE_LIMIT) {
+  if (inMemory !== undefined && needsNoStuffing(inMemory)) {
+    // Already canonical: the bytes as they are and the terminator, in one corked batch, no copy.
+    const ends = inMemory.byteLength >= 2 && inMemory[inMemory.byteLength - 1] === 10;
+    const tail = inMemory.byteLength === 0 || ends ? DOT_CRLF : CRLF_DOT_CRLF;
+    octets = inMemory.byteLength + tail.length;
+    const wr = await wire.writeAll([inMemory, tail], tm.dataBlockMs);
+    if (!wr.ok) return lost(wr.reason);
+  } else if (inMemory !== undefined && inMemory.byteLength <= ONE_WRITE_LIMIT) {
     // A small message and its terminator in one write: one packet instead of two.
     const out = Buffer.concat([encoder.encode(inMemory), encoder.end()]);
     octets = out.length;

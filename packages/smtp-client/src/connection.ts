@@ -194,7 +194,7 @@ export class SmtpConnection {
   /** When the connection was opened, epoch ms of the injected clock. */
   readonly openedAt: number;
 
-  /** @internal Built by {@link connect}. */
+  /** Built by {@link connect}; not for direct use. @hidden */
   constructor(
     wire: SmtpWire,
     options: ConnectOptions,
@@ -367,7 +367,7 @@ export class SmtpConnection {
     return (await this.transact(envelope, message, options)).result;
   }
 
-  /** @internal `send` with what the transfer agent needs to decide whether to try another host. */
+  /** `send` with what the transfer agent needs to decide whether to try another host. */
   async transact(envelope: OutboundEnvelope, message: OutboundMessage, options: DeliveryOptions = {}) {
     if (envelope.recipients.length === 0)
       throw new TypeError('an outbound envelope needs at least one recipient');
@@ -420,7 +420,7 @@ export class SmtpConnection {
     this.#wire.close();
   }
 
-  /** @internal Breaks the connection when `signal` aborts; returns the unbinder. */
+  /** Breaks the connection when `signal` aborts; returns the unbinder. */
   bindSignal(signal: AbortSignal | undefined): () => void {
     if (signal === undefined) return () => {};
     const onAbort = (): void => this.#wire.fail(abortReason(signal));

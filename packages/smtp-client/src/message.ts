@@ -105,3 +105,21 @@ export function createCrlfNormalizer(): { push(chunk: Uint8Array): Buffer; end()
 const LF = Buffer.from('\n');
 const CRLF = Buffer.from('\r\n');
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * True when `bytes` can go after DATA as they are: every line ends in CRLF (no bare CR or LF) and
+ * no line starts with a dot, so dot-stuffing would change nothing. Two native `indexOf` scans
+ * per line instead of a loop over every octet; the DATA writer then skips the encoder's copy.
+ */
+export function needsNoStuffing(bytes: Uint8Array): boolean {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length > 0 && buf[0] === 46) return false;
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) {
+    if (i === 0 || buf[i - 1] !== 13) return false;
+    if (i + 1 < buf.length && buf[i + 1] === 46) return false;
+  }
+  for (let i = buf.indexOf(13); i >= 0; i = buf.indexOf(13, i + 1)) {
+    if (i + 1 >= buf.length || buf[i + 1] !== 10) return false;
+  }
+  return true;
+}

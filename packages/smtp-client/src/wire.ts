@@ -124,6 +124,27 @@ export class SmtpWire {
     const n = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     this.#bytesOut += n;
     if (this.#socket.write(data)) return OK;
+    return this.#awaitDrain(timeoutMs);
+  }
+
+  /**
+   * Writes several buffers as one batch (corked, so small ones share a packet), then waits for
+   * the drain like {@link SmtpWire.write}.
+   */
+  writeAll(parts: readonly Uint8Array[], timeoutMs: number): Promise<WriteOutcome> | WriteOutcome {
+    if (this.#broken !== undefined) return { ok: false, reason: this.#broken };
+    this.#socket.cork();
+    let flushed = true;
+    for (const p of parts) {
+      this.#bytesOut += p.byteLength;
+      flushed = this.#socket.write(p) && flushed;
+    }
+    this.#socket.uncork();
+    if (flushed || this.#socket.writableLength === 0) return OK;
+    return this.#awaitDrain(timeoutMs);
+  }
+
+  #awaitDrain(timeoutMs: number): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       const done = (): void => {
         this.#drainWaiters.delete(done);
