@@ -51,13 +51,13 @@ export async function sendData(
     const tail = inMemory.byteLength === 0 || ends ? DOT_CRLF : CRLF_DOT_CRLF;
     octets = inMemory.byteLength + tail.length;
     const wr = await wire.writeAll([inMemory, tail], tm.dataBlockMs);
-    if (!wr.ok) return lost(wr.reason);
+    if (!wr.ok) return lostAt(wire, wr.reason);
   } else if (inMemory !== undefined && inMemory.byteLength <= ONE_WRITE_LIMIT) {
     // A small message and its terminator in one write: one packet instead of two.
     const out = Buffer.concat([encoder.encode(inMemory), encoder.end()]);
     octets = out.length;
     const wr = await wire.write(out, tm.dataBlockMs);
-    if (!wr.ok) return lost(wr.reason);
+    if (!wr.ok) return lostAt(wire, wr.reason);
   } else {
     try {
       for await (const chunk of openMessage(message)) {
@@ -65,13 +65,13 @@ export async function sendData(
         if (out.length === 0) continue;
         octets += out.length;
         const wr = await wire.write(out, tm.dataBlockMs);
-        if (!wr.ok) return lost(wr.reason);
+        if (!wr.ok) return lostAt(wire, wr.reason);
       }
     } catch (err) {
       return readFailed(wire, err);
     }
     const wr = await wire.write(encoder.end(), tm.dataBlockMs);
-    if (!wr.ok) return lost(wr.reason);
+    if (!wr.ok) return lostAt(wire, wr.reason);
   }
   wire.log(2, { octets }, 'smtp client message data sent');
   const fin = await wire.readReply(tm.dataTerminationMs);
@@ -143,7 +143,7 @@ export async function sendBdat(
       heldLength += out.length;
       if (heldLength >= BDAT_CHUNK) {
         const problem = await flush(false);
-        if (problem !== undefined) return lost(problem);
+        if (problem !== undefined) return lostAt(wire, problem);
         if (refused !== undefined) break;
       }
     }
@@ -159,7 +159,7 @@ export async function sendBdat(
       }
     }
     const problem = await flush(true);
-    if (problem !== undefined) return lost(problem);
+    if (problem !== undefined) return lostAt(wire, problem);
     outstanding++;
   }
   wire.log(2, { octets }, 'smtp client message data sent');
@@ -175,6 +175,23 @@ export async function sendBdat(
   if (decisive.code >= 300)
     return { ok: false, reason: replyReason(decisive, 'BDAT'), reply: decisive, beforeData: false };
   return { ok: true, reply: decisive };
+}
+
+/**
+ * The session broke while sending: if the server said something first (a 552 before closing),
+ * that reply decides; otherwise it is transient.
+ */
+function lostAt(wire: SmtpWire, why: SmtpClientReason): BodyOutcome {
+  for (let rep = wire.takeReply(); rep !== undefined; rep = wire.takeReply()) {
+    if (rep.code >= 400)
+      return {
+        ok: false,
+        reason: replyReason(rep, 'during the message data'),
+        reply: rep,
+        beforeData: false,
+      };
+  }
+  return lost(why);
 }
 
 function lost(why: SmtpClientReason): BodyOutcome {

@@ -146,7 +146,8 @@ export class ConnectionPool {
             d.idle.splice(i, 1);
             d.open--;
             void used.quit();
-            d.waiting.shift()?.();
+            if (d.open === 0 && d.waiting.length === 0) this.#destinations.delete(key);
+            else d.waiting.shift()?.();
           }, this.#maxIdleMs);
           d.idle.push({ conn: used, timer });
         } else {

@@ -119,17 +119,17 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
       if (!r.ok) return session(all(r.reason), r.reason);
       replies.push(r.reply);
       const isMail = i === (t.reset ? 1 : 0);
-      if ((t.reset && i === 0 && r.reply.code !== 250) || (isMail && r.reply.code !== 250)) break;
+      if (((t.reset && i === 0) || isMail) && !isPositive(r.reply)) break;
     }
   }
   const off = t.reset ? 1 : 0;
-  if (t.reset && replies[0]?.code !== 250) {
+  if (t.reset && !isPositive(replies[0])) {
     const rep = replies[0] as SmtpReply;
     const why = replyReason(rep, `RSET at ${remoteMta}`);
     return { ...session(all(why, rep), why), closing: rep.code === 421 };
   }
   const mailReply = replies[off] as SmtpReply;
-  if (mailReply.code !== 250) {
+  if (!isPositive(mailReply)) {
     const why = replyReason(mailReply, `MAIL FROM at ${remoteMta}`);
     const closing = mailReply.code === 421 || replies.some((r) => r?.code === 421);
     // A transient MAIL refusal is about this server or session, not the recipients: another host may take it.
@@ -141,7 +141,7 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   for (let i = 0; i < recipients.length; i++) {
     const rep = replies[off + 1 + i] as SmtpReply;
     if (rep.code === 421) closing = true;
-    if (rep.code === 250 || rep.code === 251) accepted++;
+    if (isPositive(rep)) accepted++;
     else
       decided[i] = failure(
         recipients[i].address,
@@ -207,6 +207,11 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   function session(result: DeliveryResult, why: SmtpClientReason): TransactionOutcome {
     return { result, needsReset: true, closing: true, sessionFailure: why };
   }
+}
+
+/** Any 2xx: 250 and 251 usually, but a 252 or another 2xx to RCPT is an acceptance too. */
+function isPositive(reply: SmtpReply | undefined): boolean {
+  return reply !== undefined && reply.code >= 200 && reply.code < 300;
 }
 
 function failure(

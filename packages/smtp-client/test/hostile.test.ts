@@ -185,6 +185,28 @@ describe('hostile servers', () => {
     assert.match(r.reason.code, /SMTP_CONNECTION_LOST|SMTP_TIMEOUT/);
   });
 
+  it('a 552 sent during DATA before the server closes decides the outcome (permanent)', async () => {
+    const { result } = await via(
+      async (p) => {
+        await greetAndEhlo(p, []);
+        await p.line();
+        p.write('250 ok\r\n');
+        await p.line();
+        p.write('250 ok\r\n');
+        await p.line();
+        p.write('354 go\r\n');
+        await p.octets(1000);
+        p.write('552 5.3.4 message too big\r\n');
+        p.destroy();
+      },
+      ENV,
+      `Subject: big\r\n\r\n${'line of text\r\n'.repeat(400_000)}`,
+    );
+    const r = only(result);
+    assert.equal(r.outcome, 'permanent', r.reason.message);
+    assert.equal(r.reply?.enhanced, '5.3.4');
+  });
+
   it('connection dropped before the final reply: transient, not delivered', async () => {
     const { result } = await via(async (p) => {
       await greetAndEhlo(p, []);
