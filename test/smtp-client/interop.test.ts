@@ -192,6 +192,40 @@ describe("delivery to Postfix's smtp-sink", () => {
   });
 });
 
+describe('smtp-sink without 8BITMIME (-8): the 8-bit message goes converted to 7 bit', () => {
+  const skip = missing('smtp-sink (Debian postfix)', which('smtp-sink') !== undefined);
+  let sink: Child | undefined;
+  before(async () => {
+    if (skip === undefined) sink = await startSmtpSink(['-8']);
+  });
+  after(async () => {
+    await sink?.stop();
+  });
+
+  it('converted by the itemizer, read back with the same text', { skip }, async () => {
+    const s = sink as Child;
+    const agent = createTransferAgent({ heloName: 'client.test.example' });
+    const r = await agent.deliverVia(
+      { host: '127.0.0.1', port: s.port, tls: 'none' },
+      { mailFrom: 'a@sender.example', recipients: [{ address: 'b@rcpt.example' }] },
+      EIGHT_BIT,
+    );
+    await agent.close();
+    assert.equal(r.recipients[0].outcome, 'delivered', r.recipients[0].reason.message);
+    await new Promise((res) => setTimeout(res, 200));
+    const files = readdirSync(s.dir);
+    assert.equal(files.length, 1);
+    const dump = readFileSync(join(s.dir, files[0]));
+    assert.ok(!dump.some((b) => b > 127), 'only 7-bit octets arrived');
+    assert.ok(!dump.includes('BODY=8BITMIME'));
+    const text = dump.toString('latin1');
+    const message = Buffer.from(text.slice(text.indexOf('\nFrom:') + 1).replaceAll('\n', '\r\n'), 'latin1');
+    const note = await parseMessage(message);
+    assert.equal(note.text('Subject'), 'Grüße');
+    assert.ok(note.parts()[0]?.text?.includes('Grüße aus Köln.'));
+  });
+});
+
 describe('relay host: aiosmtpd with AUTH behind STARTTLS and behind implicit TLS', () => {
   const skip =
     missing('python3-aiosmtpd', hasAiosmtpd()) ?? missing('openssl', which('openssl') !== undefined);

@@ -69,6 +69,8 @@ export interface TransferAgentOptions {
   readonly fallbackNonTls?: boolean;
   /** Certificates, CAs, client certificate; default certificates `opportunistic`. */
   readonly tls?: ClientTlsOptions;
+  /** Largest 8-bit message converted to 7 bit for a server without 8BITMIME; 0 never; default 10 MiB. */
+  readonly maxDowngradeBytes?: number;
   /** Allow AUTH without TLS toward a next hop; default false. */
   readonly allowPlaintextAuth?: boolean;
   /** Per-phase timeouts (RFC 5321 4.5.3.2); default RFC 5321's. */
@@ -140,6 +142,7 @@ export function createTransferAgent(options: TransferAgentOptions = {}): Transfe
     timeoutMultiplier: options.timeoutMultiplier,
     replyLimits: options.replyLimits,
     allowPlaintextAuth: options.allowPlaintextAuth,
+    maxDowngradeBytes: options.maxDowngradeBytes,
     debug: options.debug,
     logger,
     clock,

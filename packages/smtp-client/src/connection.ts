@@ -69,6 +69,12 @@ export interface ConnectOptions {
   readonly timeoutMultiplier?: number;
   /** Reply reader limits (line length, lines per reply). */
   readonly replyLimits?: ReplyReaderLimits;
+  /**
+   * Largest 8-bit message converted to 7 bit (with the itemizer) for a server without 8BITMIME
+   * (RFC 6152 3); larger ones get a transient `SMTP_8BIT_UNSUPPORTED`. 0 never converts. Default
+   * 10,485,760 octets (the conversion holds the message in memory).
+   */
+  readonly maxDowngradeBytes?: number;
   /** Allow AUTH without TLS; default false (the password would cross the network in clear). */
   readonly allowPlaintextAuth?: boolean;
   /** Domino `SMTPClientDebug`: 0 off, 1 commands and replies, 2 plus data byte counts; default 0. */
@@ -384,6 +390,7 @@ export class SmtpConnection {
         reset: this.#needsReset,
         envelope,
         message,
+        downgradeMaxBytes: this.#options.maxDowngradeBytes ?? 10 * 1024 * 1024,
       });
       this.#needsReset = out.needsReset;
       if (out.closing) this.#closing = true;

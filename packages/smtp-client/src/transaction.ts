@@ -6,7 +6,8 @@
 import { encodeXtext, SmtpReply as Reply, type SmtpReply } from '@mailroute/envelope';
 import { sendBdat, sendData } from './body-writer.js';
 import type { Capabilities } from './capabilities.js';
-import { inspectMessage, isNonAscii } from './message.js';
+import { downgradeTo7Bit } from './downgrade.js';
+import { inspectMessage, isNonAscii, type MessageFacts } from './message.js';
 import type { SmtpTimeouts } from './options.js';
 import { reason, replyReason, type SmtpClientReason } from './reasons.js';
 import type { DeliveryResult, OutboundEnvelope, OutboundMessage, RecipientResult } from './types.js';
@@ -22,6 +23,8 @@ export interface TransactionInput {
   readonly reset: boolean;
   readonly envelope: OutboundEnvelope;
   readonly message: OutboundMessage;
+  /** Largest message converted to 7 bit for a server without 8BITMIME; 0: never convert. */
+  readonly downgradeMaxBytes: number;
 }
 
 /** The outcome, with what the session and the transfer agent need to know. */
@@ -62,13 +65,14 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
     const rep = Reply.of(553, '5.6.7', `${remoteMta} does not offer SMTPUTF8, which this message needs`);
     return local(reason('SMTP_UTF8_UNSUPPORTED', rep.text, false, rep));
   }
-  let facts: Awaited<ReturnType<typeof inspectMessage>>;
+  let facts: MessageFacts;
   try {
     facts = await inspectMessage(t.message, envelope.body === undefined);
   } catch (err) {
     return local(reason('SMTP_MESSAGE_READ_FAILED', `the message could not be read: ${String(err)}`, true));
   }
-  const body = envelope.body ?? (facts.eightBit ? '8BITMIME' : '7BIT');
+  let body = envelope.body ?? (facts.eightBit ? '8BITMIME' : '7BIT');
+  let message = t.message;
   if (body === 'BINARYMIME' && !(caps.binaryMime && caps.chunking)) {
     const rep = Reply.of(
       451,
@@ -79,12 +83,20 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   }
   if (body === '8BITMIME' && !caps.eightBitMime) {
     // RFC 6152 3: convert to 7 bit or do not send; raw 8-bit octets are never sent to such a server.
-    const rep = Reply.of(
-      451,
-      '4.6.3',
-      `${remoteMta} does not offer 8BITMIME and 8-bit content is not converted`,
-    );
-    return local(reason('SMTP_8BIT_UNSUPPORTED', rep.text, true, rep));
+    const converted =
+      t.downgradeMaxBytes > 0 ? await downgradeTo7Bit(message, t.downgradeMaxBytes) : undefined;
+    if (converted === undefined || !converted.ok) {
+      const why = converted === undefined ? 'conversion is off' : converted.problem;
+      const rep = Reply.of(
+        451,
+        '4.6.3',
+        `${remoteMta} does not offer 8BITMIME and the message was not converted: ${why}`,
+      );
+      return local(reason('SMTP_8BIT_UNSUPPORTED', rep.text, true, rep));
+    }
+    message = converted.message;
+    body = '7BIT';
+    facts = { sizeBytes: converted.message.length, eightBit: false };
   }
   const max = caps.maxSizeBytes;
   if (facts.sizeBytes !== undefined && max !== undefined && max > 0 && facts.sizeBytes > max) {
@@ -166,8 +178,8 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
 
   // The message.
   const sent = caps.chunking
-    ? await sendBdat(wire, t.message, tm, body === 'BINARYMIME', caps.pipelining)
-    : await sendData(wire, t.message, tm);
+    ? await sendBdat(wire, message, tm, body === 'BINARYMIME', caps.pipelining)
+    : await sendData(wire, message, tm);
   if (!sent.ok) {
     // Before the data went out (the 354 refused), another host may still take it; after, never.
     const reply = sent.reply;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createLineLogger, type LogRecord } from '@mailroute/envelope';
+import { parseMessage } from '@mailroute/itemizer';
 import { connect, createTransferAgent, type OutboundEnvelope } from '../src/index.js';
 import {
   FULL_EHLO,
@@ -91,31 +92,50 @@ describe('extensions', () => {
     assert.equal(got[0].rcpts[0], 'RCPT TO:<jöran@bücher.example>');
   });
 
-  it('8-bit content and no 8BITMIME: transient, never sent raw; with 8BITMIME: BODY=8BITMIME', async () => {
+  it('8-bit content and no 8BITMIME: converted to 7 bit by the itemizer (RFC 6152 3), never sent raw', async () => {
     const msg = Buffer.from(
-      'Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n',
+      'From: a@sender.example\r\nTo: b@rcpt.example\r\nSubject: Grüße\r\nDate: Wed, 2 Dec 2026 04:00:00 +0000\r\n' +
+        'Message-ID: <x@sender.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+        'Content-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln\r\n',
     );
     const got: Got[] = [];
     const s = await serve((p) => goodServer(p, got, { ehlo: ['PIPELINING'] }));
     const r = await deliver(s.port, ENV, msg);
-    assert.equal(r.recipients[0].outcome, 'transient');
-    assert.equal(r.recipients[0].reason.code, 'SMTP_8BIT_UNSUPPORTED');
-    assert.equal(got.length, 0);
+    assert.equal(r.recipients[0].outcome, 'delivered', r.recipients[0].reason.message);
+    assert.equal(got.length, 1);
+    assert.ok(!got[0].body.some((b) => b > 127), 'no 8-bit octet on the wire');
+    assert.ok(!got[0].mail.includes('BODY='));
+    const back = await parseMessage(got[0].body.subarray(0, got[0].body.length - 3));
+    assert.equal(back.text('Subject'), 'Grüße');
+    assert.equal(back.parts()[0]?.text, 'Grüße aus Köln\r\n');
+    // Conversion off: transient, nothing sent.
     const got2: Got[] = [];
-    const s2 = await serve((p) => goodServer(p, got2));
-    const r2 = await deliver(s2.port, ENV, msg);
-    assert.equal(r2.recipients[0].outcome, 'delivered');
-    assert.match(got2[0].mail, / BODY=8BITMIME/);
-    assert.ok(got2[0].body.includes(Buffer.from('Grüße')));
+    const s2 = await serve((p) => goodServer(p, got2, { ehlo: ['PIPELINING'] }));
+    const r2 = await deliver(s2.port, ENV, msg, { maxDowngradeBytes: 0 });
+    assert.equal(r2.recipients[0].outcome, 'transient');
+    assert.equal(r2.recipients[0].reason.code, 'SMTP_8BIT_UNSUPPORTED');
+    assert.equal(got2.length, 0);
+    // With 8BITMIME: as is, BODY=8BITMIME.
+    const got3: Got[] = [];
+    const s3 = await serve((p) => goodServer(p, got3));
+    const r3 = await deliver(s3.port, ENV, msg);
+    assert.equal(r3.recipients[0].outcome, 'delivered');
+    assert.match(got3[0].mail, / BODY=8BITMIME/);
+    assert.ok(got3[0].body.includes(Buffer.from('Grüße aus Köln')));
   });
 
   it('8-bit detection reads a stream when the body type is not given', async () => {
     const got: Got[] = [];
     const s = await serve((p) => goodServer(p, got, { ehlo: ['PIPELINING'] }));
-    const r = await deliver(s.port, ENV, async function* () {
-      yield Buffer.from('Subject: x\r\n\r\n');
-      yield Buffer.from('caf\xc3\xa9\r\n', 'latin1');
-    } as never);
+    const r = await deliver(
+      s.port,
+      ENV,
+      async function* () {
+        yield Buffer.from('Subject: x\r\n\r\n');
+        yield Buffer.from('caf\xc3\xa9\r\n', 'latin1');
+      } as never,
+      { maxDowngradeBytes: 0 },
+    );
     assert.equal(r.recipients[0].reason.code, 'SMTP_8BIT_UNSUPPORTED');
   });
 
