@@ -110,7 +110,15 @@ export async function connect(options: ConnectOptions): Promise<Result<SmtpConne
   const remoteMta = options.remoteMta ?? (isIP(options.host) === 0 ? options.host : `[${options.host}]`);
   if (options.signal?.aborted) return failed(abortReason(options.signal));
 
-  const tcp = netConnect({ host: options.host, port, localAddress: options.localAddress });
+  let tcp: Socket;
+  try {
+    tcp = netConnect({ host: options.host, port, localAddress: options.localAddress });
+  } catch (err) {
+    // A bad port or local address: node throws at once; the caller still gets a result.
+    return failed(
+      reason('SMTP_CONNECT_FAILED', `cannot connect to ${remoteMta} port ${port}: ${String(err)}`, true),
+    );
+  }
   const opened = await new Promise<SmtpClientReason | undefined>((resolve) => {
     const finish = (r: SmtpClientReason | undefined): void => {
       clock.clearTimeout(timer);
@@ -150,6 +158,7 @@ export async function connect(options: ConnectOptions): Promise<Result<SmtpConne
   });
   if (opened !== undefined) return failed(opened);
   tcp.setNoDelay(true);
+  tcp.on('error', () => {}); // the wire or the TLS socket reports errors from here on
   let socket: Socket = tcp;
   if (options.implicitTls) {
     const secured = await handshake(
@@ -474,7 +483,14 @@ async function handshake(
   remoteMta: string,
   signal: AbortSignal | undefined,
 ): Promise<Result<TLSSocket, SmtpClientReason>> {
-  const tlsSocket = tlsConnect({ socket, ...tlsSettings(opts, servername) });
+  let tlsSocket: TLSSocket;
+  try {
+    tlsSocket = tlsConnect({ socket, ...tlsSettings(opts, servername) });
+  } catch (err) {
+    // Bad TLS options (an unreadable CA or key): node throws at once.
+    socket.destroy();
+    return failed(reason('SMTP_TLS_FAILED', `TLS with ${remoteMta} cannot start: ${String(err)}`, true));
+  }
   const problem = await new Promise<SmtpClientReason | undefined>((resolve) => {
     const finish = (x: SmtpClientReason | undefined): void => {
       clock.clearTimeout(timer);

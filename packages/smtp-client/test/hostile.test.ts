@@ -403,6 +403,26 @@ describe('hostile servers', () => {
     await agent.close();
   });
 
+  it('bad configuration (port out of range, unreadable client certificate) is a result, not a throw', async () => {
+    const agent = createTransferAgent({
+      heloName: 'c',
+      timeouts: FAST,
+      tls: { cert: 'not a certificate', key: 'not a key' },
+    });
+    const bad = await agent.deliverVia({ host: '127.0.0.1', port: 70000, tls: 'none' }, ENV, MSG);
+    assert.equal(only(bad).reason.code, 'SMTP_CONNECT_FAILED');
+    const server = await scriptServer(async (p) => {
+      await greetAndEhlo(p, ['STARTTLS']);
+      await p.line();
+      p.write('220 go ahead\r\n');
+      await p.line().catch(() => undefined);
+    });
+    servers.push(server);
+    const tls = await agent.deliverVia({ host: '127.0.0.1', port: server.port, tls: 'starttls' }, ENV, MSG);
+    assert.equal(only(tls).reason.code, 'SMTP_TLS_FAILED');
+    await agent.close();
+  });
+
   it('a message source that fails mid-stream drops the connection: transient, not delivered', async () => {
     const got: Got[] = [];
     const server = await scriptServer((p) => goodServer(p, got, { ehlo: ['PIPELINING'] }));
