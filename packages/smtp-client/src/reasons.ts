@@ -46,6 +46,8 @@ export type SmtpClientReasonCode =
   | 'SMTP_DNS'
   /** MTA-STS enforce mode refused every MX host, or its TLS requirements failed. */
   | 'SMTP_MTA_STS'
+  /** The sender or a recipient address cannot be written on a command line (line break, space, control, `<>`). */
+  | 'SMTP_BAD_ADDRESS'
   /** The recipient was not attempted because an earlier step failed for the whole transaction. */
   | 'SMTP_NOT_ATTEMPTED'
   /** The transfer agent was closed. */

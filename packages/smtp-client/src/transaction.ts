@@ -56,6 +56,23 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
     closing: false,
   });
 
+  // A path with a line break, a space, a control character or angle brackets would break the
+  // command line (and could inject commands): refused here, never written.
+  if (!isSafePath(envelope.mailFrom)) {
+    const rep = Reply.of(553, '5.1.7', 'the sender address cannot be written as an SMTP path');
+    return local(reason('SMTP_BAD_ADDRESS', rep.text, false, rep));
+  }
+  const send: number[] = [];
+  recipients.forEach((r, i) => {
+    if (isSafePath(r.address) && r.address !== '') send.push(i);
+    else {
+      const rep = Reply.of(553, '5.1.3', 'the recipient address cannot be written as an SMTP path');
+      decided[i] = failure(r.address, reason('SMTP_BAD_ADDRESS', rep.text, false, rep), remoteMta);
+    }
+  });
+  if (send.length === 0)
+    return local(reason('SMTP_BAD_ADDRESS', 'no recipient address can be written', false));
+
   // Checks that need no command: they would fail the same way on the server, later and vaguer.
   const smtputf8 =
     envelope.smtputf8 === true ||
@@ -111,7 +128,7 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   // MAIL and RCPT.
   const mail = mailCommand(envelope, caps, body, smtputf8, facts.sizeBytes);
   const dsnRelayed = !caps.dsn;
-  const rcpts = recipients.map((r) => rcptCommand(r, caps));
+  const rcpts = send.map((i) => rcptCommand(recipients[i], caps));
   const commands = t.reset ? ['RSET', mail, ...rcpts] : [mail, ...rcpts];
   const replies: (SmtpReply | undefined)[] = [];
   const tm = t.timeouts;
@@ -150,8 +167,9 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   }
   let accepted = 0;
   let closing = false;
-  for (let i = 0; i < recipients.length; i++) {
-    const rep = replies[off + 1 + i] as SmtpReply;
+  for (let k = 0; k < send.length; k++) {
+    const i = send[k];
+    const rep = replies[off + 1 + k] as SmtpReply;
     if (rep.code === 421) closing = true;
     if (isPositive(rep)) accepted++;
     else
@@ -221,6 +239,15 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   }
 }
 
+/** True when `path` can stand between `<` and `>` on a command line. */
+function isSafePath(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 32 || c === 127 || c === 60 || c === 62) return false;
+  }
+  return true;
+}
+
 /** Any 2xx: 250 and 251 usually, but a 252 or another 2xx to RCPT is an acceptance too. */
 function isPositive(reply: SmtpReply | undefined): boolean {
   return reply !== undefined && reply.code >= 200 && reply.code < 300;
@@ -261,17 +288,20 @@ export function mailCommand(
   else if (body === 'BINARYMIME') line += ' BODY=BINARYMIME';
   if (smtputf8 && caps.smtputf8) line += ' SMTPUTF8';
   if (caps.dsn) {
-    if (envelope.ret !== undefined) line += ` RET=${envelope.ret}`;
+    if (envelope.ret === 'FULL' || envelope.ret === 'HDRS') line += ` RET=${envelope.ret}`;
     if (envelope.envid !== undefined) line += ` ENVID=${encodeXtext(envelope.envid)}`;
   }
   return line;
 }
 
+const NOTIFY_WORDS = new Set(['SUCCESS', 'FAILURE', 'DELAY', 'NEVER']);
+
 /** The RCPT TO line, with NOTIFY and ORCPT when the server offers DSN. */
 export function rcptCommand(r: OutboundEnvelope['recipients'][number], caps: Capabilities): string {
   let line = `RCPT TO:<${r.address}>`;
   if (!caps.dsn) return line;
-  if (r.notify !== undefined && r.notify.length > 0) line += ` NOTIFY=${r.notify.join(',')}`;
+  const notify = (r.notify ?? []).filter((n) => NOTIFY_WORDS.has(n));
+  if (notify.length > 0) line += ` NOTIFY=${notify.includes('NEVER') ? 'NEVER' : notify.join(',')}`;
   if (r.orcpt !== undefined) {
     const semi = r.orcpt.indexOf(';');
     if (semi > 0) line += ` ORCPT=${r.orcpt.slice(0, semi)};${encodeXtext(r.orcpt.slice(semi + 1))}`;

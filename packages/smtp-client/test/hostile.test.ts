@@ -423,6 +423,28 @@ describe('hostile servers', () => {
     await agent.close();
   });
 
+  it('an address with a line break is refused, never written (no command injection)', async () => {
+    const got: Got[] = [];
+    const env: OutboundEnvelope = {
+      mailFrom: 'a@sender.example',
+      recipients: [{ address: 'b@rcpt.example>\r\nRCPT TO:<evil@x.example' }, { address: 'ok@rcpt.example' }],
+    };
+    const { result, server } = await via((p) => goodServer(p, got), env);
+    assert.deepEqual(
+      result.recipients.map((r) => [r.outcome, r.reason.code]),
+      [
+        ['permanent', 'SMTP_BAD_ADDRESS'],
+        ['delivered', 'DELIVERED'],
+      ],
+    );
+    await server.settled();
+    assert.ok(!server.peers[0].lines.some((l) => l.includes('evil')));
+    assert.deepEqual(got[0].rcpts, ['RCPT TO:<ok@rcpt.example>']);
+    const bad = await via((p) => goodServer(p, []), { mailFrom: 'a b@x', recipients: [{ address: 'c@d' }] });
+    assert.equal(only(bad.result).reason.code, 'SMTP_BAD_ADDRESS');
+    assert.equal(only(bad.result).reason.reply?.enhanced, '5.1.7');
+  });
+
   it('a message source that fails mid-stream drops the connection: transient, not delivered', async () => {
     const got: Got[] = [];
     const server = await scriptServer((p) => goodServer(p, got, { ehlo: ['PIPELINING'] }));
