@@ -294,6 +294,34 @@ describe('extensions', () => {
     }
   });
 
+  it('relay host authentication Required / Enabled / Disabled', async () => {
+    const auth = (mode: 'required' | 'enabled' | 'disabled') => ({ user: 'u', pass: 'p', mode });
+    const run = async (mode: 'required' | 'enabled' | 'disabled') => {
+      const got: Got[] = [];
+      // Offers AUTH but refuses every attempt (502 from the good server).
+      const s = await serve((p) => goodServer(p, got, { ehlo: ['PIPELINING', 'AUTH PLAIN'] }));
+      const agent = createTransferAgent({ heloName: 'c', allowPlaintextAuth: true });
+      const r = await agent.deliverVia(
+        { host: '127.0.0.1', port: s.port, tls: 'none', auth: auth(mode) },
+        ENV,
+        MSG,
+      );
+      await agent.close();
+      await s.settled();
+      return { r: r.recipients[0], lines: s.peers[0].lines };
+    };
+    const required = await run('required');
+    assert.equal(required.r.reason.code, 'SMTP_AUTH_FAILED');
+    assert.equal(required.r.outcome, 'transient');
+    assert.ok(!required.lines.some((l) => l.startsWith('MAIL')));
+    const enabled = await run('enabled');
+    assert.equal(enabled.r.outcome, 'delivered', 'Enabled: a refused AUTH goes on unauthenticated');
+    assert.ok(enabled.lines.some((l) => l.startsWith('AUTH PLAIN')));
+    const disabled = await run('disabled');
+    assert.equal(disabled.r.outcome, 'delivered');
+    assert.ok(!disabled.lines.some((l) => l.startsWith('AUTH')));
+  });
+
   it('STARTTLS: negotiated, then EHLO again; required and not offered: SMTP_TLS_REQUIRED', async () => {
     const cert = testCert();
     const got: Got[] = [];
