@@ -252,7 +252,16 @@ export async function startCaptureServer(options: CaptureServerOptions = {}): Pr
 
   const settle = () => {
     for (const w of [...waiters]) {
-      const found = kept.filter((m) => messageMatches(m, w.filter));
+      let found: CapturedMessage[];
+      try {
+        found = kept.filter((m) => messageMatches(m, w.filter));
+      } catch (error) {
+        // A test's predicate that throws fails that test's wait, never the SMTP session.
+        waiters.delete(w);
+        clearTimeout(w.timer);
+        w.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       if (found.length >= w.count) {
         waiters.delete(w);
         clearTimeout(w.timer);
@@ -374,7 +383,12 @@ export async function startCaptureServer(options: CaptureServerOptions = {}): Pr
       if (closed) return reject(new MailrouteError('TESTING_CAPTURE_CLOSED', 'the capture server is closed'));
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        const have = kept.filter((m) => messageMatches(m, filter)).length;
+        let have = 0;
+        try {
+          have = kept.filter((m) => messageMatches(m, filter)).length;
+        } catch {
+          // reported by settle() already
+        }
         reject(
           new MailrouteError(
             'TESTING_WAIT_TIMEOUT',

@@ -198,3 +198,34 @@ describe('capture server', () => {
     await assert.rejects(pending, (e: Error & { code?: string }) => e.code === 'TESTING_CAPTURE_CLOSED');
   });
 });
+
+describe('capture server: a test’s own mistakes stay in the test', () => {
+  it('a wait predicate that throws rejects that wait; the client still gets 250 and the message is kept', async () => {
+    const server = await startCaptureServer();
+    try {
+      const broken = assert.rejects(
+        server.waitForMessage(() => {
+          throw new Error('predicate bug');
+        }),
+        /predicate bug/,
+      );
+      const s = await send(server.port, 'a@b.example', 'kept');
+      assert.equal((s as unknown as { sent: { code: number } }).sent.code, 250);
+      await s.close();
+      await broken;
+      assert.equal(server.messages.length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('bad wait arguments are refused', async () => {
+    const server = await startCaptureServer();
+    try {
+      await assert.rejects(server.waitForMessages(0), RangeError);
+      await assert.rejects(server.waitForMessage(undefined, { timeoutMs: -1 }), RangeError);
+    } finally {
+      await server.close();
+    }
+  });
+});
