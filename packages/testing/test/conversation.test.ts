@@ -138,6 +138,72 @@ describe('connectConversation (over a socket)', () => {
   });
 });
 
+describe('connectConversation against hostile servers', () => {
+  async function hostile(
+    onConnect: (socket: import('node:net').Socket) => void,
+  ): Promise<{ port: number; stop: () => Promise<void> }> {
+    const sockets: import('node:net').Socket[] = [];
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      onConnect(socket);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      port: (server.address() as { port: number }).port,
+      stop: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise((r) => server.close(r));
+      },
+    };
+  }
+
+  it('an endless multi-line reply is cut off, not buffered', async () => {
+    const peer = await hostile((socket) => {
+      let n = 0;
+      const flood = () => {
+        while (n < 5000 && socket.write('220-more and more\r\n')) n++;
+        if (n < 5000) socket.once('drain', flood);
+      };
+      flood();
+    });
+    try {
+      await assert.rejects(
+        connectConversation({ port: peer.port, replyTimeoutMs: 5000 }),
+        /more than 200 lines/,
+      );
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  it('a line that never ends is cut off at 64 KiB', async () => {
+    const peer = await hostile((socket) => socket.write(`220 ${'x'.repeat(100 * 1024)}`));
+    try {
+      await assert.rejects(
+        connectConversation({ port: peer.port, replyTimeoutMs: 5000 }),
+        /without end of over 64 KiB/,
+      );
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  it('a server that greets then hangs up mid-conversation is reported, not waited on', async () => {
+    const peer = await hostile((socket) => {
+      socket.write('220 hi\r\n');
+      socket.once('data', () => socket.destroy());
+    });
+    try {
+      const s = await connectConversation({ port: peer.port, replyTimeoutMs: 5000 });
+      await assert.rejects(s.send('EHLO x'), /closed the connection|ECONNRESET/);
+      await s.close();
+    } finally {
+      await peer.stop();
+    }
+  });
+});
+
 describe('reply helpers', () => {
   it('dataPayload makes CRLF, stuffs dots and ends with a lone dot', () => {
     assert.equal(dataPayload('a\n.b\r\n..c').toString(), 'a\r\n..b\r\n...c\r\n.\r\n');
