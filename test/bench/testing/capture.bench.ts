@@ -132,7 +132,11 @@ async function main(): Promise<void> {
   ];
   for (const [, run] of peers) await measure(20, run); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, run] of peers) (cells[name] ??= []).push(await measure(COUNT, run));
+    for (const [name, run] of peers) {
+      const list = cells[name] ?? [];
+      list.push(await measure(COUNT, run));
+      cells[name] = list;
+    }
   }
   console.log(
     `load average ${loadavg()
