@@ -119,6 +119,24 @@ describe('capture server', () => {
     }
   });
 
+  it('has the SMTP server’s limits: SMTPMaxRecipientCount and the command line length', async () => {
+    const server = await startCaptureServer({ server: { maxRecipients: 2, maxCommandLength: 600 } });
+    try {
+      const s = await connectConversation({ port: server.port });
+      await s.send('EHLO x').expect(250);
+      await s.send('MAIL FROM:<a@b.example>').expect(250);
+      await s.send('RCPT TO:<one@b.example>').expect(250);
+      await s.send('RCPT TO:<two@b.example>').expect(250);
+      await s.send('RCPT TO:<three@b.example>').expect(452, '4.5.3');
+      await s.send(`NOOP ${'x'.repeat(700)}`).expect(500, '5.5.2');
+      await s.data('Subject: two\r\n\r\nx\r\n').expect(250);
+      await s.close();
+      assert.deepEqual((await server.waitForMessage()).recipients, ['one@b.example', 'two@b.example']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses bad options with a RangeError naming them', async () => {
     for (const [options, name] of [
       [{ maxMessages: 0 }, /maxMessages/],
