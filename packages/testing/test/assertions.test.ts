@@ -11,6 +11,7 @@ import {
   assertRelayDecision,
   assertReply,
   createFakeZone,
+  FakeClock,
   mailrouteMatchers,
   parseDeliveryReport,
 } from '../src/index.js';
@@ -139,6 +140,36 @@ describe('DKIM assertions over a fake zone', () => {
     assertDkim(await verifier.verify(message), 'none');
     const tampered = await verifier.verify(signed.replace('Hello', 'Hullo'));
     assertDkim(tampered, 'fail');
+  });
+});
+
+describe('the fake clock drives DKIM expiry (x=)', () => {
+  it('a signature valid now fails verification once the clock passes x=', async () => {
+    const clock = new FakeClock();
+    const key = generateKeyPairSync('ed25519').privateKey;
+    const loaded = loadPrivateKey(key);
+    const zone = createFakeZone({
+      's._domainkey.acme.example': { TXT: [keyRecordText(loaded.keyType, loaded.publicKeyBytes).value] },
+    });
+    const signer = new DkimSigner({
+      keys: [{ domain: 'acme.example', selector: 's', privateKey: key, expireAfterSeconds: 3600 }],
+      clock: () => clock.now(),
+    });
+    const message = 'From: a@acme.example\r\nSubject: x\r\n\r\nbody\r\n';
+    const signed = (await signer.sign(message)).map((s) => s.header).join('') + message;
+    const verifier = new DkimVerifier({
+      lookup: zone.keyLookup(),
+      clock: () => clock.now(),
+      clockSkewSeconds: 0,
+    });
+    assertDkim(await verifier.verify(signed), 'pass');
+    clock.tick(3601 * 1000);
+    const later = await verifier.verify(signed);
+    assertDkim(later, 'permerror');
+    assert.throws(
+      () => assertDkim(later, 'pass'),
+      /expected DKIM pass, got permerror d=acme\.example s=s \(signature expired \(x=\)\)/,
+    );
   });
 });
 
