@@ -1,7 +1,8 @@
 /**
  * The capture server of @mailroute/testing with real SMTP clients on 127.0.0.1: nodemailer
- * through `smtpUrl` (plain, AUTH, STARTTLS on the self-signed certificate) and swaks (pipelining,
- * STARTTLS with AUTH PLAIN, a refused recipient, the cap on kept messages).
+ * through `smtpUrl` (plain, AUTH, STARTTLS on the self-signed certificate), swaks (pipelining,
+ * STARTTLS with AUTH PLAIN, the cap on kept messages) and Python's smtplib (STARTTLS, AUTH LOGIN,
+ * an SMTPUTF8-free 8-bit message, per-recipient refusals).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -13,6 +14,9 @@ import nodemailer from 'nodemailer';
 
 const run = promisify(execFile);
 const hasSwaks = spawnSync('swaks', ['--version'], { stdio: 'ignore' }).status === 0;
+const PYTHON = '/usr/bin/python3';
+const hasPython = spawnSync(PYTHON, ['-c', 'import smtplib, ssl'], { stdio: 'ignore' }).status === 0;
+const skipPython = hasPython || process.env['CI'] ? false : 'python3 with smtplib is not installed';
 const skipSwaks = hasSwaks || process.env['CI'] ? false : 'swaks is not installed (apt-get install swaks)';
 
 describe('capture server with nodemailer', () => {
@@ -168,5 +172,46 @@ describe('capture server with swaks', { skip: skipSwaks }, () => {
     );
     assert.match(refused.stdout, /<\*\* 452 4\.3\.1 Insufficient system storage/);
     assert.equal(server.messages.length, 3);
+  });
+});
+
+// Python's smtplib: STARTTLS on the self-signed certificate, AUTH LOGIN, two recipients of which
+// the capture server's rule refuses one; prints the refused ones as JSON.
+const PY = `
+import json, smtplib, ssl, sys
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+msg = "From: py@sender.example\\r\\nTo: a@customer.example\\r\\nSubject: from python\\r\\nContent-Type: text/plain; charset=utf-8\\r\\nContent-Transfer-Encoding: 8bit\\r\\n\\r\\nGr\\u00fc\\u00dfe\\r\\n"
+with smtplib.SMTP("127.0.0.1", port, local_hostname="py.example.org", timeout=15) as s:
+    s.starttls(context=ctx)
+    s.ehlo("py.example.org")
+    s.login("py", "secret")
+    refused = s.sendmail("py@sender.example", ["a@customer.example", "gone@customer.example"], msg.encode("utf-8"))
+print(json.dumps({k: [v[0], v[1].decode()] for k, v in refused.items()}))
+`;
+
+describe('capture server with Python smtplib', { skip: skipPython }, () => {
+  it('STARTTLS, AUTH LOGIN, one recipient refused by the rule and reported to the client', async () => {
+    const server = await startCaptureServer({
+      users: { py: 'secret' },
+      startTls: true,
+      rules: { rcptTo: (to) => (to.startsWith('gone@') ? Replies.noSuchUser(to) : undefined) },
+    });
+    try {
+      const { stdout } = await run(PYTHON, ['-c', PY, String(server.port)], { timeout: 20_000 });
+      const refused = JSON.parse(stdout) as Record<string, [number, string]>;
+      assert.deepEqual(Object.keys(refused), ['gone@customer.example']);
+      assert.equal(refused['gone@customer.example']?.[0], 550);
+      const m = await server.waitForMessage({ subject: 'from python' });
+      assert.equal(m.user, 'py');
+      assert.equal(m.tls, true);
+      assert.equal(m.helo, 'py.example.org');
+      assert.deepEqual(m.recipients, ['a@customer.example']);
+      assert.equal(m.text, 'Grüße\r\n');
+    } finally {
+      await server.close();
+    }
   });
 });
