@@ -69,6 +69,35 @@ describe('startConversation (in memory, the real session engine)', () => {
     );
   });
 
+  it('STARTTLS in memory: the engine takes the TLS facts given and the backend sees them', async () => {
+    let tls: unknown;
+    const backend: Backend = {
+      connect: () => ({
+        async data(message, envelope) {
+          for await (const _ of message);
+          tls = envelope.tls;
+          return undefined;
+        },
+      }),
+    };
+    const s = await startConversation(backend, {
+      server: { startTls: 'required' },
+      tls: { version: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256', servername: 'mx.test' },
+    });
+    await s.send('EHLO x').expect(250);
+    await s.send('MAIL FROM:<a@b.example>').expect(530, '5.7.0');
+    await s.startTls().expect(220);
+    await s.send('EHLO x').expect(250);
+    await s.send('MAIL FROM:<a@b.example>').expect(250);
+    await s.send('RCPT TO:<c@d.example>').expect(250);
+    await s.data('Subject: x\r\n\r\nx\r\n').expect(250);
+    assert.deepEqual(tls, {
+      version: 'TLSv1.2',
+      cipher: 'ECDHE-RSA-AES128-GCM-SHA256',
+      servername: 'mx.test',
+    });
+  });
+
   it('passes connection facts and server options to the engine', async () => {
     const refusing: Backend = {
       connect: (info) =>
