@@ -88,11 +88,24 @@ export function createFakeZone(declaration: ZoneDeclaration = {}): FakeZone {
     return false;
   };
 
+  // RFC 4592, simply: a name that does not exist takes the records of `*.<closest encloser>`,
+  // where the closest encloser is its nearest existing ancestor; a wildcard further up does not apply.
+  const wildcard = (name: string): CheckedName | undefined => {
+    const labels = name.split('.');
+    for (let i = 1; i < labels.length; i++) {
+      const encloser = labels.slice(i).join('.');
+      const source = names.get(`*.${encloser}`);
+      if (source !== undefined) return source;
+      if (exists(encloser)) return undefined;
+    }
+    return undefined;
+  };
+
   const answer = (question: DnsQuestion, name0: string): TransportAnswer | 'hang' => {
     const records: DnsRecord[] = [];
     let name = name0;
     for (let hop = 0; hop <= MAX_CHAIN; hop++) {
-      const entry = names.get(name);
+      const entry = names.get(name) ?? (exists(name) ? undefined : wildcard(name));
       if (entry === undefined || entry.failure === 'NXDOMAIN') {
         if (records.length > 0 && entry === undefined && exists(name)) return { rcode: 'NOERROR', records };
         if (!exists(name)) return { rcode: 'NXDOMAIN', records: [] };

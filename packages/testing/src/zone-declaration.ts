@@ -44,7 +44,8 @@ export interface ZoneRecords {
 /**
  * A zone: names (any case, trailing dot optional) to their records or to a failure. IP addresses
  * may be used as names for PTR records: `'192.0.2.1': { PTR: ['mail.example.com'] }` is stored at
- * `1.2.0.192.in-addr.arpa`.
+ * `1.2.0.192.in-addr.arpa`. `*.zone.example` is a wildcard (RFC 4592): it answers for names
+ * below its parent that do not exist otherwise.
  */
 export type ZoneDeclaration = Readonly<Record<string, ZoneRecords | ZoneFailure>>;
 
@@ -138,6 +139,10 @@ export function checkDeclaration(declaration: ZoneDeclaration): Map<string, Chec
     const owner = ownerName(key);
     if (owner === undefined) {
       problems.push({ at, message: 'is not a domain name or an IP address' });
+      continue;
+    }
+    if (owner.split('.').some((label, i) => label.includes('*') && (i > 0 || label !== '*'))) {
+      problems.push({ at, message: 'a wildcard is a whole first label only (`*.example.com`)' });
       continue;
     }
     if (out.has(owner)) {

@@ -118,6 +118,52 @@ describe('fake zone: answers', () => {
   });
 });
 
+describe('fake zone: wildcards (RFC 4592)', () => {
+  const zone = createFakeZone({
+    '*.zen.example': { A: ['127.0.0.2'], TXT: ['listed'] },
+    'clean.zen.example': {},
+    'x.sub.zen.example': { A: ['192.0.2.1'] },
+    '*.mail.example': 'SERVFAIL',
+  });
+
+  it('answers for names that do not exist, under the owner asked about', async () => {
+    const a = await ask(zone, '9.113.0.203.zen.example', 'A');
+    assert.equal(a.rcode, 'NOERROR');
+    assert.deepEqual(
+      a.records.map((r) => [r.name, r.type === 'A' ? r.address : '']),
+      [['9.113.0.203.zen.example', '127.0.0.2']],
+    );
+    assert.equal((await ask(zone, 'other.zen.example', 'MX')).rcode, 'NODATA');
+  });
+
+  it('does not cover names that exist, nor below an existing closer encloser', async () => {
+    assert.equal((await ask(zone, 'clean.zen.example', 'A')).rcode, 'NODATA');
+    assert.equal((await ask(zone, 'sub.zen.example', 'A')).rcode, 'NODATA', 'an empty non-terminal exists');
+    assert.equal(
+      (await ask(zone, 'y.sub.zen.example', 'A')).rcode,
+      'NXDOMAIN',
+      'sub.zen.example is the closest encloser',
+    );
+    assert.equal((await ask(zone, 'zen.example', 'A')).rcode, 'NODATA');
+    assert.equal((await ask(zone, 'a.mail.example', 'A')).rcode, 'SERVFAIL');
+  });
+
+  it('refuses a star that is not a whole first label', () => {
+    for (const bad of ['a.*.example', '*x.example', 'x*.example']) {
+      assert.throws(() => createFakeZone({ [bad]: {} }), /a wildcard is a whole first label only/);
+    }
+  });
+
+  it('a DNS list zone in one line: every address listed', async () => {
+    const dns = zone.policyDns();
+    assert.deepEqual(await dns.queryDnsList('203.0.113.9', 'zen.example'), {
+      site: 'zen.example',
+      result: 'listed',
+      codes: ['127.0.0.2'],
+    });
+  });
+});
+
 describe('fake zone: under the real resolver', () => {
   const zone = createFakeZone({
     'example.com': { MX: [[10, 'mx.example.com']] },
