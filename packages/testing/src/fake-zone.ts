@@ -108,7 +108,8 @@ export function createFakeZone(declaration: ZoneDeclaration = {}): FakeZone {
       const entry = names.get(name) ?? (exists(name) ? undefined : wildcard(name));
       if (entry === undefined || entry.failure === 'NXDOMAIN') {
         if (records.length > 0 && entry === undefined && exists(name)) return { rcode: 'NOERROR', records };
-        if (!exists(name)) return { rcode: 'NXDOMAIN', records: [] };
+        // A dangling alias is NXDOMAIN with the CNAMEs that led there (RFC 6604: the rcode is the last name's).
+        if (!exists(name)) return { rcode: 'NXDOMAIN', records };
         return records.length > 0 ? { rcode: 'NOERROR', records } : { rcode: 'NODATA', records: [] };
       }
       const failure = entry.failure ?? typeFailure(entry, question.type);

@@ -79,6 +79,17 @@ describe('fake zone: answers', () => {
     );
   });
 
+  it('a CNAME to a name that does not exist is NXDOMAIN, with the alias in the answer', async () => {
+    const z = createFakeZone({ 'alias.example': { CNAME: 'missing.example' } });
+    const a = await ask(z, 'alias.example', 'A');
+    assert.equal(a.rcode, 'NXDOMAIN');
+    assert.deepEqual(
+      a.records.map((r) => (r.type === 'CNAME' ? r.target : '')),
+      ['missing.example'],
+    );
+    await assert.rejects(z.resolver().resolveA('alias.example'), (e) => isDnsNotFound(e));
+  });
+
   it('fails names and single types as declared', async () => {
     assert.equal((await ask(zone, 'broken.example', 'A')).rcode, 'SERVFAIL');
     assert.equal((await ask(zone, 'refused.example', 'A')).rcode, 'REFUSED');
