@@ -9,9 +9,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Gateway } from '../../examples/gateway/src/gateway.js';
-import type { StoredDocument } from '../../examples/gateway/src/mail-store.js';
-import type { SpooledEnvelope } from '../../examples/gateway/src/spool.js';
+import type { Gateway } from '@mailroute/example-gateway';
+import type { StoredDocument } from '@mailroute/example-gateway/mail-store';
+import type { SpooledEnvelope } from '@mailroute/example-gateway/spool';
 import { gatewayModules } from './gateway-modules.js';
 import {
   dkimpySkip,

@@ -1,16 +1,25 @@
 /** External tools of the end-to-end tests, and the rule for when they are missing. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The file a package's `bin` entry names, found through the package's exported package.json. */
+function packageBin(pkg: string, bin: string): string {
+  const manifest = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+  const { bin: bins } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
+  const target = bins[bin];
+  if (target === undefined) throw new Error(`${pkg} has no bin ${bin}`);
+  return join(dirname(manifest), target);
+}
 
 /** Debian's python, where python3-dkim is installed. */
 export const PYTHON = '/usr/bin/python3';
 /** The Python helper (smtplib sender, python3-dkim verifier). */
 export const PY_TOOL = fileURLToPath(new URL('../smtp_tool.py', import.meta.url));
-/** The gateway's command line. */
-export const GATEWAY_MAIN = fileURLToPath(
-  new URL('../../../examples/gateway/dist/src/main.js', import.meta.url),
-);
+/** The gateway's command line: the `mailroute-gateway` bin of its package. */
+export const GATEWAY_MAIN = packageBin('@mailroute/example-gateway', 'mailroute-gateway');
 /** The shipped configuration. */
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../examples/gateway/config', import.meta.url));
 /** Shared test material (never copied into the repository). */

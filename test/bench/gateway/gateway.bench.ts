@@ -13,9 +13,11 @@
  * Rounds alternate between candidates; the median round is printed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 type ClientModule = typeof import('../../gateway/smtp-client.js');
@@ -27,7 +29,14 @@ const CLIENTS = 20;
 const SIZE = 10 * 1024;
 const PER_ROUND = 1000;
 const ROUNDS = 3;
-const GATEWAY_MAIN = fileURLToPath(new URL('../../../../examples/gateway/dist/src/main.js', import.meta.url));
+// The gateway's `mailroute-gateway` bin, found through its package's exported package.json.
+const GATEWAY_MANIFEST = createRequire(import.meta.url).resolve('@mailroute/example-gateway/package.json');
+const GATEWAY_MAIN = join(
+  dirname(GATEWAY_MANIFEST),
+  (JSON.parse(readFileSync(GATEWAY_MANIFEST, 'utf8')) as { bin: Record<string, string> }).bin[
+    'mailroute-gateway'
+  ]!,
+);
 const CONFIG = fileURLToPath(new URL('../../../../examples/gateway/config', import.meta.url));
 const SINK = fileURLToPath(new URL('./sink-server.js', import.meta.url));
 

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { syncFolder, writeDurably } from '@mailroute/example-gateway/durable-write';
 import { createSmtpServer } from '@mailroute/smtp-server';
 
 // The same thread pool as the gateway (main.ts), so the fsync reference is not held back by it.
@@ -15,9 +16,6 @@ process.env['UV_THREADPOOL_SIZE'] ??= '16';
 type Mode = 'discard' | 'fsync';
 const mode = (process.argv[2] ?? 'discard') as Mode;
 const dir = await mkdtemp(join(tmpdir(), 'gateway-bench-sink-'));
-const { syncFolder, writeDurably } = (await import(
-  new URL('../../../../examples/gateway/dist/src/durable-write.js', import.meta.url).href
-)) as typeof import('../../../examples/gateway/src/durable-write.js');
 
 const server = createSmtpServer(
   { hostname: 'sink.test', listeners: [{ kind: 'smtp', port: 0, host: '127.0.0.1' }], maxSessions: 1000 },
