@@ -14,18 +14,6 @@ export function fixedClock(ms: number): Clock {
   };
 }
 
-/** A deterministic PRNG (mulberry32) for the bounded fuzz tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Generates a key pair (tests only). */
 export function newKey(type: 'rsa' | 'ed25519', bits = 2048): KeyObject {
   return type === 'rsa'

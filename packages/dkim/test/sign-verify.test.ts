@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import {
   authenticationResults,
   type Canonicalization,
@@ -10,7 +11,7 @@ import {
   DkimVerifier,
   KeyLookupError,
 } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, prng, recordFor } from './helpers.js';
+import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const clock = fixedClock(NOW);

@@ -2,6 +2,7 @@
 // signature that breaks the grammar: each bad option is a DkimSignError with a code.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import {
   DkimSignError,
   DkimSigner,
@@ -9,7 +10,7 @@ import {
   DkimVerifier,
   parseSignature,
 } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, prng, recordFor } from './helpers.js';
+import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const clock = fixedClock(NOW);
