@@ -10,7 +10,7 @@ import {
   DkimVerifier,
   parseSignature,
 } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
+import { fixedClock, keyZone, message, newKey, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const clock = fixedClock(NOW);
@@ -89,7 +89,7 @@ describe('signer options are checked at creation (RFC 6376 3.5)', () => {
   });
 
   it('accepts what the grammar allows and writes it so it parses back and verifies', async () => {
-    const zone = fakeZone({
+    const zone = keyZone({
       '2026.mail._domainkey.example.com': recordFor(ed),
       'ed_2026._domainkey.sub.example.com': recordFor(ed),
       'ed._domainkey.example.com': recordFor(ed),

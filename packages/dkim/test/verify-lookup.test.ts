@@ -11,7 +11,7 @@ import {
   KeyLookupError,
   type KeyLookupOptions,
 } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
+import { fixedClock, keyZone, message, newKey, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const clock = fixedClock(NOW);
@@ -63,7 +63,7 @@ describe('x= must be greater than t= (RFC 6376 3.5)', () => {
     const t = NOW / 1000;
     const m = sign({ expireAfterSeconds: 60 }).replace(`x=${t + 60}`, `x=${t}`);
     const v = new DkimVerifier({
-      lookup: fakeZone({ 'ed._domainkey.example.com': recordFor(ed) }).lookup,
+      lookup: keyZone({ 'ed._domainkey.example.com': recordFor(ed) }).lookup,
       clock,
     });
     const [r] = await v.verify(m);
@@ -74,7 +74,7 @@ describe('x= must be greater than t= (RFC 6376 3.5)', () => {
 
 describe('key record t=s (strict identity, RFC 6376 3.6.1)', () => {
   const verifierFor = (record: string) =>
-    new DkimVerifier({ lookup: fakeZone({ 'ed._domainkey.example.com': record }).lookup, clock });
+    new DkimVerifier({ lookup: keyZone({ 'ed._domainkey.example.com': record }).lookup, clock });
   const strict = verifierFor(`${recordFor(ed)}; t=s`);
   const lax = verifierFor(recordFor(ed));
 
@@ -130,7 +130,7 @@ describe('key lookups always settle', () => {
 
   it('clears the timer when the lookup answers', async () => {
     const manual = manualClock();
-    const zone = fakeZone({ 'ed._domainkey.example.com': recordFor(ed) });
+    const zone = keyZone({ 'ed._domainkey.example.com': recordFor(ed) });
     const [r] = await new DkimVerifier({ lookup: zone.lookup, clock: manual }).verify(sign());
     assert.equal(r?.result, 'pass');
     assert.equal(manual.timers.size, 0);
