@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildMessage, buildMessageBytes, type MessageFields, parseMessage } from '@mailroute/itemizer';
+import { prng } from '@mailroute/testing';
 
 const require = createRequire(import.meta.url);
 interface MpAddress {
@@ -376,17 +377,6 @@ describe('messages built from fields, read by mailparser and Python email', () =
 
 // 40 seeded random field sets through Python in one run: zero defects, same subject, addresses,
 // text and attachments.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('seeded random field sets read by Python email', { skip: skipPython }, () => {
   const r = prng(4242);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;

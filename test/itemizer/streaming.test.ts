@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { type Note, parseMessage } from '@mailroute/itemizer';
+import { seededRandom } from '@mailroute/testing';
 import { fixturesRoot, mimeFixtureFiles } from './fixtures.js';
 
 function summary(note: Note): string[] {
@@ -21,10 +22,9 @@ function summary(note: Note): string[] {
 }
 
 function* pieces(buf: Buffer): Generator<Buffer> {
-  let seed = buf.length;
+  const random = seededRandom(buf.length);
   for (let i = 0; i < buf.length; ) {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    const n = 1 + (seed % 4096);
+    const n = random.int(1, 4096);
     yield buf.subarray(i, i + n);
     i += n;
   }

@@ -1,8 +1,8 @@
 /**
  * The policy wired into @mailroute/smtp-server the way a gateway does it: the backend calls the
  * gatherer per stage (connect, MAIL, RCPT, end of DATA) and answers with the decision's reply.
- * DNS and the directory are fakes handed in through the policy's interfaces; the client is
- * nodemailer over loopback, with and without AUTH.
+ * DNS is the kit's fake zone (`@mailroute/testing`), the directory a fake handed in through the
+ * policy's interface; the client is nodemailer over loopback, with and without AUTH.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,23 +12,25 @@ import {
   createPolicyGatherer,
   DnsListStatistics,
   type PolicyDirectory,
-  type PolicyDns,
   type PolicyItem,
   type SessionFacts,
 } from '@mailroute/relay-policy';
 import { type Backend, createSmtpServer, type SmtpServer } from '@mailroute/smtp-server';
+import { createFakeZone } from '@mailroute/testing';
 import nodemailer from 'nodemailer';
 
-const dns: PolicyDns = {
-  lookupPtr: async (ip) =>
-    ip === '127.0.0.1' ? { result: 'found', names: ['localhost.outside.test'] } : { result: 'none' },
-  lookupAddresses: async () => ({ result: 'found', addresses: ['127.0.0.1'] }),
-  domainExists: async (domain) => (domain.endsWith('.test') ? 'found' : 'none'),
-  queryDnsList: async (_ip, zone) =>
-    zone === 'bl.test'
-      ? { site: zone, result: 'listed', codes: ['127.0.0.2'] }
-      : { site: zone, result: 'none' },
-};
+/**
+ * The DNS the gateway sees, as the kit's fake zone: loopback's PTR is confirmed forward, every
+ * *.test domain exists (through the MX-less address fallback), and bl.test lists everyone.
+ */
+const zone = createFakeZone({
+  '127.0.0.1': { PTR: ['localhost.outside.test'] },
+  'localhost.outside.test': { A: ['127.0.0.1'] },
+  'outside.test': { A: ['192.0.2.1'] }, // above a declared name: declared, or the wildcard would not reach it
+  '*.test': { A: ['192.0.2.1'] },
+  '*.bl.test': { A: ['127.0.0.2'] },
+});
+const dns = zone.policyDns();
 const directory: PolicyDirectory = {
   findRecipient: async (address) => (address.toLowerCase() === 'jane@acme.test' ? 'found' : 'not-found'),
   findInternetAddress: async (user) =>

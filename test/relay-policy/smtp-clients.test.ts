@@ -1,26 +1,41 @@
 /**
  * Real SMTP clients against the policy on 127.0.0.1: swaks sends the relay tests of seeds 002
  * and 004 and the relay tricks byte for byte; nodemailer sends one message to local and relay
- * recipients and sees the relays refused. swaks skips when absent, except in CI.
+ * recipients and sees the relays refused. The server is the kit's capture server (the real
+ * session engine), whose MAIL and RCPT rules answer with the policy's decisions on the paths as
+ * parsed. swaks skips when absent, except in CI.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { compilePolicy } from '@mailroute/relay-policy';
+import { compilePolicy, type SessionFacts } from '@mailroute/relay-policy';
+import { type CaptureServer, startCaptureServer } from '@mailroute/testing';
 import nodemailer from 'nodemailer';
-import { type Responder, startResponder } from './smtp-responder.js';
 
 const swaksFound = spawnSync('swaks', ['--version']).status === 0;
 const skipSwaks = !swaksFound && !process.env.CI ? 'swaks is not installed (Debian package "swaks")' : false;
 
-let responder: Responder;
+let responder: CaptureServer;
+/** Every RCPT reply the policy gave, as "code text", in order. */
+const rcptReplies: string[] = [];
 before(async () => {
   const { policy, problems } = compilePolicy({
     localInternetDomains: ['acme.test'],
     relay: { denyTo: ['*'], enforcement: 'all' },
   });
   assert.deepEqual(problems, []);
-  responder = await startResponder(policy, (socket) => ({ ip: socket.remoteAddress ?? '' }));
+  const session: SessionFacts = { ip: '127.0.0.1' }; // the capture server listens on loopback only
+  assert.equal(policy.onConnect(session).action, 'accept');
+  responder = await startCaptureServer({
+    rules: {
+      mailFrom: (_address, sender) => policy.onMailFrom({ session, sender }).reply,
+      rcptTo: (_address, recipient) => {
+        const reply = policy.onRcptTo({ session, recipient }).reply;
+        rcptReplies.push(`${reply.code} ${reply.text}`);
+        return reply;
+      },
+    },
+  });
 });
 after(async () => {
   await responder?.close();
@@ -81,5 +96,8 @@ describe('nodemailer', () => {
     assert.deepEqual(info.accepted, ['jane@acme.test']);
     assert.deepEqual([...info.rejected].sort(), ['victim@elsewhere.test', 'x%victim.test@acme.test']);
     transport.close();
+    const kept = await responder.waitForMessage({ subject: 'relay test' });
+    assert.deepEqual(kept.recipients, ['jane@acme.test'], 'only the accepted recipient is in the envelope');
+    assert.ok(rcptReplies.some((r) => r.startsWith('554 ')));
   });
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { seededRandom } from '@mailroute/testing';
 import { RawClient, type Running, startServer } from './helpers.js';
 
 const running: Running[] = [];
@@ -119,12 +120,7 @@ describe('hostile clients', () => {
     const r = await server({ errorLimit: 100_000 });
     const c = await RawClient.open(r.ports.smtp);
     await c.until(/^220 /);
-    let seed = 12345;
-    const junk = Buffer.alloc(200_000);
-    for (let i = 0; i < junk.length; i++) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      junk[i] = seed >> 16;
-    }
+    const junk = seededRandom(12345).bytes(200_000);
     c.write(junk);
     c.write('\r\nQUIT\r\n');
     await c.until(/221 2\.0\.0 /, 10_000);

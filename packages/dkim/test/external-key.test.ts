@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { sign as cryptoSign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type DkimExternalKey, DkimSignError, DkimSigner, DkimVerifier } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
+import { fixedClock, keyZone, message, newKey, recordFor } from './helpers.js';
 
 const clock = fixedClock(Date.UTC(2026, 10, 21, 10, 0, 0));
 const rsa = newKey('rsa', 2048);
 const ed = newKey('ed25519');
-const zone = fakeZone({
+const zone = keyZone({
   'r._domainkey.example.com': recordFor(rsa),
   'ed._domainkey.example.com': recordFor(ed),
 });

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Clock } from '@mailroute/envelope';
-import { KeyLookupError, keyRecordText, loadPrivateKey } from '../src/index.js';
+import { createFakeZone, type FakeZone } from '@mailroute/testing';
+import { type KeyLookup, keyRecordText, loadPrivateKey } from '../src/index.js';
 
 /**
  * A clock standing still at `ms`; its timers are Node's, not unref'ed (the system clock's are), so
@@ -11,18 +12,6 @@ export function fixedClock(ms: number): Clock {
     now: () => ms,
     setTimeout: (run, delay) => setTimeout(run, delay),
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  };
-}
-
-/** A deterministic PRNG (mulberry32) for the bounded fuzz tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -39,21 +28,22 @@ export function recordFor(key: KeyObject): string {
   return keyRecordText(k.keyType, k.publicKeyBytes).value;
 }
 
-/** A fake zone: names to TXT records; unknown names are NXDOMAIN (permanent); queries are recorded. */
-export function fakeZone(records: Record<string, string | string[]>): {
-  lookup: (name: string) => Promise<string[]>;
-  queries: string[];
+/**
+ * The kit's fake zone publishing DKIM key records (a name to its TXT record or records): `lookup`
+ * is the verifier's key lookup over it (a missing name is NXDOMAIN, permanent), `names()` the
+ * names asked for, in order.
+ */
+export function keyZone(records: Record<string, string | string[]>): {
+  zone: FakeZone;
+  lookup: KeyLookup;
+  names: () => string[];
 } {
-  const queries: string[] = [];
-  return {
-    queries,
-    lookup: async (name) => {
-      queries.push(name);
-      const r = records[name];
-      if (r === undefined) throw new KeyLookupError(`${name}: no such name`, false);
-      return Array.isArray(r) ? r : [r];
-    },
-  };
+  const zone = createFakeZone(
+    Object.fromEntries(
+      Object.entries(records).map(([name, r]) => [name, { TXT: Array.isArray(r) ? r : [r] }]),
+    ),
+  );
+  return { zone, lookup: zone.keyLookup(), names: () => zone.queries.map((q) => q.name) };
 }
 
 /** A plain test message. */

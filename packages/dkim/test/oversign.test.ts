@@ -8,12 +8,12 @@ import {
   type DkimSignerOptions,
   DkimVerifier,
 } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
+import { fixedClock, keyZone, message, newKey, recordFor } from './helpers.js';
 
 const clock = fixedClock(Date.UTC(2026, 10, 21, 10, 0, 0));
 const ed = newKey('ed25519');
 const verifier = new DkimVerifier({
-  lookup: fakeZone({ 'ed._domainkey.example.com': recordFor(ed) }).lookup,
+  lookup: keyZone({ 'ed._domainkey.example.com': recordFor(ed) }).lookup,
   clock,
 });
 

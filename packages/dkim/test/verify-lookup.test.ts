@@ -2,8 +2,8 @@
 // lookups that never settle (a timeout and an AbortSignal, so verify() always settles).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Clock } from '@mailroute/envelope';
 import { MailrouteError } from '@mailroute/envelope';
+import { FakeClock } from '@mailroute/testing';
 import {
   DEFAULT_LOOKUP_TIMEOUT_MS,
   DkimSigner,
@@ -11,7 +11,7 @@ import {
   KeyLookupError,
   type KeyLookupOptions,
 } from '../src/index.js';
-import { fakeZone, fixedClock, message, newKey, recordFor } from './helpers.js';
+import { fixedClock, keyZone, message, newKey, recordFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 21, 10, 0, 0);
 const clock = fixedClock(NOW);
@@ -40,30 +40,12 @@ function hangingLookup(): {
   };
 }
 
-/** A clock whose timers run only when the test says so. */
-function manualClock(): Clock & { timers: Map<number, { ms: number; run: () => void }> } {
-  const timers = new Map<number, { ms: number; run: () => void }>();
-  let next = 1;
-  return {
-    timers,
-    now: () => NOW,
-    setTimeout(run, ms) {
-      const id = next++;
-      timers.set(id, { ms, run });
-      return id;
-    },
-    clearTimeout(handle) {
-      timers.delete(handle as number);
-    },
-  };
-}
-
 describe('x= must be greater than t= (RFC 6376 3.5)', () => {
   it('gives permerror for a signature whose x= equals its t=', async () => {
     const t = NOW / 1000;
     const m = sign({ expireAfterSeconds: 60 }).replace(`x=${t + 60}`, `x=${t}`);
     const v = new DkimVerifier({
-      lookup: fakeZone({ 'ed._domainkey.example.com': recordFor(ed) }).lookup,
+      lookup: keyZone({ 'ed._domainkey.example.com': recordFor(ed) }).lookup,
       clock,
     });
     const [r] = await v.verify(m);
@@ -74,7 +56,7 @@ describe('x= must be greater than t= (RFC 6376 3.5)', () => {
 
 describe('key record t=s (strict identity, RFC 6376 3.6.1)', () => {
   const verifierFor = (record: string) =>
-    new DkimVerifier({ lookup: fakeZone({ 'ed._domainkey.example.com': record }).lookup, clock });
+    new DkimVerifier({ lookup: keyZone({ 'ed._domainkey.example.com': record }).lookup, clock });
   const strict = verifierFor(`${recordFor(ed)}; t=s`);
   const lax = verifierFor(recordFor(ed));
 
@@ -112,28 +94,24 @@ describe('key lookups always settle', () => {
 
   it(`has a default timeout of ${DEFAULT_LOOKUP_TIMEOUT_MS} ms on the verifier's clock`, async () => {
     const hang = hangingLookup();
-    const manual = manualClock();
+    const manual = new FakeClock({ start: NOW });
     const v = new DkimVerifier({ lookup: hang.lookup, clock: manual });
     const pending = v.verify(sign());
     await new Promise((resolve) => setImmediate(resolve));
-    const timers = [...manual.timers.values()];
-    assert.deepEqual(
-      timers.map((t) => t.ms),
-      [DEFAULT_LOOKUP_TIMEOUT_MS],
-    );
-    timers[0]!.run();
+    assert.deepEqual(manual.delays, [DEFAULT_LOOKUP_TIMEOUT_MS]);
+    manual.tick(DEFAULT_LOOKUP_TIMEOUT_MS);
     const [r] = await pending;
     assert.equal(r?.result, 'temperror');
     assert.match(r?.reason ?? '', /timed out/);
-    assert.equal(manual.timers.size, 0, 'the timer is cleared');
+    assert.equal(manual.pending, 0, 'the timer is cleared');
   });
 
   it('clears the timer when the lookup answers', async () => {
-    const manual = manualClock();
-    const zone = fakeZone({ 'ed._domainkey.example.com': recordFor(ed) });
+    const manual = new FakeClock({ start: NOW });
+    const zone = keyZone({ 'ed._domainkey.example.com': recordFor(ed) });
     const [r] = await new DkimVerifier({ lookup: zone.lookup, clock: manual }).verify(sign());
     assert.equal(r?.result, 'pass');
-    assert.equal(manual.timers.size, 0);
+    assert.equal(manual.pending, 0);
   });
 
   it('rejects with the signal reason when the caller aborts, and aborts the pending lookup', async () => {
@@ -168,7 +146,7 @@ describe('key lookups always settle', () => {
   });
 
   it('one timer bounds all lookups of a message, and a message without signatures sets none', async () => {
-    const manual = manualClock();
+    const manual = new FakeClock({ start: NOW });
     const hang = hangingLookup();
     const v = new DkimVerifier({ lookup: hang.lookup, clock: manual, lookupTimeoutMs: 1000 });
     const two = sign() + '';
@@ -176,14 +154,14 @@ describe('key lookups always settle', () => {
     const pending = v.verify(other + two);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(hang.signals.length, 2);
-    assert.equal(manual.timers.size, 1);
-    [...manual.timers.values()][0]!.run();
+    assert.equal(manual.pending, 1);
+    manual.tick(1000);
     assert.deepEqual(
       (await pending).map((r) => r.result),
       ['temperror', 'temperror'],
     );
     assert.deepEqual(await v.verify(message()), []);
-    assert.equal(manual.timers.size, 0);
+    assert.equal(manual.pending, 0);
   });
 
   it('refuses a lookup timeout that is not a positive number', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FakeClock } from '@mailroute/testing';
 import {
   createResolver,
   createStaticTransport,
@@ -7,7 +8,6 @@ import {
   DnsTemporaryError,
   type DnsTraceEvent,
 } from '../src/index.js';
-import { FakeClock } from './fake-clock.js';
 
 const zone = {
   'a.example': { ttl: 60, A: ['192.0.2.1'] },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FakeClock } from '@mailroute/testing';
 import {
   addressLiteral,
   createHostsTable,
@@ -12,7 +13,6 @@ import {
   reverseName,
   type StaticZone,
 } from '../src/index.js';
-import { FakeClock } from './fake-clock.js';
 
 const zone: StaticZone = {
   'dual.example': { A: ['192.0.2.1'] },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FakeClock, prng } from '@mailroute/testing';
 import {
   createResolver,
   createStaticTransport,
@@ -10,7 +11,6 @@ import {
   type StaticZone,
   shuffleEqualPreferences,
 } from '../src/index.js';
-import { FakeClock, seeded } from './fake-clock.js';
 
 const zone: StaticZone = {
   'multi.example': {
@@ -52,7 +52,7 @@ const zone: StaticZone = {
   'down.allbroken.example': { fail: 'SERVFAIL' },
 };
 
-function setup(random = seeded(1)) {
+function setup(random = prng(1)) {
   const clock = new FakeClock();
   const transport = createStaticTransport(zone);
   return { clock, transport, resolver: createResolver({ transport, clock, random, retryCount: 1 }) };
@@ -92,7 +92,7 @@ describe('resolveMx (RFC 5321 section 5.1)', () => {
   });
 
   it('spreads the first host across equal preferences, also on cache hits', async () => {
-    const { resolver, transport } = setup(seeded(42));
+    const { resolver, transport } = setup(prng(42));
     const firsts = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
       const first = (await resolver.resolveMx('multi.example')).hosts[0]!.exchange;
@@ -196,7 +196,7 @@ describe('resolveMx (RFC 5321 section 5.1)', () => {
 
 describe('resolveMx coalescing', () => {
   it('10000 concurrent resolutions of one uncached domain cost one query per record', async () => {
-    const { resolver, transport } = setup(seeded(7));
+    const { resolver, transport } = setup(prng(7));
     const all = await Promise.all(Array.from({ length: 10_000 }, () => resolver.resolveMx('multi.example')));
     assert.equal(all.length, 10_000);
     for (const r of all) assert.equal(r.addresses.length, 5);

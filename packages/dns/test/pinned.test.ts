@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FakeClock } from '@mailroute/testing';
 import {
   createResolver,
   createStaticTransport,
@@ -13,7 +14,6 @@ import {
   type DnsTransport,
   type StaticZone,
 } from '../src/index.js';
-import { FakeClock } from './fake-clock.js';
 
 describe('a mail host whose A lookup fails permanently and whose AAAA lookup fails temporarily', () => {
   // mx.v6down.example has no A record (NODATA, permanent) and its AAAA query gets SERVFAIL.

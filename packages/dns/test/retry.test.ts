@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FakeClock } from '@mailroute/testing';
 import {
   createResolver,
   createStaticTransport,
@@ -8,7 +9,6 @@ import {
   type TransportAnswer,
   totalRetryBudgetMs,
 } from '../src/index.js';
-import { FakeClock } from './fake-clock.js';
 
 /** A transport that answers each attempt from a script, logging the clock time of every query. */
 function scripted(clock: FakeClock, script: (TransportAnswer | 'hang')[]) {
@@ -33,7 +33,7 @@ const A = {
 
 describe('retry doubling (RouterDNSQueryRetryCount)', () => {
   it('sends 4 attempts at 0, 1, 3, 7 s on timeouts and gives up at 15 s', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const { transport, sentAt } = scripted(clock, ['hang']);
     const resolver = createResolver({ transport, clock });
     assert.equal(resolver.retryBudgetMs, 15_000);
@@ -60,7 +60,7 @@ describe('retry doubling (RouterDNSQueryRetryCount)', () => {
   });
 
   it('waits out the attempt window after an early SERVFAIL, then succeeds', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const { transport, sentAt } = scripted(clock, [
       { rcode: 'SERVFAIL', records: [] },
       { rcode: 'SERVFAIL', records: [] },
@@ -74,7 +74,7 @@ describe('retry doubling (RouterDNSQueryRetryCount)', () => {
   });
 
   it('scales with retryBaseWaitMs and RouterDNSQueryRetryCount=2', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const { transport, sentAt } = scripted(clock, ['hang']);
     const resolver = createResolver({ transport, clock, retryCount: 2, retryBaseWaitMs: 10 });
     const p = assert.rejects(resolver.resolveA('x.example'), DnsTemporaryError);
@@ -85,7 +85,7 @@ describe('retry doubling (RouterDNSQueryRetryCount)', () => {
   });
 
   it('does not retry REFUSED (a configuration answer, not a transient one)', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const { transport, sentAt } = scripted(clock, [{ rcode: 'REFUSED', records: [] }]);
     const resolver = createResolver({ transport, clock });
     await assert.rejects(resolver.resolveA('x.example'), { rcode: 'REFUSED', permanent: false });
@@ -93,7 +93,7 @@ describe('retry doubling (RouterDNSQueryRetryCount)', () => {
   });
 
   it('retries a transport that rejects, and reports BADRESPONSE when all attempts fail', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     let calls = 0;
     const transport: DnsTransport = {
       query: () => {
@@ -112,7 +112,7 @@ describe('retry doubling (RouterDNSQueryRetryCount)', () => {
   });
 
   it('a transport that ignores its signal cannot hang a lookup past the bound', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const transport: DnsTransport = { query: () => new Promise(() => {}) };
     const resolver = createResolver({ transport, clock, retryCount: 2 });
     const p = assert.rejects(resolver.resolveA('x.example'), { rcode: 'TIMEOUT' });
@@ -123,7 +123,7 @@ describe('retry doubling (RouterDNSQueryRetryCount)', () => {
 
 describe('AbortSignal', () => {
   it('cancels during an attempt, and the upstream query is aborted', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     let upstreamAborted = false;
     const transport: DnsTransport = {
       query: (_q, { signal }) =>
@@ -145,7 +145,7 @@ describe('AbortSignal', () => {
   });
 
   it('cancels during a retry wait', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const { transport, sentAt } = scripted(clock, [{ rcode: 'SERVFAIL', records: [] }]);
     const resolver = createResolver({ transport, clock });
     const ac = new AbortController();
@@ -158,7 +158,7 @@ describe('AbortSignal', () => {
   });
 
   it('rejects at once with an already-aborted signal, without a query', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const transport = createStaticTransport({ 'x.example': { A: ['192.0.2.1'] } });
     const resolver = createResolver({ transport, clock });
     await assert.rejects(
@@ -169,7 +169,7 @@ describe('AbortSignal', () => {
   });
 
   it('one waiter aborting leaves the shared query running for the others', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock({ start: 0 });
     const { transport, sentAt } = scripted(clock, [{ rcode: 'SERVFAIL', records: [] }, A]);
     const resolver = createResolver({ transport, clock });
     const ac = new AbortController();

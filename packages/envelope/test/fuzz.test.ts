@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import {
   createDataDecoder,
   formatReply,
@@ -15,19 +16,6 @@ import {
   parseReversePath,
   type SmtpReply,
 } from '../src/index.js';
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    // xorshift32
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 const SEEDS = [
   'MAIL FROM:<john@example.com> SIZE=1000 BODY=8BITMIME',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FakeClock } from '@mailroute/testing';
 import {
-  type Clock,
   createLineLogger,
   failed,
   isMailrouteError,
@@ -15,30 +15,6 @@ import {
   systemClock,
 } from '../src/index.js';
 
-function manualClock(start = 0): Clock & { advance(ms: number): void; pending(): number } {
-  let now = start;
-  let timers: { at: number; fn: () => void; id: number }[] = [];
-  let next = 1;
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const id = next++;
-      timers.push({ at: now + ms, fn, id });
-      return id;
-    },
-    clearTimeout(handle) {
-      timers = timers.filter((t) => t.id !== handle);
-    },
-    advance(ms) {
-      now += ms;
-      const due = timers.filter((t) => t.at <= now);
-      timers = timers.filter((t) => t.at > now);
-      for (const t of due) t.fn();
-    },
-    pending: () => timers.length,
-  };
-}
-
 describe('vocabulary: clock', () => {
   it('systemClock reads epoch milliseconds', () => {
     const before = Date.now();
@@ -46,26 +22,26 @@ describe('vocabulary: clock', () => {
     assert.ok(t >= before && t <= Date.now());
   });
   it('sleep resolves on the injected clock, not the wall clock', async () => {
-    const clock = manualClock();
+    const clock = new FakeClock();
     let done = false;
     const p = sleep(clock, 1000).then(() => {
       done = true;
     });
-    clock.advance(999);
+    clock.tick(999);
     await Promise.resolve();
     assert.equal(done, false);
-    clock.advance(1);
+    clock.tick(1);
     await p;
     assert.equal(done, true);
   });
   it('sleep rejects on abort and leaves no timer behind', async () => {
-    const clock = manualClock();
+    const clock = new FakeClock();
     const ac = new AbortController();
     const p = sleep(clock, 1000, ac.signal);
-    assert.equal(clock.pending(), 1);
+    assert.equal(clock.pending, 1);
     ac.abort(new Error('stop'));
     await assert.rejects(p, /stop/);
-    assert.equal(clock.pending(), 0);
+    assert.equal(clock.pending, 0);
   });
 });
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import {
   type AddressInput,
   buildMessage,
@@ -16,7 +17,7 @@ import {
   parseAddressList,
   parseMessage,
 } from '../src/index.js';
-import { prng, sha256 } from './helpers.js';
+import { sha256 } from './helpers.js';
 
 const clock = (): Date => new Date('2026-03-04T05:06:07Z');
 

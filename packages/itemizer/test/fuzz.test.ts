@@ -2,6 +2,7 @@
 // note (never throw, never hang), and building the note again must keep every decoded part.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import {
   buildMessage,
   decodeTnef,
@@ -10,7 +11,7 @@ import {
   type Note,
   parseMessage,
 } from '../src/index.js';
-import { prng, sha256 } from './helpers.js';
+import { sha256 } from './helpers.js';
 
 const SEEDS = [
   'From: "A" <a@x.org>\r\nTo: b@y.org, G: c@z.org;\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nDate: Thu, 4 Jan 2007 12:14:08 +0100\r\nContent-Type: multipart/mixed; boundary="outer"\r\n\r\npre\r\n--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n--inner\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nH=E9llo=\r\n world\r\n--inner\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n--inner--\r\n--outer\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody\r\n--outer\r\nContent-Type: application/pdf; name*=utf-8\'\'%C3%A4.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfs\r\n--outer--\r\nepi\r\n',

@@ -15,15 +15,3 @@ export function lf(...lines: string[]): Buffer {
 export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
-
-/** A seeded PRNG (mulberry32), so fuzz runs repeat exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseForwardPath, parseReversePath } from '@mailroute/envelope';
+import { prng } from '@mailroute/testing';
 import {
   compilePolicy,
   lintPolicy,
@@ -14,7 +15,6 @@ import {
   type SessionFacts,
 } from '../src/index.js';
 import { factsOnlyDirectory } from './helpers.js';
-import { prng } from './prng.js';
 
 const ENTRY_POOL = [
   '*',

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import { DomainSuffixSet } from '../src/domain-set.js';
 import { parseIpEntry } from '../src/ip-entry.js';
 import { IpPrefixSet } from '../src/ip-set.js';
-import { prng } from './prng.js';
 
 const LABELS = ['a', 'b', 'ab', 'ba', 'ibm', 'evilibm', 'com', 'x-y', 'us', 'mail'];
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import { buildRoutingGraph, dispatch, loadDirectory, resolveRecipient } from '../src/index.js';
 
 function paths(json: unknown): string[] {
@@ -121,18 +122,6 @@ describe('loadDirectory validation', () => {
     assert.equal(directory.configuration('B/Org').localServersReachableViaSmtp, 'sameNamedNetwork');
   });
 });
-
-/** Seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('fuzz: random documents and addresses never throw or hang', () => {
   it('survives 2,000 random directories and their routing', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import {
   abbreviateName,
   canonicalizeName,
@@ -77,18 +78,6 @@ describe('addresses', () => {
   });
 });
 
-/** Seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('fuzz: name and address parsers', () => {
   it('never throw, and keep their invariants, on 20,000 random strings', () => {
     const rand = prng(1352);
@@ -142,11 +131,7 @@ describe('fuzz: name and address parsers', () => {
 
 describe('the plain-address fast path', () => {
   it('agrees with the envelope parser on random text (seeded)', () => {
-    let seed = 12345;
-    const rand = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const rand = prng(12345);
     const alphabet = [
       'a',
       'B',

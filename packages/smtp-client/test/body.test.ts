@@ -5,15 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDataEncoder } from '@mailroute/envelope';
+import { seededRandom } from '@mailroute/testing';
 import { needsNoStuffing } from '../src/message.js';
 
 describe('DATA fast path', () => {
   it('agrees with the encoder: when it says "as is", the encoder changes nothing', () => {
-    let seed = 42;
-    const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+    const random = seededRandom(42);
+    const rand = (n: number): number => random.int(0, n - 1);
     const alphabet = ['a', 'b', '.', '\r\n', '\r\n', '\r\n.', '\n', '\r', ' ', '..'];
     let fast = 0;
     for (let n = 0; n < 5000; n++) {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SmtpReply } from '@mailroute/envelope';
+import { prng } from '@mailroute/testing';
 import { createReplyReader, parseCapabilities, parseQueueId } from '../src/index.js';
 
 function readAll(bytes: Buffer, split: number[]): { codes: number[]; problem?: string } {
@@ -75,11 +76,7 @@ describe('reply reader', () => {
   });
 
   it('fuzz: 20,000 seeded random and mutated inputs never throw and stay bounded', () => {
-    let seed = 0x5eed;
-    const rand = (): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rand = prng(0x5eed);
     const pieces = [
       '250',
       '-',

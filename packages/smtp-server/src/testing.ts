@@ -31,28 +31,84 @@ export interface TestSession {
 export interface TestSessionOptions {
   /** Connection facts; defaults: 192.0.2.1:40000 to 127.0.0.1:25 on an `smtp` listener. */
   readonly connection?: Partial<ConnectionInfo>;
-  /** What STARTTLS yields (no real handshake happens). Default TLSv1.3. */
-  readonly tls?: TlsInfo;
+  /**
+   * What STARTTLS yields (no real handshake happens), or an Error: the handshake fails with it, as
+   * when a client gives up half way. Default TLSv1.3.
+   */
+  readonly tls?: TlsInfo | Error;
 }
 
-class CollectingTransport implements Transport {
+const DEFAULT_TLS: TlsInfo = { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', servername: undefined };
+
+/**
+ * The in-memory transport under {@link createTestSession} and the package's own session tests: it
+ * keeps what the session writes and counts what the session asks of the connection. Its switches
+ * play the client's part: {@link MemoryTransport.backedUp} is a client that stops reading (writes
+ * report a full buffer until {@link MemoryTransport.drain}), and an Error as
+ * {@link MemoryTransport.tlsResult} is a STARTTLS handshake that fails.
+ */
+export class MemoryTransport implements Transport {
+  /** What the session wrote and nobody has taken yet. */
   output = '';
-  constructor(private readonly tls: TlsInfo) {}
+  /** True while the session has asked the connection to stop reading. */
+  paused = false;
+  /** How many times the session paused reading. */
+  pauses = 0;
+  /** How many times the session flushed its output. */
+  flushes = 0;
+  /** True once the session ended the connection politely. */
+  ended = false;
+  /** True once the session tore the connection down. */
+  destroyed = false;
+  /** How many STARTTLS handshakes the session began. */
+  tlsStarted = 0;
+  /** When set, `write` reports a full buffer and `drained` waits for {@link MemoryTransport.drain}. */
+  backedUp = false;
+  #drainWaiters: (() => void)[] = [];
+
+  /** `tlsResult`: what a STARTTLS handshake yields, or the Error it fails with. */
+  constructor(public tlsResult: TlsInfo | Error = DEFAULT_TLS) {}
+
   write(data: string): boolean {
     this.output += data;
-    return true;
+    return !this.backedUp;
   }
-  flush(): void {}
+  flush(): void {
+    this.flushes++;
+  }
   drained(): Promise<void> {
-    return Promise.resolve();
+    if (!this.backedUp) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
-  pause(): void {}
-  resume(): void {}
-  startTls(): Promise<TlsInfo> {
-    return Promise.resolve(this.tls);
+  /** The client reads again: the buffer empties and every waiting writer goes on. */
+  drain(): void {
+    this.backedUp = false;
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
   }
-  end(): void {}
-  destroy(): void {}
+  pause(): void {
+    this.paused = true;
+    this.pauses++;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  async startTls(): Promise<TlsInfo> {
+    this.tlsStarted++;
+    if (this.tlsResult instanceof Error) throw this.tlsResult;
+    return this.tlsResult;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  /** Returns what was written since the last call and forgets it. */
+  take(): string {
+    const out = this.output;
+    this.output = '';
+    return out;
+  }
 }
 
 /**
@@ -65,9 +121,7 @@ export async function createTestSession(
   test: TestSessionOptions = {},
 ): Promise<TestSession> {
   const resolved = resolveOptions({ hostname: 'mx.test', ...options });
-  const transport = new CollectingTransport(
-    test.tls ?? { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', servername: undefined },
-  );
+  const transport = new MemoryTransport(test.tls ?? DEFAULT_TLS);
   const stats = new StatsRecorder();
   let closed = false;
   const info: ConnectionInfo = {
@@ -86,15 +140,9 @@ export async function createTestSession(
     },
   });
   if (info.secure)
-    session.setTls(
-      test.tls ?? { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', servername: undefined },
-    );
+    session.setTls(test.tls instanceof Error || test.tls === undefined ? DEFAULT_TLS : test.tls);
   await session.start();
-  const take = () => {
-    const out = transport.output;
-    transport.output = '';
-    return out;
-  };
+  const take = () => transport.take();
   const greeting = take();
   return {
     greeting,

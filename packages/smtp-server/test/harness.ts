@@ -3,89 +3,15 @@
  * clock and hand-driven timers. Tests feed literal bytes and assert the literal bytes replied.
  */
 import type { SmtpReply } from '@mailroute/envelope';
-import type { Backend, BackendSession, Envelope, MessageStream, TlsInfo } from '../src/backend.js';
-import type { Clock, Logger, Timers } from '../src/environment.js';
+import { FakeClock } from '@mailroute/testing';
+import type { Backend, BackendSession, Envelope, MessageStream } from '../src/backend.js';
+import type { Clock, Logger } from '../src/environment.js';
 import { resolveOptions, type SmtpServerOptions } from '../src/options.js';
 import { SmtpSession } from '../src/session.js';
 import { StatsRecorder } from '../src/stats.js';
-import type { Transport } from '../src/transport.js';
+import { MemoryTransport } from '../src/testing.js';
 
 export const FIXED_DATE = new Date(Date.UTC(2026, 10, 21, 9, 46, 47));
-
-export class FakeTimers implements Timers {
-  now = 0;
-  private next = 1;
-  readonly pending = new Map<number, { at: number; callback: () => void }>();
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { at: this.now + ms, callback });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  /** Moves time on and runs what fell due. */
-  advance(ms: number): void {
-    this.now += ms;
-    for (const [id, t] of [...this.pending]) {
-      if (t.at <= this.now && this.pending.has(id)) {
-        this.pending.delete(id);
-        t.callback();
-      }
-    }
-  }
-}
-
-export class MemoryTransport implements Transport {
-  output = '';
-  paused = false;
-  pauses = 0;
-  ended = false;
-  destroyed = false;
-  tlsResult: TlsInfo | Error = {
-    version: 'TLSv1.3',
-    cipher: 'TLS_AES_256_GCM_SHA384',
-    servername: undefined,
-  };
-  tlsStarted = 0;
-  /** When set, `write` reports a full buffer (a client that does not read). */
-  backedUp = false;
-  private drainWaiters: (() => void)[] = [];
-  write(data: string): boolean {
-    this.output += data;
-    return !this.backedUp;
-  }
-  flushes = 0;
-  flush(): void {
-    this.flushes++;
-  }
-  drained(): Promise<void> {
-    if (!this.backedUp) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
-  }
-  drain(): void {
-    this.backedUp = false;
-    for (const w of this.drainWaiters.splice(0)) w();
-  }
-  pause(): void {
-    this.paused = true;
-    this.pauses++;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-  async startTls(): Promise<TlsInfo> {
-    this.tlsStarted++;
-    if (this.tlsResult instanceof Error) throw this.tlsResult;
-    return this.tlsResult;
-  }
-  end(): void {
-    this.ended = true;
-  }
-  destroy(): void {
-    this.destroyed = true;
-  }
-}
 
 /** A logger that keeps every entry. */
 export class MemoryLogger implements Logger {
@@ -190,7 +116,8 @@ export interface Harness {
   readonly session: SmtpSession;
   readonly transport: MemoryTransport;
   readonly backend: RecordingBackend;
-  readonly timers: FakeTimers;
+  /** The session's timers: `tick(ms)` fires what fell due. */
+  readonly timers: FakeClock;
   readonly stats: StatsRecorder;
   readonly logger: MemoryLogger;
   closedNotified: number;
@@ -208,7 +135,7 @@ export async function startSession(
   backend = new RecordingBackend(),
   info: { listener?: 'smtp' | 'submission' | 'smtps'; secure?: boolean; keepGreeting?: boolean } = {},
 ): Promise<Harness> {
-  const timers = new FakeTimers();
+  const timers = new FakeClock();
   const logger = new MemoryLogger();
   let n = 0;
   const resolved = resolveOptions({
@@ -233,11 +160,7 @@ export async function startSession(
       h.session.receive(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
       await settle();
     },
-    take() {
-      const out = transport.output;
-      transport.output = '';
-      return out;
-    },
+    take: () => transport.take(),
   };
   const session = new SmtpSession(
     resolved,

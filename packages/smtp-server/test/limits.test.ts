@@ -119,9 +119,9 @@ describe('SMTPErrorLimit', () => {
 describe('timeouts', () => {
   it('the greeting timeout (first command) closes with 421 4.4.2', async () => {
     const h = await startSession({ timeouts: { greeting: 1000 } });
-    h.timers.advance(999);
+    h.timers.tick(999);
     assert.equal(h.take(), '');
-    h.timers.advance(1);
+    h.timers.tick(1);
     assert.equal(h.take(), '421 4.4.2 Timeout exceeded, closing transmission channel\r\n');
     assert.ok(h.session.closed);
     assert.equal(h.stats.snapshot().timeouts, 1);
@@ -130,16 +130,16 @@ describe('timeouts', () => {
     const h = await startSession({ timeouts: { command: 1000 }, timeoutMultiplier: 3 });
     await h.send('NOOP\r\n');
     h.take();
-    h.timers.advance(2999);
+    h.timers.tick(2999);
     assert.ok(!h.session.closed);
-    h.timers.advance(1);
+    h.timers.tick(1);
     assert.ok(h.session.closed);
   });
   it('slowloris: bytes of an unfinished command do not extend the command timeout', async () => {
     const h = await startSession({ timeouts: { command: 1000, greeting: 1000 } });
     for (const ch of 'MAIL FROM:<a@b') {
       await h.send(ch);
-      h.timers.advance(100);
+      h.timers.tick(100);
     }
     assert.ok(h.session.closed, 'closed after 1 s although a byte came every 100 ms');
   });
@@ -147,11 +147,11 @@ describe('timeouts', () => {
     const h = await startSession({ timeouts: { dataBlock: 1000, session: 10_000 } });
     await h.send(`${OPEN}DATA\r\n`);
     for (let i = 0; i < 9; i++) {
-      h.timers.advance(900);
+      h.timers.tick(900);
       await h.send('z');
       assert.ok(!h.session.closed, `block ${i}`);
     }
-    h.timers.advance(2000);
+    h.timers.tick(2000);
     await settle();
     assert.ok(h.session.closed);
     assert.match(h.take(), /421 4\.4\.2 Timeout exceeded, closing transmission channel\r\n$/);
@@ -225,7 +225,7 @@ describe('a client that stops reading', () => {
     const h = await startSession({ timeouts: { command: 1000 } });
     h.transport.backedUp = true;
     await h.send('NOOP\r\nNOOP\r\n');
-    h.timers.advance(1000);
+    h.timers.tick(1000);
     await settle();
     assert.ok(h.session.closed);
     assert.equal(h.stats.snapshot().timeouts, 1);

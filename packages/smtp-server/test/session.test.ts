@@ -33,9 +33,9 @@ describe('greeting and connect', () => {
     b.connectReply = Replies.connectionRefused;
     const h = await startSession({ timeouts: { afterRefusalMs: 2000 } }, b, { keepGreeting: true });
     h.take();
-    h.timers.advance(1500);
+    h.timers.tick(1500);
     await h.send('NOOP\r\n');
-    h.timers.advance(600);
+    h.timers.tick(600);
     assert.match(h.take(), /^503 .*\r\n421 4\.4\.2 Timeout exceeded/);
     assert.ok(h.session.closed);
   });

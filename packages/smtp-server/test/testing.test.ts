@@ -6,6 +6,17 @@ import type { Backend } from '../src/backend.js';
 import { createTestSession } from '../src/index.js';
 
 describe('createTestSession', () => {
+  it('a failing STARTTLS handshake (tls: an Error) closes the session and is counted', async () => {
+    const t = await createTestSession(
+      { startTls: 'enabled' },
+      { connect: () => ({ data: async () => undefined }) },
+      { tls: new Error('handshake alert') },
+    );
+    await t.send('EHLO c\r\n');
+    assert.equal(await t.send('STARTTLS\r\n'), '220 2.0.0 Ready to start TLS\r\n');
+    assert.ok(t.closed);
+    assert.equal(t.stats().tlsFailures, 1);
+  });
   it('a backend with only data: every sender and recipient accepted by default', async () => {
     const t = await createTestSession({}, { connect: () => ({ data: async () => undefined }) });
     assert.equal(

@@ -5,7 +5,14 @@
  * used for, as a library). STARTTLS and AUTH when asked; the smtp-server's limits apply; what it
  * keeps is capped in count and octets, so a long test run never grows without bound.
  */
-import { type EnhancedCode, MailrouteError, Replies, SmtpReply } from '@mailroute/envelope';
+import {
+  type EnhancedCode,
+  type ForwardPath,
+  MailrouteError,
+  Replies,
+  type ReversePath,
+  SmtpReply,
+} from '@mailroute/envelope';
 import { type Note, parseMessage } from '@mailroute/itemizer';
 import {
   type Backend,
@@ -64,10 +71,20 @@ export type MessageFilter =
 
 /** Hooks deciding what the server answers; a hook returning nothing accepts. */
 export interface CaptureRules {
-  /** MAIL FROM; `''` is the null sender. */
-  readonly mailFrom?: (address: string) => SmtpReply | undefined | Promise<SmtpReply | undefined>;
-  /** RCPT TO. */
-  readonly rcptTo?: (address: string) => SmtpReply | undefined | Promise<SmtpReply | undefined>;
+  /** MAIL FROM; `''` is the null sender. `path` is the reverse-path as the server parsed it. */
+  readonly mailFrom?: (
+    address: string,
+    path: ReversePath,
+  ) => SmtpReply | undefined | Promise<SmtpReply | undefined>;
+  /**
+   * RCPT TO. `path` is the forward-path as the server parsed it (a source route, a quoted local
+   * part and `<Postmaster>` kept), for rules that hand it to code taking a path, such as
+   * relay-policy's `onRcptTo`.
+   */
+  readonly rcptTo?: (
+    address: string,
+    path: ForwardPath,
+  ) => SmtpReply | undefined | Promise<SmtpReply | undefined>;
   /** The whole message, parsed; a non-2xx reply refuses it (it is then not kept). */
   readonly message?: (message: CapturedMessage) => SmtpReply | undefined | Promise<SmtpReply | undefined>;
 }
@@ -281,10 +298,10 @@ export async function startCaptureServer(options: CaptureServerOptions = {}): Pr
             refusedFull++;
             return STORAGE_FULL;
           }
-          return rules.mailFrom?.(addressOf(from));
+          return rules.mailFrom?.(addressOf(from), from);
         },
         async rcptTo(to) {
-          return rules.rcptTo?.(addressOf(to));
+          return rules.rcptTo?.(addressOf(to), to);
         },
         async data(stream, envelope) {
           const chunks: Buffer[] = [];

@@ -178,6 +178,39 @@ describe('capture server', () => {
     }
   });
 
+  it('hands the rules the paths as parsed: a source route, Postmaster, the null sender', async () => {
+    const seen: string[] = [];
+    const server = await startCaptureServer({
+      rules: {
+        mailFrom: (address, path) => {
+          seen.push(`MAIL ${JSON.stringify(address)} ${path.kind}`);
+          return undefined;
+        },
+        rcptTo: (address, path) => {
+          seen.push(
+            `RCPT ${address} ${path.kind}${path.kind === 'mailbox' ? ` ${path.mailbox.domain.ascii}` : ''}`,
+          );
+          return undefined;
+        },
+      },
+    });
+    try {
+      const s = await connectConversation({ port: server.port });
+      await s.send('HELO x').expect(250);
+      await s.send('MAIL FROM:<>').expect(250);
+      await s.send('RCPT TO:<@relay.example:user@final.example>').expect(250);
+      await s.send('RCPT TO:<Postmaster>').expect(250);
+      await s.close();
+      assert.deepEqual(seen, [
+        'MAIL "" null',
+        'RCPT user@final.example mailbox final.example',
+        'RCPT postmaster postmaster',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('AUTH when asked: required before MAIL, wrong password refused, user recorded', async () => {
     const server = await startCaptureServer({ users: { app: 's3cret' }, authRequired: true });
     try {

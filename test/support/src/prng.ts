@@ -1,11 +1,5 @@
-/** A seeded mulberry32 source of numbers in [0, 1): the same sequence for the same seed, every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * The seeded PRNG of the tests and benchmarks under test/ is the kit's (one implementation):
+ * mulberry32, the same sequence for the same seed on every run.
+ */
+export { prng } from '@mailroute/testing';
