@@ -70,6 +70,11 @@ export interface CompiledMailRules {
   readonly rules: readonly CompiledRule[];
   /** True when some enabled rule reads the body (the caller must supply it). */
   readonly readsBody: boolean;
+  /**
+   * True when some enabled rule reads past the header (body or attachments): without one, the
+   * facts come from the header block alone, which costs a fraction of itemizing the whole message.
+   */
+  readonly readsContent: boolean;
 }
 
 function describe(value: unknown): string {
@@ -221,7 +226,12 @@ export function compileMailRules(
   const readsBody = compiled.some((r) =>
     [...r.when, ...r.except].some((g) => g.some((c) => c.field === 'body' || c.field === 'bodyOrSubject')),
   );
-  return ok({ rules: compiled, readsBody });
+  const readsContent = compiled.some((r) =>
+    [...r.when, ...r.except].some((g) =>
+      g.some((c) => ['body', 'bodyOrSubject', 'attachmentName', 'attachmentCount'].includes(c.field)),
+    ),
+  );
+  return ok({ rules: compiled, readsBody, readsContent });
 }
 
 /** A {@link MailRulesReason} (permanent: the same input fails again). */

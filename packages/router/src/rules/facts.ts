@@ -85,10 +85,22 @@ export function factsFromNote(note: Note, envelope: FactsEnvelope, sizeBytes: nu
 /**
  * Facts from the message bytes (itemized here). A message the itemizer refuses (past its limits)
  * still gets the envelope's facts, its size and an empty body: rules on the envelope still apply.
+ * With `headerOnly` only the header block is itemized (the body and attachments are then empty),
+ * for rule sets whose `readsContent` is false.
  */
-export async function messageFacts(body: Uint8Array, envelope: FactsEnvelope): Promise<MessageFacts> {
+export async function messageFacts(
+  body: Uint8Array,
+  envelope: FactsEnvelope,
+  options: { readonly headerOnly?: boolean } = {},
+): Promise<MessageFacts> {
   try {
-    const note = await parseMessage(Buffer.from(body.buffer, body.byteOffset, body.byteLength), {
+    let input = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (options.headerOnly === true) {
+      // Only the header block (and its blank line): no rule reads the body or the attachments.
+      const end = input.indexOf('\r\n\r\n');
+      if (end >= 0) input = input.subarray(0, end + 4);
+    }
+    const note = await parseMessage(input, {
       envelope: { mailFrom: envelope.mailFrom, recipients: envelope.recipients },
       onAttachment: () => ({ write() {}, end() {} }),
     });

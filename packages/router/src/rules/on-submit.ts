@@ -22,6 +22,22 @@ import type { MailRulesSource } from './file.js';
 /** The reply for "Don't accept message": a permanent policy refusal (RFC 3463 5.7.1). */
 export const RULE_REFUSAL_REPLY = SmtpReply.of(554, '5.7.1', 'Message rejected for policy reasons');
 
+const EMPTY_FACTS = Object.freeze({
+  sender: '',
+  subject: '',
+  body: '',
+  importance: 'normal',
+  deliveryPriority: 'normal',
+  to: [],
+  cc: [],
+  bcc: [],
+  internetDomain: '',
+  sizeBytes: 0,
+  attachmentNames: [],
+  form: 'Memo',
+  recipients: [],
+});
+
 /** Evaluates the rules for a message from its bytes and envelope (the gateway calls this at the end of DATA). */
 export async function evaluateMessageRules(
   source: MailRulesSource,
@@ -29,7 +45,8 @@ export async function evaluateMessageRules(
   envelope: { readonly mailFrom: string; readonly recipients: readonly string[] },
 ): Promise<MailRulesVerdict> {
   const rules = source.current();
-  return evaluateMailRules(rules, await messageFacts(body, envelope));
+  if (rules.rules.length === 0) return evaluateMailRules(rules, EMPTY_FACTS);
+  return evaluateMailRules(rules, await messageFacts(body, envelope, { headerOnly: !rules.readsContent }));
 }
 
 /** Counts of rule actions, beside the Router's counters. */
