@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Logger } from '@mailroute/envelope';
 import { buildRoutingGraph, loadDirectory } from '@mailroute/routing';
@@ -205,6 +208,36 @@ describe('rules file reload without a restart', () => {
     assert.equal(errors.length, 1);
     await assert.rejects(submitSpam(h), (e: { code: string }) => e.code === 'ROUTER_RULE_REFUSED');
     watcher.close();
+  });
+});
+
+describe('rules file on disk', () => {
+  it('a real file edited in place is reloaded by the next check; a missing first file is refused', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'rules-'));
+    try {
+      const path = join(root, 'rules.json');
+      const missing = await watchMailRulesFile({ path });
+      assert.equal(missing.ok ? '' : missing.reason.code, 'ROUTER_RULES_UNREADABLE');
+      await writeFile(path, JSON.stringify([{ when: spam, action: { type: 'hold' } }]));
+      const w = await watchMailRulesFile({ path, pollIntervalMs: 60_000 });
+      assert.ok(w.ok);
+      assert.equal(w.value.current().rules[0]?.action.type, 'hold');
+      await writeFile(
+        path,
+        JSON.stringify({
+          rules: [
+            { when: spam, action: { type: 'dontDeliver', ndr: true } },
+            { when: spam, action: { type: 'journal' } },
+          ],
+        }),
+      );
+      await utimes(path, new Date(), new Date(Date.now() + 5000));
+      assert.equal(await w.value.check(), true);
+      assert.equal(w.value.current().rules.length, 2);
+      w.value.close();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
