@@ -13,6 +13,11 @@ export {
   type StoredMailDocument,
 } from './delivery/folder-mail-files.js';
 export { INBOX_FOLDER, type LocalDelivery, type MailFiles } from './delivery/mail-files.js';
+export {
+  createFolderJournalStore,
+  type JournalEntry,
+  type JournalStore,
+} from './journal/journal-store.js';
 export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
 export {
   createFileMailBox,
@@ -47,6 +52,20 @@ export {
 } from './mailbox/types.js';
 export { bccViewFor, withoutBcc } from './message/bcc.js';
 export {
+  createQueueOperator,
+  formatMailStatistics,
+  type MailStatistics,
+  mailStatistics,
+  type QueueOperator,
+  type QueueOperatorOptions,
+} from './operator/queue-operator.js';
+export {
+  type DebugRouter,
+  type LogMailRouting,
+  type RoutingLogOptions,
+  routingLogger,
+} from './operator/routing-log.js';
+export {
   dominoThreadCount,
   MIN_EXPIRY_MS,
   type NullReversePathReports,
@@ -54,7 +73,7 @@ export {
   type RouterTuning,
   resolveTuning,
 } from './options.js';
-export type { SubmitRecipient } from './plan/plan-recipients.js';
+export type { Planner, SubmitRecipient } from './plan/plan-recipients.js';
 export {
   DELIVERY_QUEUE,
   type GraphHop,
@@ -74,6 +93,50 @@ export {
   type SubmitResult,
   type SubmittedRecipient,
 } from './router.js';
+export {
+  type CompiledClause,
+  type CompiledMailRules,
+  type CompiledRule,
+  type CompileMailRulesOptions,
+  compileMailRules,
+  DEFAULT_MAX_MAIL_RULES,
+  type MailRulesReason,
+} from './rules/compile.js';
+export {
+  evaluateMailRules,
+  type MailRulesDisposition,
+  type MailRulesVerdict,
+  type MailRuleTrace,
+  ROUTE_VERDICT,
+} from './rules/evaluate.js';
+export { type FactsEnvelope, factsFromNote, messageFacts } from './rules/facts.js';
+export {
+  loadMailRulesFile,
+  type MailRulesSource,
+  type MailRulesWatcher,
+  parseMailRulesJson,
+  type RulesFileSystem,
+  staticMailRules,
+  type WatchMailRulesOptions,
+  watchMailRulesFile,
+} from './rules/file.js';
+export { evaluateMessageRules, RULE_REFUSAL_REPLY, type RuleCounters } from './rules/on-submit.js';
+export type {
+  MailRule,
+  MailRuleAction,
+  MailRuleClause,
+  MailRuleField,
+  MailRuleOperator,
+  MessageFacts,
+} from './rules/types.js';
+export {
+  createMemoryTracker,
+  formatTrackingEvent,
+  type MemoryTrackerOptions,
+  type MessageTracker,
+  type TrackingEvent,
+} from './tracking/tracker.js';
+export { trackingMailBox } from './tracking/tracking-mailbox.js';
 export type {
   DeliveryOptions,
   DeliveryResult,

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { type Clock, type Logger, MailrouteError, silentLogger, systemClock } from '@mailroute/envelope';
 import type { Directory, DispatchOptions, RoutingGraph } from '@mailroute/routing';
 import type { MailFiles } from './delivery/mail-files.js';
+import type { JournalStore } from './journal/journal-store.js';
 import type { LeasedMessage, MailBox, MailBoxCounts, QueuedEnvelope, QueueId } from './mailbox/types.js';
 import { bccAddresses } from './message/bcc.js';
 import { headerFields } from './message/header-block.js';
@@ -20,6 +21,12 @@ import {
 } from './options.js';
 import { planAddress, planRecipients, type SubmitRecipient } from './plan/plan-recipients.js';
 import { DELIVERY_QUEUE, destinationOf, routeFromJson, routeToJson, UNROUTABLE_QUEUE } from './plan/route.js';
+import type { CompiledMailRules } from './rules/compile.js';
+import type { MailRulesVerdict } from './rules/evaluate.js';
+import { type MailRulesSource, staticMailRules } from './rules/file.js';
+import { applyVerdict, evaluateMessageRules, type RuleCounters, type RuleStep } from './rules/on-submit.js';
+import { createMemoryTracker, type MessageTracker } from './tracking/tracker.js';
+import { trackingMailBox } from './tracking/tracking-mailbox.js';
 import type { NextHop, TransferAgent } from './transfer/agent.js';
 import type { SignHook } from './transfer/sign.js';
 import { settleAttempt } from './work/attempt.js';
@@ -69,6 +76,18 @@ export interface RouterOptions extends RouterTuning {
   readonly owner?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * Server mail rules (Configuration Settings, Router/SMTP - Restrictions and Controls - Rules):
+   * a compiled set, or a source such as `watchMailRulesFile` that reloads without a restart.
+   * Evaluated once per submitted message. Default none.
+   */
+  readonly rules?: CompiledMailRules | MailRulesSource;
+  /** Where "Journal this message" copies go (Router/SMTP - Advanced - Journaling: mailjrn.nsf). */
+  readonly journal?: JournalStore;
+  /** Where "Move to database" puts messages (`mailFile` is the rule's database). Default `mailFiles`. */
+  readonly ruleDatabases?: MailFiles;
+  /** Message tracking (Message Tracking Collector). Default an in-memory tracker of the last 10,000 messages. */
+  readonly tracker?: MessageTracker;
 }
 
 /** A message handed to the Router. */
@@ -81,6 +100,12 @@ export interface SubmitMessage {
   readonly arrivalMs?: number;
   /** Makes the submit idempotent (a repeat returns the first id). */
   readonly idempotencyKey?: string;
+  /**
+   * The mail rules verdict the caller already has (the gateway evaluated the rules at the end of
+   * DATA with `router.evaluateRules`): submit applies it instead of evaluating again, so each
+   * message is evaluated once.
+   */
+  readonly ruleVerdict?: MailRulesVerdict;
 }
 
 /** Where one submitted recipient went. */
@@ -104,6 +129,8 @@ export interface RouterStatus {
   readonly inRetry: readonly { destination: string; failures: number; retryAtMs: number }[];
   readonly downHops: readonly (readonly [string, string])[];
   readonly running: { readonly delivery: number; readonly transfer: number };
+  /** What server mail rules did since start. */
+  readonly rules: Readonly<RuleCounters>;
 }
 
 /** Domino's Router. */
@@ -123,6 +150,16 @@ export interface Router {
   status(): Promise<RouterStatus>;
   /** The resolved thread counts and times. */
   readonly tuning: ResolvedTuning;
+  /**
+   * Evaluates the server mail rules for a message without submitting it (the gateway calls this
+   * at the end of DATA, answers a `dontAccept` with `RULE_REFUSAL_REPLY`, and passes the verdict
+   * to `submit` as `ruleVerdict`). With no rules configured, nothing applies.
+   */
+  evaluateRules(message: Pick<SubmitMessage, 'envelope' | 'recipients' | 'body'>): Promise<MailRulesVerdict>;
+  /** Message tracking: every event of a queue id or Message-ID, oldest first. */
+  readonly tracker: MessageTracker;
+  /** The MailBox as the Router uses it (tracked): the operator's view goes through this. */
+  readonly mailBox: MailBox;
 }
 
 function defaultHopFor(credentials: RouterOptions['relayHostCredentials']) {
@@ -178,8 +215,15 @@ export function createRouter(options: RouterOptions): Router {
       { expiryMs: tuning.expiryMs },
       'Router: expiry is shorter than RFC 5321 §4.5.4.1 asks (4-5 days)',
     );
+  const tracker = options.tracker ?? createMemoryTracker();
+  const rules =
+    options.rules === undefined
+      ? undefined
+      : 'current' in options.rules
+        ? options.rules
+        : staticMailRules(options.rules);
   const ctx: RouterContext = {
-    mailBox: options.mailBox,
+    mailBox: trackingMailBox(options.mailBox, tracker, clock),
     planner: { directory: options.directory, graph: options.graph, dispatchOptions: options.dispatchOptions },
     mailFiles: options.mailFiles,
     transferAgent: options.transferAgent,
@@ -199,7 +243,20 @@ export function createRouter(options: RouterOptions): Router {
     counters: newCounters(),
   };
   const retry = new DestinationRetry(options.graph, tuning.initialTransferRetryIntervalMs);
-  return new RouterEngine(ctx, retry);
+  return new RouterEngine(ctx, retry, {
+    rules,
+    journal: options.journal,
+    databases: options.ruleDatabases ?? options.mailFiles,
+    tracker,
+  });
+}
+
+/** The mail rules part of the Router. */
+interface RulesSetup {
+  readonly rules: MailRulesSource | undefined;
+  readonly journal: JournalStore | undefined;
+  readonly databases: MailFiles | undefined;
+  readonly tracker: MessageTracker;
 }
 
 /** The scheduler: leases work into free threads, runs it, settles it. */
@@ -235,10 +292,71 @@ class RouterEngine implements Router {
   /** Units leased by the last pump (0: nothing was due). */
   #leasedInLastPump = 0;
 
-  constructor(ctx: RouterContext, retry: DestinationRetry) {
+  readonly #rules: RulesSetup;
+  readonly #ruleCounters: RuleCounters = {
+    journaled: 0,
+    ruleHeld: 0,
+    ruleMoved: 0,
+    ruleDeleted: 0,
+    ruleNdr: 0,
+    ruleRefused: 0,
+  };
+
+  constructor(ctx: RouterContext, retry: DestinationRetry, rules: RulesSetup) {
     this.#ctx = { ...ctx, newWork: (destinations) => this.#newWork(destinations) };
     this.#retry = retry;
     this.tuning = ctx.tuning;
+    this.#rules = rules;
+  }
+
+  get tracker(): MessageTracker {
+    return this.#rules.tracker;
+  }
+
+  get mailBox(): MailBox {
+    return this.#ctx.mailBox;
+  }
+
+  async evaluateRules(
+    message: Pick<SubmitMessage, 'envelope' | 'recipients' | 'body'>,
+  ): Promise<MailRulesVerdict> {
+    const source = this.#rules.rules;
+    if (source === undefined)
+      return { journal: false, disposition: { type: 'route' }, applied: [], trace: [] };
+    return evaluateMessageRules(source, message.body, {
+      mailFrom: message.envelope.mailFrom,
+      recipients: message.recipients.map((r) => r.address),
+    });
+  }
+
+  /** Evaluates (once) and applies the mail rules of a submitted message. */
+  async #applyRules(
+    message: SubmitMessage,
+    messageId: string | undefined,
+    arrivalMs: number,
+  ): Promise<RuleStep> {
+    // A report the Router wrote itself is not subject to the rules (it never reaches submit anyway).
+    if (this.#rules.rules === undefined && message.ruleVerdict === undefined) return { next: 'route' };
+    const verdict = message.ruleVerdict ?? (await this.evaluateRules(message));
+    if (verdict.applied.length === 0) return { next: 'route' };
+    return applyVerdict(
+      {
+        journal: this.#rules.journal,
+        databases: this.#rules.databases,
+        tracker: this.#rules.tracker,
+        logger: this.#ctx.logger,
+        counters: this.#ruleCounters,
+        nowMs: this.#ctx.clock.now(),
+      },
+      verdict,
+      {
+        mailFrom: message.envelope.mailFrom,
+        recipients: message.recipients.map((r) => r.address),
+        body: message.body,
+        messageId,
+        arrivalMs,
+      },
+    );
   }
 
   plan(address: string): SubmittedRecipient[] {
@@ -255,7 +373,26 @@ class RouterEngine implements Router {
     const ctx = this.#ctx;
     const body = message.body;
     const fields = headerFields(body);
-    const recipients = planRecipients(ctx.planner, message.recipients, fieldOfFactory(body));
+    const messageIdField = fields.find((f) => f.name.toLowerCase() === 'message-id')?.value;
+    const arrivalMs = message.arrivalMs ?? ctx.clock.now();
+    const step = await this.#applyRules(message, messageIdField, arrivalMs);
+    if (step.next === 'done')
+      return {
+        id: step.id,
+        recipients: message.recipients.map((r) => ({ address: r.address, destination: step.destination })),
+      };
+    const planned = planRecipients(ctx.planner, message.recipients, fieldOfFactory(body));
+    // HOLD keeps every recipient in mail.box; Don't deliver with an NDR fails each with a report.
+    const recipients =
+      step.state === 'held'
+        ? planned.map((r) => ({ ...r, state: 'held' as const }))
+        : step.ndr !== undefined
+          ? planned.map((r) => {
+              const field = routeFromJson(r.route).field;
+              const route = { kind: 'fail', field, failure: 'policy', reason: step.ndr ?? '' } as const;
+              return { ...r, destination: UNROUTABLE_QUEUE, route: routeToJson(route) };
+            })
+          : planned;
     const contentType = fields.find((f) => f.name.toLowerCase() === 'content-type')?.value ?? '';
     const isReport =
       message.envelope.isReport === true ||
@@ -264,7 +401,7 @@ class RouterEngine implements Router {
     const messageId = fields.find((f) => f.name.toLowerCase() === 'message-id')?.value;
     const id = await ctx.mailBox.enqueue({
       envelope: { ...message.envelope, ...(isReport ? { isReport: true } : {}) },
-      arrivalMs: message.arrivalMs ?? ctx.clock.now(),
+      arrivalMs,
       ...(messageId === undefined ? {} : { messageId }),
       recipients,
       body,
@@ -699,6 +836,7 @@ class RouterEngine implements Router {
       inRetry: this.#retry.list(),
       downHops: this.#ctx.planner.graph.downHops(),
       running: { delivery: this.#deliveryRunning, transfer: this.#transferRunning },
+      rules: { ...this.#ruleCounters },
     };
   }
 }

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { buildRoutingGraph, loadDirectory } from '@mailroute/routing';
+import { createFolderJournalStore } from '../../src/journal/journal-store.js';
+import { createMemoryMailBox } from '../../src/mailbox/memory.js';
+import { createQueueOperator, formatMailStatistics } from '../../src/operator/queue-operator.js';
+import { compileMailRules } from '../../src/rules/compile.js';
+import { messageFacts } from '../../src/rules/facts.js';
+import { staticMailRules } from '../../src/rules/file.js';
+import { evaluateMessageRules } from '../../src/rules/on-submit.js';
+import { createMemoryTracker } from '../../src/tracking/tracker.js';
+import { trackingMailBox } from '../../src/tracking/tracking-mailbox.js';
+import { acmeDirectory, FakeClock, harness, message } from '../helpers.js';
+
+function operatorOf(h: ReturnType<typeof harness>) {
+  const { directory } = loadDirectory(acmeDirectory({ mx: true }));
+  return createQueueOperator({
+    router: h.router,
+    planner: { directory, graph: buildRoutingGraph(directory, 'CN=Mail1/O=Acme') },
+    clock: h.clock,
+  });
+}
+
+describe('dead mail through the operator', () => {
+  it('a null-sender message that fails becomes DEAD (RouterDSNForNULLReversePath=0); release delivers it, delete removes it', async () => {
+    const h = harness({ mx: true, postmaster: 'jane@acme.example' });
+    const op = operatorOf(h);
+    h.agent.script = () => '5xx';
+    const fail = () =>
+      h.router.submit({
+        envelope: { mailFrom: '' },
+        recipients: [{ address: 'x@partner.example' }],
+        body: message({ Subject: 'Auto' }),
+      });
+    const original = await fail();
+    await h.router.idle();
+    // The original's path names the report it caused, dead (no report is sent to <>).
+    assert.match(
+      h.router.tracker.find(original.id).find((e) => e.kind === 'report')?.detail ?? '',
+      /report to jane@acme\.example \(dead\)/,
+    );
+    const stats = await op.statistics();
+    assert.equal(stats['Mail.Dead'], 1);
+    assert.match(formatMailStatistics(stats), /Mail\.Dead = 1/);
+    const [dead] = await op.list({ state: 'dead' });
+    assert.ok(dead);
+    await op.release(dead.id);
+    await h.router.idle();
+    assert.equal(h.mailFiles.to('mail/jane.nsf').length, 1, 'the released report reached the postmaster');
+    assert.deepEqual(
+      h.router.tracker.find(dead.id).map((e) => `${e.kind} ${e.state ?? ''}`),
+      ['released ', 'attempt delivered'],
+    );
+    assert.equal((await op.statistics())['Mail.Dead'], 0);
+    await fail();
+    await h.router.idle();
+    const [second] = await op.list({ state: 'dead' });
+    assert.ok(second);
+    await op.remove(second.id);
+    assert.equal((await op.statistics())['Mail.Dead'], 0);
+    assert.deepEqual(
+      h.router.tracker.find(second.id).map((e) => e.kind),
+      ['deleted'],
+    );
+  });
+
+  it('show stat Mail names a destination in retry with its retry time', async () => {
+    const h = harness({ mx: true });
+    h.agent.script = () => 'down';
+    await h.router.submit({
+      envelope: { mailFrom: 's@elsewhere.example' },
+      recipients: [{ address: 'x@partner.example' }],
+      body: message(),
+    });
+    await h.router.idle();
+    const stats = await operatorOf(h).statistics();
+    const q = stats.queues.find((x) => x.destination === 'mx:partner.example');
+    assert.equal(q?.waiting, 1);
+    assert.equal(q?.retryAtMs, h.clock.now() + 15 * 60_000);
+    assert.equal(stats['Mail.TransferFailures'], 1);
+    assert.equal(stats['Mail.Waiting'], 1);
+  });
+});
+
+describe('tracking', () => {
+  it('the memory tracker is bounded in messages and in events per message, and finds by Message-ID', () => {
+    const t = createMemoryTracker({ maxMessages: 3, maxEventsPerMessage: 4 });
+    for (let i = 0; i < 5; i++)
+      t.record({ queueId: `Q${i}`, atMs: i, kind: 'queued', messageId: `<m${i}@x>` });
+    assert.equal(t.find('Q0').length, 0);
+    assert.equal(t.find('m4@x').length, 1);
+    assert.equal(t.find('<M4@X>').length, 1);
+    for (let i = 0; i < 10; i++) t.record({ queueId: 'Q4', atMs: 10 + i, kind: 'attempt' });
+    const events = t.find('Q4');
+    assert.equal(events.length, 4);
+    assert.equal(events[0]!.kind, 'queued', 'the first events are kept');
+    assert.equal(events[3]!.atMs, 19, 'and the latest');
+    assert.throws(() => createMemoryTracker({ maxMessages: 0 }));
+  });
+
+  it('a tracker that throws never fails the store', async () => {
+    const clock = new FakeClock();
+    const box = trackingMailBox(
+      createMemoryMailBox({ clock }),
+      {
+        record() {
+          throw new Error('broken');
+        },
+        find: () => [],
+      },
+      clock,
+    );
+    const id = await box.enqueue({
+      envelope: { mailFrom: '' },
+      arrivalMs: 0,
+      recipients: [{ address: 'a@b', destination: 'delivery' }],
+      body: Buffer.from('x\r\n\r\ny\r\n'),
+    });
+    await box.hold(id);
+    await box.remove(id);
+    assert.equal(await box.get(id), undefined);
+  });
+});
+
+describe('journal store and header-only facts', () => {
+  it('the folder journal store writes the copy and its envelope; a bad id is refused', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'journal-'));
+    try {
+      const store = createFolderJournalStore(join(root, 'j'));
+      const r = await store.write({
+        journalId: 'R1',
+        arrivalMs: 0,
+        mailFrom: 'a@b',
+        recipients: ['c@d'],
+        rules: ['j'],
+        message: Buffer.from('X: y\r\n\r\nz\r\n'),
+      });
+      assert.ok(r.ok);
+      assert.deepEqual((await readdir(join(root, 'j'))).sort(), ['R1.eml', 'R1.json']);
+      assert.equal(JSON.parse(await readFile(join(root, 'j', 'R1.json'), 'utf8')).recipients[0], 'c@d');
+      const bad = await store.write({
+        journalId: '../x',
+        arrivalMs: 0,
+        mailFrom: '',
+        recipients: [],
+        rules: [],
+        message: Buffer.alloc(0),
+      });
+      assert.equal(bad.ok ? '' : bad.reason.code, 'ROUTER_JOURNAL_BAD_ID');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('without body or attachment rules the header block alone gives the same header facts', async () => {
+    const body = message({ Subject: 'Figures', Cc: 'john@acme.example' }, 'secret body\r\n');
+    const env = { mailFrom: 's@elsewhere.example', recipients: ['jane@acme.example', 'bob@acme.example'] };
+    const full = await messageFacts(body, env);
+    const head = await messageFacts(body, env, { headerOnly: true });
+    assert.deepEqual({ ...head, body: '' }, { ...full, body: '' });
+    assert.equal(head.body, '');
+    assert.equal(full.body.trim(), 'secret body');
+    const rules = compileMailRules([
+      { when: [{ field: 'cc', operator: 'is', value: 'john@acme.example' }], action: { type: 'hold' } },
+    ]);
+    assert.ok(rules.ok && !rules.value.readsContent);
+    const v = await evaluateMessageRules(staticMailRules(rules.value), body, env);
+    assert.equal(v.disposition.type, 'hold');
+  });
+});
