@@ -35,14 +35,17 @@ export class DueQueue {
 
   push(entry: DueEntry): void {
     const h = this.heap;
+    // Sift up: parents later than the entry move down one level, then the entry goes in the gap.
+    let i = h.length;
     h.push(entry);
-    let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const p = h[parent]!;
+      if (!before(entry, p)) break;
+      h[i] = p;
       i = parent;
     }
+    h[i] = entry;
   }
 
   pop(): DueEntry | undefined {
@@ -50,18 +53,18 @@ export class DueQueue {
     const top = h[0];
     const last = h.pop();
     if (h.length === 0 || last === undefined) return top;
-    h[0] = last;
+    // Sift down: the last entry falls from the root while a child is earlier than it.
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= h.length) break;
       const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l]!, h[m]!)) m = l;
-      if (r < h.length && before(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
+      const child = r < h.length && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[child]!, last)) break;
+      h[i] = h[child]!;
+      i = child;
     }
+    h[i] = last;
     return top;
   }
 

@@ -122,7 +122,8 @@ export function validateNewMessage(message: NewMessage): void {
 export function frozenCopy<T>(value: T): T {
   // Routes are small JSON: a literal or a flat object needs no structured clone.
   if (value === null || typeof value !== 'object') return value;
-  return deepFreeze(structuredClone(value));
+  // JSON data (the contract's JsonValue): a JSON round trip is the cheapest deep copy.
+  return deepFreeze(JSON.parse(JSON.stringify(value)) as T);
 }
 
 /** Freezes data the store already owns (parsed from its own files), without copying it. */

@@ -239,10 +239,9 @@ export interface MailBox {
    * Takes due work, marking the recipients `in-flight` for `owner` until the lease expires. A
    * recipient is due when it is `waiting` with `nextAttemptMs <= nowMs`, or `in-flight` with an
    * expired lease (its holder died: another node takes it over). Units come earliest-due first
-   * (then in queue-id order);
-   * concurrent calls never lease one recipient twice. A store that only one process opens at a
-   * time (the file store) may keep leases in memory: after a reopen its in-flight recipients are
-   * `waiting` again, with their attempts unchanged.
+   * (then in queue-id order); concurrent calls never lease one recipient twice. A store that only
+   * one process opens at a time (the file store) may keep leases in memory: after a reopen its
+   * in-flight recipients are `waiting` again, with their attempts unchanged.
    */
   lease(request: LeaseRequest): Promise<LeasedMessage[]>;
   /**

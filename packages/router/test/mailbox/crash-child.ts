@@ -4,6 +4,7 @@
 //   T <id>                         a settlement that may finish the message is about to be made
 //   S <id> <index> <state>         a settlement to a final state resolved
 //   R <key> <sha256>               a settlement with a report (keyed <key>) resolved
+//   P <snapshots>                  snapshots written so far (so the test knows kills met them)
 // stdout is a pipe, which Node writes synchronously on Linux: a printed line is in the pipe
 // before the next operation starts, so SIGKILL cannot take back a line.
 import { createHash } from 'node:crypto';
@@ -41,13 +42,14 @@ const print = (line: string): void => {
 
 const box = await createFileMailBox({
   directory,
-  segmentMaxBytes: 64 * 1024,
-  snapshotAfterBytes: 256 * 1024,
+  segmentMaxBytes: 32 * 1024,
+  snapshotAfterBytes: 64 * 1024,
   inlineBodyMaxBytes: 16 * 1024,
 });
 print('READY');
 const rnd = random(seed * 1000 + round);
 let n = 0;
+let enqueued = 0;
 
 async function enqueuer(worker: number): Promise<void> {
   for (;;) {
@@ -66,6 +68,7 @@ async function enqueuer(worker: number): Promise<void> {
       body: rnd() < 0.5 ? body : chunks(body),
     });
     print(`E ${id} ${sha(body)} ${count}`);
+    if (++enqueued % 20 === 0) print(`P ${box.stats().snapshots}`);
   }
 }
 

@@ -16,7 +16,7 @@ import type { QueuedMessage } from '../../src/mailbox/types.js';
 const SEED = Number(process.env.MAILBOX_CRASH_SEED ?? 20261202);
 const ROUNDS = Number(process.env.MAILBOX_CRASH_ROUNDS ?? 8);
 const child = fileURLToPath(new URL('./crash-child.js', import.meta.url));
-const tuning = { segmentMaxBytes: 64 * 1024, snapshotAfterBytes: 256 * 1024, inlineBodyMaxBytes: 16 * 1024 };
+const tuning = { segmentMaxBytes: 32 * 1024, snapshotAfterBytes: 64 * 1024, inlineBodyMaxBytes: 16 * 1024 };
 
 function random(s: number): () => number {
   let a = s >>> 0;
@@ -70,6 +70,8 @@ test(`SIGKILL during enqueue, lease and settle loses nothing acknowledged (${ROU
   const finals = new Map<string, string>();
   const reports = new Map<string, string>();
   let torn = 0;
+  let snapshots = 0;
+  let roundSnapshots = 0;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const lines = await runAndKill(directory, round, 150 + Math.floor(rnd() * 900));
@@ -79,7 +81,10 @@ test(`SIGKILL during enqueue, lease and settle loses nothing acknowledged (${ROU
         else if (kind === 'T') attempted.add(a!);
         else if (kind === 'S') finals.set(`${a} ${b}`, c!);
         else if (kind === 'R') reports.set(a!, b!);
+        else if (kind === 'P') roundSnapshots = Math.max(roundSnapshots, Number(a));
       }
+      snapshots += roundSnapshots;
+      roundSnapshots = 0;
       const box = await createFileMailBox({ directory, ...tuning });
       try {
         torn += box.stats().recovery.tornBytes > 0 ? 1 : 0;
@@ -124,10 +129,12 @@ test(`SIGKILL during enqueue, lease and settle loses nothing acknowledged (${ROU
     }
     t.diagnostic(
       `${enqueued.size} acknowledged enqueues, ${finals.size} final outcomes, ${reports.size} reports, ` +
-        `${torn} of ${ROUNDS} restarts cut a torn tail`,
+        `${torn} of ${ROUNDS} restarts cut a torn tail, ${snapshots} snapshots written by the children`,
     );
     assert.ok(enqueued.size > ROUNDS, 'the child got work done before each kill');
     assert.ok(finals.size > 0 && reports.size > 0, 'kills landed while settling too');
+    // One snapshot per open is recovery's; the rest were written under load, where kills land.
+    assert.ok(snapshots > 2 * ROUNDS, 'the children wrote snapshots while working');
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

@@ -212,6 +212,28 @@ test('snapshots let old segments go: the journal stays bounded under steady traf
     await again.close();
   }));
 
+test('snapshots are written under steady concurrent traffic too (the writer never idles)', () =>
+  withDir(async (dir) => {
+    const box = await createFileMailBox({
+      directory: dir,
+      segmentMaxBytes: 8192,
+      snapshotAfterBytes: 16_384,
+    });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < 1000) {
+          const id = await box.enqueue(msg(next++, 300));
+          await box.settle({ id, owner: 'n', outcomes: [{ index: 0, state: 'delivered', attemptMs: T0 }] });
+        }
+      }),
+    );
+    // About 700 KB of journal at 16 KB per snapshot; before the fix a snapshot waited for an idle
+    // writer and none finished until the traffic stopped.
+    assert.ok(box.stats().snapshots > 10, `${box.stats().snapshots} snapshots`);
+    await box.close();
+  }));
+
 test('a segment still holding a live body outlives its snapshot', () =>
   withDir(async (dir) => {
     const box = await createFileMailBox({ directory: dir, segmentMaxBytes: 2048, snapshotAfterBytes: 4096 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { tableCrc32 } from '../../src/mailbox/file/crc32.js';
 import { bufferSource, encodeFrame, FRAME_HEADER_BYTES, readFrame } from '../../src/mailbox/file/frames.js';
 
 function random(s: number): () => number {
@@ -72,4 +74,17 @@ test('seeded fuzz: damaged bytes are reported as torn or read as a frame whose C
     const r = await readFrame(bufferSource(bytes), 0);
     assert.ok(r.kind === 'torn' || r.kind === 'end' || r.kind === 'frame');
   }
+});
+
+test('the portable CRC-32 agrees with the native one, also when continued across pieces', () => {
+  const rnd = random(32);
+  for (let i = 0; i < 200; i++) {
+    const bytes = Buffer.alloc(Math.floor(rnd() * 3000));
+    for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(rnd() * 256);
+    const cut = Math.floor(rnd() * bytes.length);
+    const whole = zlibCrc32(bytes);
+    assert.equal(tableCrc32(bytes), whole);
+    assert.equal(tableCrc32(bytes.subarray(cut), tableCrc32(bytes.subarray(0, cut))), whole);
+  }
+  assert.equal(tableCrc32(Buffer.from('123456789')), 0xcbf43926); // the standard check value
 });

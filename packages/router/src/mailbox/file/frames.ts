@@ -6,7 +6,7 @@
  * A crash can leave the last frame half written; {@link readFrame} tells such a torn tail apart
  * from a whole frame by the lengths and the CRC, and recovery cuts it off.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 
 /** "MBOX": the first four bytes of every frame. */
 export const FRAME_MAGIC = 0x4d424f58;
