@@ -252,8 +252,10 @@ export function createTransferAgent(options: TransferAgentOptions = {}): Transfe
           results[i] ??
           (signal.aborted ? undefined : lastSeen[i]) ?? {
             address: r.address,
-            outcome: last.temporary ? 'transient' : 'permanent',
-            reason: last,
+            // No host took a decision about this recipient (refused connections, 5xx greetings,
+            // lost sessions): the mail waits and is tried again, it is never bounced for that.
+            outcome: 'transient',
+            reason: last.temporary ? last : { ...last, temporary: true },
             ...(last.reply === undefined ? {} : { reply: last.reply }),
             ...(lastMta === undefined ? {} : { remoteMta: lastMta }),
           },

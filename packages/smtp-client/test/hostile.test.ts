@@ -255,6 +255,17 @@ describe('hostile servers', () => {
     });
   }
 
+  it('a 554 greeting (no service here) is not a bounce: transient', async () => {
+    const { result } = await via(async (p) => {
+      p.write('554 5.3.2 no SMTP service here\r\n');
+      await p.line().catch(() => undefined);
+    });
+    const r = only(result);
+    assert.equal(r.outcome, 'transient');
+    assert.equal(r.reason.temporary, true);
+    assert.equal(r.reply?.code, 554);
+  });
+
   it('a server that never answers: SMTP_TIMEOUT within the greeting timeout', async () => {
     const { result, ms } = await via(async (p) => {
       await p.line().catch(() => undefined);
