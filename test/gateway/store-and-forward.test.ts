@@ -344,7 +344,7 @@ describe('the gateway as a store-and-forward server', () => {
     );
     assert.match(dump, /X-Rcpt-Args: <friend@partner\.example>/);
     assert.match(dump, /X-Mail-Args: <jane\.doe@acme\.example>/);
-    assert.match(dump, /DKIM-Signature: [^\n]*\n?[^]*?d=acme\.example/);
+    assert.match(dump, /DKIM-Signature: [\s\S]*?\bd=acme\.example;/);
   });
 
   it('a 451 then 250 (aiosmtpd): the Router retries after the retry interval and the message arrives', {
