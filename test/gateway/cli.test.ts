@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SmtpTestClient, testMessage } from './smtp-client.js';
-import { EXAMPLE_CONFIG, GATEWAY_MAIN, run } from './tools.js';
+import { EXAMPLE_CONFIG, GATEWAY_MAIN, run, waitFor } from './tools.js';
 
 const dirs: string[] = [];
 async function temp(): Promise<string> {
@@ -28,7 +28,7 @@ after(async () => {
 function startCli(data: string) {
   const child = spawn(
     process.execPath,
-    [GATEWAY_MAIN, 'start', '--data', data, '--port', '0', '--submission-port', 'off'],
+    [GATEWAY_MAIN, 'start', '--data', data, '--port', '0', '--submission-port', 'off', '--sink-port', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -61,7 +61,7 @@ describe('mailroute-gateway command line', () => {
     const data = await temp();
     const child = spawn(
       process.execPath,
-      [GATEWAY_MAIN, 'start', '--data', data, '--port', '0', '--submission-port', '0'],
+      [GATEWAY_MAIN, 'start', '--data', data, '--port', '0', '--submission-port', '0', '--sink-port', '0'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -98,6 +98,13 @@ describe('mailroute-gateway command line', () => {
     );
     assert.equal(reply.code, 250, reply.text);
     await client.quit();
+    // The Router delivers after the 250.
+    const id = /id (\w+)/.exec(reply.text)?.[1];
+    await waitFor(
+      () =>
+        readFile(join(data, 'mailfiles', 'mail', 'jdoe.nsf', `${id}.json`), 'utf8').catch(() => undefined),
+      'the delivery',
+    );
 
     const status = await run(process.execPath, [GATEWAY_MAIN, 'status', '--data', data]);
     assert.equal(status.code, 0, status.stderr);
@@ -106,13 +113,15 @@ describe('mailroute-gateway command line', () => {
     child.kill('SIGTERM');
     assert.equal(await exited, 0, out);
     assert.match(out, /SIGTERM: closing gracefully/);
-    assert.match(out, /messages accepted: 1\n/);
+    assert.match(out, /messages accepted \(in mail.box before the 250\): 1\n/);
+    assert.match(out, /Mail\.Delivered = 1\n/);
     const saved = JSON.parse(await readFile(join(data, 'status.json'), 'utf8')) as {
       state: string;
-      gateway: { deliveries: number };
+      router: { statistics: Record<string, number>; messages: number };
     };
     assert.equal(saved.state, 'stopped');
-    assert.equal(saved.gateway.deliveries, 1);
+    assert.equal(saved.router.statistics['Mail.Delivered'], 1);
+    assert.equal(saved.router.messages, 0);
     const after = await run(process.execPath, [GATEWAY_MAIN, 'status', '--data', data]);
     assert.match(after.stdout, /: not running\n/);
   });
@@ -150,18 +159,21 @@ describe('mailroute-gateway command line', () => {
       '0',
       '--submission-port',
       'off',
+      '--sink-port',
+      '0',
     ]);
     sending = false;
     await load;
     assert.equal(second.code, 1, second.stdout + second.stderr);
     assert.match(second.stderr, new RegExp(`data directory .* is in use by process ${first.child.pid} `));
     assert.doesNotMatch(second.stdout, /listening|recovery/);
-    // Every message the first acknowledged is whole: its message and its document.
+    // Every message the first acknowledged is delivered whole (the Router delivers after the 250):
+    // its message and its document.
     const folder = join(data, 'mailfiles', 'mail', 'jdoe.nsf');
-    const names = new Set(await readdir(folder));
-    for (const id of acknowledged) {
-      assert.ok(names.has(`${id}.eml`) && names.has(`${id}.json`), `message ${id} is incomplete`);
-    }
+    await waitFor(async () => {
+      const names = new Set(await readdir(folder).catch(() => [] as string[]));
+      return acknowledged.every((id) => names.has(`${id}.eml`) && names.has(`${id}.json`)) ? true : undefined;
+    }, `all ${acknowledged.length} acknowledged messages in ${folder}`);
     assert.equal(await readFile(join(data, 'gateway.lock'), 'utf8'), `${first.child.pid}\n`);
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0, first.output());

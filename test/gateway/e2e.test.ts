@@ -1,7 +1,8 @@
 /**
  * The gateway end to end on 127.0.0.1: the shipped configuration, a real listener on a free
- * port, and real clients (swaks, Python's smtplib). Checks what lands on disk: the documents in
- * the mail files, the spool, the DKIM signatures (verified by python3-dkim), and the status.
+ * port, its capture sink on another, and real clients (swaks, Python's smtplib). Checks what lands
+ * on disk: the documents in the mail files (written by the Router after the 250), the messages the
+ * Router transferred to the sink, the DKIM signatures (verified by python3-dkim), and the status.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '@mailroute/example-gateway';
 import type { StoredDocument } from '@mailroute/example-gateway/mail-store';
-import type { SpooledEnvelope } from '@mailroute/example-gateway/spool';
 import { gatewayModules } from './gateway-modules.js';
 import {
   dkimpySkip,
@@ -21,8 +21,11 @@ import {
   pythonSend,
   pythonVerify,
   run,
+  sinkMessages,
   smtplibSkip,
+  subjectOf,
   swaksSkip,
+  waitFor,
 } from './tools.js';
 
 let data: string;
@@ -42,6 +45,7 @@ before(async () => {
     dataDir: data,
     port: 0,
     submissionPort: 0,
+    sinkPort: 0,
     statusIntervalMs: 100,
   });
   port = gateway.addresses[0]!.port;
@@ -71,6 +75,11 @@ async function documentWithSubject(name: string, subject: string): Promise<Store
     if (doc.items.some((i) => i.name === 'Subject' && i.value === subject)) return doc;
   }
   return undefined;
+}
+
+/** The Router delivers after the 250: waits (bounded) for the document with that subject. */
+function deliveredWithSubject(name: string, subject: string): Promise<StoredDocument> {
+  return waitFor(() => documentWithSubject(name, subject), `"${subject}" in ${name}`);
 }
 
 function item(doc: StoredDocument, name: string): unknown {
@@ -104,8 +113,10 @@ describe('gateway end to end', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const id = /<- {2}250 2\.6\.0 .*id (\w+)/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    const doc = (await mailFile('jsmith.nsf')).get(id);
-    assert.ok(doc, `no document ${id} in mail/jsmith.nsf`);
+    const doc = await waitFor(
+      async () => (await mailFile('jsmith.nsf')).get(id),
+      `document ${id} in mail/jsmith.nsf`,
+    );
     assert.equal(item(doc, 'Subject'), 'e2e local delivery');
     assert.deepEqual(item(doc, 'CopyTo'), ['Jane Doe <jane.doe@acme.example>']);
     // Domino removes the envelope's Recipients item at delivery (it would show Bcc recipients).
@@ -117,11 +128,10 @@ describe('gateway end to end', () => {
     const body = doc.items.find((i) => i.type === 'mimePart') as { value: { text?: string } } | undefined;
     assert.match(body?.value.text ?? '', /Local delivery body\./);
     const raw = await readFile(join(data, 'mailfiles', 'mail', 'jsmith.nsf', `${id}.eml`), 'latin1');
-    assert.ok(
-      raw.startsWith(
-        `Received: from client.outside.example (localhost.outside.example [127.0.0.1])\r\n\tby mail1.acme.example with ESMTP id ${id};`,
-      ),
-      raw.slice(0, 200),
+    // The Received id is the listener's session id; the 250 names the Router's queue id.
+    assert.match(
+      raw,
+      /^Received: from client\.outside\.example \(localhost\.outside\.example \[127\.0\.0\.1\]\)\r\n\tby mail1\.acme\.example with ESMTP id \w+;/,
     );
   });
 
@@ -135,8 +145,7 @@ describe('gateway end to end', () => {
       message: rfc5322('someone@outside.example', 'jane.doe@acme-corp.example', 'e2e alias domain'),
     });
     assert.deepEqual(answer, { ok: true, refused: {}, error: null });
-    const doc = await documentWithSubject('jdoe.nsf', 'e2e alias domain');
-    assert.ok(doc, 'not in mail/jdoe.nsf');
+    const doc = await deliveredWithSubject('jdoe.nsf', 'e2e alias domain');
     assert.equal(doc.owner, 'CN=Jane Doe/O=Acme');
     assert.equal(await documentWithSubject('jsmith.nsf', 'e2e alias domain'), undefined);
   });
@@ -160,10 +169,15 @@ describe('gateway end to end', () => {
     assert.deepEqual(answer.refused, {
       'victim@partner.example': [554, '5.7.1 Relay rejected for policy reasons.'],
     });
-    assert.equal(existsSync(join(data, 'spool', 'partner.example')), false);
+    await gateway.router.router.idle();
+    const sunk = await sinkMessages(join(data, 'sink'));
+    assert.equal(
+      sunk.some((m) => m.envelope.recipients.includes('victim@partner.example')),
+      false,
+    );
   });
 
-  it('smtplib with STARTTLS and AUTH: relay accepted, DKIM-signed (RSA and Ed25519), verified by python3-dkim', {
+  it('smtplib with STARTTLS and AUTH: relay accepted, transferred to the next hop (the sink) DKIM-signed (RSA and Ed25519), verified by python3-dkim', {
     skip: dkimpySkip,
   }, async () => {
     const answer = await pythonSend({
@@ -176,18 +190,20 @@ describe('gateway end to end', () => {
       password: 'jane-secret',
     });
     assert.deepEqual(answer, { ok: true, refused: {}, error: null });
-    const folder = join(data, 'spool', 'partner.example');
-    const envelopes = await Promise.all(
-      (await readdir(folder))
-        .filter((f) => f.endsWith('.json'))
-        .map(async (f) => JSON.parse(await readFile(join(folder, f), 'utf8')) as SpooledEnvelope),
+    const out = await waitFor(
+      async () =>
+        (await sinkMessages(join(data, 'sink'))).find((m) =>
+          m.envelope.recipients.includes('partner@partner.example'),
+        ),
+      'the relayed message at the sink',
     );
-    const envelope = envelopes.find((e) => e.recipients.includes('partner@partner.example'));
-    assert.ok(envelope);
-    assert.equal(envelope.nextHop, 'partner.example');
-    assert.equal(envelope.transport, 'smtp:mx');
-    assert.deepEqual(envelope.dkim, ['d=acme.example s=rsa2026', 'd=acme.example s=ed2026']);
-    const signed = await readFile(join(folder, `${envelope.id}.eml`));
+    assert.equal(out.envelope.mailFrom, 'jane.doe@acme.example');
+    assert.equal(subjectOf(out.raw), 'e2e signed relay');
+    const signed = out.raw;
+    assert.deepEqual(
+      [...signed.toString('latin1').matchAll(/DKIM-Signature: [\s\S]*?\bs=(\w+)/g)].map((m) => m[1]),
+      ['rsa2026', 'ed2026'],
+    );
     assert.deepEqual(await pythonVerify(signed, gateway.dkim.records), [true, true]);
     // A changed body no longer verifies: the verifier is really checking.
     const tampered = Buffer.from(
@@ -255,8 +271,7 @@ describe('gateway end to end', () => {
       `@${tnef}`,
     ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const doc = await documentWithSubject('mjansen.nsf', 'e2e winmail');
-    assert.ok(doc);
+    const doc = await deliveredWithSubject('mjansen.nsf', 'e2e winmail');
     const files = doc.items
       .filter((i) => i.type === 'attachment')
       .map((i) => {
@@ -300,6 +315,11 @@ describe('gateway end to end', () => {
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /: running\n/);
     assert.match(cli.stdout, /Refusals by reason:/);
-    assert.match(cli.stdout, /messages accepted: \d+/);
+    assert.match(cli.stdout, /messages accepted \(in mail.box before the 250\): \d+/);
+    assert.match(cli.stdout, /Mail\.Delivered = [1-9]/);
+    assert.match(cli.stdout, /Mail\.Transferred = \d+/);
+    assert.match(cli.stdout, /Mail\.Waiting = \d+/);
+    assert.match(cli.stdout, /Router queues \(tell router show queues\): /);
+    assert.match(cli.stdout, /Capture sink on 127\.0\.0\.1:\d+: \d+ message\(s\) captured/);
   });
 });

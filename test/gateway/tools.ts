@@ -109,3 +109,107 @@ export async function pythonVerify(
   if (r.code !== 0) throw new Error(`smtp_tool.py failed: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { results: boolean[] }).results;
 }
+
+/** Polls `probe` until it returns a value other than undefined, at most `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A message the capture sink (or any folder of `<name>.eml` + `<name>.json`) holds. */
+export interface SinkMessage {
+  readonly name: string;
+  readonly envelope: { readonly mailFrom: string; readonly recipients: readonly string[] };
+  readonly raw: Buffer;
+}
+
+/** Every message in a capture-sink folder (`<data>/sink`). */
+export async function sinkMessages(folder: string): Promise<SinkMessage[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const out: SinkMessage[] = [];
+  for (const f of names) {
+    if (!f.endsWith('.json') || f.startsWith('.')) continue;
+    const name = f.slice(0, -5);
+    try {
+      const envelope = JSON.parse(await readFile(join(folder, f), 'utf8')) as SinkMessage['envelope'];
+      out.push({ name, envelope, raw: await readFile(join(folder, `${name}.eml`)) });
+    } catch {
+      // Being written; the next poll sees it whole.
+    }
+  }
+  return out;
+}
+
+/** The Subject of a raw message (unfolded, undecoded). */
+export function subjectOf(raw: Buffer): string | undefined {
+  const head = raw.toString('latin1').split('\r\n\r\n')[0] ?? '';
+  return /(?:^|\r\n)Subject: ?([^\r]*(?:\r\n[ \t][^\r]*)*)/i.exec(head)?.[1]?.replace(/\r\n[ \t]/g, ' ');
+}
+
+/** A delivery status report as CPython's `email` package (policy.default) reads it. */
+export interface ParsedReport {
+  readonly contentType: string;
+  readonly reportType: string | null;
+  readonly subject: string;
+  readonly autoSubmitted: string | null;
+  readonly defects: number;
+  readonly human: string;
+  readonly perMessage: Record<string, string>;
+  readonly recipients: readonly Record<string, string>[];
+  readonly original: string | null;
+}
+
+const PARSE_REPORT = `
+import sys, json, email
+from email import policy
+msg = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
+defects = len(msg.defects) + sum(len(p.defects) for p in msg.walk())
+human, per_message, recipients, original = '', {}, [], None
+for part in msg.walk():
+    ct = part.get_content_type()
+    if ct == 'text/plain' and not human:
+        human = part.get_content()
+    elif ct == 'message/delivery-status':
+        blocks = part.get_payload()
+        per_message = {k.lower(): str(v) for k, v in blocks[0].items()}
+        recipients = [{k.lower(): str(v) for k, v in b.items()} for b in blocks[1:]]
+    elif ct in ('message/rfc822', 'text/rfc822-headers') and original is None:
+        inner = part.get_payload()
+        original = inner[0].as_string() if isinstance(inner, list) else str(inner)
+print(json.dumps({'contentType': msg.get_content_type(), 'reportType': msg.get_param('report-type'),
+  'subject': str(msg['subject']), 'autoSubmitted': msg['auto-submitted'], 'defects': defects,
+  'human': human, 'perMessage': per_message, 'recipients': recipients, 'original': original}))
+`;
+
+/** Parses a report with /usr/bin/python3's `email` package. */
+export async function pythonParseReport(raw: Buffer): Promise<ParsedReport> {
+  const child = spawn(PYTHON, ['-c', PARSE_REPORT], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+    child.stdin.end(raw);
+  });
+  if (code !== 0) throw new Error(`python3 email could not parse the report: ${stderr}`);
+  return JSON.parse(stdout) as ParsedReport;
+}

@@ -2,7 +2,8 @@
  * The @mailroute/smtp-server backend of the gateway: the relay policy at connect, MAIL FROM, RCPT
  * TO and end of data (through the fact gatherer, so DNS and the directory are asked only what
  * the policy reads), AUTH against the configured users, the itemizer (TNEF conversion as
- * configured) and then delivery. Every refusal is counted by reason.
+ * configured), then `router.submit`: the 250 goes only once mail.box holds the message. Every
+ * refusal is counted by reason.
  */
 import { Replies, type SmtpReply } from '@mailroute/envelope';
 import { parseAddressList, parseMessage } from '@mailroute/itemizer';
@@ -13,12 +14,23 @@ import type {
   PolicyItem,
   SessionFacts,
 } from '@mailroute/relay-policy';
+import type { Router } from '@mailroute/router';
+import type { Directory, RoutingGraph } from '@mailroute/routing';
 import type { Backend, BackendSession, DataOutcome, Envelope, MessageStream } from '@mailroute/smtp-server';
 import type { GatewaySettings } from './config-types.js';
-import { type DeliveryContext, deliverMessage } from './deliver.js';
+import type { GatewayStats } from './gateway-stats.js';
 import type { MessageBudget } from './message-budget.js';
 import { verifyPassword } from './passwords.js';
 import { routingRefusal } from './rcpt-routing.js';
+
+/** What accepted mail goes to: the Router, and what RCPT-time routing reads. */
+export interface DeliveryContext {
+  readonly router: Router;
+  readonly directory: Directory;
+  readonly graph: RoutingGraph;
+  readonly stats: GatewayStats;
+  readonly log: (line: string) => void;
+}
 
 /** What the backend is built from. */
 export interface GatewayBackendOptions {
@@ -98,24 +110,63 @@ async function processMessage(
   });
   const refusal = refusalOf(options, decision);
   if (refusal !== undefined) return refusal;
-  for (const item of [...tags, ...decision.items])
-    note.add({ name: item.name, type: 'text', value: item.value });
+  // Policy tags ($DNSBLSite, $DNSWLSite) travel with the message as header fields, which the
+  // itemizer turns back into items at delivery; ones a client wrote itself are removed first.
+  const tagged = withTags(raw, [...tags, ...decision.items]);
   try {
-    const replies = await deliverMessage(delivery, {
-      id: envelope.id,
-      mailFrom,
-      recipients,
-      raw,
-      note,
-      authenticated: session.authenticatedUser !== undefined,
+    const { id } = await delivery.router.submit({
+      envelope: {
+        mailFrom,
+        authenticated: session.authenticatedUser !== undefined,
+        receivedFrom: session.helo ?? session.ip,
+        ...(envelope.params.ret === undefined ? {} : { ret: envelope.params.ret }),
+        ...(envelope.params.envid === undefined ? {} : { envid: envelope.params.envid }),
+        ...(envelope.params.body === undefined ? {} : { body: envelope.params.body }),
+        ...(envelope.params.smtputf8 ? { smtputf8: true } : {}),
+      },
+      recipients: envelope.recipients.map((r, i) => ({
+        address: recipients[i] ?? '',
+        ...(r.params.notify === undefined ? {} : { notify: r.params.notify }),
+        ...(r.params.orcpt === undefined
+          ? {}
+          : { orcpt: `${r.params.orcpt.type};${r.params.orcpt.address}` }),
+      })),
+      body: tagged,
     });
-    if (replies.some((r) => r.code < 400)) delivery.stats.messages++;
-    return replies;
+    delivery.stats.messages++;
+    return Replies.messageAccepted(id);
   } catch (error) {
     delivery.stats.processingErrors++;
-    delivery.log(`delivery of ${envelope.id} failed: ${(error as Error).message}`);
+    delivery.log(`submit of ${envelope.id} failed: ${(error as Error).message}`);
     return Replies.localError;
   }
+}
+
+/** The message with the policy's items as header fields in front (any the client sent removed). */
+function withTags(raw: Buffer, items: readonly PolicyItem[]): Buffer {
+  const names = new Set(items.map((i) => i.name.toLowerCase()));
+  const ours = items.map((i) => `${i.name}: ${i.value.replace(/[\r\n]+/g, ' ')}\r\n`).join('');
+  const stripped = stripFields(raw, ['$dnsblsite', '$dnswlsite', ...names]);
+  return ours === '' ? stripped : Buffer.concat([Buffer.from(ours, 'latin1'), stripped]);
+}
+
+/** Removes header fields by (lower-case) name from the header block, folded lines included. */
+function stripFields(raw: Buffer, names: readonly string[]): Buffer {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, end < 0 ? raw.length : end + 2).toString('latin1');
+  if (!names.some((n) => head.toLowerCase().includes(`${n}:`))) return raw;
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of head.split(/(?<=\r\n)/)) {
+    if (line.startsWith(' ') || line.startsWith('\t')) {
+      if (!skipping) kept.push(line);
+      continue;
+    }
+    const colon = line.indexOf(':');
+    skipping = colon > 0 && names.includes(line.slice(0, colon).trim().toLowerCase());
+    if (!skipping) kept.push(line);
+  }
+  return Buffer.concat([Buffer.from(kept.join(''), 'latin1'), raw.subarray(head.length)]);
 }
 
 /** A password hash no password matches, checked for unknown users so timing does not tell names apart. */

@@ -28,6 +28,7 @@ const VALUE_FLAGS = [
   'data',
   'port',
   'submission-port',
+  'sink-port',
   'host',
   'ip',
   'helo',
@@ -42,9 +43,10 @@ export const USAGE = `usage: mailroute-gateway <command> [flags]
 
   start         run the SMTP gateway (Ctrl-C stops it gracefully)
                   --config DIR   configuration directory (default: the shipped example)
-                  --data DIR     mail files, spool, credential store, status (default: $TMPDIR/mailroute-gateway)
+                  --data DIR     mail.box, mail files, sink, credential store, status (default: $TMPDIR/mailroute-gateway)
                   --port N       SMTP port (default: gateway.json, 2525); 0 picks a free one
                   --submission-port N|off  submission port, AUTH required (default: gateway.json, 5870)
+                  --sink-port N|off  the capture sink's port (default: gateway.json captureSink, 2526)
                   --host ADDR    listener address (default: gateway.json, 127.0.0.1)
                   --system-dns   use the system resolver instead of dns-zone.json
   status        print the running gateway's figures (show stat SMTP / tell router status)

@@ -1,9 +1,11 @@
 /**
- * The gateway's SMTP backend wired to its parts: policy, routing, itemizer, mail files, spool
- * and DKIM over one data directory. `startGateway` and the unit tests both build it here, so the
+ * The gateway's SMTP backend wired to its parts: policy, routing, itemizer and the Router (mail.box,
+ * mail files, transfer, DKIM) over one data directory. `startGateway` and the unit tests both build it here, so the
  * tests exercise the same wiring the program runs; only the clock differs.
  */
+import type { Clock } from '@mailroute/envelope';
 import { DnsListStatistics } from '@mailroute/relay-policy';
+import type { TransferAgent } from '@mailroute/router';
 import type { Backend } from '@mailroute/smtp-server';
 import { createGatewayBackend } from './backend.js';
 import { composeCore, type GatewayCore } from './compose.js';
@@ -11,6 +13,7 @@ import type { GatewayConfig } from './config-types.js';
 import { type DkimSetup, openDkim } from './dkim-keys.js';
 import { GatewayStats } from './gateway-stats.js';
 import { MessageBudget } from './message-budget.js';
+import { type GatewayRouter, openGatewayRouter } from './router-setup.js';
 
 /** What {@link composeBackend} needs beyond the configuration. */
 export interface ComposeBackendOptions {
@@ -18,8 +21,10 @@ export interface ComposeBackendOptions {
   readonly systemDns?: boolean;
   /** Where log lines go. */
   readonly log: (line: string) => void;
-  /** The clock deliveries are stamped with (DeliveredDate). */
-  readonly now: () => Date;
+  /** The Router's clock (DeliveredDate, retry times); default the system's. */
+  readonly clock?: Clock;
+  /** The transfer agent; default `createTransferAgent` of `@mailroute/smtp-client` (unit tests pass a recorder). */
+  readonly transferAgent?: TransferAgent;
 }
 
 /** The backend and the parts the rest of the program (status, explain, close) reads. */
@@ -29,6 +34,8 @@ export interface ComposedBackend {
   readonly dkim: DkimSetup;
   readonly stats: GatewayStats;
   readonly dnsLists: DnsListStatistics;
+  /** The Router (not started) and its mail.box. */
+  readonly router: GatewayRouter;
 }
 
 /** Builds the backend for `config` over `dataDir`. */
@@ -42,21 +49,30 @@ export async function composeBackend(
   const stats = new GatewayStats();
   const dnsLists = new DnsListStatistics({ expandPerIp: core.policy.settings.expandDnsblStatistics });
   const g = config.gateway;
+  const router = await openGatewayRouter({
+    dataDir,
+    settings: g,
+    directory: core.directory,
+    graph: core.graph,
+    resolver: core.resolver,
+    dkim: dkim.policy,
+    stats,
+    log: options.log,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.transferAgent === undefined ? {} : { transferAgent: options.transferAgent }),
+  });
   const backend = createGatewayBackend({
     gatherer: core.gatherer,
     dnsLists,
     settings: g,
     budget: new MessageBudget(g.maxBufferedBytes),
     delivery: {
-      dataDir,
+      router: router.router,
       directory: core.directory,
       graph: core.graph,
-      dkim: dkim.policy,
       stats,
       log: options.log,
-      now: options.now,
-      knownFolders: new Set(),
     },
   });
-  return { backend, core, dkim, stats, dnsLists };
+  return { backend, core, dkim, stats, dnsLists, router };
 }

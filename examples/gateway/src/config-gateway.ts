@@ -1,6 +1,12 @@
 /** Reads gateway.json (the Server document and listener settings) with its defaults. */
 import { FieldReader } from './config-fields.js';
-import { CONFIG_FILES, type GatewaySettings, type SubmissionUser } from './config-types.js';
+import {
+  type CaptureSinkSettings,
+  CONFIG_FILES,
+  type GatewaySettings,
+  type RouterSettings,
+  type SubmissionUser,
+} from './config-types.js';
 import { isPasswordHash } from './passwords.js';
 
 const FIELDS = [
@@ -17,7 +23,63 @@ const FIELDS = [
   'users',
   'postmaster',
   'tnef',
+  'router',
+  'captureSink',
 ] as const;
+
+const ROUTER_FIELDS = [
+  'initialTransferRetryIntervalMs',
+  'expiryMs',
+  'dsn',
+  'routerDSNForNULLReversePath',
+  'smtpPorts',
+  'mxPort',
+  'fallbackNonTls',
+] as const;
+
+/** gateway.json `router`. */
+function readRouter(r: FieldReader, value: unknown): RouterSettings {
+  const o = r.object(value, 'router');
+  r.known(o, 'router', ROUTER_FIELDS);
+  const ports = r.object(o['smtpPorts'], 'router.smtpPorts');
+  const smtpPorts: Record<string, number> = {};
+  for (const host of Object.keys(ports))
+    smtpPorts[host.toLowerCase()] = r.integer(ports, host, 'router.smtpPorts', 25, 1, 65535);
+  const nullPath = r.integer(o, 'routerDSNForNULLReversePath', 'router', 0, 0, 2);
+  return {
+    initialTransferRetryIntervalMs: r.integer(
+      o,
+      'initialTransferRetryIntervalMs',
+      'router',
+      900_000,
+      1,
+      2 ** 31,
+    ),
+    expiryMs: r.integer(o, 'expiryMs', 'router', 432_000_000, 1, 2 ** 40),
+    dsn: r.boolean(o, 'dsn', 'router', false),
+    routerDSNForNULLReversePath: nullPath as 0 | 1 | 2,
+    smtpPorts,
+    mxPort: r.integer(o, 'mxPort', 'router', 25, 1, 65535),
+    fallbackNonTls: r.boolean(o, 'fallbackNonTls', 'router', false),
+  };
+}
+
+/** gateway.json `captureSink` (absent: no sink). */
+function readCaptureSink(r: FieldReader, value: unknown): CaptureSinkSettings | undefined {
+  if (value === undefined) return undefined;
+  const o = r.object(value, 'captureSink');
+  r.known(o, 'captureSink', ['port', 'host', 'hosts']);
+  const hosts = r.array(o, 'hosts', 'captureSink').filter((h, i): h is string => {
+    if (typeof h === 'string' && h.trim() !== '') return true;
+    r.fail(`captureSink.hosts[${i}]`, 'must be a host name');
+    return false;
+  });
+  return {
+    port: r.integer(o, 'port', 'captureSink', 2526, 0, 65535),
+    host: r.string(o, 'host', 'captureSink', '127.0.0.1'),
+    hosts: hosts.map((h) => h.toLowerCase()),
+  };
+}
 
 /** Validates gateway.json; errors go to the returned reader. */
 export function readGatewaySettings(value: unknown): { settings: GatewaySettings; reader: FieldReader } {
@@ -56,6 +118,8 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
       keepAttachment: r.boolean(tnef, 'keepAttachment', 'tnef', false),
       attachRtf: r.boolean(tnef, 'attachRtf', 'tnef', false),
     },
+    router: readRouter(r, o['router']),
+    captureSink: readCaptureSink(r, o['captureSink']),
   };
   if (settings.maxBufferedBytes < settings.maxMessageSize)
     r.fail('maxBufferedBytes', `must be at least maxMessageSize (${settings.maxMessageSize})`);

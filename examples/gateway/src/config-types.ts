@@ -71,6 +71,46 @@ export interface GatewaySettings {
     readonly keepAttachment: boolean;
     readonly attachRtf: boolean;
   };
+  /** The Router's settings (mail.box, transfer, retries, reports). */
+  readonly router: RouterSettings;
+  /** The capture sink the example starts for the next hop; undefined when off. */
+  readonly captureSink: CaptureSinkSettings | undefined;
+}
+
+/** gateway.json `router`: the Configuration Settings' Router/SMTP fields and notes.ini variables. */
+export interface RouterSettings {
+  /** Transfer Controls "Initial transfer retry interval", in ms; default 900000 (15 minutes). */
+  readonly initialTransferRetryIntervalMs: number;
+  /** Give up on a message after this long (RFC 5321 4.5.4.1: 4-5 days), in ms; default 432000000 (5 days). */
+  readonly expiryMs: number;
+  /** Router/SMTP Basics "DSN extension (RFC 3461)"; default false (Disabled). */
+  readonly dsn: boolean;
+  /** notes.ini `RouterDSNForNULLReversePath`: 0 (default) dead, 1 sent to the postmaster, 2 none. */
+  readonly routerDSNForNULLReversePath: 0 | 1 | 2;
+  /**
+   * The SMTP port of next-hop hosts by host name (a relay host, a Connection document's relay
+   * host, a Server document's host name): Domino always uses 25; on 127.0.0.1 several servers
+   * need their own ports. Hosts not listed use 25.
+   */
+  readonly smtpPorts: Readonly<Record<string, number>>;
+  /** The port of MX hosts; default 25. */
+  readonly mxPort: number;
+  /** Domino `ROUTERFALLBACKNONTLS=1`: a failed negotiated TLS handshake is retried in plaintext; default false. */
+  readonly fallbackNonTls: boolean;
+}
+
+/** gateway.json `captureSink`: a small SMTP server on 127.0.0.1 that writes what it receives into `<data>/sink/`. */
+export interface CaptureSinkSettings {
+  /** Its port (the example: 2526; 0 picks a free one). */
+  readonly port: number;
+  /** Its listener address; default `127.0.0.1`. */
+  readonly host: string;
+  /**
+   * The next-hop host names it stands in for (the example: the Connection document's relay host
+   * `sink.acme.example` for the Internet, and `mail2.acme.example`): the Router sends mail for
+   * them to the sink's port (`router.smtpPorts` for these names is set from it).
+   */
+  readonly hosts: readonly string[];
 }
 
 /** dkim.json: notes.ini-style signing settings and the development keys. */

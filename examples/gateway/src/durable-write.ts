@@ -111,7 +111,8 @@ export async function removeUnfinished(folder: string, beforeMs = Number.POSITIV
   let removed = 0;
   for (const name of names) {
     const orphan = name.endsWith('.eml') && !present.has(`${name.slice(0, -4)}.json`);
-    if ((name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) || orphan) {
+    // Ours are `.<name>.<hex>.tmp`, the Router's folder MailFiles' `<name>.<hex>.tmp`: both garbage after a crash.
+    if (name.endsWith(TEMP_SUFFIX) || orphan) {
       const path = join(folder, name);
       if (Number.isFinite(beforeMs)) {
         const info = await stat(path).catch(() => undefined);

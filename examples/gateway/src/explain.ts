@@ -52,7 +52,7 @@ function routeLines(core: GatewayCore, d: DispatchDecision, indent: string): str
       ];
     case 'transfer':
       return [
-        `${indent}route: transfer to ${d.nextHop} over ${d.transport.toUpperCase()} (spool folder of that hop)`,
+        `${indent}route: transfer to ${d.nextHop} over ${d.transport.toUpperCase()} (the Router's queue for that server${d.transport === 'nrpc' ? '; mailroute speaks no NRPC: sent over SMTP to its host name' : ''})`,
         ...core.graph
           .explain(d.route.destination)
           .split('\n')
@@ -60,7 +60,7 @@ function routeLines(core: GatewayCore, d: DispatchDecision, indent: string): str
       ];
     case 'smtp':
       return [
-        `${indent}route: send by SMTP via ${d.via} to ${d.hosts.join(', ')} (spool folder of that hop)`,
+        `${indent}route: send by SMTP via ${d.via} to ${d.hosts.join(', ')} (the Router's transfer queue for that host)`,
         ...core.graph
           .explain({ internetDomain: d.domain })
           .split('\n')

@@ -1,6 +1,7 @@
 /**
  * The gateway's own counters, in the spirit of `tell router status` and `show stat SMTP`:
- * messages, local deliveries, spooled transfers, failed recipients and refusals by reason.
+ * messages handed to the Router, DKIM signatures and refusals by reason (the Router counts
+ * deliveries, transfers and failures itself).
  * Reasons are keyed by stage, reply code and the rule that decided, so the number of keys is
  * bounded by the configuration, not by what clients send (addresses never become keys).
  */
@@ -11,21 +12,10 @@ const MAX_REASONS = 200;
 
 /** A snapshot of the gateway counters. */
 export interface GatewayCounters {
-  /** Messages accepted (250 sent after the data). */
+  /** Messages accepted (in mail.box, 250 sent after the data). */
   readonly messages: number;
-  /** Copies written into mail files. */
-  readonly deliveries: number;
-  /** Copies written into the outbound spool. */
-  readonly spooled: number;
-  /** Spooled copies that carry a DKIM signature. */
+  /** Outbound copies DKIM-signed by the Router's sign hook. */
   readonly signed: number;
-  /**
-   * Recipients routing could not deliver after the data (a group member not listed, no route
-   * ...): each is held in `<data>/held/` for its failure report, never dropped.
-   */
-  readonly recipientFailures: number;
-  /** Messages held in `<data>/held/` with such recipients. */
-  readonly held: number;
   /** Messages whose processing failed (answered 451). */
   readonly processingErrors: number;
   /** Policy refusals by reason (`rcpt 554 5.7.1 relay.precedence`). */
@@ -35,11 +25,7 @@ export interface GatewayCounters {
 /** The mutable counters behind {@link GatewayCounters}. */
 export class GatewayStats {
   messages = 0;
-  deliveries = 0;
-  spooled = 0;
   signed = 0;
-  recipientFailures = 0;
-  held = 0;
   processingErrors = 0;
   readonly #refusals = new Map<string, number>();
 
@@ -64,11 +50,7 @@ export class GatewayStats {
   snapshot(): GatewayCounters {
     return {
       messages: this.messages,
-      deliveries: this.deliveries,
-      spooled: this.spooled,
       signed: this.signed,
-      recipientFailures: this.recipientFailures,
-      held: this.held,
       processingErrors: this.processingErrors,
       refusals: Object.fromEntries([...this.#refusals].sort((a, b) => b[1] - a[1])),
     };

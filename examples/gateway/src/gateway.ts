@@ -1,8 +1,10 @@
 /**
  * The running gateway: the composed core, the DKIM signing policy from the credential store, the
- * backend and the SMTP listener, plus the status file. `start()` takes the data directory's lock,
- * opens the listeners, then cleans what a crash left, and returns their addresses; `close()` shuts down gracefully (sessions in a
- * transaction finish) and writes the final status.
+ * Router over mail.box, the backend and the SMTP listener, the example's capture sink, plus the
+ * status file. `start()` takes the data directory's lock, starts the sink, opens mail.box (which
+ * recovers itself), the listeners and the Router, and returns their addresses; `close()` shuts
+ * down gracefully (sessions in a transaction finish, the Router's running work finishes) and
+ * writes the final status.
  */
 
 import { readdir, unlink } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import {
   type Logger,
   type SmtpServer,
 } from '@mailroute/smtp-server';
+import { type CaptureSink, sinkRoot, startCaptureSink } from './capture-sink.js';
 import type { GatewayCore } from './compose.js';
 import { composeBackend } from './compose-backend.js';
 import type { GatewayConfig } from './config-types.js';
@@ -20,10 +23,9 @@ import { type DataLock, lockDataDirectory } from './data-lock.js';
 import type { DkimSetup } from './dkim-keys.js';
 import { ensureFolder, removeUnfinished } from './durable-write.js';
 import type { GatewayStats } from './gateway-stats.js';
-import { heldRoot } from './held.js';
 import { mailFilesRoot } from './mail-store.js';
-import { spoolRoot } from './spool.js';
-import { type GatewayStatus, writeStatus } from './status-file.js';
+import type { GatewayRouter } from './router-setup.js';
+import { type GatewayStatus, routerView, writeStatus } from './status-file.js';
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
@@ -36,6 +38,8 @@ export interface GatewayOptions {
   readonly submissionPort?: number | null;
   /** Overrides gateway.json's listener address. */
   readonly host?: string;
+  /** Overrides gateway.json's capture sink port (0 picks a free one, null turns the sink off). */
+  readonly sinkPort?: number | null;
   /** Use the system resolver instead of the static zone. */
   readonly systemDns?: boolean;
   /** Where log lines go; default none. */
@@ -51,6 +55,10 @@ export interface Gateway {
   readonly dkim: DkimSetup;
   readonly stats: GatewayStats;
   readonly server: SmtpServer;
+  /** The Router and its mail.box. */
+  readonly router: GatewayRouter;
+  /** The capture sink, when the configuration runs one. */
+  readonly sink: CaptureSink | undefined;
   /** The status as status.json holds it. */
   status(state?: 'running' | 'stopped'): GatewayStatus;
   /** Graceful shutdown; sessions in a transaction get `deadlineMs` to finish. */
@@ -58,9 +66,10 @@ export interface Gateway {
 }
 
 /**
- * Removes what a crashed predecessor left under the mail files, the spool and held mail: `.tmp`
- * files and messages without their document, older than `beforeMs` (when this process took
- * the data directory's lock); files of this process's own sessions are newer and left alone.
+ * Removes what a crashed predecessor left in the mail-file folders and the sink: `.tmp` files
+ * and messages without their document, older than `beforeMs` (when this process took the data
+ * directory's lock). mail.box recovers itself when it opens; a delivery or transfer that was
+ * cut short is still waiting there and is made again.
  */
 async function cleanAfterCrash(dataDir: string, beforeMs: number): Promise<number> {
   let removed = 0;
@@ -71,8 +80,7 @@ async function cleanAfterCrash(dataDir: string, beforeMs: number): Promise<numbe
     for (const e of entries) if (e.isDirectory()) await walk(join(folder, e.name), depth + 1);
   };
   await walk(mailFilesRoot(dataDir), 0);
-  await walk(spoolRoot(dataDir), 0);
-  await walk(heldRoot(dataDir), 0);
+  await walk(sinkRoot(dataDir), 0);
   // Status files being replaced when a process died (`status.json.<pid>.part`).
   for (const name of await readdir(dataDir).catch(() => [] as string[])) {
     if (/^status\.json\.\d+\.part$/.test(name) && name !== `status.json.${process.pid}.part`)
@@ -111,12 +119,47 @@ async function startLocked(
   lock: DataLock,
   log: (line: string) => void,
 ): Promise<Gateway> {
-  const { config, dataDir } = options;
-  const { backend, core, dkim, stats, dnsLists } = await composeBackend(config, dataDir, {
-    systemDns: options.systemDns,
-    log,
-    now: () => new Date(),
-  });
+  const { dataDir } = options;
+  // Crash recovery of the folders first (only files older than the lock: the predecessor's).
+  const removed = await cleanAfterCrash(dataDir, lock.takenAtMs);
+  if (removed > 0) log(`recovery: removed ${removed} unfinished file(s) (never acknowledged)`);
+  // The sink first: the Router may transfer to it as soon as it starts.
+  const sinkSettings = options.config.gateway.captureSink;
+  const sinkPort = options.sinkPort === undefined ? sinkSettings?.port : options.sinkPort;
+  const sink =
+    sinkSettings === undefined || sinkPort === null || sinkPort === undefined
+      ? undefined
+      : await startCaptureSink({
+          dataDir,
+          host: sinkSettings.host,
+          port: sinkPort,
+          hostname: 'sink.acme.example',
+        });
+  // The hosts the sink stands in for go to the port it really listens on.
+  const config =
+    sink === undefined || sinkSettings === undefined
+      ? options.config
+      : {
+          ...options.config,
+          gateway: {
+            ...options.config.gateway,
+            router: {
+              ...options.config.gateway.router,
+              smtpPorts: {
+                ...options.config.gateway.router.smtpPorts,
+                ...Object.fromEntries(sinkSettings.hosts.map((h) => [h, sink.address.port])),
+              },
+            },
+          },
+        };
+  let composed: Awaited<ReturnType<typeof composeBackend>>;
+  try {
+    composed = await composeBackend(config, dataDir, { systemDns: options.systemDns, log });
+  } catch (error) {
+    await sink?.close();
+    throw error;
+  }
+  const { backend, core, dkim, stats, dnsLists, router } = composed;
   const g = config.gateway;
   const host = options.host ?? g.host;
   const submissionPort = options.submissionPort === undefined ? g.submissionPort : options.submissionPort;
@@ -142,13 +185,13 @@ async function startLocked(
   try {
     addresses = await server.listen();
   } catch (error) {
+    await router.close();
+    await sink?.close();
     core.resolver.close();
     throw error;
   }
-  // Recovery only once the lock and the listeners are held (a start that fails to listen has
-  // touched nothing), and only of files older than the lock: this process's own are newer.
-  const removed = await cleanAfterCrash(dataDir, lock.takenAtMs);
-  if (removed > 0) log(`recovery: removed ${removed} unfinished file(s) (messages never acknowledged)`);
+  router.router.start();
+  let lastRouter: GatewayStatus['router'];
   const startedAt = new Date().toISOString();
   const status = (state: 'running' | 'stopped' = 'running'): GatewayStatus => ({
     pid: process.pid,
@@ -161,11 +204,19 @@ async function startLocked(
     smtp: { ...server.stats() },
     gateway: stats.snapshot(),
     dnsLists: dnsLists.snapshot(),
+    ...(lastRouter === undefined ? {} : { router: lastRouter }),
+    ...(sink === undefined
+      ? {}
+      : { sink: { address: sink.address.address, port: sink.address.port, captured: sink.captured() } }),
   });
   let writing: Promise<void> = Promise.resolve();
   const refresh = (state?: 'running' | 'stopped') => {
     writing = writing
-      .then(() => writeStatus(dataDir, status(state)))
+      .then(async () => {
+        // The Router's counts walk mail.box: read them once per refresh, not per status() call.
+        lastRouter = routerView(await router.router.status());
+        await writeStatus(dataDir, status(state));
+      })
       .catch((e: Error) => log(`status: ${e.message}`));
     return writing;
   };
@@ -179,12 +230,16 @@ async function startLocked(
     dkim,
     stats,
     server,
+    router,
+    sink,
     status,
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
         clearInterval(timer);
         await server.close({ deadline: deadlineMs });
         await refresh('stopped');
+        await router.close();
+        await sink?.close();
         core.resolver.close();
         await lock.release();
       })();

@@ -13,9 +13,8 @@ import { loadGatewayConfig } from './config-load.js';
 import type { GatewayConfig } from './config-types.js';
 import { explainEnvelope } from './explain.js';
 import { startGateway } from './gateway.js';
-import { listHeld } from './held.js';
 import { hashPassword } from './passwords.js';
-import { formatHeld, formatStatus, readStatus } from './status-file.js';
+import { formatStatus, readStatus } from './status-file.js';
 
 // Every accepted message costs a few fsyncs, which run on libuv's thread pool (4 threads by
 // default): with 20 clients the pool, not the disk, was the limit. Set before the first fs call.
@@ -74,9 +73,21 @@ async function start(args: ParsedArgs): Promise<number> {
     }
     submissionPort = p;
   }
+  let sinkPort: number | null | undefined;
+  const sinkFlag = args.flags.get('sink-port');
+  if (sinkFlag === 'off') sinkPort = null;
+  else if (sinkFlag !== undefined) {
+    const p = parsePort(sinkFlag, 'sink-port');
+    if (typeof p === 'string') {
+      err(p);
+      return 2;
+    }
+    sinkPort = p;
+  }
   const data = dataDir(args);
   const host = args.flags.get('host');
   const gateway = await startGateway({
+    ...(sinkPort === undefined ? {} : { sinkPort }),
     config,
     dataDir: data,
     ...(port === undefined ? {} : { port }),
@@ -89,7 +100,11 @@ async function start(args: ParsedArgs): Promise<number> {
     stamp(`dkim: publish TXT ${name} "${value}"`);
   for (const a of gateway.addresses) stamp(`listening: ${a.kind} on ${a.address}:${a.port}`);
   stamp(`server ${gateway.core.graph.thisServer} (${config.gateway.hostname}), configuration ${config.dir}`);
-  stamp(`data directory ${data} (mail files, spool, credential store, status.json)`);
+  if (gateway.sink !== undefined)
+    stamp(
+      `capture sink (the next hop of the example: the Internet and Mail2) on ${gateway.sink.address.address}:${gateway.sink.address.port}, writing into ${join(data, 'sink')}`,
+    );
+  stamp(`data directory ${data} (mail.box, mail files, sink, credential store, status.json)`);
   stamp(
     `DNS: ${args.switches.has('system-dns') ? 'system resolver' : 'static zone from dns-zone.json (offline)'}`,
   );
@@ -112,7 +127,6 @@ async function start(args: ParsedArgs): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
   for (const line of formatStatus(gateway.status('stopped'), false)) out(line);
-  for (const line of formatHeld(await listHeld(data), data)) out(line);
   return 0;
 }
 
@@ -132,11 +146,8 @@ async function status(args: ParsedArgs): Promise<number> {
     err(`no status in ${data}: the gateway has not run with this data directory (--data)`);
     return 1;
   }
-  // Held mail is read from its folder, not from status.json: it is there whether or not the
-  // gateway runs, and it must never be overlooked.
-  const held = await listHeld(data);
-  if (args.switches.has('json')) out(JSON.stringify({ ...s, held }, null, 2));
-  else for (const line of [...formatStatus(s, alive(s.pid)), ...formatHeld(held, data)]) out(line);
+  if (args.switches.has('json')) out(JSON.stringify(s, null, 2));
+  else for (const line of formatStatus(s, alive(s.pid))) out(line);
   return 0;
 }
 

@@ -6,8 +6,8 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RouterStatus } from '@mailroute/router';
 import type { GatewayCounters } from './gateway-stats.js';
-import { type HeldRecord, heldRoot } from './held.js';
 
 /** What status.json holds. */
 export interface GatewayStatus {
@@ -24,6 +24,69 @@ export interface GatewayStatus {
   readonly gateway: GatewayCounters;
   /** DNS black/whitelist statistics (`SMTP.DNSBL.<site>.TotalHits` ...). */
   readonly dnsLists: Readonly<Record<string, number>>;
+  /** The Router's queues and statistics (`show stat Mail`, `tell router show queues`); absent in an older file. */
+  readonly router?: RouterView;
+  /** The capture sink, when the example runs one. */
+  readonly sink?: { readonly address: string; readonly port: number; readonly captured: number };
+}
+
+/** The Router as status.json shows it. */
+export interface RouterView {
+  /** Domino's statistic names: Mail.Waiting, Mail.Delivered, Mail.Transferred, Mail.TransferFailures, Mail.Dead, Mail.Held ... */
+  readonly statistics: Readonly<Record<string, number>>;
+  /** Messages in mail.box and recipients by state. */
+  readonly messages: number;
+  readonly recipients: Readonly<Record<string, number>>;
+  /** Each queue: waiting and in-flight recipients and the next attempt time. */
+  readonly queues: readonly {
+    readonly destination: string;
+    readonly waiting: number;
+    readonly inFlight: number;
+    readonly nextAttempt?: string;
+  }[];
+  /** Destinations in retry (Domino: the connection is in retry) and when the next attempt is. */
+  readonly inRetry: readonly {
+    readonly destination: string;
+    readonly failures: number;
+    readonly retryAt: string;
+  }[];
+  /** Hops of the routing graph marked down after a failed transfer. */
+  readonly downHops: readonly string[];
+  readonly running: { readonly delivery: number; readonly transfer: number };
+}
+
+/** The Router's status as status.json holds it. */
+export function routerView(s: RouterStatus): RouterView {
+  const r = s.mailBox.recipients;
+  const c = s.counters;
+  return {
+    statistics: {
+      'Mail.Waiting': r.waiting + r['in-flight'],
+      'Mail.Delivered': c.delivered,
+      'Mail.Transferred': c.transferred,
+      'Mail.TransferFailures': c.transferFailures,
+      'Mail.Dead': r.dead,
+      'Mail.Held': r.held,
+      'Mail.Failed': c.failed,
+      'Mail.Deferred': c.deferred,
+      'Mail.Reports': c.reports,
+    },
+    messages: s.mailBox.messages,
+    recipients: { ...r },
+    queues: s.mailBox.destinations.map((d) => ({
+      destination: d.destination,
+      waiting: d.waiting,
+      inFlight: d.inFlight,
+      ...(d.nextAttemptMs === undefined ? {} : { nextAttempt: new Date(d.nextAttemptMs).toISOString() }),
+    })),
+    inRetry: s.inRetry.map((x) => ({
+      destination: x.destination,
+      failures: x.failures,
+      retryAt: new Date(x.retryAtMs).toISOString(),
+    })),
+    downHops: s.downHops.map(([from, to]) => `${from} -> ${to}`),
+    running: { ...s.running },
+  };
 }
 
 /** The status file's path. */
@@ -62,38 +125,39 @@ export function formatStatus(s: GatewayStatus, alive: boolean): string[] {
   }
   const g = s.gateway;
   lines.push(
-    'Router (tell router status):',
-    `  messages accepted: ${g.messages}`,
-    `  delivered to mail files: ${g.deliveries}`,
-    `  spooled for transfer: ${g.spooled} (DKIM-signed: ${g.signed})`,
-    `  recipients undeliverable after the data (held): ${g.recipientFailures} in ${g.held ?? 0} message(s)`,
+    'Gateway:',
+    `  messages accepted (in mail.box before the 250): ${g.messages}`,
+    `  outbound copies DKIM-signed: ${g.signed}`,
     `  processing errors: ${g.processingErrors}`,
-    'Refusals by reason:',
   );
+  const r = s.router;
+  if (r !== undefined) {
+    lines.push('Router (show stat Mail):');
+    for (const [k, v] of Object.entries(r.statistics)) lines.push(`  ${k} = ${v}`);
+    lines.push(
+      `Router queues (tell router show queues): ${r.messages} message(s) in mail.box; recipients ${
+        Object.entries(r.recipients)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ') || 'none'
+      }`,
+    );
+    for (const q of r.queues)
+      lines.push(
+        `  ${q.destination}: ${q.waiting} waiting, ${q.inFlight} in flight${q.nextAttempt === undefined ? '' : `, next attempt ${q.nextAttempt}`}`,
+      );
+    for (const x of r.inRetry)
+      lines.push(`  in retry: ${x.destination} after ${x.failures} failure(s), next attempt ${x.retryAt}`);
+    for (const h of r.downHops) lines.push(`  hop marked down: ${h}`);
+    lines.push(`  running: ${r.running.delivery} delivery, ${r.running.transfer} transfer`);
+  }
+  if (s.sink !== undefined)
+    lines.push(`Capture sink on ${s.sink.address}:${s.sink.port}: ${s.sink.captured} message(s) captured`);
+  lines.push('Refusals by reason:');
   const reasons = Object.entries(g.refusals);
   if (reasons.length === 0) lines.push('  none');
   for (const [reason, count] of reasons) lines.push(`  ${String(count).padStart(6)}  ${reason}`);
   const lists = Object.entries(s.dnsLists);
   if (lists.length > 0) lines.push('DNS lists:', ...lists.map(([k, v]) => `  ${k} = ${v}`));
-  return lines;
-}
-
-/** The held messages as an administrator reads them (like held and dead mail in mail.box). */
-export function formatHeld(
-  held: { readonly total: number; readonly records: readonly HeldRecord[] },
-  dataDir: string,
-): string[] {
-  const lines = [`Held mail (undeliverable after the 250, waiting for its failure report): ${held.total}`];
-  if (held.total === 0) return lines;
-  lines.push(
-    `  in ${heldRoot(dataDir)}${held.records.length < held.total ? `, newest ${held.records.length}:` : ':'}`,
-  );
-  for (const r of held.records) {
-    lines.push(`  ${r.id}  held ${r.heldAt}  from <${r.mailFrom}>`);
-    for (const x of r.recipients)
-      lines.push(
-        `    ${x.recipient}${x.recipient === x.envelopeRecipient ? '' : ` (via ${x.envelopeRecipient})`}: ${x.reason}`,
-      );
-  }
   return lines;
 }

@@ -83,6 +83,34 @@ describe('configuration directory', () => {
     }
   });
 
+  it('gateway.json router and captureSink errors name the field', async () => {
+    const target = await variant('gateway.json', (g) => ({
+      ...g,
+      router: {
+        initialTransferRetryIntervalMs: 0,
+        routerDSNForNULLReversePath: 3,
+        smtpPorts: { 'mail2.acme.example': 70000 },
+        dns: true,
+      },
+      captureSink: { port: -1, hosts: ['', 'sink.acme.example'], colour: 'red' },
+    }));
+    const errors = await errorsOf(target);
+    for (const expected of [
+      'gateway.json: router.initialTransferRetryIntervalMs: must be a whole number from 1 to',
+      'gateway.json: router.routerDSNForNULLReversePath: must be a whole number from 0 to 2, got 3',
+      'gateway.json: router.smtpPorts.mail2.acme.example: must be a whole number from 1 to 65535, got 70000',
+      'gateway.json: router.dns: unknown field',
+      'gateway.json: captureSink.port: must be a whole number from 0 to 65535, got -1',
+      'gateway.json: captureSink.hosts[0]: must be a host name',
+      'gateway.json: captureSink.colour: unknown field',
+    ]) {
+      assert.ok(
+        errors.some((e) => e.startsWith(expected)),
+        `missing ${expected} in\n${errors.join('\n')}`,
+      );
+    }
+  });
+
   it('directory.json and smtp-inbound.json errors come from the packages with their paths', async () => {
     const d = await variant('directory.json', (v) => ({
       ...v,

@@ -42,7 +42,7 @@ describe('explain', () => {
       })
     ).join('\n');
     assert.match(text, /relay\.authenticatedUsers: matched \[jdoe\]/);
-    assert.match(text, /route: send by SMTP via mx to partner\.example/);
+    assert.match(text, /route: send by SMTP via connectionRelayHost to sink\.acme\.example/);
     assert.match(text, /Foreign SMTP Domain document \*\.\* routes it to Internet/);
     assert.match(text, /dkim: remote copies signed d=acme\.example s=rsa2026, s=ed2026/);
   });

@@ -11,7 +11,10 @@ before(async () => {
   const config = await exampleConfig();
   gw = await testGateway(dir, { ...config, gateway: { ...config.gateway, maxBufferedBytes: 4096 } });
 });
-after(() => removeDir(dir));
+after(async () => {
+  await gw.router.close();
+  await removeDir(dir);
+});
 
 describe('message budget', () => {
   it('takes what fits and gives it back', () => {
@@ -38,9 +41,9 @@ describe('message budget', () => {
     };
     assert.match(await send('x'.repeat(70).concat('\r\n').repeat(100)), /^452 4\.3\.1 /);
     assert.equal(gw.stats.snapshot().refusals['data 452 4.3.1 message budget'], 1);
-    assert.equal(gw.stats.snapshot().deliveries, 0);
+    assert.equal(gw.stats.snapshot().messages, 0);
     assert.match(await send('small'), /^250 /);
-    assert.equal(gw.stats.snapshot().deliveries, 1);
+    assert.equal(gw.stats.snapshot().messages, 1);
     await s.close();
   });
 });

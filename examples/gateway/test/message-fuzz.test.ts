@@ -16,7 +16,10 @@ before(async () => {
   dir = await tempDir('gateway-fuzz-');
   gw = await testGateway(dir);
 });
-after(() => removeDir(dir));
+after(async () => {
+  await gw.router.close();
+  await removeDir(dir);
+});
 
 let seed = 0xfacade;
 function random(): number {
@@ -82,6 +85,7 @@ describe('message fuzz through the backend', () => {
       assert.match(reply, /^250 2\.6\.0 /, `message ${i}`);
     }
     await s.close();
+    await gw.router.router.idle();
     assert.equal(gw.stats.snapshot().processingErrors, 0);
     assert.equal(gw.stats.snapshot().messages, 200);
     const folder = join(dir, 'mailfiles', 'mail', 'jdoe.nsf');

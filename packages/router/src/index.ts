@@ -9,6 +9,7 @@
 export {
   createFolderMailFiles,
   deliveredNote,
+  type FolderMailFilesOptions,
   mailFileSegments,
   type StoredMailDocument,
 } from './delivery/folder-mail-files.js';

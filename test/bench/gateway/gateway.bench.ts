@@ -2,10 +2,11 @@
  * End-to-end throughput of the example gateway: 10 KB messages from 20 parallel clients on
  * loopback, each client on one connection sending one transaction after another.
  *
- * - local delivery: anonymous clients, recipients in three mail files (document + raw message,
- *   fsynced, before each 250);
- * - signed relay: clients that STARTTLS and AUTH once, then relay to an Internet domain (RSA-2048
- *   and Ed25519 DKIM signatures, spooled and fsynced before each 250).
+ * - local delivery: anonymous clients, recipients in three mail files (mail.box flushed before
+ *   each 250; the Router then writes the document and raw message into each mail file);
+ * - signed relay: clients that STARTTLS and AUTH once, then relay to an Internet domain (mail.box
+ *   flushed before each 250; the Router signs with RSA-2048 and Ed25519 and transfers to the
+ *   gateway's capture sink).
  *
  * The gateway runs as a child process with the shipped configuration. Beside it, in the same
  * run, two reference servers on the same listener package: one that drops each message (the
@@ -102,7 +103,20 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
 const data = await mkdtemp(join(tmpdir(), 'gateway-bench-'));
 const gateway = await startChild(
-  [GATEWAY_MAIN, 'start', '--config', CONFIG, '--data', data, '--port', '0', '--submission-port', 'off'],
+  [
+    GATEWAY_MAIN,
+    'start',
+    '--config',
+    CONFIG,
+    '--data',
+    data,
+    '--port',
+    '0',
+    '--submission-port',
+    'off',
+    '--sink-port',
+    '0',
+  ],
   /listening: smtp on 127\.0\.0\.1:(\d+)/,
 );
 await new Promise((r) => setTimeout(r, 200));

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failed, ok, type Result } from '@mailroute/envelope';
-import { type Note, parseMessage } from '@mailroute/itemizer';
+import { type Note, type ParseOptions, parseMessage } from '@mailroute/itemizer';
 import type { LocalDelivery, MailFiles } from './mail-files.js';
 
 /** The safe path segments of a mail file name: `..`, empty parts and odd characters never climb out. */
@@ -71,9 +71,23 @@ export interface StoredMailDocument {
   readonly items: readonly { readonly name: string; readonly type: string; readonly value: unknown }[];
 }
 
+/** Options of {@link createFolderMailFiles}. */
+export interface FolderMailFilesOptions {
+  /**
+   * How the itemizer reads a delivered copy: TNEF conversion (notes.ini `TNEFEnableConversion`,
+   * `TNEFKeepAttachment`, `TNEFAttachRTF`), limits, the fallback charset. The envelope is the
+   * delivery's own.
+   */
+  readonly parse?: Omit<ParseOptions, 'envelope'>;
+}
+
 /** The items of a delivered document: Domino's items at delivery. */
-export async function deliveredNote(delivery: LocalDelivery): Promise<Note> {
+export async function deliveredNote(
+  delivery: LocalDelivery,
+  parse: Omit<ParseOptions, 'envelope'> = {},
+): Promise<Note> {
   const note = await parseMessage(delivery.message, {
+    ...parse,
     envelope: { mailFrom: delivery.mailFrom, recipients: delivery.recipients },
   });
   // Domino's router removes the envelope list at delivery; BlindCopyTo keeps what the copy shows.
@@ -83,7 +97,7 @@ export async function deliveredNote(delivery: LocalDelivery): Promise<Note> {
 }
 
 /** Mail files as folders under `root`. */
-export function createFolderMailFiles(root: string): MailFiles {
+export function createFolderMailFiles(root: string, options: FolderMailFilesOptions = {}): MailFiles {
   const known = new Set<string>();
   return {
     async deliver(delivery: LocalDelivery): Promise<Result<void>> {
@@ -95,7 +109,7 @@ export function createFolderMailFiles(root: string): MailFiles {
           await syncPath(root).catch(() => {});
           known.add(folder);
         }
-        const note = await deliveredNote(delivery);
+        const note = await deliveredNote(delivery, options.parse);
         const doc: StoredMailDocument = {
           id,
           mailFile: delivery.mailFile,

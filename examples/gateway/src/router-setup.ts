@@ -1,0 +1,163 @@
+/**
+ * The gateway's Router: mail.box in `<data>/mail.box` (the router's crash-safe file store), local
+ * delivery into the mail-file folders under `<data>/mailfiles/` (the router's folder MailFiles,
+ * with the gateway's TNEF settings), transfer over SMTP with `@mailroute/smtp-client` (DNS from the
+ * gateway's resolver: the static zone by default), and DKIM signing on the way out with the
+ * gateway's `RouterDKIMSigning` / `DKIM_KEY_<domain>` policy. The Router recovers its own store
+ * at open: whatever got a 250 is in mail.box and is delivered or transferred after a restart.
+ */
+import { join } from 'node:path';
+import type { DkimSigningPolicy } from '@mailroute/dkim';
+import type { MailResolver } from '@mailroute/dns';
+import { type Clock, type Logger, systemClock } from '@mailroute/envelope';
+import {
+  createFileMailBox,
+  createFolderMailFiles,
+  createRouter,
+  type FileMailBox,
+  type NextHop,
+  type Router,
+  type SignHook,
+  type TransferAgent,
+} from '@mailroute/router';
+import type { InMemoryDirectory, RoutingGraph } from '@mailroute/routing';
+import { createTransferAgent } from '@mailroute/smtp-client';
+import type { GatewaySettings } from './config-types.js';
+import type { GatewayStats } from './gateway-stats.js';
+import { mailFilesRoot } from './mail-store.js';
+
+/** Where mail.box lives. */
+export function mailBoxRoot(dataDir: string): string {
+  return join(dataDir, 'mail.box');
+}
+
+/** The Router and what it owns. */
+export interface GatewayRouter {
+  readonly router: Router;
+  readonly mailBox: FileMailBox;
+  /** Stops the Router, closes the transfer agent and mail.box. */
+  close(): Promise<void>;
+}
+
+/** A line logger as the SDK's pino-shaped Logger. */
+export function lineLogger(log: (line: string) => void, prefix: string): Logger {
+  const line = (level: string) => (context: object, message: string) =>
+    log(
+      `${prefix} ${level}: ${message}${Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : ''}`,
+    );
+  const logger: Logger = {
+    debug() {},
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/**
+ * The DKIM hook: signs by the From address's domain when `RouterDKIMSigning` is on and keys for
+ * the domain are in the credential store; otherwise the message goes unsigned (and the missing
+ * or unusable keys are logged). The Router calls it only for mail an authenticated user sent and
+ * for its own reports: signing what an anonymous client claims would lend it our signature.
+ */
+export function dkimSignHook(
+  policy: DkimSigningPolicy,
+  stats: GatewayStats,
+  log: (line: string) => void,
+): SignHook {
+  return async (message, from) => {
+    const at = from?.lastIndexOf('@') ?? -1;
+    const domain = from !== undefined && at > 0 ? from.slice(at + 1) : undefined;
+    if (domain === undefined) return message;
+    const { signer, missing, unusable } = policy.signerFor(domain);
+    if (missing.length > 0)
+      log(`dkim: no key in the credential store for ${domain} selector(s) ${missing.join(', ')}`);
+    for (const u of unusable) log(`dkim: key ${u.selector} of ${domain} cannot sign: ${u.reason}`);
+    if (signer === undefined) return message;
+    const signatures = await signer.sign(message);
+    stats.signed++;
+    return Buffer.concat([Buffer.from(signatures.map((s) => s.header).join(''), 'latin1'), message]);
+  };
+}
+
+/** What {@link openGatewayRouter} is built from. */
+export interface GatewayRouterOptions {
+  readonly dataDir: string;
+  readonly settings: GatewaySettings;
+  readonly directory: InMemoryDirectory;
+  readonly graph: RoutingGraph;
+  readonly resolver: MailResolver;
+  readonly dkim: DkimSigningPolicy;
+  readonly stats: GatewayStats;
+  readonly log: (line: string) => void;
+  /** The Router's clock (DeliveredDate, retries); default the system's. */
+  readonly clock?: Clock;
+  /** The transfer agent; default one of `@mailroute/smtp-client` over `resolver`. */
+  readonly transferAgent?: TransferAgent;
+}
+
+/** Opens mail.box and builds the Router (not started). */
+export async function openGatewayRouter(options: GatewayRouterOptions): Promise<GatewayRouter> {
+  const { settings, log } = options;
+  const r = settings.router;
+  const mailBox = await createFileMailBox({ directory: mailBoxRoot(options.dataDir) });
+  const recovery = mailBox.stats().recovery;
+  if (recovery.tornBytes > 0 || recovery.missingBodies > 0)
+    log(
+      `mail.box recovery: ${recovery.frames} frame(s) read, ${recovery.tornBytes} torn byte(s) dropped (never acknowledged)`,
+    );
+  const logger = lineLogger(log, 'router');
+  const agent: TransferAgent =
+    options.transferAgent ??
+    createTransferAgent({
+      resolver: options.resolver,
+      heloName: settings.hostname,
+      mxPort: r.mxPort,
+      fallbackNonTls: r.fallbackNonTls,
+      logger: lineLogger(log, 'smtp-client'),
+    });
+  const hopFor = (host: string): NextHop => {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(host);
+    const name = (m?.[1] ?? host).replace(/^\[(.*)\]$/, '$1');
+    const port = m ? Number(m[2]) : (r.smtpPorts[name.toLowerCase()] ?? 25);
+    return { host: name, port };
+  };
+  const router = createRouter({
+    mailBox,
+    directory: options.directory,
+    graph: options.graph,
+    mailFiles: createFolderMailFiles(mailFilesRoot(options.dataDir), {
+      parse: {
+        tnef: {
+          enableConversion: settings.tnef.enableConversion,
+          keepAttachment: settings.tnef.keepAttachment,
+          attachRtf: settings.tnef.attachRtf,
+        },
+      },
+    }),
+    transferAgent: agent,
+    sign: dkimSignHook(options.dkim, options.stats, log),
+    hopFor,
+    initialTransferRetryIntervalMs: r.initialTransferRetryIntervalMs,
+    expiryMs: r.expiryMs,
+    dsn: r.dsn,
+    routerDSNForNULLReversePath: r.routerDSNForNULLReversePath,
+    reportingMta: settings.hostname,
+    clock: options.clock ?? systemClock,
+    logger,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    router,
+    mailBox,
+    close() {
+      closing ??= (async () => {
+        await router.stop();
+        await agent.close();
+        await mailBox.close();
+      })();
+      return closing;
+    },
+  };
+}

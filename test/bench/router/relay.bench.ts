@@ -1,0 +1,262 @@
+/**
+ * End-to-end relay: SMTP in -> mail.box (flushed before the 250) -> SMTP out to a counting sink,
+ * for the example gateway on the Router, beside Postfix and Haraka set up the same way (a queue
+ * on disk, fsync before the 250, relay to 127.0.0.1) in the same run. The load generator and its
+ * counting sink, and the scripts that start the peers, are the shared anchors in
+ * `../shared/anchors/relay/` (RELAY_ANCHORS overrides the folder); without them the benchmark
+ * says so and stops, and a peer whose script fails (no Postfix, Haraka not installed) is skipped
+ * with a line saying why. Cells: 1 KB and 100 KB, 10 and 50 clients. Every loop is bounded (a
+ * fixed message count per cell and the load generator's drain timeout).
+ *
+ *   node test/bench/router/dist/relay.bench.js            (RELAY_MESSAGES_1K, RELAY_MESSAGES_100K,
+ *                                                          RELAY_PEERS=postfix,haraka to change)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ANCHORS =
+  process.env['RELAY_ANCHORS'] ??
+  fileURLToPath(new URL('../../../../../shared/anchors/relay', import.meta.url));
+const GATEWAY_MAIN = fileURLToPath(
+  new URL('../../../../examples/gateway/bin/mailroute-gateway.js', import.meta.url),
+);
+const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../../examples/gateway/config', import.meta.url));
+const MESSAGES_1K = Number(process.env['RELAY_MESSAGES_1K'] ?? 1000);
+const MESSAGES_100K = Number(process.env['RELAY_MESSAGES_100K'] ?? 300);
+const PEERS = (process.env['RELAY_PEERS'] ?? 'postfix,haraka').split(',').filter((p) => p !== '');
+const CELLS = [
+  { size: 1024, clients: 10 },
+  { size: 1024, clients: 50 },
+  { size: 102_400, clients: 10 },
+  { size: 102_400, clients: 50 },
+];
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** The shipped configuration as a plain relay: any domain, any 127.0.0.0/8 client, out to `outPort`. */
+async function relayConfig(outPort: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'relay-bench-config-'));
+  await cp(EXAMPLE_CONFIG, dir, { recursive: true });
+  const read = async (f: string) =>
+    JSON.parse(await readFile(join(dir, f), 'utf8')) as Record<string, unknown>;
+  const gateway = await read('gateway.json');
+  delete gateway['captureSink'];
+  gateway['router'] = { smtpPorts: { 'sink.acme.example': outPort } };
+  gateway['maxSessions'] = 1000;
+  await writeFile(join(dir, 'gateway.json'), JSON.stringify(gateway));
+  const inbound = await read('smtp-inbound.json');
+  // Relay for everyone (the peers are set up as open relays on loopback too); no DNS lists.
+  inbound['relay'] = { enforcement: 'none' };
+  inbound['dnsBlacklist'] = { enabled: false };
+  await writeFile(join(dir, 'smtp-inbound.json'), JSON.stringify(inbound));
+  return dir;
+}
+
+/** Runs load.mjs and returns its JSON line (or an error text). */
+function runLoad(args: string[]): Promise<Record<string, unknown> | string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ANCHORS, 'load.mjs'), ...args, '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        resolve(`load.mjs gave no result: ${err.slice(-400)}`);
+      }
+    });
+  });
+}
+
+/** The gateway as a child process; resolves once it is ready. */
+async function startGateway(config: string, data: string, inPort: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      GATEWAY_MAIN,
+      'start',
+      '--config',
+      config,
+      '--data',
+      data,
+      '--port',
+      String(inPort),
+      '--submission-port',
+      'off',
+      '--sink-port',
+      'off',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  const until = Date.now() + 30_000;
+  while (!out.includes(' ready.')) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`gateway did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+type Row = {
+  server: string;
+  size: number;
+  clients: number;
+  result: Record<string, unknown> | string;
+  load: string;
+};
+const rows: Row[] = [];
+
+async function mailroute(cell: (typeof CELLS)[number], messages: number): Promise<void> {
+  const inPort = await freePort();
+  const outPort = await freePort();
+  const config = await relayConfig(outPort);
+  const data = await mkdtemp(join(tmpdir(), 'relay-bench-data-'));
+  const startLoad = load();
+  const gateway = await startGateway(config, data, inPort);
+  try {
+    const result = await runLoad([
+      '--server',
+      'mailroute',
+      '--in',
+      String(inPort),
+      '--out',
+      String(outPort),
+      '--clients',
+      String(cell.clients),
+      '--messages',
+      String(messages),
+      '--size',
+      String(cell.size),
+      '--pidfile',
+      join(data, 'gateway.lock'),
+    ]);
+    rows.push({ server: 'mailroute', ...cell, result, load: startLoad });
+  } finally {
+    await gateway.stop();
+    await rm(data, { recursive: true, force: true });
+    await rm(config, { recursive: true, force: true });
+  }
+}
+
+async function peer(name: string, cell: (typeof CELLS)[number], messages: number): Promise<void> {
+  const script = join(ANCHORS, `${name}.sh`);
+  const work = await mkdtemp(join(tmpdir(), `relay-bench-${name}-`));
+  await chmod(work, 0o755);
+  const dir = join(work, name);
+  const inPort = await freePort();
+  const outPort = await freePort();
+  const startLoad = load();
+  const started = spawnSync(script, ['start', dir, String(inPort), String(outPort)], {
+    encoding: 'utf8',
+    timeout: 180_000,
+    // Haraka is installed once into HARAKA_NPM_DIR (default a scratch folder kept between cells).
+    env: {
+      ...process.env,
+      HARAKA_NPM_DIR: process.env['HARAKA_NPM_DIR'] ?? join(tmpdir(), 'relay-bench-haraka-npm'),
+    },
+  });
+  if (started.status !== 0) {
+    rows.push({
+      server: name,
+      ...cell,
+      result: `skipped: ${name}.sh start failed: ${(started.stderr || started.stdout).trim().slice(-300)}`,
+      load: startLoad,
+    });
+    await rm(work, { recursive: true, force: true });
+    return;
+  }
+  try {
+    const pidfile = name === 'postfix' ? join(dir, 'spool', 'pid', 'master.pid') : join(dir, 'haraka.pid');
+    const result = await runLoad([
+      '--server',
+      name,
+      '--in',
+      String(inPort),
+      '--out',
+      String(outPort),
+      '--clients',
+      String(cell.clients),
+      '--messages',
+      String(messages),
+      '--size',
+      String(cell.size),
+      '--pidfile',
+      pidfile,
+    ]);
+    rows.push({ server: name, ...cell, result, load: startLoad });
+  } finally {
+    spawnSync(script, ['stop', dir], { encoding: 'utf8', timeout: 60_000 });
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (!existsSync(join(ANCHORS, 'load.mjs'))) {
+  console.log(`relay benchmark: ${ANCHORS}/load.mjs is absent (the shared relay anchors); nothing measured`);
+  process.exit(0);
+}
+console.log(`node ${process.version}, ${new Date().toISOString()}, load average ${load()}`);
+for (const cell of CELLS) {
+  const messages = cell.size > 10_000 ? MESSAGES_100K : MESSAGES_1K;
+  await mailroute(cell, messages);
+  for (const p of PEERS) await peer(p, cell, messages);
+}
+
+const f = (r: Record<string, unknown>, k: string) => (typeof r[k] === 'number' ? String(r[k]) : '-');
+console.log(
+  '\n| relay | size | clients | accepted/s | delivered/s | p50 e2e ms | p99 e2e ms | CPU s | peak RSS MB | delivered | duplicates | load |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const row of rows) {
+  const size = row.size >= 1024 * 100 ? '100 KB' : '1 KB';
+  if (typeof row.result === 'string') {
+    console.log(`| ${row.server} | ${size} | ${row.clients} | ${row.result} | | | | | | | | ${row.load} |`);
+    continue;
+  }
+  const r = row.result;
+  console.log(
+    `| ${row.server} | ${size} | ${row.clients} | ${f(r, 'accepted_per_s')} | ${f(r, 'delivered_per_s')} | ${f(r, 'p50_latency_ms')} | ${f(r, 'p99_latency_ms')} | ${f(r, 'relay_cpu_s')} | ${f(r, 'rss_peak_mb')} | ${f(r, 'delivered')}/${f(r, 'messages')} | ${f(r, 'duplicates')} | ${row.load} |`,
+  );
+}
+console.log(`load average at end ${load()}`);
