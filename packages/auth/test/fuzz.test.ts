@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createResolver, createStaticTransport } from '@mailroute/dns';
+import { checkSpf, parseMacroString, parseSpfRecord } from '../src/index.js';
+
+/** mulberry32: a small seeded generator so every run sees the same inputs. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pieces = [
+  'v=spf1',
+  ' ',
+  ' ',
+  'a',
+  'mx',
+  'ptr',
+  'all',
+  'include:',
+  'exists:',
+  'ip4:',
+  'ip6:',
+  'redirect=',
+  'exp=',
+  '-',
+  '+',
+  '~',
+  '?',
+  ':',
+  '/',
+  '//',
+  '24',
+  '0',
+  '128',
+  '33',
+  '192.0.2.1',
+  '2001:db8::',
+  'example.com',
+  '.',
+  '%{d}',
+  '%{ir}',
+  '%{l1r-}',
+  '%%',
+  '%_',
+  '%-',
+  '%{',
+  '}',
+  '%',
+  'x=y',
+  '\u00e9',
+  '\t',
+  '=',
+  'fuzz.example',
+];
+
+function randomRecord(rand: () => number): string {
+  let s = rand() < 0.8 ? 'v=spf1 ' : '';
+  const n = Math.floor(rand() * 14);
+  for (let i = 0; i < n; i++) s += pieces[Math.floor(rand() * pieces.length)];
+  return s;
+}
+
+describe('fuzz: the SPF record parser (seeded, bounded)', () => {
+  it('5000 random records parse or are refused, never throw', () => {
+    const rand = seeded(7208);
+    for (let i = 0; i < 5000; i++) {
+      const text = randomRecord(rand);
+      const r = parseSpfRecord(text);
+      if (!r.ok) assert.equal(typeof r.error, 'string');
+      parseMacroString(text);
+      parseMacroString(text, true);
+    }
+  });
+
+  it('300 random records evaluate to one of the seven results, never reject', async () => {
+    const rand = seeded(4408);
+    const results = new Set(['none', 'neutral', 'pass', 'fail', 'softfail', 'temperror', 'permerror']);
+    for (let i = 0; i < 300; i++) {
+      const text = randomRecord(rand);
+      const resolver = createResolver({
+        transport: createStaticTransport({
+          'fuzz.example': { TXT: [text] },
+          'example.com': {
+            TXT: [randomRecord(rand)],
+            A: ['192.0.2.1'],
+            MX: [{ preference: 1, exchange: 'fuzz.example' }],
+          },
+        }),
+        retryCount: 1,
+        retryBaseWaitMs: 20,
+      });
+      const v = await checkSpf(
+        { ip: rand() < 0.5 ? '192.0.2.1' : '2001:db8::1', mailFrom: 'u@fuzz.example', helo: 'h.example' },
+        { resolver },
+      );
+      assert.ok(results.has(v.result), `${JSON.stringify(text)} gave ${v.result}`);
+    }
+  });
+});
