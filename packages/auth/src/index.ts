@@ -5,6 +5,14 @@
  * @packageDocumentation
  */
 
+export { dkimAuthResults, spfAuthResult } from './authres/from-checks.js';
+export { MAX_AUTHRES_LENGTH, parseAuthenticationResults } from './authres/parse.js';
+export type { AuthenticationResults, AuthResult, AuthResultProperty } from './authres/types.js';
+export {
+  formatAuthenticationResults,
+  formatAuthResult,
+  removeOwnAuthenticationResults,
+} from './authres/write.js';
 export { type AuthLookupOptions, type AuthResolver, type LookupOutcome, settle } from './resolver.js';
 export { checkSpf, type SpfCheckInput, type SpfCheckOptions, type SpfVerdict } from './spf/check.js';
 export { type HostCheck, RFC7208_LIMITS, type SpfLimits, type SpfResult } from './spf/check-host.js';

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createResolver, createStaticTransport } from '@mailroute/dns';
-import { checkSpf, parseMacroString, parseSpfRecord } from '../src/index.js';
+import {
+  checkSpf,
+  parseAuthenticationResults,
+  parseMacroString,
+  parseSpfRecord,
+  removeOwnAuthenticationResults,
+} from '../src/index.js';
 
 /** mulberry32: a small seeded generator so every run sees the same inputs. */
 function seeded(seed: number): () => number {
@@ -101,6 +107,43 @@ describe('fuzz: the SPF record parser (seeded, bounded)', () => {
         { resolver },
       );
       assert.ok(results.has(v.result), `${JSON.stringify(text)} gave ${v.result}`);
+    }
+  });
+});
+
+const arPieces = [
+  'example.org',
+  ' ',
+  ';',
+  '=',
+  '/',
+  '.',
+  '(',
+  ')',
+  '"',
+  '\\',
+  'spf',
+  'pass',
+  'smtp.mailfrom',
+  'none',
+  '1',
+  '\r\n\t',
+  'reason',
+  'a@b.c',
+];
+
+describe('fuzz: the Authentication-Results parser and remover (seeded, bounded)', () => {
+  it('5000 random fields parse or are refused with AUTHRES_SYNTAX, never throw', () => {
+    const rand = seeded(8601);
+    for (let i = 0; i < 5000; i++) {
+      let text = '';
+      const n = Math.floor(rand() * 20);
+      for (let j = 0; j < n; j++) text += arPieces[Math.floor(rand() * arPieces.length)];
+      const r = parseAuthenticationResults(text);
+      if (!r.ok) assert.equal(r.reason.code, 'AUTHRES_SYNTAX');
+      const block = `Authentication-Results:${text}\r\nSubject: x\r\n\r\n`;
+      const removed = removeOwnAuthenticationResults(block, 'example.org');
+      assert.ok(removed.headers.endsWith('Subject: x\r\n\r\n'));
     }
   });
 });
