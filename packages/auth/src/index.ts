@@ -13,6 +13,24 @@ export {
   formatAuthResult,
   removeOwnAuthenticationResults,
 } from './authres/write.js';
+export {
+  checkDmarc,
+  type DmarcInput,
+  type DmarcOptions,
+  type DmarcResult,
+  type DmarcSpfInput,
+  type DmarcVerdict,
+} from './dmarc/check.js';
+export { headerFromDomain } from './dmarc/from-domain.js';
+export { aligned, organizationalDomain } from './dmarc/org-domain.js';
+export {
+  type DmarcParse,
+  type DmarcPolicy,
+  type DmarcRecord,
+  isDmarcRecord,
+  parseDmarcRecord,
+} from './dmarc/record.js';
+export { type DmarcReportRecord, dmarcReportRecord, mergeReportRecords } from './dmarc/report.js';
 export { type AuthLookupOptions, type AuthResolver, type LookupOutcome, settle } from './resolver.js';
 export { checkSpf, type SpfCheckInput, type SpfCheckOptions, type SpfVerdict } from './spf/check.js';
 export { type HostCheck, RFC7208_LIMITS, type SpfLimits, type SpfResult } from './spf/check-host.js';

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { createResolver, createStaticTransport } from '@mailroute/dns';
 import {
   checkSpf,
+  headerFromDomain,
   parseAuthenticationResults,
+  parseDmarcRecord,
   parseMacroString,
   parseSpfRecord,
   removeOwnAuthenticationResults,
@@ -144,6 +146,51 @@ describe('fuzz: the Authentication-Results parser and remover (seeded, bounded)'
       const block = `Authentication-Results:${text}\r\nSubject: x\r\n\r\n`;
       const removed = removeOwnAuthenticationResults(block, 'example.org');
       assert.ok(removed.headers.endsWith('Subject: x\r\n\r\n'));
+    }
+  });
+});
+
+const dmarcPieces = [
+  'v=DMARC1',
+  ';',
+  ' ',
+  'p=',
+  'sp=',
+  'none',
+  'reject',
+  'quarantine',
+  'pct=',
+  '50',
+  '101',
+  'rua=',
+  'mailto:a@b.c',
+  ',',
+  'adkim=',
+  'aspf=',
+  'r',
+  's',
+  '=',
+  'x',
+  '<',
+  '>',
+  '@',
+  '"',
+  '(',
+  ')',
+  ':',
+];
+
+describe('fuzz: the DMARC record and From parsers (seeded, bounded)', () => {
+  it('5000 random records and From values parse or are refused, never throw', () => {
+    const rand = seeded(7489);
+    for (let i = 0; i < 5000; i++) {
+      let text = rand() < 0.7 ? 'v=DMARC1;' : '';
+      const n = Math.floor(rand() * 16);
+      for (let j = 0; j < n; j++) text += dmarcPieces[Math.floor(rand() * dmarcPieces.length)];
+      const r = parseDmarcRecord(text);
+      if (r.ok) assert.ok(r.record.pct >= 0 && r.record.pct <= 100);
+      const from = headerFromDomain(text);
+      if (!from.ok) assert.equal(from.reason.code, 'DMARC_FROM');
     }
   });
 });
