@@ -32,8 +32,23 @@ export {
 } from './dmarc/record.js';
 export { type DmarcReportRecord, dmarcReportRecord, mergeReportRecords } from './dmarc/report.js';
 export { type AuthLookupOptions, type AuthResolver, type LookupOutcome, settle } from './resolver.js';
-export { checkSpf, type SpfCheckInput, type SpfCheckOptions, type SpfVerdict } from './spf/check.js';
-export { type HostCheck, RFC7208_LIMITS, type SpfLimits, type SpfResult } from './spf/check-host.js';
+export {
+  checkSpf,
+  createSpfChecker,
+  type SpfChecker,
+  type SpfCheckerOptions,
+  type SpfCheckInput,
+  type SpfCheckOptions,
+  type SpfVerdict,
+} from './spf/check.js';
+export {
+  type HostCheck,
+  type ParsedRecordCache,
+  parsedRecordCache,
+  RFC7208_LIMITS,
+  type SpfLimits,
+  type SpfResult,
+} from './spf/check-host.js';
 export { type ClientIp, parseIp } from './spf/ip.js';
 export { type MacroToken, parseDomainSpec, parseMacroString } from './spf/macro.js';
 export { receivedSpf } from './spf/received-spf.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createResolver, createStaticTransport, type StaticZone } from '@mailroute/dns';
-import { checkSpf, parseSpfRecord, receivedSpf, type SpfCheckInput } from '../src/index.js';
+import { checkSpf, createSpfChecker, parseSpfRecord, receivedSpf, type SpfCheckInput } from '../src/index.js';
 
 function resolverFor(zone: StaticZone) {
   return createResolver({
@@ -203,5 +203,28 @@ describe('SPF: identities and Received-SPF', () => {
     assert.match(field, /envelope-from="\\"a b\(c\\"@example.com"/);
     const comment = field.slice(field.indexOf('('), field.indexOf(')') + 1);
     assert.equal(comment.split('(').length, 2);
+  });
+});
+
+describe('SPF: the reusable checker', () => {
+  it('gives the same verdicts as checkSpf, evaluation after evaluation', async () => {
+    const zone: StaticZone = {
+      'c.example': { TXT: ['v=spf1 include:_i.c.example -all'] },
+      '_i.c.example': { TXT: ['v=spf1 ip4:192.0.2.0/24 ~all'] },
+    };
+    const resolver = resolverFor(zone);
+    const checker = createSpfChecker({ resolver, parsedRecordCacheSize: 1 });
+    for (const ip of ['192.0.2.1', '198.51.100.1', '192.0.2.1', '2001:db8::1']) {
+      const a = await checker.check(from('c.example', ip));
+      const b = await checkSpf(from('c.example', ip), { resolver });
+      assert.deepEqual(a, b);
+    }
+  });
+
+  it('refuses a negative cache size', () => {
+    assert.throws(
+      () => createSpfChecker({ resolver: resolverFor({}), parsedRecordCacheSize: -1 }),
+      RangeError,
+    );
   });
 });

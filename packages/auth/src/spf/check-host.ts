@@ -6,9 +6,15 @@
  */
 import type { Reason } from '@mailroute/envelope';
 import { type AuthResolver, type LookupOutcome, settle } from '../resolver.js';
-import { addressMatches, type ClientIp } from './ip.js';
+import { addressMatches, type ClientIp, samePrefix } from './ip.js';
 import { expandMacros, fitDomain, type MacroToken, type MacroValues, parseMacroString } from './macro.js';
-import { isSpfRecord, parseSpfRecord, type SpfMechanism, type SpfQualifier } from './record.js';
+import {
+  isSpfRecord,
+  parseSpfRecord,
+  type SpfMechanism,
+  type SpfParse,
+  type SpfQualifier,
+} from './record.js';
 
 /** The seven SPF results (RFC 7208 section 2.6). */
 export type SpfResult = 'none' | 'neutral' | 'pass' | 'fail' | 'softfail' | 'temperror' | 'permerror';
@@ -29,6 +35,26 @@ export const RFC7208_LIMITS: SpfLimits = Object.freeze({
   maxVoidLookups: 2,
   maxNamesPerTerm: 10,
 });
+
+/** A bounded store of parsed records, by record text. */
+export interface ParsedRecordCache {
+  /** The parse of `text`, if kept. */
+  get(text: string): SpfParse | undefined;
+  /** Keep a parse. */
+  set(text: string, parsed: SpfParse): void;
+}
+
+/** A first-in-first-out bounded {@link ParsedRecordCache}. */
+export function parsedRecordCache(maxEntries: number): ParsedRecordCache {
+  const map = new Map<string, SpfParse>();
+  return {
+    get: (text) => map.get(text),
+    set(text, parsed) {
+      if (map.size >= maxEntries) map.delete(map.keys().next().value as string);
+      map.set(text, parsed);
+    },
+  };
+}
 
 /** The outcome of one check_host() evaluation. */
 export interface HostCheck {
@@ -57,6 +83,8 @@ export interface Evaluation {
   readonly limits: SpfLimits;
   readonly signal: AbortSignal | undefined;
   readonly defaultExplanation: string | undefined;
+  /** Parsed records by text, kept by a checker across evaluations (records are immutable). */
+  readonly parsed: ParsedRecordCache | undefined;
   dnsTerms: number;
   voidLookups: number;
 }
@@ -181,7 +209,7 @@ async function evaluateMechanism(ev: Evaluation, m: SpfMechanism, domain: string
   if (m.kind === 'all') return true;
   if (m.kind === 'ip4' || m.kind === 'ip6') {
     const family = m.kind === 'ip4' ? 4 : 6;
-    return ev.ip.family === family && addressMatches(ev.ip, m.network.text, m.prefix);
+    return ev.ip.family === family && samePrefix(ev.ip.bytes, m.network.bytes, m.prefix);
   }
   const limit = countDnsTerm(ev);
   if (limit) return limit;
@@ -302,7 +330,11 @@ export async function checkHost(ev: Evaluation, domain: string, included = false
     };
   const fetched = await fetchRecord(ev, domain);
   if (!('text' in fetched)) return { result: fetched.result, domain, problem: fetched.problem };
-  const parsed = parseSpfRecord(fetched.text);
+  let parsed = ev.parsed?.get(fetched.text);
+  if (parsed === undefined) {
+    parsed = parseSpfRecord(fetched.text);
+    ev.parsed?.set(fetched.text, parsed);
+  }
   if (!parsed.ok)
     return { result: 'permerror', domain, problem: problem('SPF_SYNTAX', `${domain}: ${parsed.error}`) };
   const record = parsed.record;

@@ -9,6 +9,8 @@ import {
   checkHost,
   type Evaluation,
   isQueryableDomain,
+  type ParsedRecordCache,
+  parsedRecordCache,
   RFC7208_LIMITS,
   type SpfLimits,
   type SpfResult,
@@ -86,9 +88,26 @@ function positiveInt(value: number, name: string): number {
 
 /**
  * Check SPF for one transaction. Never rejects for bad input or DNS trouble: those are results
- * (none, temperror, permerror) with a `problem`. Throws RangeError only for invalid options.
+ * (none, temperror, permerror) with a `problem`. Rejects with a RangeError only for invalid options.
  */
 export async function checkSpf(input: SpfCheckInput, options: SpfCheckOptions): Promise<SpfVerdict> {
+  return createSpfChecker({ ...options, parsedRecordCacheSize: 0 }).check(input);
+}
+
+/** Options of {@link createSpfChecker}: those of {@link checkSpf} and a cache size. */
+export interface SpfCheckerOptions extends Omit<SpfCheckOptions, 'signal'> {
+  /** Parsed SPF records kept by text (records are immutable, so only DNS decides freshness); default 1000, 0 = none. */
+  readonly parsedRecordCacheSize?: number;
+}
+
+/** A reusable SPF checker: options validated once, parsed records kept. */
+export interface SpfChecker {
+  /** Check one transaction; `signal` cancels it. */
+  check(input: SpfCheckInput, signal?: AbortSignal): Promise<SpfVerdict>;
+}
+
+/** Build a {@link SpfChecker}. Throws RangeError for invalid options. */
+export function createSpfChecker(options: SpfCheckerOptions & { readonly signal?: AbortSignal }): SpfChecker {
   const limits: SpfLimits = {
     maxDnsTerms: positiveInt(options.limits?.maxDnsTerms ?? RFC7208_LIMITS.maxDnsTerms, 'limits.maxDnsTerms'),
     maxVoidLookups: positiveInt(
@@ -103,6 +122,33 @@ export async function checkSpf(input: SpfCheckInput, options: SpfCheckOptions): 
   const timeoutMs = positiveInt(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
   const clock = options.clock ?? systemClock;
   const receiver = options.receiver ?? 'unknown';
+  const size = options.parsedRecordCacheSize ?? 1000;
+  if (!Number.isInteger(size) || size < 0)
+    throw new RangeError(`parsedRecordCacheSize must be a whole number, got ${size}`);
+  const parsed: ParsedRecordCache | undefined = size > 0 ? parsedRecordCache(size) : undefined;
+  return {
+    check: (input, signal) =>
+      evaluate(
+        input,
+        { ...options, signal: signal ?? options.signal },
+        limits,
+        timeoutMs,
+        clock,
+        receiver,
+        parsed,
+      ),
+  };
+}
+
+async function evaluate(
+  input: SpfCheckInput,
+  options: SpfCheckOptions,
+  limits: SpfLimits,
+  timeoutMs: number,
+  clock: Clock,
+  receiver: string,
+  parsed: ParsedRecordCache | undefined,
+): Promise<SpfVerdict> {
   const identity = input.identity ?? (input.mailFrom === '' ? 'helo' : 'mailfrom');
   const helo = input.helo.trim();
   const from = identity === 'helo' ? '' : input.mailFrom.trim();
@@ -140,6 +186,7 @@ export async function checkSpf(input: SpfCheckInput, options: SpfCheckOptions): 
     limits,
     signal: controller.signal,
     defaultExplanation: options.defaultExplanation,
+    parsed,
     dnsTerms: 0,
     voidLookups: 0,
   };
