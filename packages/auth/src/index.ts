@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { type ArcChainStatus, type ArcVerdict, type ArcVerifyOptions, verifyArc } from './arc/verify.js';
 export { dkimAuthResults, spfAuthResult } from './authres/from-checks.js';
 export { MAX_AUTHRES_LENGTH, parseAuthenticationResults } from './authres/parse.js';
 export type { AuthenticationResults, AuthResult, AuthResultProperty } from './authres/types.js';
