@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { verifyArc } from '@mailroute/auth';
+import { sealArc, verifyArc } from '@mailroute/auth';
 import { keyRecordText, loadPrivateKey } from '@mailroute/dkim';
 import { createResolver, createStaticTransport } from '@mailroute/dns';
 
@@ -120,5 +120,66 @@ describe('ARC: chains sealed by mailauth', () => {
     const v = await verifyArc(Buffer.from(noSeal, 'latin1'), { resolver });
     assert.equal(v.cv, 'fail');
     assert.match(v.reason ?? '', /incomplete/);
+  });
+});
+
+/** One hop sealed by us. */
+async function ourSeal(message: Buffer, domain: string): Promise<Buffer> {
+  const r = await sealArc(message, {
+    domain,
+    selector: 'arc',
+    privateKey: pem,
+    authservId: `mx.${domain}`,
+    results: ['spf=pass smtp.mailfrom=alice@example.com'],
+    resolver,
+  });
+  return Buffer.concat([Buffer.from(r.headers), message]);
+}
+
+async function mailauthArc(message: Buffer): Promise<string> {
+  const r = await authenticate(message, {
+    ip: '192.0.2.1',
+    helo: 'x.example',
+    sender: 'alice@example.com',
+    mta: 'mx.test',
+    resolver: mailauthResolver,
+    disableBimi: true,
+  });
+  return r.arc.status.result;
+}
+
+describe('ARC: chains sealed here', () => {
+  it('one hop of ours validates here and in mailauth', async () => {
+    const once = await ourSeal(original, 'hop1.example');
+    assert.equal((await verifyArc(once, { resolver })).cv, 'pass');
+    assert.equal(await mailauthArc(once), 'pass');
+    const changed = Buffer.from(once.toString('latin1').replace('Hello', 'Howdy'), 'latin1');
+    assert.equal(await mailauthArc(changed), 'fail');
+  });
+
+  it('mailauth then us, and us then mailauth: pass in both', async () => {
+    const a = await ourSeal(await seal(original, 'hop1.example'), 'hop2.example');
+    const b = await seal(await ourSeal(original, 'hop1.example'), 'hop2.example');
+    for (const m of [a, b]) {
+      const v = await verifyArc(m, { resolver });
+      assert.equal(v.cv, 'pass', v.reason);
+      assert.equal(v.instances, 2);
+      assert.equal(await mailauthArc(m), 'pass');
+    }
+  });
+
+  it('sealing over a broken chain writes cv=fail', async () => {
+    const once = await ourSeal(original, 'hop1.example');
+    const changed = Buffer.from(once.toString('latin1').replace('Hello', 'Howdy'), 'latin1');
+    const r = await sealArc(changed, {
+      domain: 'hop2.example',
+      selector: 'arc',
+      privateKey: pem,
+      authservId: 'mx.hop2.example',
+      results: [],
+      resolver,
+    });
+    assert.equal(r.cv, 'fail');
+    assert.equal(r.instance, 2);
   });
 });

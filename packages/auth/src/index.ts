@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { type ArcSealOptions, type ArcSealResult, sealArc } from './arc/seal.js';
 export { type ArcChainStatus, type ArcVerdict, type ArcVerifyOptions, verifyArc } from './arc/verify.js';
 export { dkimAuthResults, spfAuthResult } from './authres/from-checks.js';
 export { MAX_AUTHRES_LENGTH, parseAuthenticationResults } from './authres/parse.js';
