@@ -234,6 +234,13 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
       throw mapError(e);
     }
     let broken: Error | undefined;
+    // A checked-out client that loses its connection between two statements emits 'error'
+    // with no query to reject: without this listener that would crash the process.
+    const onClientError = (e: Error): void => {
+      broken = e;
+      if (isConnectionError(e)) noteLost(e);
+    };
+    client.on('error', onClientError);
     try {
       await client.query(begin);
       const out = await body(client);
@@ -245,6 +252,7 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
       else await client.query('ROLLBACK').catch((r: Error) => (broken = r));
       throw e instanceof KeyTaken ? e : mapError(e);
     } finally {
+      client.off('error', onClientError);
       client.release(broken);
     }
   };
