@@ -526,32 +526,37 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
       const never = req.excludeDestinations ? [...req.excludeDestinations] : [];
       return tx(async (c) => {
         const units: { id: string; destination: string; rows: { idx: number }[] }[] = [];
-        const triedM: string[] = [];
-        const triedD: string[] = [];
+        const tried: string[] = []; // `message/destination` (queue ids are digits: no ambiguity)
         const full = new Set<string>(); // destinations at maxInFlightPerDestination
         for (;;) {
           const want = req.limit - units.length;
           if (want <= 0) break;
-          // Candidate units, earliest due first; no locks yet. Units tried before in this call
-          // (taken, or locked by another node) are left out, so the loop always moves on.
-          const cand = await c.query<{ message_id: string; destination: string }>(
+          // Candidate units, earliest due first; no locks yet. The query walks the due index in
+          // order and stops after a few rows per unit wanted (never the whole queue); units are
+          // the rows' distinct (message, destination) in order of appearance. Units tried before
+          // in this call (taken, or locked by another node) are left out, so the loop moves on.
+          const rows = await c.query<{ message_id: string; destination: string }>(
             `SELECT r.message_id, r.destination FROM ${s}.recipients r
              WHERE r.due_ms <= $1
                AND ($2::text[] IS NULL OR r.destination = ANY($2::text[]))
                AND NOT (r.destination = ANY($3::text[]))
-               AND NOT EXISTS (SELECT 1 FROM unnest($4::text[], $5::text[]) t(m, d)
-                               WHERE t.m = r.message_id AND t.d = r.destination)
-             GROUP BY r.message_id, r.destination
-             ORDER BY min(r.due_ms), r.message_id, min(r.idx)
-             LIMIT $6`,
-            [now, only, [...never, ...full], triedM, triedD, want],
+               AND (r.message_id || '/' || r.destination) <> ALL($4::text[])
+             ORDER BY r.due_ms, r.message_id, r.idx
+             LIMIT $5`,
+            [now, only, [...never, ...full], tried, want * 4],
           );
+          const seen = new Set<string>();
+          const cand = { rows: [] as { message_id: string; destination: string }[] };
+          for (const r of rows.rows) {
+            const k = `${r.message_id}/${r.destination}`;
+            if (seen.has(k)) continue;
+            seen.add(k);
+            cand.rows.push(r);
+            if (cand.rows.length >= want) break;
+          }
           if (cand.rows.length === 0) break;
           let picks = cand.rows;
-          for (const p of picks) {
-            triedM.push(p.message_id);
-            triedD.push(p.destination);
-          }
+          for (const p of picks) tried.push(`${p.message_id}/${p.destination}`);
           if (cap !== undefined) picks = await withinCap(c, picks, now, full);
           if (picks.length === 0) continue;
           // Lock and lease the candidates' due rows in one statement; rows another node is
