@@ -67,7 +67,7 @@ CREATE TABLE {s}.recipients (
   PRIMARY KEY (message_id, idx)
 );
 CREATE INDEX recipients_due ON {s}.recipients (due_ms, message_id, idx) WHERE due_ms IS NOT NULL;
-CREATE INDEX recipients_destination_due ON {s}.recipients (destination, due_ms) WHERE due_ms IS NOT NULL;
+CREATE INDEX recipients_destination_due ON {s}.recipients (destination, due_ms, message_id, idx) WHERE due_ms IS NOT NULL;
 CREATE INDEX recipients_state ON {s}.recipients (state, message_id);
 CREATE TABLE {s}.idempotency_keys (
   key text PRIMARY KEY,

@@ -379,6 +379,53 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
     return id;
   };
 
+  /**
+   * A message with a body small enough to be inline, in ONE statement (the key, the row, the
+   * recipients and the NOTIFY as data-modifying CTEs): atomic on its own, one round trip. Resolves
+   * with the new id, or undefined when its idempotency key was stored already (nothing inserted).
+   */
+  const insertInline = async (
+    run: (text: string, values: unknown[]) => Promise<pg.QueryResult<{ id: string | null }>>,
+    message: NewMessage,
+    body: Buffer,
+  ): Promise<QueueId | undefined> => {
+    const rs = message.recipients;
+    const r = await run(
+      `WITH i AS (SELECT lpad(nextval('${s}.queue_ids')::text, 16, '0') AS id),
+       k AS (INSERT INTO ${s}.idempotency_keys (key, message_id) SELECT $1, i.id FROM i WHERE $1::text IS NOT NULL
+             ON CONFLICT (key) DO NOTHING RETURNING message_id),
+       m AS (INSERT INTO ${s}.messages (id, envelope, arrival_ms, message_id, size_bytes, idempotency_key, body, chunks)
+             SELECT i.id, $2::jsonb, $3, $4, $5, $1, $6, 0 FROM i WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM k)
+             RETURNING id),
+       r AS (INSERT INTO ${s}.recipients (message_id, idx, address, orcpt, notify, destination, route, state, next_attempt_ms)
+             SELECT m.id, u.idx, u.address, u.orcpt, u.notify::jsonb, u.destination, u.route::jsonb, u.state, $3
+             FROM m, unnest($7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+               AS u(idx, address, orcpt, notify, destination, route, state)
+             RETURNING 1)
+       SELECT (SELECT id FROM m) AS id,
+              CASE WHEN $14 AND EXISTS (SELECT 1 FROM m) THEN pg_notify($15, '') END AS notified,
+              (SELECT count(*) FROM r) AS recipients`,
+      [
+        message.idempotencyKey ?? null,
+        envelopeJson(message.envelope),
+        Math.floor(message.arrivalMs),
+        message.messageId ?? null,
+        body.length,
+        body,
+        rs.map((_, i) => i),
+        rs.map((x) => x.address),
+        rs.map((x) => x.orcpt ?? null),
+        rs.map((x) => (x.notify === undefined ? null : JSON.stringify(x.notify))),
+        rs.map((x) => x.destination),
+        rs.map((x) => (x.route === undefined ? null : JSON.stringify(x.route))),
+        rs.map((x) => x.state ?? 'waiting'),
+        rs.some((x) => (x.state ?? 'waiting') === 'waiting'),
+        channel,
+      ],
+    );
+    return r.rows[0]?.id ?? undefined;
+  };
+
   const keyed = async (key: string | undefined): Promise<QueueId | undefined> => {
     if (key === undefined) return undefined;
     const r = await query<{ message_id: string }>(
@@ -497,10 +544,16 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
       } catch (e) {
         throw mapError(e);
       }
+      if (!large) {
+        const id = await insertInline(query, message, Buffer.concat(head));
+        if (id !== undefined) return id;
+        const first = await keyed(message.idempotencyKey);
+        if (first === undefined)
+          throw mailBoxError('MAILBOX_IO', 'an idempotency key vanished during enqueue');
+        return first;
+      }
       try {
-        return await tx((c) =>
-          insertMessage(c, message, large ? { stream: it, head } : { inline: Buffer.concat(head) }),
-        );
+        return await tx((c) => insertMessage(c, message, { stream: it, head }));
       } catch (e) {
         if (e instanceof KeyTaken) {
           await it.return?.(undefined);
@@ -655,15 +708,8 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
         for (let i = 0; i < reports.length; i++) {
           const body = bodies[i];
           if (!body) continue;
-          // A savepoint per report: a key a concurrent settlement stored meanwhile skips only it.
-          await c.query('SAVEPOINT report');
-          try {
-            await insertMessage(c, reports[i]!, { inline: body });
-            await c.query('RELEASE SAVEPOINT report');
-          } catch (e) {
-            if (!(e instanceof KeyTaken)) throw e;
-            await c.query('ROLLBACK TO SAVEPOINT report');
-          }
+          // A key a concurrent settlement stored meanwhile makes this insert nothing (no error).
+          await insertInline((text, values) => c.query(text, values), reports[i]!, body);
         }
       });
       await pruneKeys();
