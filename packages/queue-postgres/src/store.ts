@@ -284,13 +284,14 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
   const notify = (c: TxClient): Promise<unknown> => c.query('SELECT pg_notify($1, $2)', [channel, '']);
 
   /**
-   * Inserts a message in the caller's transaction: its key first (a key already there makes
-   * this a no-op that returns the first id), then the row, the recipients and the body.
+   * Inserts a message with a large body in the caller's transaction: its key first (a key
+   * already there throws KeyTaken with the first id), then the row, the recipients and the body
+   * as chunk rows while it streams in.
    */
   const insertMessage = async (
     c: TxClient,
     message: NewMessage,
-    body: { inline: Buffer } | { stream: AsyncIterator<Uint8Array>; head: Uint8Array[] },
+    body: { stream: AsyncIterator<Uint8Array>; head: Uint8Array[] },
   ): Promise<QueueId> => {
     const idRow = await c.query<{ id: string }>(
       `SELECT lpad(nextval('${s}.queue_ids')::text, 16, '0') AS id`,
@@ -311,7 +312,6 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
         throw new KeyTaken(existing.rows[0]!.message_id);
       }
     }
-    const inline = 'inline' in body ? body.inline : null;
     await c.query(
       `INSERT INTO ${s}.messages (id, envelope, arrival_ms, message_id, size_bytes, idempotency_key, body, chunks)
        VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, 0)`,
@@ -320,9 +320,9 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
         envelopeJson(message.envelope),
         Math.floor(message.arrivalMs),
         message.messageId ?? null,
-        inline?.length ?? 0,
+        0,
         message.idempotencyKey ?? null,
-        inline,
+        null,
       ],
     );
     const rs = message.recipients;
@@ -343,36 +343,39 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
         rs.map((r) => r.state ?? 'waiting'),
       ],
     );
-    if ('stream' in body) {
-      // A large body: chunk rows as the stream comes in, never the whole body in memory.
-      let pending: Uint8Array[] = [...body.head];
-      let pendingBytes = pending.reduce((a, b) => a + b.length, 0);
+    {
+      // Chunk rows as the stream comes in, never the whole body in memory. One chunk buffer is
+      // filled and reused (pg has copied it into its socket buffer when the INSERT resolves), so
+      // a 50 MB body makes no 50 MB of garbage on this side.
+      const piece = Buffer.allocUnsafe(chunkBytes);
+      let filled = 0;
       let n = 0;
       let size = 0;
-      const flush = async (final: boolean): Promise<void> => {
-        while (pendingBytes >= chunkBytes || (final && pendingBytes > 0)) {
-          const all = Buffer.concat(pending);
-          const piece = all.subarray(0, Math.min(chunkBytes, all.length));
-          const rest = all.subarray(piece.length);
-          await c.query(`INSERT INTO ${s}.body_chunks (message_id, n, data) VALUES ($1, $2, $3)`, [
-            id,
-            n++,
-            piece,
-          ]);
-          size += piece.length;
-          pending = rest.length ? [rest] : [];
-          pendingBytes = rest.length;
+      const flush = async (): Promise<void> => {
+        await c.query(`INSERT INTO ${s}.body_chunks (message_id, n, data) VALUES ($1, $2, $3)`, [
+          id,
+          n++,
+          piece.subarray(0, filled),
+        ]);
+        size += filled;
+        filled = 0;
+      };
+      const add = async (bytes: Uint8Array): Promise<void> => {
+        for (let at = 0; at < bytes.length; ) {
+          const take = Math.min(chunkBytes - filled, bytes.length - at);
+          piece.set(bytes.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          if (filled === chunkBytes) await flush();
         }
       };
-      await flush(false);
+      for (const h of body.head) await add(h);
       for (;;) {
         const next = await body.stream.next();
         if (next.done) break;
-        pending.push(next.value);
-        pendingBytes += next.value.length;
-        if (pendingBytes >= chunkBytes) await flush(false);
+        await add(next.value);
       }
-      await flush(true);
+      if (filled > 0) await flush();
       await c.query(`UPDATE ${s}.messages SET size_bytes = $2, chunks = $3 WHERE id = $1`, [id, size, n]);
     }
     if (rs.some((r) => (r.state ?? 'waiting') === 'waiting')) await notify(c);

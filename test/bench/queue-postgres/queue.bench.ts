@@ -166,6 +166,11 @@ if (skip) {
         [now, ['d3.example'], [], []],
       ],
       [
+        'lease: lock and lease 20 candidate units (SKIP LOCKED)',
+        `WITH c AS (SELECT r.message_id AS m, r.destination AS d FROM bench.recipients r WHERE r.due_ms <= $1 ORDER BY r.due_ms, r.message_id, r.idx LIMIT 20), locked AS (SELECT r.message_id, r.idx FROM bench.recipients r JOIN c ON r.message_id = c.m AND r.destination = c.d WHERE r.due_ms <= $1 FOR UPDATE OF r SKIP LOCKED) UPDATE bench.recipients r SET state = 'in-flight', lease_owner = 'n', lease_expires_ms = $2 FROM locked WHERE r.message_id = locked.message_id AND r.idx = locked.idx RETURNING r.message_id, r.idx, r.destination`,
+        [now, now + 60_000],
+      ],
+      [
         'settle: lock the recipients',
         'SELECT idx, state, lease_owner, attempts FROM bench.recipients WHERE message_id = (SELECT min(id) FROM bench.messages) ORDER BY idx FOR UPDATE',
         [],
