@@ -28,8 +28,10 @@ after(async () => {
 /** A pool on the file's server for the test's own queries. */
 export async function adminPool(): Promise<pg.Pool> {
   const s = await postgres();
-  admin ??= new pg.Pool({ connectionString: s.url, max: 4 });
-  admin.on('error', () => {});
+  if (!admin) {
+    admin = new pg.Pool({ connectionString: s.url, max: 4 });
+    admin.on('error', () => {}); // an idle client dropped by a server restart is replaced
+  }
   return admin;
 }
 

@@ -26,16 +26,20 @@ async function countingSink(): Promise<{
   const seen = new Map<string, string[]>();
   let total = 0;
   const server: Server = createServer((socket) => {
+    // A killed node resets its connection: that is expected, not a failure of the sink.
+    socket.on('error', () => {});
     createInterface({ input: socket }).on('line', (line) => {
       const [owner, key] = line.split(' ') as [string, string];
       total++;
       const list = seen.get(key);
       if (list) list.push(owner);
       else seen.set(key, [owner]);
-      setTimeout(() => socket.write('ok\n'), 1); // a remote MTA takes a moment
+      setTimeout(() => {
+        if (!socket.destroyed) socket.write('ok\n');
+      }, 1); // a remote MTA takes a moment
     });
-    socket.on('error', () => {});
   });
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
