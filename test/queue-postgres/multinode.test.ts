@@ -28,7 +28,11 @@ async function countingSink(): Promise<{
   const server: Server = createServer((socket) => {
     // A killed node resets its connection: that is expected, not a failure of the sink.
     socket.on('error', () => {});
-    createInterface({ input: socket }).on('line', (line) => {
+    // readline re-emits its input's errors on the interface: without a listener there, a reset
+    // from a killed node would be an uncaught exception in the test process.
+    const lines = createInterface({ input: socket });
+    lines.on('error', () => {});
+    lines.on('line', (line) => {
       const [owner, key] = line.split(' ') as [string, string];
       total++;
       const list = seen.get(key);
