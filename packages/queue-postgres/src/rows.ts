@@ -3,7 +3,6 @@
  * so what a caller gets is its own copy.
  */
 import type { JsonValue, NewMessage, QueuedMessage, QueuedRecipient, StoredReply } from '@mailroute/router';
-import { mailBoxError } from '@mailroute/router';
 
 /** A `recipients` row as selected by {@link RECIPIENT_COLUMNS}. */
 export interface RecipientRow {
@@ -84,37 +83,4 @@ export function envelopeJson(envelope: NewMessage['envelope']): string {
   const copy: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(envelope)) if (v !== undefined) copy[k] = v;
   return JSON.stringify(copy);
-}
-
-/** Refuses a message the store could not route: no recipients, bad fields (the contract's rules). */
-export function validateNewMessage(message: NewMessage): void {
-  if (message === null || typeof message !== 'object') throw mailBoxError('MAILBOX_INVALID', 'not a message');
-  if (!message.envelope || typeof message.envelope.mailFrom !== 'string')
-    throw mailBoxError('MAILBOX_INVALID', 'the envelope needs a mailFrom string');
-  if (!Number.isFinite(message.arrivalMs)) throw mailBoxError('MAILBOX_INVALID', 'arrivalMs is not a time');
-  if (!Array.isArray(message.recipients) || message.recipients.length === 0)
-    throw mailBoxError('MAILBOX_INVALID', 'a message needs at least one recipient');
-  for (const r of message.recipients) {
-    if (typeof r.address !== 'string' || typeof r.destination !== 'string' || r.destination === '')
-      throw mailBoxError('MAILBOX_INVALID', 'a recipient needs an address and a destination');
-    if (r.state !== undefined && r.state !== 'waiting' && r.state !== 'held' && r.state !== 'dead')
-      throw mailBoxError('MAILBOX_INVALID', `a new recipient cannot start ${String(r.state)}`);
-  }
-  if (message.idempotencyKey !== undefined && typeof message.idempotencyKey !== 'string')
-    throw mailBoxError('MAILBOX_INVALID', 'idempotencyKey must be a string');
-}
-
-/** The chunks of a body (bytes or a stream), each copied since a caller may reuse its buffer. */
-export async function* bodyChunks(body: NewMessage['body']): AsyncGenerator<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    yield body.slice();
-    return;
-  }
-  if (body === null || typeof body !== 'object' || !(Symbol.asyncIterator in body))
-    throw mailBoxError('MAILBOX_INVALID', 'a body is a Uint8Array or an AsyncIterable<Uint8Array>');
-  for await (const chunk of body) {
-    if (!(chunk instanceof Uint8Array))
-      throw mailBoxError('MAILBOX_INVALID', 'a body stream yields Uint8Array chunks');
-    if (chunk.byteLength > 0) yield chunk.slice();
-  }
 }

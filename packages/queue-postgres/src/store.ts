@@ -7,6 +7,7 @@
  */
 import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
 import {
+  bodyChunks,
   DEFAULT_KEY_RETENTION_MS,
   type JsonValue,
   type LeasedMessage,
@@ -21,17 +22,16 @@ import {
   type RecipientOutcome,
   type RecipientState,
   type Settlement,
+  validateNewMessage,
 } from '@mailroute/router';
 import pg from 'pg';
 import {
-  bodyChunks,
   envelopeJson,
   MESSAGE_COLUMNS,
   type MessageRow,
   messageFromRows,
   RECIPIENT_COLUMNS,
   type RecipientRow,
-  validateNewMessage,
 } from './rows.js';
 import { DEFAULT_SCHEMA, quotedSchema, SCHEMA_VERSION, schemaVersion } from './schema.js';
 import { WorkSignal } from './wakeups.js';

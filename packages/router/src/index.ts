@@ -19,6 +19,7 @@ export {
   type JournalEntry,
   type JournalStore,
 } from './journal/journal-store.js';
+export { bodyChunks } from './mailbox/body.js';
 export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
 export {
   createFileMailBox,
@@ -31,6 +32,7 @@ export {
   DEFAULT_KEY_RETENTION_MS,
   type MemoryMailBoxOptions,
 } from './mailbox/memory.js';
+export { validateNewMessage } from './mailbox/state.js';
 export {
   type DestinationCount,
   FINAL_RECIPIENT_STATES,

@@ -5,7 +5,7 @@
 import { mailBoxError } from './errors.js';
 import type { NewMessage } from './types.js';
 
-/** The chunks of a body, each copied, read in order. */
+/** The chunks of a body, each copied, read in order: for MailBox implementations reading `NewMessage.body`. */
 export async function* bodyChunks(body: NewMessage['body']): AsyncGenerator<Uint8Array> {
   if (body instanceof Uint8Array) {
     yield body.slice();

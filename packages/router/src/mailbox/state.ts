@@ -97,7 +97,7 @@ export function isFinal(state: RecipientState): boolean {
   return FINAL.has(state);
 }
 
-/** Refuses a message the store could not route: no recipients, bad fields. */
+/** Refuses a message no store may take (no recipients, bad fields): every MailBox implementation calls it in `enqueue`. */
 export function validateNewMessage(message: NewMessage): void {
   if (message === null || typeof message !== 'object') throw mailBoxError('MAILBOX_INVALID', 'not a message');
   if (!message.envelope || typeof message.envelope.mailFrom !== 'string')
