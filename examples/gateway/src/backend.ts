@@ -5,7 +5,7 @@
  * configured), then `router.submit`: the 250 goes only once mail.box holds the message. Every
  * refusal is counted by reason.
  */
-import { Replies, type SmtpReply } from '@mailroute/envelope';
+import { isMailrouteError, Replies, type SmtpReply } from '@mailroute/envelope';
 import { parseAddressList, parseMessage } from '@mailroute/itemizer';
 import type {
   DnsListStatistics,
@@ -14,7 +14,7 @@ import type {
   PolicyItem,
   SessionFacts,
 } from '@mailroute/relay-policy';
-import type { Router } from '@mailroute/router';
+import { RULE_REFUSAL_REPLY, type Router } from '@mailroute/router';
 import type { Directory, RoutingGraph } from '@mailroute/routing';
 import type { Backend, BackendSession, DataOutcome, Envelope, MessageStream } from '@mailroute/smtp-server';
 import type { GatewaySettings } from './config-types.js';
@@ -113,8 +113,28 @@ async function processMessage(
   // Policy tags ($DNSBLSite, $DNSWLSite) travel with the message as header fields, which the
   // itemizer turns back into items at delivery; ones a client wrote itself are removed first.
   const tagged = withTags(raw, [...tags, ...decision.items]);
+  const submitRecipients = envelope.recipients.map((r, i) => ({
+    address: recipients[i] ?? '',
+    ...(r.params.notify === undefined ? {} : { notify: r.params.notify }),
+    ...(r.params.orcpt === undefined ? {} : { orcpt: `${r.params.orcpt.type};${r.params.orcpt.address}` }),
+  }));
+  // Server mail rules, evaluated once, before the 250: "Don't accept message" is this reply
+  // instead of it (nothing is stored, no report); any other verdict goes with the submit.
+  const verdict = await delivery.router.evaluateRules({
+    envelope: { mailFrom },
+    recipients: submitRecipients,
+    body: tagged,
+  });
+  if (verdict.disposition.type === 'dontAccept') {
+    delivery.stats.refusalReason(`data 554 5.7.1 mail rule ${verdict.disposition.rule}`);
+    delivery.log(
+      `mail rule ${JSON.stringify(verdict.disposition.rule)}: message ${envelope.id} from <${mailFrom}> not accepted (554 5.7.1)`,
+    );
+    return RULE_REFUSAL_REPLY;
+  }
   try {
     const { id } = await delivery.router.submit({
+      ruleVerdict: verdict,
       envelope: {
         mailFrom,
         authenticated: session.authenticatedUser !== undefined,
@@ -124,13 +144,7 @@ async function processMessage(
         ...(envelope.params.body === undefined ? {} : { body: envelope.params.body }),
         ...(envelope.params.smtputf8 ? { smtputf8: true } : {}),
       },
-      recipients: envelope.recipients.map((r, i) => ({
-        address: recipients[i] ?? '',
-        ...(r.params.notify === undefined ? {} : { notify: r.params.notify }),
-        ...(r.params.orcpt === undefined
-          ? {}
-          : { orcpt: `${r.params.orcpt.type};${r.params.orcpt.address}` }),
-      })),
+      recipients: submitRecipients,
       body: tagged,
     });
     delivery.stats.messages++;
@@ -138,6 +152,8 @@ async function processMessage(
   } catch (error) {
     delivery.stats.processingErrors++;
     delivery.log(`submit of ${envelope.id} failed: ${(error as Error).message}`);
+    // A journal copy that could not be written (451) and the like: the Router's own reply.
+    if (isMailrouteError(error) && error.reply !== undefined) return error.reply as SmtpReply;
     return Replies.localError;
   }
 }

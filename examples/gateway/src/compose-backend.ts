@@ -5,13 +5,14 @@
  */
 import type { Clock } from '@mailroute/envelope';
 import { DnsListStatistics } from '@mailroute/relay-policy';
-import type { TransferAgent } from '@mailroute/router';
+import type { MailRulesWatcher, TransferAgent } from '@mailroute/router';
 import type { Backend } from '@mailroute/smtp-server';
 import { createGatewayBackend } from './backend.js';
 import { composeCore, type GatewayCore } from './compose.js';
 import type { GatewayConfig } from './config-types.js';
 import { type DkimSetup, openDkim } from './dkim-keys.js';
 import { GatewayStats } from './gateway-stats.js';
+import { openMailRules } from './mail-rules-setup.js';
 import { MessageBudget } from './message-budget.js';
 import { type GatewayRouter, openGatewayRouter } from './router-setup.js';
 
@@ -36,6 +37,8 @@ export interface ComposedBackend {
   readonly dnsLists: DnsListStatistics;
   /** The Router (not started) and its mail.box. */
   readonly router: GatewayRouter;
+  /** The server mail rules being watched (closed with the Router); undefined without a rules file. */
+  readonly rules: MailRulesWatcher | undefined;
 }
 
 /** Builds the backend for `config` over `dataDir`. */
@@ -49,6 +52,7 @@ export async function composeBackend(
   const stats = new GatewayStats();
   const dnsLists = new DnsListStatistics({ expandPerIp: core.policy.settings.expandDnsblStatistics });
   const g = config.gateway;
+  const rules = await openMailRules(config.dir, g.operator, options.log);
   const router = await openGatewayRouter({
     dataDir,
     settings: g,
@@ -60,6 +64,10 @@ export async function composeBackend(
     log: options.log,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.transferAgent === undefined ? {} : { transferAgent: options.transferAgent }),
+    ...(rules === undefined ? {} : { rules }),
+  }).catch((error: unknown) => {
+    rules?.close();
+    throw error;
   });
   const backend = createGatewayBackend({
     gatherer: core.gatherer,
@@ -74,5 +82,5 @@ export async function composeBackend(
       log: options.log,
     },
   });
-  return { backend, core, dkim, stats, dnsLists, router };
+  return { backend, core, dkim, stats, dnsLists, router, rules };
 }

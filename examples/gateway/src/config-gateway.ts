@@ -1,5 +1,6 @@
 /** Reads gateway.json (the Server document and listener settings) with its defaults. */
 import { FieldReader } from './config-fields.js';
+import { OPERATOR_FIELDS, readOperatorSettings } from './config-mail-rules.js';
 import {
   type CaptureSinkSettings,
   CONFIG_FILES,
@@ -20,6 +21,7 @@ const FIELDS = [
   'maxBufferedBytes',
   'maxRecipients',
   'maxSessions',
+  ...OPERATOR_FIELDS,
   'users',
   'postmaster',
   'tnef',
@@ -113,6 +115,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
     maxSessions: r.integer(o, 'maxSessions', '', 1000, 1, 100_000),
     postmaster: o['postmaster'] === undefined ? undefined : r.string(o, 'postmaster', ''),
     users,
+    operator: readOperatorSettings(r, o),
     tnef: {
       enableConversion: r.boolean(tnef, 'enableConversion', 'tnef', true),
       keepAttachment: r.boolean(tnef, 'keepAttachment', 'tnef', false),

@@ -5,6 +5,7 @@
 import type { StaticZone } from '@mailroute/dns';
 import type { PolicyConfig } from '@mailroute/relay-policy';
 import type { DirectoryData } from '@mailroute/routing';
+import type { OperatorSettings } from './config-mail-rules.js';
 
 /** The files of a configuration directory. */
 export const CONFIG_FILES = {
@@ -71,6 +72,8 @@ export interface GatewaySettings {
     readonly keepAttachment: boolean;
     readonly attachRtf: boolean;
   };
+  /** Server mail rules file, mail journal, routing log levels (`mailRules`, `journaling`, `routingLog`). */
+  readonly operator: OperatorSettings;
   /** The Router's settings (mail.box, transfer, retries, reports). */
   readonly router: RouterSettings;
   /** The capture sink the example starts for the next hop; undefined when off. */

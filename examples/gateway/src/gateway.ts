@@ -15,10 +15,13 @@ import {
   type Logger,
   type SmtpServer,
 } from '@mailroute/smtp-server';
+import type { MailRulesWatcher } from '@mailroute/router';
 import { type CaptureSink, sinkRoot, startCaptureSink } from './capture-sink.js';
 import type { GatewayCore } from './compose.js';
 import { composeBackend } from './compose-backend.js';
 import type { GatewayConfig } from './config-types.js';
+import { createControlHandler } from './control-handlers.js';
+import { type ControlServer, startControlServer } from './control-socket.js';
 import { type DataLock, lockDataDirectory } from './data-lock.js';
 import type { DkimSetup } from './dkim-keys.js';
 import { ensureFolder, removeUnfinished } from './durable-write.js';
@@ -59,6 +62,10 @@ export interface Gateway {
   readonly router: GatewayRouter;
   /** The capture sink, when the configuration runs one. */
   readonly sink: CaptureSink | undefined;
+  /** The server mail rules being watched; undefined when gateway.json names no rules file. */
+  readonly rules: MailRulesWatcher | undefined;
+  /** The control socket's path (queue, track, rules commands); undefined when it could not be made. */
+  readonly control: string | undefined;
   /** The status as status.json holds it. */
   status(state?: 'running' | 'stopped'): GatewayStatus;
   /** Graceful shutdown; sessions in a transaction get `deadlineMs` to finish. */
@@ -159,7 +166,7 @@ async function startLocked(
     await sink?.close();
     throw error;
   }
-  const { backend, core, dkim, stats, dnsLists, router } = composed;
+  const { backend, core, dkim, stats, dnsLists, router, rules } = composed;
   const g = config.gateway;
   const host = options.host ?? g.host;
   const submissionPort = options.submissionPort === undefined ? g.submissionPort : options.submissionPort;
@@ -191,6 +198,21 @@ async function startLocked(
     throw error;
   }
   router.router.start();
+  // The operator's channel (queue, track): a socket only the data directory's owner can open.
+  let control: ControlServer | undefined;
+  try {
+    control = await startControlServer(
+      dataDir,
+      createControlHandler({ router: router.router, directory: core.directory, graph: core.graph, rules, log }),
+      log,
+    );
+  } catch (error) {
+    await server.close({ deadline: 0 });
+    await router.close();
+    await sink?.close();
+    core.resolver.close();
+    throw error;
+  }
   let lastRouter: GatewayStatus['router'];
   const startedAt = new Date().toISOString();
   const status = (state: 'running' | 'stopped' = 'running'): GatewayStatus => ({
@@ -232,10 +254,13 @@ async function startLocked(
     server,
     router,
     sink,
+    rules,
+    control: control?.path,
     status,
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
         clearInterval(timer);
+        await control?.close();
         await server.close({ deadline: deadlineMs });
         await refresh('stopped');
         await router.close();

@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSigningConfig } from '@mailroute/dkim';
 import { type ParsedArgs, parseArgs, parsePort, USAGE } from './cli-args.js';
+import { queueCommand, rulesCommand, trackCommand } from './commands/operator.js';
 import { composeCore } from './compose.js';
+import { parseRoutingLogFlag } from './config-mail-rules.js';
 import { loadGatewayConfig } from './config-load.js';
 import type { GatewayConfig } from './config-types.js';
 import { explainEnvelope } from './explain.js';
@@ -49,9 +51,30 @@ function stamp(line: string): void {
   out(`${new Date().toISOString()} ${line}`);
 }
 
+/** The configuration with `--log-mail-routing` and `--debug-router` applied; an error text when one is bad. */
+function withRoutingLog(config: GatewayConfig, args: ParsedArgs): GatewayConfig | string {
+  let routingLog = config.gateway.operator.routingLog;
+  for (const flag of ['log-mail-routing', 'debug-router'] as const) {
+    const text = args.flags.get(flag);
+    if (text === undefined) continue;
+    const value = parseRoutingLogFlag(flag, text);
+    if (typeof value === 'string') return value;
+    routingLog =
+      flag === 'log-mail-routing'
+        ? { ...routingLog, logMailRouting: value as typeof routingLog.logMailRouting }
+        : { ...routingLog, debugRouter: value as typeof routingLog.debugRouter };
+  }
+  return { ...config, gateway: { ...config.gateway, operator: { ...config.gateway.operator, routingLog } } };
+}
+
 async function start(args: ParsedArgs): Promise<number> {
-  const config = await loadConfig(args);
-  if (config === undefined) return 2;
+  const loaded = await loadConfig(args);
+  if (loaded === undefined) return 2;
+  const config = withRoutingLog(loaded, args);
+  if (typeof config === 'string') {
+    err(config);
+    return 2;
+  }
   let port: number | undefined;
   const portFlag = args.flags.get('port');
   if (portFlag !== undefined) {
@@ -105,6 +128,12 @@ async function start(args: ParsedArgs): Promise<number> {
       `capture sink (the next hop of the example: the Internet and Mail2) on ${gateway.sink.address.address}:${gateway.sink.address.port}, writing into ${join(data, 'sink')}`,
     );
   stamp(`data directory ${data} (mail.box, mail files, sink, credential store, status.json)`);
+  const rl = config.gateway.operator.routingLog;
+  stamp(
+    `routing log: Log_MailRouting=${rl.logMailRouting} DebugRouter=${rl.debugRouter}; server mail rules: ${
+      gateway.rules === undefined ? 'none' : `${gateway.rules.current().rules.length} rule(s)`
+    }; operator commands (queue, track, rules) through ${gateway.control ?? 'no control socket'}`,
+  );
   stamp(
     `DNS: ${args.switches.has('system-dns') ? 'system resolver' : 'static zone from dns-zone.json (offline)'}`,
   );
@@ -214,6 +243,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return explain(args);
     case 'check-config':
       return checkConfig(args);
+    case 'queue':
+      return queueCommand(args, dataDir(args), { out, err });
+    case 'track':
+      return trackCommand(args, dataDir(args), { out, err });
+    case 'rules':
+      return rulesCommand(args, dataDir(args), { out, err });
     case 'hash-password': {
       const password = await readStdin();
       if (password === '') {

@@ -12,16 +12,20 @@ import type { MailResolver } from '@mailroute/dns';
 import { type Clock, type Logger, systemClock } from '@mailroute/envelope';
 import {
   createFileMailBox,
+  createFolderJournalStore,
   createFolderMailFiles,
   createRouter,
   type FileMailBox,
+  type MailRulesWatcher,
   type NextHop,
   type Router,
   type SignHook,
   type TransferAgent,
+  routingLogger,
 } from '@mailroute/router';
 import type { InMemoryDirectory, RoutingGraph } from '@mailroute/routing';
 import { createTransferAgent } from '@mailroute/smtp-client';
+import { journalFolder } from './config-mail-rules.js';
 import type { GatewaySettings } from './config-types.js';
 import type { GatewayStats } from './gateway-stats.js';
 import { mailFilesRoot } from './mail-store.js';
@@ -39,14 +43,14 @@ export interface GatewayRouter {
   close(): Promise<void>;
 }
 
-/** A line logger as the SDK's pino-shaped Logger. */
-export function lineLogger(log: (line: string) => void, prefix: string): Logger {
+/** A line logger as the SDK's pino-shaped Logger; debug records only with `withDebug` (a filter in front decides). */
+export function lineLogger(log: (line: string) => void, prefix: string, withDebug = false): Logger {
   const line = (level: string) => (context: object, message: string) =>
     log(
       `${prefix} ${level}: ${message}${Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : ''}`,
     );
   const logger: Logger = {
-    debug() {},
+    debug: withDebug ? line('debug') : () => undefined,
     info: line('info'),
     warn: line('warn'),
     error: line('error'),
@@ -95,6 +99,8 @@ export interface GatewayRouterOptions {
   readonly clock?: Clock;
   /** The transfer agent; default one of `@mailroute/smtp-client` over `resolver`. */
   readonly transferAgent?: TransferAgent;
+  /** The server mail rules being watched (closed with the Router); none: no rules. */
+  readonly rules?: MailRulesWatcher;
 }
 
 /** Opens mail.box and builds the Router (not started). */
@@ -107,7 +113,8 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
     log(
       `mail.box recovery: ${recovery.frames} frame(s) read, ${recovery.tornBytes} torn byte(s) dropped (never acknowledged)`,
     );
-  const logger = lineLogger(log, 'router');
+  // Log_MailRouting and DebugRouter decide which of the Router's records reach the log.
+  const logger = routingLogger(lineLogger(log, 'router', true), settings.operator.routingLog);
   const agent: TransferAgent =
     options.transferAgent ??
     createTransferAgent({
@@ -146,6 +153,9 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
     reportingMta: settings.hostname,
     clock: options.clock ?? systemClock,
     logger,
+    ...(options.rules === undefined ? {} : { rules: options.rules }),
+    // "Journal this message" copies (Router/SMTP - Advanced - Journaling, mailjrn.nsf).
+    journal: createFolderJournalStore(journalFolder(options.dataDir, settings.operator.journaling)),
   });
   let closing: Promise<void> | undefined;
   return {
@@ -153,6 +163,7 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
     mailBox,
     close() {
       closing ??= (async () => {
+        options.rules?.close();
         await router.stop();
         await agent.close();
         await mailBox.close();

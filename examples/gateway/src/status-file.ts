@@ -6,7 +6,13 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RouterStatus } from '@mailroute/router';
+import {
+  formatMailStatistics,
+  type MailStatistics,
+  mailStatistics,
+  type RouterStatus,
+  type RuleCounters,
+} from '@mailroute/router';
 import type { GatewayCounters } from './gateway-stats.js';
 
 /** What status.json holds. */
@@ -53,6 +59,10 @@ export interface RouterView {
   /** Hops of the routing graph marked down after a failed transfer. */
   readonly downHops: readonly string[];
   readonly running: { readonly delivery: number; readonly transfer: number };
+  /** `show stat Mail` as the Router's `mailStatistics` gives it (absent in an older file). */
+  readonly mail?: MailStatistics;
+  /** What server mail rules did since start (absent in an older file). */
+  readonly rules?: Readonly<RuleCounters>;
 }
 
 /** The Router's status as status.json holds it. */
@@ -86,6 +96,8 @@ export function routerView(s: RouterStatus): RouterView {
     })),
     downHops: s.downHops.map(([from, to]) => `${from} -> ${to}`),
     running: { ...s.running },
+    mail: mailStatistics(s),
+    rules: { ...s.rules },
   };
 }
 
@@ -133,7 +145,19 @@ export function formatStatus(s: GatewayStatus, alive: boolean): string[] {
   const r = s.router;
   if (r !== undefined) {
     lines.push('Router (show stat Mail):');
-    for (const [k, v] of Object.entries(r.statistics)) lines.push(`  ${k} = ${v}`);
+    if (r.mail === undefined) for (const [k, v] of Object.entries(r.statistics)) lines.push(`  ${k} = ${v}`);
+    else {
+      // Domino's six names and the queues with their retry times, as the Router prints them.
+      lines.push(...formatMailStatistics(r.mail).trimEnd().split('\n'));
+      for (const k of ['Mail.Failed', 'Mail.Deferred', 'Mail.Reports'])
+        if (r.statistics[k] !== undefined) lines.push(`  ${k} = ${r.statistics[k]}`);
+    }
+    if (r.rules !== undefined)
+      lines.push(
+        `Server mail rules: ${Object.entries(r.rules)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
     lines.push(
       `Router queues (tell router show queues): ${r.messages} message(s) in mail.box; recipients ${
         Object.entries(r.recipients)
