@@ -14,7 +14,7 @@ import type {
   PolicyItem,
   SessionFacts,
 } from '@mailroute/relay-policy';
-import { RULE_REFUSAL_REPLY, type Router } from '@mailroute/router';
+import { type Router, RULE_REFUSAL_REPLY } from '@mailroute/router';
 import type { Directory, RoutingGraph } from '@mailroute/routing';
 import type { Backend, BackendSession, DataOutcome, Envelope, MessageStream } from '@mailroute/smtp-server';
 import type { GatewaySettings } from './config-types.js';

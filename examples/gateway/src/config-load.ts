@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { type PolicyConfig, policyProblems } from '@mailroute/relay-policy';
 import { type DirectoryData, loadDirectory } from '@mailroute/routing';
 import { readDkimSettings, readDnsZone } from './config-dns-dkim.js';
-import { checkMailRulesFile } from './config-mail-rules.js';
 import { readGatewaySettings } from './config-gateway.js';
+import { checkMailRulesFile } from './config-mail-rules.js';
 import { CONFIG_FILES, ConfigError, type GatewayConfig } from './config-types.js';
 
 /** The outcome of loading: the config when there is no error, every error and warning otherwise. */
@@ -101,7 +101,8 @@ export async function loadGatewayConfig(dir: string): Promise<LoadedConfig> {
   const dkim = readDkimSettings(dkimJson ?? {});
   if (dkimJson !== undefined) errors.push(...dkim.reader.errors);
   // The server mail rules file gateway.json names: refused here rather than at the first message.
-  if (gatewayJson !== undefined) errors.push(...(await checkMailRulesFile(dir, gateway.settings.operator.mailRules)));
+  if (gatewayJson !== undefined)
+    errors.push(...(await checkMailRulesFile(dir, gateway.settings.operator.mailRules)));
 
   if (errors.length > 0) return { config: undefined, errors, warnings };
   return {

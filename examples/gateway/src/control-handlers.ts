@@ -48,7 +48,12 @@ function idOf(request: ControlRequest): string {
 function indexesOf(request: ControlRequest): number[] | undefined {
   const v = request['indexes'];
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.length === 0 || v.length > 1000 || !v.every((n) => Number.isSafeInteger(n) && n >= 0))
+  if (
+    !Array.isArray(v) ||
+    v.length === 0 ||
+    v.length > 1000 ||
+    !v.every((n) => Number.isSafeInteger(n) && n >= 0)
+  )
     throw new BadRequest('indexes: a list of recipient indexes (whole numbers from 0)');
   return v as number[];
 }
@@ -130,7 +135,8 @@ export function createControlHandler(context: ControlContext): ControlHandler {
       }
       case 'rules': {
         if (request['reload'] === true) {
-          if (rules === undefined) throw new BadRequest('no server mail rules file is configured (gateway.json mailRules)');
+          if (rules === undefined)
+            throw new BadRequest('no server mail rules file is configured (gateway.json mailRules)');
           await rules.check();
         }
         return rulesView(rules);
@@ -143,7 +149,8 @@ export function createControlHandler(context: ControlContext): ControlHandler {
     try {
       return { ok: true, result: await act(request) };
     } catch (error) {
-      if (error instanceof BadRequest) return { ok: false, code: 'control.badRequest', message: error.message };
+      if (error instanceof BadRequest)
+        return { ok: false, code: 'control.badRequest', message: error.message };
       if (isMailrouteError(error)) return { ok: false, code: error.code, message: error.message };
       throw error;
     }

@@ -80,7 +80,11 @@ function serve(socket: Socket, handle: ControlHandler, log: (line: string) => vo
     let request: ControlRequest;
     try {
       const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || typeof (parsed as ControlRequest).command !== 'string')
+      if (
+        typeof parsed !== 'object' ||
+        parsed === null ||
+        typeof (parsed as ControlRequest).command !== 'string'
+      )
         throw new Error('not an object with a "command"');
       request = parsed as ControlRequest;
     } catch (error) {

@@ -9,13 +9,13 @@
 
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MailRulesWatcher } from '@mailroute/router';
 import {
   createSmtpServer,
   type ListeningAddress,
   type Logger,
   type SmtpServer,
 } from '@mailroute/smtp-server';
-import type { MailRulesWatcher } from '@mailroute/router';
 import { type CaptureSink, sinkRoot, startCaptureSink } from './capture-sink.js';
 import type { GatewayCore } from './compose.js';
 import { composeBackend } from './compose-backend.js';
@@ -203,7 +203,13 @@ async function startLocked(
   try {
     control = await startControlServer(
       dataDir,
-      createControlHandler({ router: router.router, directory: core.directory, graph: core.graph, rules, log }),
+      createControlHandler({
+        router: router.router,
+        directory: core.directory,
+        graph: core.graph,
+        rules,
+        log,
+      }),
       log,
     );
   } catch (error) {

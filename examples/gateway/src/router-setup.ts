@@ -19,9 +19,9 @@ import {
   type MailRulesWatcher,
   type NextHop,
   type Router,
+  routingLogger,
   type SignHook,
   type TransferAgent,
-  routingLogger,
 } from '@mailroute/router';
 import type { InMemoryDirectory, RoutingGraph } from '@mailroute/routing';
 import { createTransferAgent } from '@mailroute/smtp-client';

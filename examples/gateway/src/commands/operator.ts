@@ -17,7 +17,9 @@ export interface CommandOutput {
 const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
 
 function replyText(r: QueuedMessage['recipients'][number]['lastReply']): string | undefined {
-  return r === undefined ? undefined : `${r.code}${r.enhanced === undefined ? '' : ` ${r.enhanced}`} ${r.text}`;
+  return r === undefined
+    ? undefined
+    : `${r.code}${r.enhanced === undefined ? '' : ` ${r.enhanced}`} ${r.text}`;
 }
 
 /** One message as `queue list` prints it: a head line, then one line per recipient. */
@@ -112,13 +114,19 @@ export async function queueCommand(args: ParsedArgs, dataDir: string, io: Comman
     if (json) io.out(JSON.stringify(messages, null, 2));
     else {
       for (const m of messages) for (const line of formatQueuedMessage(m, false)) io.out(line);
-      io.out(`${messages.length} message(s)${state === undefined ? '' : ` with a ${state} recipient`} in mail.box`);
+      io.out(
+        `${messages.length} message(s)${state === undefined ? '' : ` with a ${state} recipient`} in mail.box`,
+      );
     }
     return 0;
   }
-  const command = { show: 'queue.show', hold: 'queue.hold', release: 'queue.release', delete: 'queue.delete', reroute: 'queue.reroute' }[
-    sub ?? ''
-  ];
+  const command = {
+    show: 'queue.show',
+    hold: 'queue.hold',
+    release: 'queue.release',
+    delete: 'queue.delete',
+    reroute: 'queue.reroute',
+  }[sub ?? ''];
   if (command === undefined || id === undefined) {
     io.err(`usage: ${QUEUE_USAGE}`);
     return 2;
@@ -171,7 +179,9 @@ export async function trackCommand(args: ParsedArgs, dataDir: string, io: Comman
   const events = a.result as TrackingEvent[];
   if (args.switches.has('json')) io.out(JSON.stringify(events, null, 2));
   else if (events.length === 0)
-    io.err(`no tracking record for ${key} (the running gateway remembers the last 10,000 messages since it started)`);
+    io.err(
+      `no tracking record for ${key} (the running gateway remembers the last 10,000 messages since it started)`,
+    );
   else for (const e of events) io.out(formatTrackingEvent(e));
   return events.length === 0 ? 1 : 0;
 }
@@ -199,7 +209,9 @@ export async function rulesCommand(args: ParsedArgs, dataDir: string, io: Comman
     io.out('no server mail rules (gateway.json has no mailRules)');
     return 0;
   }
-  io.out(`server mail rules, generation ${view.generation} (loads since start), ${view.rules?.length ?? 0} rule(s) in priority order:`);
+  io.out(
+    `server mail rules, generation ${view.generation} (loads since start), ${view.rules?.length ?? 0} rule(s) in priority order:`,
+  );
   for (const [i, r] of (view.rules ?? []).entries()) {
     const action =
       r.action.type === 'move'
@@ -210,6 +222,8 @@ export async function rulesCommand(args: ParsedArgs, dataDir: string, io: Comman
     io.out(`  ${i + 1}. ${r.name}: ${action}`);
   }
   if (view.lastError !== undefined)
-    io.out(`the file's last change was refused (${view.lastError.code}); these rules stay in force: ${view.lastError.problems.join('; ')}`);
+    io.out(
+      `the file's last change was refused (${view.lastError.code}); these rules stay in force: ${view.lastError.problems.join('; ')}`,
+    );
   return 0;
 }
