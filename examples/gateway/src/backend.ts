@@ -113,18 +113,20 @@ async function processMessage(
   // Policy tags ($DNSBLSite, $DNSWLSite) travel with the message as header fields, which the
   // itemizer turns back into items at delivery; ones a client wrote itself are removed first.
   const tagged = withTags(raw, [...tags, ...decision.items]);
-  const submitRecipients = envelope.recipients.map((r, i) => ({
-    address: recipients[i] ?? '',
-    ...(r.params.notify === undefined ? {} : { notify: r.params.notify }),
-    ...(r.params.orcpt === undefined ? {} : { orcpt: `${r.params.orcpt.type};${r.params.orcpt.address}` }),
-  }));
   // Server mail rules, evaluated once, before the 250: "Don't accept message" is this reply
   // instead of it (nothing is stored, no report); any other verdict goes with the submit.
-  const verdict = await delivery.router.evaluateRules({
-    envelope: { mailFrom },
-    recipients: submitRecipients,
-    body: tagged,
-  });
+  let verdict: Awaited<ReturnType<Router['evaluateRules']>>;
+  try {
+    verdict = await delivery.router.evaluateRules({
+      envelope: { mailFrom },
+      recipients: recipients.map((address) => ({ address })),
+      body: tagged,
+    });
+  } catch (error) {
+    delivery.stats.processingErrors++;
+    delivery.log(`mail rules on ${envelope.id} failed: ${(error as Error).message}`);
+    return Replies.localError;
+  }
   if (verdict.disposition.type === 'dontAccept') {
     delivery.stats.refusalReason(`data 554 5.7.1 mail rule ${verdict.disposition.rule}`);
     delivery.log(
@@ -144,7 +146,13 @@ async function processMessage(
         ...(envelope.params.body === undefined ? {} : { body: envelope.params.body }),
         ...(envelope.params.smtputf8 ? { smtputf8: true } : {}),
       },
-      recipients: submitRecipients,
+      recipients: envelope.recipients.map((r, i) => ({
+        address: recipients[i] ?? '',
+        ...(r.params.notify === undefined ? {} : { notify: r.params.notify }),
+        ...(r.params.orcpt === undefined
+          ? {}
+          : { orcpt: `${r.params.orcpt.type};${r.params.orcpt.address}` }),
+      })),
       body: tagged,
     });
     delivery.stats.messages++;
