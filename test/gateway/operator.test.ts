@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   cli,
+  documents,
   hasAiosmtpd,
   message,
   queueIdOf,
@@ -163,6 +164,38 @@ describe('held and dead mail through the command line', { skip }, () => {
     const again = await cli(t.data, ['queue', 'delete', report]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /MAILBOX_NOT_FOUND/);
+  });
+
+  it('queue on a stopped gateway works on its mail.box under the lock; released mail goes at the next start', async () => {
+    const held = await startRulesGateway([
+      { name: 'hold all', when: [{ field: 'allDocuments' }], action: { type: 'hold' } },
+    ]);
+    try {
+      const [reply] = await sendBatch(held.port, [
+        {
+          from: 'someone@outside.example',
+          to: ['jane.doe@acme.example'],
+          message: message({ subject: 'offline release' }),
+        },
+      ]);
+      const id = queueIdOf(reply!);
+      await held.stop();
+      const list = await cli(held.data, ['queue', 'list', '--state', 'held']);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stderr, /the gateway is not running: working on .*mail\.box directly/);
+      assert.match(list.stdout, new RegExp(`^${id} `, 'm'));
+      const released = await cli(held.data, ['queue', 'release', id]);
+      assert.equal(released.code, 0, released.stderr);
+      assert.match(released.stdout, /\[0\] jane\.doe@acme\.example -> delivery {2}WAITING/);
+      // The lock was given back: the gateway starts, and delivers what was released.
+      await held.restart();
+      await waitFor(
+        async () => (await documents(held.data, 'mail', 'jdoe.nsf')).find((d) => d.id === id),
+        `${id} delivered after the restart`,
+      );
+    } finally {
+      await held.close();
+    }
   });
 
   it('bad arguments and a data directory without a gateway get clear errors', async () => {

@@ -29,6 +29,10 @@ export interface TestGateway {
   readonly lines: string[];
   /** Rewrites the rules file (as an administrator would edit it). */
   writeRules(rules: unknown): Promise<void>;
+  /** Stops the gateway gracefully, keeping its folders. */
+  stop(): Promise<void>;
+  /** Starts it again on the same data directory (after `stop`); `gateway` and `port` follow. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,22 +62,33 @@ export async function startRulesGateway(
   const loaded = await modules.config.loadGatewayConfig(configDir);
   if (loaded.config === undefined) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
   const lines: string[] = [];
-  const gateway = await modules.gateway.startGateway({
-    config: loaded.config,
-    dataDir: data,
-    port: 0,
-    submissionPort: null,
-    sinkPort: 0,
-    statusIntervalMs: 100,
-    log: (line) => lines.push(line),
-  });
+  const config = loaded.config;
+  const start = () =>
+    modules.gateway.startGateway({
+      config,
+      dataDir: data,
+      port: 0,
+      submissionPort: null,
+      sinkPort: 0,
+      statusIntervalMs: 100,
+      log: (line) => lines.push(line),
+    });
+  let gateway = await start();
   return {
-    gateway,
+    get gateway() {
+      return gateway;
+    },
     data,
     configDir,
-    port: gateway.addresses[0]!.port,
+    get port() {
+      return gateway.addresses[0]!.port;
+    },
     lines,
     writeRules,
+    stop: () => gateway.close(2000),
+    async restart() {
+      gateway = await start();
+    },
     async close() {
       await gateway.close(2000);
       await rm(root, { recursive: true, force: true });

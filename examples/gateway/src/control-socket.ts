@@ -27,6 +27,9 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 /** A client that sends no whole line within this time is disconnected. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** The code of the error {@link controlRequest} rejects with when nothing listens on the socket. */
+export const NOT_RUNNING = 'control.notRunning';
+
 /** A request: a command name and its arguments. */
 export interface ControlRequest {
   readonly command: string;
@@ -176,8 +179,11 @@ export function controlRequest(
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')
         reject(
-          new Error(
-            `no gateway is running with the data directory ${dataDir} (no control socket at ${path}); start it, or give its --data`,
+          Object.assign(
+            new Error(
+              `no gateway is running with the data directory ${dataDir} (no control socket at ${path}); start it, or give its --data`,
+            ),
+            { code: NOT_RUNNING },
           ),
         );
       else if (error.code === 'EACCES')

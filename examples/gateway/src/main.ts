@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSigningConfig } from '@mailroute/dkim';
 import { type ParsedArgs, parseArgs, parsePort, USAGE } from './cli-args.js';
+import { hasMailBox, offlineQueueRequest } from './commands/offline-queue.js';
 import { queueCommand, rulesCommand, trackCommand } from './commands/operator.js';
 import { composeCore } from './compose.js';
 import { loadGatewayConfig } from './config-load.js';
@@ -65,6 +66,23 @@ function withRoutingLog(config: GatewayConfig, args: ParsedArgs): GatewayConfig 
         : { ...routingLog, debugRouter: value as typeof routingLog.debugRouter };
   }
   return { ...config, gateway: { ...config.gateway, operator: { ...config.gateway.operator, routingLog } } };
+}
+
+/**
+ * `queue` without a running gateway: on the data directory's mail.box, under its lock, with the
+ * configuration's directory (for reroute). Nothing when there is no mail.box there.
+ */
+function offlineRunner(args: ParsedArgs) {
+  return async (request: { readonly command: string; readonly [k: string]: unknown }) => {
+    const data = dataDir(args);
+    if (!(await hasMailBox(data))) return undefined;
+    const config = await loadConfig(args);
+    if (config === undefined) return undefined;
+    err(
+      `the gateway is not running: working on ${data}/mail.box directly (the data directory is locked meanwhile)`,
+    );
+    return offlineQueueRequest(data, config, request, err);
+  };
 }
 
 async function start(args: ParsedArgs): Promise<number> {
@@ -244,7 +262,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'check-config':
       return checkConfig(args);
     case 'queue':
-      return queueCommand(args, dataDir(args), { out, err });
+      return queueCommand(args, dataDir(args), { out, err }, offlineRunner(args));
     case 'track':
       return trackCommand(args, dataDir(args), { out, err });
     case 'rules':

@@ -6,13 +6,16 @@
  */
 import { formatTrackingEvent, type QueuedMessage, type TrackingEvent } from '@mailroute/router';
 import type { ParsedArgs } from '../cli-args.js';
-import { type ControlRequest, controlRequest } from '../control-socket.js';
+import { type ControlAnswer, type ControlRequest, controlRequest, NOT_RUNNING } from '../control-socket.js';
 
 /** Where a command writes. */
 export interface CommandOutput {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
 }
+
+/** Runs a request without the gateway (on its stopped mail.box); undefined when that is not possible. */
+export type OfflineRunner = (request: ControlRequest) => Promise<ControlAnswer | undefined>;
 
 const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
 
@@ -66,13 +69,24 @@ async function ask(
   dataDir: string,
   request: ControlRequest,
   io: CommandOutput,
+  offline?: OfflineRunner,
 ): Promise<{ ok: true; result: unknown } | { ok: false; code: number }> {
-  let answer: Awaited<ReturnType<typeof controlRequest>>;
+  let answer: ControlAnswer | undefined;
   try {
     answer = await controlRequest(dataDir, request);
   } catch (error) {
-    io.err((error as Error).message);
-    return { ok: false, code: 1 };
+    if ((error as { code?: string }).code === NOT_RUNNING && offline !== undefined) {
+      try {
+        answer = await offline(request);
+      } catch (e) {
+        io.err((e as Error).message);
+        return { ok: false, code: 1 };
+      }
+    }
+    if (answer === undefined) {
+      io.err((error as Error).message);
+      return { ok: false, code: 1 };
+    }
   }
   if (!answer.ok) {
     io.err(`${request.command}: ${answer.message} (${answer.code})`);
@@ -84,7 +98,12 @@ async function ask(
 const QUEUE_USAGE = 'queue list | queue show|hold|release|delete|reroute <queue id>';
 
 /** `queue <sub-command> [id]`. */
-export async function queueCommand(args: ParsedArgs, dataDir: string, io: CommandOutput): Promise<number> {
+export async function queueCommand(
+  args: ParsedArgs,
+  dataDir: string,
+  io: CommandOutput,
+  offline?: OfflineRunner,
+): Promise<number> {
   const [sub, id] = args.positionals;
   const json = args.switches.has('json');
   if (sub === 'list') {
@@ -108,6 +127,7 @@ export async function queueCommand(args: ParsedArgs, dataDir: string, io: Comman
         ...(after === undefined ? {} : { after }),
       },
       io,
+      offline,
     );
     if (!a.ok) return a.code;
     const messages = a.result as QueuedMessage[];
@@ -136,7 +156,12 @@ export async function queueCommand(args: ParsedArgs, dataDir: string, io: Comman
     io.err(which);
     return 2;
   }
-  const a = await ask(dataDir, { command, id, ...(which === undefined ? {} : { indexes: which }) }, io);
+  const a = await ask(
+    dataDir,
+    { command, id, ...(which === undefined ? {} : { indexes: which }) },
+    io,
+    offline,
+  );
   if (!a.ok) return a.code;
   if (json) {
     io.out(JSON.stringify(a.result, null, 2));
