@@ -124,6 +124,8 @@ describe('crash safety', () => {
     const ackedAttempt = new Map<number, string>();
     const queue = Array.from({ length: MESSAGES }, (_v, i) => i);
     const sendUntil = Date.now() + SEND_DEADLINE_MS;
+    /** Sessions a kill cut (the connection was up when it failed). */
+    let interrupted = 0;
     const worker = async () => {
       let client: SmtpTestClient | undefined;
       for (;;) {
@@ -158,6 +160,7 @@ describe('crash safety', () => {
             client = undefined;
           }
         } catch {
+          if (client !== undefined) interrupted++;
           attempt.cut = dataSent && !answered;
           client?.destroy();
           client = undefined;
@@ -171,11 +174,11 @@ describe('crash safety', () => {
 
     // The kills while sending: each when a seeded share of the messages has its 250, plus a
     // seeded few milliseconds, so it falls anywhere in a transaction or a transfer.
-    const kills: { life: number; acked: number; downstream: number; delayMs: number }[] = [];
+    const kills: { acked: number; downstream: number; delayMs: number }[] = [];
     const restartMs: number[] = [];
     const killAndRestart = async (delayMs: number) => {
       await sleep(delayMs);
-      kills.push({ life, acked: ackedAttempt.size, downstream: copies.length, delayMs });
+      kills.push({ acked: ackedAttempt.size, downstream: copies.length, delayMs });
       await killed(child!);
       // Until the next start, what reaches the sink is what the dead process had sent (socket
       // buffers read after its exit), so it keeps its life; the pause lets the sink read them.
@@ -190,7 +193,8 @@ describe('crash safety', () => {
       for (let k = 0; k < SEND_KILLS; k++) {
         const threshold = Math.floor((MESSAGES * (k + 0.3 + 0.6 * random.next())) / (SEND_KILLS + 1));
         const delayMs = random.int(0, 40);
-        while (ackedAttempt.size < threshold) await sleep(5);
+        while (ackedAttempt.size < threshold && Date.now() < sendUntil) await sleep(5);
+        if (ackedAttempt.size < threshold) return; // the clients' deadline fails the test
         await killAndRestart(delayMs);
       }
     };
@@ -198,15 +202,15 @@ describe('crash safety', () => {
     assert.equal(ackedAttempt.size, MESSAGES);
     const sentMs = Date.now() - started;
 
-    // One kill while the Router drains mail.box: when a seeded share of what is still to go
-    // has arrived downstream (at once when nothing is left).
+    // One kill while the Router drains mail.box: when a seeded share of what is still to go has
+    // arrived downstream (every message has one relayed copy), at once when nothing is left (the
+    // Router mostly keeps pace with the clients: then it cuts the last transfers).
     const expectedCopies = [...ackedAttempt.keys()].reduce((sum, n) => sum + placesOf(n).length, 0);
-    const sinkCopies = () => copies.length;
-    const expectedAtSink = MESSAGES;
-    const drainThreshold = sinkCopies() + Math.floor((expectedAtSink - sinkCopies()) * random.next() * 0.8);
+    const atSink = () => copies.length;
+    const drainThreshold = atSink() + Math.floor(Math.max(0, MESSAGES - atSink()) * random.next() * 0.8);
     const drainDelayMs = random.int(0, 40);
     const drainUntil = Date.now() + DRAIN_DEADLINE_MS;
-    while (sinkCopies() < drainThreshold && Date.now() < drainUntil) await sleep(5);
+    while (atSink() < drainThreshold && Date.now() < drainUntil) await sleep(5);
     await killAndRestart(drainDelayMs);
 
     // Wait until mail.box is empty (status.json of this process) and everything is downstream.
@@ -251,13 +255,14 @@ describe('crash safety', () => {
 
     const d = checkDuplicates(bySubject, attempts, ackedAttempt, kills.length);
     t.diagnostic(
-      `${MESSAGES} messages (${expectedCopies} copies due), ${attempts.size} attempts, ${kills.length} kills ` +
+      `${MESSAGES} messages (${expectedCopies} copies due), ${attempts.size} attempts (refused connections ` +
+        `included), ${interrupted} sessions cut, ${kills.length} kills ` +
         `(${kills.map((k) => `after ${k.acked} 250s/${k.downstream} downstream +${k.delayMs} ms`).join('; ')}), ` +
         `${d.cut} attempts cut after the data, duplicates: ${d.resent} from resends, ${d.retransferred} ` +
         `re-transferred (per kill ${d.perKill.join('/')}), ${d.redelivered} re-delivered locally; ` +
         `restarts ${restartMs.join('/')} ms, sent in ${sentMs} ms, ${elapsedMs} ms in all`,
     );
-    assert.ok(d.cut + kills.length > 0);
+    assert.ok(interrupted > 0, 'no session was cut: the kills missed the traffic');
   });
 });
 
