@@ -47,6 +47,8 @@ export interface TransferAgentOptions {
   readonly maxDowngradeBytes?: number;
   /** Allow AUTH without TLS toward a next hop; default false. */
   readonly allowPlaintextAuth?: boolean;
+  /** DATA in the same PIPELINING group as MAIL and RCPT (see `ConnectOptions.pipelineData`); default false. */
+  readonly pipelineData?: boolean;
   /** Per-phase timeouts (RFC 5321 4.5.3.2); default RFC 5321's. */
   readonly timeouts?: Partial<SmtpTimeouts>;
   /** Domino `SMTPTimeoutMultiplier`; default 1. */

@@ -71,6 +71,7 @@ export function createTransferAgent(options: TransferAgentOptions = {}): Transfe
     timeoutMultiplier: options.timeoutMultiplier,
     replyLimits: options.replyLimits,
     allowPlaintextAuth: options.allowPlaintextAuth,
+    pipelineData: options.pipelineData,
     maxDowngradeBytes: options.maxDowngradeBytes,
     debug: options.debug,
     logger,

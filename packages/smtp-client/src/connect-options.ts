@@ -60,6 +60,13 @@ export interface ConnectOptions {
   readonly maxDowngradeBytes?: number;
   /** Allow AUTH without TLS; default false (the password would cross the network in clear). */
   readonly allowPlaintextAuth?: boolean;
+  /**
+   * With PIPELINING (and no CHUNKING), send DATA in the same group as MAIL and RCPT (RFC 2920
+   * 3.1): one round trip less per message. Default false: DATA goes only once a RCPT reply shows
+   * an accepted recipient. A server that answers 354 although it refused every recipient (RFC
+   * 2920 says it must not) gets no data: the session is closed.
+   */
+  readonly pipelineData?: boolean;
   /** Domino `SMTPClientDebug`: 0 off, 1 commands and replies, 2 plus data byte counts; default 0. */
   readonly debug?: ClientDebugLevel;
   /** Where the conversation is logged (at debug level); default silent. */

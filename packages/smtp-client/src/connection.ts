@@ -224,6 +224,7 @@ export class SmtpConnection {
         envelope,
         message,
         downgradeMaxBytes: this.#options.maxDowngradeBytes ?? 10 * 1024 * 1024,
+        pipelineData: this.#options.pipelineData === true,
       });
       this.#needsReset = out.needsReset;
       if (out.closing) this.#closing = true;
