@@ -68,8 +68,6 @@ function placesOf(n: number): string[] {
 /** One client attempt at a message, by its Subject `crash-<n>.<attempt>`. */
 interface Attempt {
   readonly n: number;
-  /** The gateway life (0 = before the first kill) it was made in. */
-  readonly life: number;
   /** 250 after the data: mail.box has it. */
   acked: boolean;
   /** The end of data was written but no reply came: stored or not, nobody knows. */
@@ -133,7 +131,7 @@ describe('crash safety', () => {
         if (n === undefined) break;
         assert.ok(Date.now() < sendUntil, `not all messages got a 250 in ${SEND_DEADLINE_MS} ms`);
         const subject = `crash-${n}.${attempts.size}`;
-        const attempt: Attempt = { n, life, acked: false, cut: false };
+        const attempt: Attempt = { n, acked: false, cut: false };
         attempts.set(subject, attempt);
         let dataSent = false;
         let answered = false;
