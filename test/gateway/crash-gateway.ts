@@ -22,7 +22,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `mailroute-gateway start` and resolves once it says it is ready (bounded: 30 s). */
+/** Starts `mailroute-gateway start` and resolves once it says it is ready (bounded: 60 s). */
 export function startGatewayChild(options: {
   readonly config: string;
   readonly data: string;
@@ -49,7 +49,7 @@ export function startGatewayChild(options: {
     const timer = setTimeout(() => {
       c.kill('SIGKILL');
       reject(new Error(`gateway did not start: ${out}`));
-    }, 30_000);
+    }, 60_000);
     c.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       if (out.includes(' ready.')) {
