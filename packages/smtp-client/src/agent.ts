@@ -1,110 +1,31 @@
 /**
  * The transfer agent: delivery to a domain's MX hosts (RFC 5321 5.1, RFC 7505) and through a
  * named next hop (Domino's relay host and smart host), over pooled sessions, under a TLS policy
- * (negotiated, required per destination, MTA-STS), with an overall deadline per delivery.
+ * (negotiated, required per destination, MTA-STS), with an overall deadline per delivery. Where
+ * to connect is targets.ts; the failures that concern every recipient are delivery-failures.ts.
  */
-import { isIP } from 'node:net';
 import { createResolver } from '@mailroute/dns';
-import {
-  type Clock,
-  type Logger,
-  type Reason,
-  type SmtpReply,
-  silentLogger,
-  systemClock,
-} from '@mailroute/envelope';
-import type { ClientTlsOptions, ConnectOptions, SmtpConnection } from './connection.js';
-import { establish, type TlsPolicy } from './establish.js';
-import { createMtaSts, type MtaStsFetcher, mxMatches } from './mta-sts.js';
-import { resolveTimeouts, type SmtpTimeouts } from './options.js';
-import { ConnectionPool, type PoolOptions } from './pool.js';
+import { silentLogger, systemClock } from '@mailroute/envelope';
+import type { TransferAgentOptions, TransferResolver } from './agent-options.js';
+import type { ConnectOptions } from './connect-options.js';
+import type { SmtpConnection } from './connection.js';
+import { everyone, stopReason } from './delivery-failures.js';
+import { establish } from './establish.js';
+import { createMtaSts } from './mta-sts.js';
+import { resolveTimeouts } from './options.js';
+import { ConnectionPool } from './pool.js';
 import { reason, type SmtpClientReason } from './reasons.js';
-import type { ReplyReaderLimits } from './reply-reader.js';
 import { saveOutboundMessage } from './save-outbound.js';
+import { hopTargets, type MxContext, mxTargets, type Target } from './targets.js';
 import type { TransactionOutcome } from './transaction.js';
 import type {
   DeliveryOptions,
   DeliveryResult,
-  NextHopAuth,
   OutboundEnvelope,
   OutboundMessage,
   RecipientResult,
   TransferAgent,
 } from './types.js';
-import type { ClientDebugLevel } from './wire.js';
-
-/** What the agent needs of a resolver: the shape of `@mailroute/dns`'s `MailResolver`. */
-export interface TransferResolver {
-  /** MX hosts and their addresses in the order to try. */
-  resolveMx(
-    domain: string,
-    options?: { signal?: AbortSignal },
-  ): Promise<{
-    readonly hosts: readonly { readonly exchange: string; readonly addresses: readonly string[] }[];
-  }>;
-  /** IPv4 addresses of a name. */
-  resolveA(name: string, options?: { signal?: AbortSignal }): Promise<string[]>;
-  /** IPv6 addresses of a name. */
-  resolveAaaa(name: string, options?: { signal?: AbortSignal }): Promise<string[]>;
-  /** TXT records (for MTA-STS). */
-  resolveTxt(name: string, options?: { signal?: AbortSignal }): Promise<string[]>;
-}
-
-/** Options of {@link createTransferAgent}. */
-export interface TransferAgentOptions {
-  /** DNS; default a `@mailroute/dns` resolver on the system's servers. */
-  readonly resolver?: TransferResolver;
-  /** The name given in EHLO; default the machine's host name. */
-  readonly heloName?: string;
-  /** Port of MX hosts; default 25 (tests point it elsewhere). */
-  readonly mxPort?: number;
-  /**
-   * TLS toward MX hosts: `negotiated` (Domino "Negotiated TLS": STARTTLS when offered, the
-   * default), `none`, or `required`.
-   */
-  readonly mxTls?: 'none' | 'negotiated' | 'required';
-  /** Domains whose MX hosts must speak TLS (TLS required per destination), lower case. */
-  readonly tlsRequiredDomains?: readonly string[];
-  /** Domino `ROUTERFALLBACKNONTLS=1`: a failed negotiated handshake is retried in plaintext; default false. */
-  readonly fallbackNonTls?: boolean;
-  /** Certificates, CAs, client certificate; default certificates `opportunistic`. */
-  readonly tls?: ClientTlsOptions;
-  /** Largest 8-bit message converted to 7 bit for a server without 8BITMIME; 0 never; default 10 MiB. */
-  readonly maxDowngradeBytes?: number;
-  /** Allow AUTH without TLS toward a next hop; default false. */
-  readonly allowPlaintextAuth?: boolean;
-  /** Per-phase timeouts (RFC 5321 4.5.3.2); default RFC 5321's. */
-  readonly timeouts?: Partial<SmtpTimeouts>;
-  /** Domino `SMTPTimeoutMultiplier`; default 1. */
-  readonly timeoutMultiplier?: number;
-  /** The most one delivery may take, all hosts included; default 3,600,000 ms. */
-  readonly deadlineMs?: number;
-  /** Pool limits. */
-  readonly pool?: PoolOptions;
-  /** Reply reader limits. */
-  readonly replyLimits?: ReplyReaderLimits;
-  /** MTA-STS (RFC 8461): give an HTTPS fetcher to switch it on. */
-  readonly mtaSts?: { readonly fetch: MtaStsFetcher };
-  /** Domino `SmtpSaveOutboundToFile=1`: the directory each outbound message is saved to. */
-  readonly saveOutboundDir?: string;
-  /** Domino `SMTPClientDebug`: 0 off, 1 commands and replies, 2 plus data byte counts. */
-  readonly debug?: ClientDebugLevel;
-  /** Logger; default silent. */
-  readonly logger?: Logger;
-  /** Clock; default the system's. */
-  readonly clock?: Clock;
-}
-
-/** One address to try, and how. */
-interface Target {
-  readonly address: string;
-  readonly port: number;
-  readonly servername: string | undefined;
-  readonly remoteMta: string;
-  readonly tls: TlsPolicy;
-  readonly certificates?: ClientTlsOptions['certificates'];
-  readonly auth?: NextHopAuth;
-}
 
 /** Creates a transfer agent. Option errors (a zero timeout, a bad pool limit) throw a RangeError here. */
 export function createTransferAgent(options: TransferAgentOptions = {}): TransferAgent & {
@@ -128,8 +49,16 @@ export function createTransferAgent(options: TransferAgentOptions = {}): Transfe
           clock,
           logger,
         });
-  const requiredTls = new Set((options.tlsRequiredDomains ?? []).map((d) => d.toLowerCase()));
   let closed = false;
+  const mx: MxContext = {
+    resolver,
+    mxPort: options.mxPort ?? 25,
+    mxTls: options.mxTls ?? 'negotiated',
+    requiredTls: new Set((options.tlsRequiredDomains ?? []).map((d) => d.toLowerCase())),
+    mtaSts,
+    logger,
+    stopped: (signal) => stopReason(signal, closed),
+  };
 
   const connectOptions = (t: Target, signal: AbortSignal): ConnectOptions => ({
     host: t.address,
@@ -142,6 +71,7 @@ export function createTransferAgent(options: TransferAgentOptions = {}): Transfe
     timeoutMultiplier: options.timeoutMultiplier,
     replyLimits: options.replyLimits,
     allowPlaintextAuth: options.allowPlaintextAuth,
+    pipelineData: options.pipelineData,
     maxDowngradeBytes: options.maxDowngradeBytes,
     debug: options.debug,
     logger,
@@ -307,101 +237,17 @@ export function createTransferAgent(options: TransferAgentOptions = {}): Transfe
 
     deliverToDomain(domain, envelope, message, opts) {
       return guarded(envelope, message, opts, async (signal) => {
-        const d = domain.toLowerCase().replace(/\.$/, '');
-        let hosts: readonly { readonly exchange: string; readonly addresses: readonly string[] }[];
-        try {
-          hosts = (await resolver.resolveMx(d, { signal })).hosts;
-        } catch (err) {
-          if (signal.aborted) return everyone(envelope, stopReason(signal, closed));
-          return everyone(envelope, dnsReason(d, err));
-        }
-        const port = options.mxPort ?? 25;
-        let tls: TlsPolicy = requiredTls.has(d) ? 'required' : (options.mxTls ?? 'negotiated');
-        let certificates: ClientTlsOptions['certificates'];
-        if (mtaSts !== undefined) {
-          const policy = await mtaSts.policyFor(d, signal);
-          if (policy !== undefined && policy.mode !== 'none') {
-            const matching = hosts.filter((h) => policy.mx.some((p) => mxMatches(p, h.exchange)));
-            if (policy.mode === 'testing') {
-              if (matching.length < hosts.length)
-                logger.warn({ domain: d, mx: policy.mx }, 'MTA-STS testing: MX hosts outside the policy');
-            } else {
-              hosts = matching;
-              tls = 'required';
-              certificates = 'verify';
-              if (hosts.length === 0)
-                return everyone(
-                  envelope,
-                  reason('SMTP_MTA_STS', `no MX host of ${d} matches its MTA-STS policy`, true),
-                );
-            }
-          }
-        }
-        const targets: Target[] = hosts.flatMap((h) =>
-          h.addresses.map((address) => ({
-            address,
-            port,
-            servername: isIP(h.exchange) === 0 && !h.exchange.startsWith('[') ? h.exchange : undefined,
-            remoteMta: h.exchange,
-            tls,
-            certificates,
-          })),
-        );
-        return run(
-          targets,
-          envelope,
-          message,
-          signal,
-          reason('SMTP_DNS', `no address for the MX hosts of ${d}`, true),
-        );
+        const found = await mxTargets(mx, domain, signal);
+        if ('failure' in found) return everyone(envelope, found.failure);
+        return run(found.targets, envelope, message, signal, found.noTarget);
       });
     },
 
     deliverVia(hop, envelope, message, opts) {
       return guarded(envelope, message, opts, async (signal) => {
-        const port = hop.port ?? 25;
-        const tls: TlsPolicy =
-          hop.tls === 'none'
-            ? 'none'
-            : hop.tls === 'starttls'
-              ? 'required'
-              : hop.tls === 'implicit' || (hop.tls === undefined && port === 465)
-                ? 'implicit'
-                : 'negotiated';
-        const host = hop.host.replace(/^\[(?:IPv6:)?|\]$/gi, '');
-        let addresses: string[];
-        if (isIP(host) !== 0) addresses = [host];
-        else {
-          const [a, aaaa] = await Promise.allSettled([
-            resolver.resolveA(host, { signal }),
-            resolver.resolveAaaa(host, { signal }),
-          ]);
-          addresses = [
-            ...(a.status === 'fulfilled' ? a.value : []),
-            ...(aaaa.status === 'fulfilled' ? aaaa.value : []),
-          ];
-          if (addresses.length === 0) {
-            if (signal.aborted) return everyone(envelope, stopReason(signal, closed));
-            const err =
-              a.status === 'rejected' ? a.reason : aaaa.status === 'rejected' ? aaaa.reason : undefined;
-            // A relay host that does not resolve is a configuration error: mail waits for it to be fixed.
-            const why = dnsReason(host, err);
-            return everyone(envelope, {
-              ...why,
-              temporary: true,
-              message: `relay host ${host}: ${why.message}`,
-            });
-          }
-        }
-        const targets: Target[] = addresses.map((address) => ({
-          address,
-          port,
-          servername: isIP(host) === 0 ? host : undefined,
-          remoteMta: isIP(host) === 0 ? host : `[${host}]`,
-          tls,
-          ...(hop.auth === undefined ? {} : { auth: hop.auth }),
-        }));
-        return run(targets, envelope, message, signal, reason('SMTP_DNS', `no address for ${host}`, true));
+        const found = await hopTargets(resolver, hop, signal, (s) => stopReason(s, closed));
+        if ('failure' in found) return everyone(envelope, found.failure);
+        return run(found.targets, envelope, message, signal, found.noTarget);
       });
     },
 
@@ -410,46 +256,4 @@ export function createTransferAgent(options: TransferAgentOptions = {}): Transfe
       await pool.close();
     },
   };
-}
-
-function everyone(envelope: OutboundEnvelope, why: Reason): DeliveryResult {
-  return {
-    recipients: envelope.recipients.map((r) => ({
-      address: r.address,
-      outcome: why.temporary ? 'transient' : 'permanent',
-      reason: why,
-    })),
-  };
-}
-
-function stopReason(signal: AbortSignal, closed: boolean): SmtpClientReason {
-  if (closed && !signal.aborted) return reason('SMTP_AGENT_CLOSED', 'the transfer agent is closed', true);
-  const r = signal.reason as Partial<SmtpClientReason> | undefined;
-  if (r?.code === 'SMTP_DEADLINE' && typeof r.message === 'string')
-    return reason('SMTP_DEADLINE', r.message, true);
-  return reason('SMTP_ABORTED', 'the delivery was aborted', true);
-}
-
-/** A DNS failure as a reason, told apart by shape (`permanent`, `reason`, `suggestedReply`), not by class. */
-function dnsReason(name: string, err: unknown): SmtpClientReason {
-  const e = (err ?? {}) as {
-    permanent?: unknown;
-    reason?: unknown;
-    suggestedReply?: unknown;
-    message?: unknown;
-  };
-  const reply = isReply(e.suggestedReply) ? e.suggestedReply : undefined;
-  const message = typeof e.message === 'string' ? e.message : String(err);
-  if (e.reason === 'null-mx')
-    return reason('SMTP_NULL_MX', `${name} publishes a null MX: it accepts no mail`, false, reply);
-  return reason('SMTP_DNS', `lookup for ${name} failed: ${message}`, e.permanent !== true, reply);
-}
-
-function isReply(x: unknown): x is SmtpReply {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    typeof (x as { code?: unknown }).code === 'number' &&
-    Array.isArray((x as { lines?: unknown }).lines)
-  );
 }

@@ -29,18 +29,23 @@ const CRLF_DOT_CRLF = Buffer.from('\r\n.\r\n');
 /** BDAT chunk size: the most octets held at once while streaming with BDAT. */
 const BDAT_CHUNK = 512 * 1024;
 
-/** DATA, 354, the encoded message, the final reply. */
+/** DATA (or the reply to a DATA already sent in a PIPELINING group), 354, the encoded message, the final reply. */
 export async function sendData(
   wire: SmtpWire,
   message: OutboundMessage,
   tm: SmtpTimeouts,
+  pipelinedDataReply?: SmtpReply,
 ): Promise<BodyOutcome> {
-  const w = await wire.writeCommands(['DATA'], tm.mailMs);
-  if (!w.ok) return { ok: false, reason: w.reason, beforeData: true };
-  const r = await wire.readReply(tm.dataInitiationMs);
-  if (!r.ok) return { ok: false, reason: r.reason, beforeData: true };
-  if (r.reply.code !== 354)
-    return { ok: false, reason: replyReason(r.reply, 'DATA'), reply: r.reply, beforeData: true };
+  let dataReply = pipelinedDataReply;
+  if (dataReply === undefined) {
+    const w = await wire.writeCommands(['DATA'], tm.mailMs);
+    if (!w.ok) return { ok: false, reason: w.reason, beforeData: true };
+    const r = await wire.readReply(tm.dataInitiationMs);
+    if (!r.ok) return { ok: false, reason: r.reason, beforeData: true };
+    dataReply = r.reply;
+  }
+  if (dataReply.code !== 354)
+    return { ok: false, reason: replyReason(dataReply, 'DATA'), reply: dataReply, beforeData: true };
 
   const encoder = createDataEncoder();
   const inMemory = messageBytes(message);

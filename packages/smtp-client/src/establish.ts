@@ -4,7 +4,9 @@
  * hop says (Required / Enabled / Disabled).
  */
 import { failed, ok, type Result } from '@mailroute/envelope';
-import { type ConnectOptions, connect, type SmtpConnection } from './connection.js';
+import { connect } from './connect.js';
+import type { ConnectOptions } from './connect-options.js';
+import type { SmtpConnection } from './connection.js';
 import { reason, type SmtpClientReason } from './reasons.js';
 import type { NextHopAuth } from './types.js';
 

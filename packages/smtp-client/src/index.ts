@@ -8,17 +8,13 @@
  *
  * @packageDocumentation
  */
-export { createTransferAgent, type TransferAgentOptions, type TransferResolver } from './agent.js';
+export { createTransferAgent } from './agent.js';
+export type { TransferAgentOptions, TransferResolver } from './agent-options.js';
 export type { AuthCredentials, AuthMechanism } from './auth.js';
 export { type Capabilities, parseCapabilities } from './capabilities.js';
-export {
-  type CertificateMode,
-  type ClientTlsOptions,
-  type ConnectOptions,
-  connect,
-  SmtpConnection,
-  type TlsState,
-} from './connection.js';
+export { connect } from './connect.js';
+export type { CertificateMode, ClientTlsOptions, ConnectOptions, TlsState } from './connect-options.js';
+export { SmtpConnection } from './connection.js';
 export { establish, type SessionPolicy, type TlsPolicy } from './establish.js';
 export {
   createMtaSts,

@@ -74,3 +74,17 @@ export function replyReason(reply: SmtpReply, what: string): SmtpClientReason {
   const text = `${what}: ${reply.code}${reply.enhanced === undefined ? '' : ` ${reply.enhanced}`} ${reply.text}`;
   return reason(reply.code === 421 ? 'SMTP_SERVICE_CLOSING' : 'SMTP_REPLY', text, reply.code < 500, reply);
 }
+
+/** The reason to report for an aborted signal: its reason when it is one of ours (the deadline), else SMTP_ABORTED. */
+export function abortReason(signal: AbortSignal | undefined): SmtpClientReason {
+  const r = signal?.reason as Partial<SmtpClientReason> | undefined;
+  if (
+    r !== undefined &&
+    r !== null &&
+    typeof r === 'object' &&
+    r.code === 'SMTP_DEADLINE' &&
+    typeof r.message === 'string'
+  )
+    return reason('SMTP_DEADLINE', r.message, true);
+  return reason('SMTP_ABORTED', 'the delivery was aborted', true);
+}

@@ -25,6 +25,8 @@ export interface TransactionInput {
   readonly message: OutboundMessage;
   /** Largest message converted to 7 bit for a server without 8BITMIME; 0: never convert. */
   readonly downgradeMaxBytes: number;
+  /** DATA in the MAIL/RCPT group when PIPELINING is offered and CHUNKING is not (RFC 2920 3.1). */
+  readonly pipelineData?: boolean;
 }
 
 /** The outcome, with what the session and the transfer agent need to know. */
@@ -132,13 +134,21 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   const commands = t.reset ? ['RSET', mail, ...rcpts] : [mail, ...rcpts];
   const replies: (SmtpReply | undefined)[] = [];
   const tm = t.timeouts;
+  const pipeData = caps.pipelining && !caps.chunking && t.pipelineData === true;
+  /** The reply to a pipelined DATA (354 or a refusal). */
+  let dataReply: SmtpReply | undefined;
   if (caps.pipelining) {
-    const w = await wire.writeCommands(commands, tm.mailMs);
+    const w = await wire.writeCommands(pipeData ? [...commands, 'DATA'] : commands, tm.mailMs);
     if (!w.ok) return session(all(w.reason), w.reason);
     for (let i = 0; i < commands.length; i++) {
       const r = await wire.readReply(i === 0 || (t.reset && i === 1) ? tm.mailMs : tm.rcptMs);
       if (!r.ok) return session(all(r.reason), r.reason);
       replies.push(r.reply);
+    }
+    if (pipeData) {
+      const r = await wire.readReply(tm.dataInitiationMs);
+      if (!r.ok) return session(all(r.reason), r.reason);
+      dataReply = r.reply;
     }
   } else {
     for (let i = 0; i < commands.length; i++) {
@@ -187,6 +197,15 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
     wire.close();
     return { result: all(why), needsReset: true, closing: true, sessionFailure: why };
   }
+  if (accepted === 0 && dataReply?.code === 354) {
+    // RFC 2920 3.1 forbids this 354; sending nothing and closing leaves the server no message.
+    wire.close();
+    return {
+      result: all(reason('SMTP_NOT_ATTEMPTED', 'no recipient was accepted', true)),
+      needsReset: true,
+      closing: true,
+    };
+  }
   if (accepted === 0)
     return {
       result: all(reason('SMTP_NOT_ATTEMPTED', 'no recipient was accepted', true)),
@@ -197,7 +216,7 @@ export async function runTransaction(t: TransactionInput): Promise<TransactionOu
   // The message.
   const sent = caps.chunking
     ? await sendBdat(wire, message, tm, body === 'BINARYMIME', caps.pipelining)
-    : await sendData(wire, message, tm);
+    : await sendData(wire, message, tm, dataReply);
   if (!sent.ok) {
     // Before the data went out (the 354 refused), another host may still take it; after, never.
     const reply = sent.reply;

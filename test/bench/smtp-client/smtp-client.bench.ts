@@ -5,7 +5,9 @@
  * the same run against the same smtp-sink. Then the peak RSS of a fresh process sending one
  * 50 MB message from a stream. Wall-clock figures are noisy on a shared machine: the load average
  * is printed beside each cell, and the CPU time of this process per message is given for the
- * two Node clients (smtp-source's CPU time is not measured: it runs as a child process).
+ * two Node clients (smtp-source's CPU time is not measured: it runs as a child process). The
+ * last column is this agent again with `pipelineData` (DATA in the MAIL/RCPT group, as
+ * smtp-source sends it).
  *
  * Run: node --expose-gc test/bench/smtp-client/dist/smtp-client.bench.js [--quick]
  */
@@ -71,9 +73,16 @@ async function timed(count: number, run: () => Promise<void>): Promise<Cell> {
   return { msgsPerSec: count / (ns / 1e9), cpuUsPerMsg: (cpu.user + cpu.system) / count, load: l };
 }
 
-async function ours(port: number, conns: number, count: number, msg: Buffer): Promise<Cell> {
+async function ours(
+  port: number,
+  conns: number,
+  count: number,
+  msg: Buffer,
+  pipelineData = false,
+): Promise<Cell> {
   const agent = createTransferAgent({
     heloName: 'client.example',
+    pipelineData,
     pool: { maxConnectionsPerDestination: conns, maxMessagesPerConnection: 1_000_000 },
   });
   const hop = { host: '127.0.0.1', port, tls: 'none' as const };
@@ -222,7 +231,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     console.log(
-      'cell                     | mailroute msg/s (cpu us/msg, load) | nodemailer msg/s (cpu us/msg, load) | smtp-source msg/s (load) | ours/nodemailer | ours/smtp-source',
+      'cell                     | mailroute msg/s (cpu us/msg, load) | nodemailer msg/s (cpu us/msg, load) | smtp-source msg/s (load) | ours/nodemailer | ours/smtp-source | pipelineData msg/s (cpu us/msg, load), /smtp-source',
     );
     const cells: [number, number, number][] = quick
       ? [
@@ -240,11 +249,12 @@ async function main(): Promise<void> {
     for (const [size, conns, count] of cells) {
       const msg = message(size);
       const a = await ours(port, conns, count, msg);
+      const p = await ours(port, conns, count, msg, true);
       const b = await nodemailer(port, conns, count, msg);
       const c = source === undefined ? undefined : smtpSource(source, port, conns, count, size);
       const fmt = (x: Cell) => `${x.msgsPerSec.toFixed(0)} (${x.cpuUsPerMsg?.toFixed(0) ?? '-'}, ${x.load})`;
       console.log(
-        `${`${size / 1024} KB x ${conns} conn`.padEnd(24)} | ${fmt(a).padEnd(34)} | ${fmt(b).padEnd(35)} | ${c === undefined ? 'n/a' : `${c.msgsPerSec.toFixed(0)} (${c.load})`} | ${(a.msgsPerSec / b.msgsPerSec).toFixed(2)}x wall, ${((b.cpuUsPerMsg ?? 0) / (a.cpuUsPerMsg ?? 1)).toFixed(2)}x cpu | ${c === undefined ? 'n/a' : `${(a.msgsPerSec / c.msgsPerSec).toFixed(2)}x`}`,
+        `${`${size / 1024} KB x ${conns} conn`.padEnd(24)} | ${fmt(a).padEnd(34)} | ${fmt(b).padEnd(35)} | ${c === undefined ? 'n/a' : `${c.msgsPerSec.toFixed(0)} (${c.load})`} | ${(a.msgsPerSec / b.msgsPerSec).toFixed(2)}x wall, ${((b.cpuUsPerMsg ?? 0) / (a.cpuUsPerMsg ?? 1)).toFixed(2)}x cpu | ${c === undefined ? 'n/a' : `${(a.msgsPerSec / c.msgsPerSec).toFixed(2)}x`} | ${fmt(p)}, ${c === undefined ? 'n/a' : `${(p.msgsPerSec / c.msgsPerSec).toFixed(2)}x`}`,
       );
     }
     const sizeMb = 50;
