@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { sealArc, verifyArc } from '@mailroute/auth';
 import { keyRecordText, loadPrivateKey } from '@mailroute/dkim';
 import { createResolver, createStaticTransport } from '@mailroute/dns';
+import { prng } from '@mailroute/testing';
 
 const require = createRequire(import.meta.url);
 const { authenticate } = require('mailauth') as {
@@ -79,11 +80,7 @@ describe('ARC: chains sealed by mailauth', () => {
 
   it('300 seeded mutations of a sealed message: a verdict every time, never a throw', async () => {
     const base = (await seal(await seal(original, 'hop1.example'), 'hop2.example')).toString('latin1');
-    let a = 1966;
-    const rand = () => {
-      a = (a * 1103515245 + 12345) % 2147483648;
-      return a / 2147483648;
-    };
+    const rand = prng(1966);
     const seen = new Set<string>();
     for (let i = 0; i < 300; i++) {
       const chars = base.split('');

@@ -2,6 +2,8 @@
 // whose record mixes ip4/ip6 ranges, includes of provider records (some nested, some missing), a,
 // mx, exists and ptr, ending in -all, ~all, ?all or a redirect; clients inside and outside.
 
+import { prng } from '@mailroute/testing';
+
 /** A zone as plain data (serves the static transport, pyspf and mailauth alike). */
 export type PlainZone = Record<
   string,
@@ -15,18 +17,6 @@ export interface SpfScenario {
   readonly sender: string;
   readonly helo: string;
   readonly record: string;
-}
-
-/** mulberry32. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PROVIDERS = 6;
@@ -106,6 +96,6 @@ export function scenario(rand: () => number, i: number): SpfScenario {
 
 /** `count` scenarios from `seed`. */
 export function scenarios(seed: number, count: number): SpfScenario[] {
-  const rand = seeded(seed);
+  const rand = prng(seed);
   return Array.from({ length: count }, (_, i) => scenario(rand, i));
 }

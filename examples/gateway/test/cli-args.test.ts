@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import { parseArgs, parsePort } from '../src/cli-args.js';
 
 describe('command line', () => {
@@ -39,11 +40,7 @@ describe('command line', () => {
   });
 
   it('fuzz: random argument lists give a command or an error, never an exception (seeded, 2000 rounds)', () => {
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const random = prng(42);
     const words = [
       'start',
       'status',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { prng } from '@mailroute/testing';
 import { loadGatewayConfig } from '../src/config-load.js';
 import { EXAMPLE_CONFIG, removeDir, tempDir } from './helpers.js';
 
@@ -164,11 +165,7 @@ describe('configuration directory', () => {
   });
 
   it('fuzz: random values in gateway.json give errors or a config, never an exception (seeded, 300 rounds)', async () => {
-    let seed = 0x5eed;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const random = prng(0x5eed);
     const values: unknown[] = [
       null,
       -1,

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestSession } from '@mailroute/smtp-server';
+import { seededRandom } from '@mailroute/testing';
 import { removeDir, type TestGateway, tempDir, testGateway } from './helpers.js';
 
 let dir: string;
@@ -21,12 +22,9 @@ after(async () => {
   await removeDir(dir);
 });
 
-let seed = 0xfacade;
-function random(): number {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-}
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+const seeded = seededRandom(0xfacade);
+const random = seeded.next;
+const pick = seeded.pick;
 
 function garbage(n: number): string {
   let s = '';

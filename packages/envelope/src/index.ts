@@ -115,5 +115,6 @@ export {
   type LogRecord,
   silentLogger,
 } from './vocabulary/logger.js';
+export { type RandomSource, seededRandomSource } from './vocabulary/random.js';
 export { type Failed, failed, type Ok, ok, type Result } from './vocabulary/result.js';
 export { decodeUtf8AddrXtext, decodeXtext, encodeXtext } from './xtext.js';

@@ -10,6 +10,7 @@ import {
   ok,
   Replies,
   type Result,
+  seededRandomSource,
   silentLogger,
   sleep,
   systemClock,
@@ -91,5 +92,18 @@ describe('vocabulary: logger', () => {
   it('silentLogger and its children drop everything', () => {
     silentLogger.child({ x: 1 }).error({}, 'nothing');
     assert.equal(silentLogger.child({}), silentLogger);
+  });
+});
+
+describe('vocabulary: random', () => {
+  it('seededRandomSource is mulberry32: the same sequence for the same seed, in [0, 1)', () => {
+    // First output of mulberry32(1), computed independently of this code.
+    assert.equal(seededRandomSource(1)(), 0.6270739405881613);
+    const a = seededRandomSource(2 ** 32 + 5);
+    const b = seededRandomSource(5); // the seed is taken modulo 2^32
+    const xs = Array.from({ length: 1000 }, a);
+    assert.deepEqual(xs, Array.from({ length: 1000 }, b));
+    assert.ok(xs.every((x) => x >= 0 && x < 1));
+    assert.ok(new Set(xs).size > 990, 'no short cycle');
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { seededRandomSource } from '@mailroute/envelope';
 import { createFileMailBox } from '../src/mailbox/file/store.js';
 
 const child = fileURLToPath(new URL('./crash-child.js', import.meta.url));
@@ -45,11 +46,7 @@ describe('Router over the file store: SIGKILL at random moments', () => {
     const dir = await mkdtemp(join(tmpdir(), 'router-crash-'));
     const log = join(dir, 'transferred.log');
     try {
-      let seed = 7;
-      const rnd = (): number => {
-        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-        return seed / 4294967296;
-      };
+      const rnd = seededRandomSource(7);
       const acked = new Set<number>();
       const rounds = 4;
       const perRound = 150;

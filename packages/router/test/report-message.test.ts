@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandomSource } from '@mailroute/envelope';
 import { encodeHeaderText, quotedPrintable } from '../src/reports/mime-text.js';
 import { buildReport, type ReportInput } from '../src/reports/report-message.js';
 import { message } from './helpers.js';
 import { parseWithPython } from './report-python.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const base: ReportInput = {
   reportingMta: 'mail1.acme.example',
@@ -153,7 +143,7 @@ describe('report message (RFC 3464/3462)', () => {
   });
 
   it('seeded fuzz: 300 reports with random subjects, reasons, replies and addresses parse with zero defects', async () => {
-    const rnd = seeded(1605);
+    const rnd = seededRandomSource(1605);
     const alphabet = [
       'a',
       'Z',

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandomSource } from '@mailroute/envelope';
 import { harness } from './helpers.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 describe('Router: hostile and broken messages', () => {
   it('seeded fuzz: 300 broken messages to local, remote and unknown recipients all end final, none lost', async () => {
-    const rnd = seeded(20261202);
+    const rnd = seededRandomSource(20261202);
     const h = harness({ mx: true });
     h.agent.script = (call, address) =>
       call.envelope.mailFrom === '' ? 'ok' : address.startsWith('bad') ? '5xx' : 'ok';

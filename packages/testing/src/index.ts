@@ -61,6 +61,7 @@ export { createFakeZone, type FakeResolverOptions, type FakeZone, type ZoneQuery
 export { type MailrouteMatchers, type MatcherResult, mailrouteMatchers } from './matchers.js';
 export { prng, type RandomFunction, type SeededRandom, seededRandom } from './prng.js';
 export { parseReplies, ReplyReader } from './reply-stream.js';
+export { nextHopFromSmtpUrl, type SmtpUrlHop } from './smtp-url.js';
 export {
   type ZoneDeclaration,
   ZoneDeclarationError,

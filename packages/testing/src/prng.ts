@@ -3,6 +3,7 @@
  * same sequence on every run and every machine, so a failing case can be replayed from its seed.
  * mulberry32: 32 bits of state, fast, good enough for test data (not for anything secret).
  */
+import { seededRandomSource } from '@mailroute/envelope';
 
 /** A source of numbers in [0, 1), the shape `Math.random` has (the dns package's `RandomSource`). */
 export type RandomFunction = () => number;
@@ -23,17 +24,12 @@ export interface SeededRandom {
   chance(p: number): boolean;
 }
 
-/** mulberry32 over an unsigned 32-bit seed: the function the SDK's own fuzz tests use. */
-export function prng(seed: number): RandomFunction {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * mulberry32 over an unsigned 32-bit seed: the function the SDK's own fuzz tests use. It is
+ * `@mailroute/envelope`'s `seededRandomSource` (one implementation in the repository; the router's
+ * conformance suite, below this package, needs it too).
+ */
+export const prng: (seed: number) => RandomFunction = seededRandomSource;
 
 /** A {@link SeededRandom} started from `seed` (any number; it is taken modulo 2^32). */
 export function seededRandom(seed: number): SeededRandom {

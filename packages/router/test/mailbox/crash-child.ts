@@ -8,23 +8,13 @@
 // stdout is a pipe, which Node writes synchronously on Linux: a printed line is in the pipe
 // before the next operation starts, so SIGKILL cannot take back a line.
 import { createHash } from 'node:crypto';
+import { seededRandomSource } from '@mailroute/envelope';
 import { createFileMailBox } from '../../src/mailbox/file/store.js';
 
 const [directory, seedText, roundText] = process.argv.slice(2);
 if (!directory) throw new Error('usage: crash-child <directory> <seed> <round>');
 const seed = Number(seedText ?? 1);
 const round = Number(roundText ?? 0);
-
-function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A body that is its own check: its bytes follow from its name. */
 export function bodyFor(name: string, size: number): Buffer {
@@ -47,7 +37,7 @@ const box = await createFileMailBox({
   inlineBodyMaxBytes: 16 * 1024,
 });
 print('READY');
-const rnd = random(seed * 1000 + round);
+const rnd = seededRandomSource(seed * 1000 + round);
 let n = 0;
 let enqueued = 0;
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { seededRandomSource } from '@mailroute/envelope';
 import { createFileMailBox } from '../../src/mailbox/file/store.js';
 import type { QueuedMessage } from '../../src/mailbox/types.js';
 
@@ -17,17 +18,6 @@ const SEED = Number(process.env.MAILBOX_CRASH_SEED ?? 20261202);
 const ROUNDS = Number(process.env.MAILBOX_CRASH_ROUNDS ?? 8);
 const child = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 const tuning = { segmentMaxBytes: 32 * 1024, snapshotAfterBytes: 64 * 1024, inlineBodyMaxBytes: 16 * 1024 };
-
-function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the child until it printed READY and then `killAfterMs` more; returns its whole lines. */
 function runAndKill(directory: string, round: number, killAfterMs: number): Promise<string[]> {
@@ -64,7 +54,7 @@ async function bodyHash(box: Awaited<ReturnType<typeof createFileMailBox>>, id: 
 
 test(`SIGKILL during enqueue, lease and settle loses nothing acknowledged (${ROUNDS} rounds, seed ${SEED})`, async (t) => {
   const directory = mkdtempSync(join(tmpdir(), 'mailbox-crash-'));
-  const rnd = random(SEED);
+  const rnd = seededRandomSource(SEED);
   const enqueued = new Map<string, { hash: string; count: number }>();
   const attempted = new Set<string>();
   const finals = new Map<string, string>();

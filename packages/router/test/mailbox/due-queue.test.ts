@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandomSource } from '@mailroute/envelope';
 import { type DueEntry, DueQueue } from '../../src/mailbox/due-queue.js';
 
 test('the due queue pops by time, then by queue id (seeded random pushes and pops)', () => {
-  let seed = 42;
-  const rnd = (): number => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
+  const rnd = seededRandomSource(42);
   const q = new DueQueue();
   const model: DueEntry[] = [];
   const order = (a: DueEntry, b: DueEntry): number => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

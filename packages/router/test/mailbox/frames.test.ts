@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crc32 as zlibCrc32 } from 'node:zlib';
+import { seededRandomSource } from '@mailroute/envelope';
 import { tableCrc32 } from '../../src/mailbox/file/crc32.js';
 import { bufferSource, encodeFrame, FRAME_HEADER_BYTES, readFrame } from '../../src/mailbox/file/frames.js';
-
-function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function segment(...frames: ReturnType<typeof encodeFrame>[]): Buffer {
   return Buffer.concat(frames.flatMap((f) => f.buffers.map((b) => Buffer.from(b))));
@@ -47,7 +37,7 @@ test('every cut of a frame is a torn tail, never a frame and never an exception'
 });
 
 test('seeded fuzz: damaged bytes are reported as torn or read as a frame whose CRC matched', async () => {
-  const rnd = random(3464);
+  const rnd = seededRandomSource(3464);
   const good = segment(
     encodeFrame({ t: 'enq', m: { id: 'A' } }, [Buffer.from('body')]),
     encodeFrame({ t: 'rm', id: 'A' }, []),
@@ -77,7 +67,7 @@ test('seeded fuzz: damaged bytes are reported as torn or read as a frame whose C
 });
 
 test('the portable CRC-32 agrees with the native one, also when continued across pieces', () => {
-  const rnd = random(32);
+  const rnd = seededRandomSource(32);
   for (let i = 0; i < 200; i++) {
     const bytes = Buffer.alloc(Math.floor(rnd() * 3000));
     for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(rnd() * 256);

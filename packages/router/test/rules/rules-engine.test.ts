@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandomSource } from '@mailroute/envelope';
 import { compileMailRules } from '../../src/rules/compile.js';
 import { evaluateMailRules } from '../../src/rules/evaluate.js';
 import { messageFacts } from '../../src/rules/facts.js';
@@ -175,11 +176,8 @@ describe('server mail rules: conditions and operators', () => {
   });
 
   it('seeded fuzz: random rule JSON never throws, and compiled rules evaluate', async () => {
-    let seed = 17;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const random = seededRandomSource(17);
+    const rnd = (n: number): number => Math.floor(random() * n);
     const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
     const f = await facts();
     for (let i = 0; i < 500; i++) {
