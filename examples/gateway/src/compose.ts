@@ -19,6 +19,7 @@ import {
   type RoutingGraph,
 } from '@mailroute/routing';
 import type { GatewayConfig } from './config-types.js';
+import { createInboundAuthentication } from './inbound-auth.js';
 import { createPolicyDirectory } from './policy-directory.js';
 import { createPolicyDns } from './policy-dns.js';
 
@@ -52,6 +53,8 @@ export async function composeCore(config: GatewayConfig, dns: DnsChoice = {}): P
   );
   const inbound = await resolvePolicyGroups(config.inbound, policyDirectory);
   const { policy } = compilePolicy(inbound, { directory: policyDirectory });
-  const gatherer = createPolicyGatherer({ policy, dns: createPolicyDns(resolver) });
+  // SPF, DKIM and DMARC for the inbound controls' Sender Domain Authentication (run only when on).
+  const authentication = createInboundAuthentication({ resolver, receiver: config.gateway.hostname });
+  const gatherer = createPolicyGatherer({ policy, dns: createPolicyDns(resolver), authentication });
   return { resolver, directory, graph, policy, gatherer };
 }
