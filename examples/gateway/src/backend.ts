@@ -21,6 +21,7 @@ import type { Backend, BackendSession, DataOutcome, Envelope, MessageStream } fr
 import type { GatewaySettings } from './config-types.js';
 import type { GatewayStats } from './gateway-stats.js';
 import {
+  authResultsLine,
   authResultsOf,
   quarantineVerdict,
   withAuthenticationFields,
@@ -129,12 +130,10 @@ async function processMessage(
   // One Authentication-Results (ours removed from what arrived), Received-SPF when tagging.
   const items = [...tags, ...transaction.items, ...decision.items];
   const receivedSpf = items.find((i) => i.name === 'Received_SPF')?.value;
-  const authenticated = withAuthenticationFields(
-    raw,
-    settings.authservId,
-    writesAuthenticationResults(facts) ? authResultsOf(facts, mailFrom) : undefined,
-    receivedSpf,
-  );
+  const results = writesAuthenticationResults(facts) ? authResultsOf(facts, mailFrom) : undefined;
+  if (results !== undefined)
+    delivery.log(`inbound: ${envelope.id} Authentication-Results: ${authResultsLine(results)}`);
+  const authenticated = withAuthenticationFields(raw, settings.authservId, results, receivedSpf);
   // Policy tags ($DNSBLSite, $DNSWLSite, Received_SPF, DKIM_Signature) travel with the message as
   // header fields, which the itemizer turns back into items at delivery; ones a client wrote
   // itself are removed first.

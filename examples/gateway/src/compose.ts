@@ -36,14 +36,18 @@ export interface GatewayCore {
 export interface DnsChoice {
   /** Use the system's DNS servers instead of the configuration's static zone. Default false. */
   readonly systemDns?: boolean;
+  /** Use these DNS servers (`127.0.0.1:5353`) instead of the static zone or the system's; for tests against a real server. */
+  readonly servers?: readonly string[];
 }
 
 /** Composes the core from a validated configuration. */
 export async function composeCore(config: GatewayConfig, dns: DnsChoice = {}): Promise<GatewayCore> {
-  const resolver = dns.systemDns
-    ? createResolver({ retryCount: 2 })
-    : // Offline by default: every answer comes from dns-zone.json; a name it lacks is NXDOMAIN.
-      createResolver({ transport: createStaticTransport(config.dnsZone), retryCount: 1 });
+  const resolver = dns.servers
+    ? createResolver({ servers: [...dns.servers], retryCount: 2 })
+    : dns.systemDns
+      ? createResolver({ retryCount: 2 })
+      : // Offline by default: every answer comes from dns-zone.json; a name it lacks is NXDOMAIN.
+        createResolver({ transport: createStaticTransport(config.dnsZone), retryCount: 1 });
   const { directory } = loadDirectory(config.directory);
   const graph = buildRoutingGraph(directory, config.gateway.thisServer);
   const policyDirectory = createPolicyDirectory(

@@ -14,6 +14,7 @@ import {
   checkDmarc,
   createSpfChecker,
   formatAuthenticationResults,
+  formatAuthResult,
   headerFromDomain,
   receivedSpf,
   removeOwnAuthenticationResults,
@@ -178,6 +179,11 @@ export function withAuthenticationFields(
   if (results !== undefined)
     ours.push(`Authentication-Results: ${formatAuthenticationResults({ authservId, results })}\r\n`);
   return ours.length === 0 ? body : Buffer.concat([Buffer.from(ours.join(''), 'latin1'), body]);
+}
+
+/** The results on one line, for the log: `spf=pass smtp.mailfrom=...; dkim=none`. */
+export function authResultsLine(results: readonly AuthResult[]): string {
+  return results.map(formatAuthResult).join('; ');
 }
 
 /** Name of the hold a DMARC quarantine puts on a message, as mail rules and tracking show it. */
