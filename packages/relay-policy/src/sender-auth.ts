@@ -57,15 +57,19 @@ export function spfApplies(rules: CompiledRules, session: SessionFacts): boolean
 }
 
 /** Text a sender's domain published, made safe and short for a reply line. */
-function cleanText(text: string): string {
-  const flat = text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+function cleanText(text: unknown): string {
+  const flat = String(text)
+    .replace(/[\x00-\x1f\x7f]+/g, ' ')
+    .trim();
   return flat.length > MAX_EXPLANATION ? `${flat.slice(0, MAX_EXPLANATION)}...` : flat;
 }
 
 /** RFC 7372's 5.7.23 "SPF validation failed", with the domain's explanation when it gave one. */
 function spfRejection(spf: SpfFact): SmtpReply {
   const why =
-    spf.explanation !== undefined && spf.explanation.trim() !== '' ? `: ${cleanText(spf.explanation)}` : '';
+    typeof spf.explanation === 'string' && spf.explanation.trim() !== ''
+      ? `: ${cleanText(spf.explanation)}`
+      : '';
   return SmtpReply.of(550, '5.7.23', `SPF check failed for ${cleanText(spf.domain)}${why}`);
 }
 
@@ -107,7 +111,7 @@ export function decideSpf(rules: CompiledRules, facts: MailFromFacts, base: Poli
     return appended(base, trace, []);
   }
   const spf = facts.spf;
-  if (spf === undefined || typeof spf !== 'object') {
+  if (spf === undefined || spf === null || typeof spf !== 'object') {
     // No result is no proof: the message goes on (Domino never rejects on a check it could not make).
     trace.add(rule, 'temperror', undefined, undefined, 'no SPF result was given');
     return appended(base, trace, []);
@@ -152,7 +156,9 @@ function decideDkim(rules: CompiledRules, facts: MessageFacts, trace: Trace, ite
     trace.add(rule, 'temperror', undefined, undefined, 'no DKIM result was given');
     return;
   }
-  const signatures = dkim.filter((d) => d.result !== 'none');
+  const signatures = dkim.filter(
+    (d): d is DkimFact => typeof d === 'object' && d !== null && d.result !== 'none',
+  );
   if (signatures.length === 0) trace.add(rule, 'none', undefined, undefined, 'the message is not signed');
   for (const d of signatures) {
     const subject = `d=${d.domain ?? '?'} s=${d.selector ?? '?'}`;
@@ -192,7 +198,7 @@ export function decideMessageAuthentication(
   if (a.dmarc === 'off') return appended(base, trace, items);
   const rule = 'senderAuthentication.dmarc';
   const dmarc = facts.dmarc;
-  if (dmarc === undefined || typeof dmarc !== 'object') {
+  if (dmarc === undefined || dmarc === null || typeof dmarc !== 'object') {
     trace.add(rule, 'temperror', undefined, undefined, 'no DMARC result was given');
     return appended(base, trace, items);
   }

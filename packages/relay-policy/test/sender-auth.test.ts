@@ -292,3 +292,78 @@ describe('the gatherer and PolicyAuthentication', () => {
     assert.equal(broken.decision.action, 'accept');
   });
 });
+
+describe('sender authentication: bounded fuzz', () => {
+  it('random settings and results, junk included: never a throw, replies fit actions (3,000 rounds)', () => {
+    let seed = 20261202;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+    const results = ['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'junk', ''];
+    const text = () =>
+      pick(['sender.example', '', 'a\r\nb', 'x'.repeat(400), '%s', '(', 42 as never, null as never]);
+    for (let round = 0; round < 3000; round++) {
+      const { policy } = compilePolicy({
+        senderAuthentication: {
+          spf: pick(['none', 'log', 'tag', 'reject', 'Log', undefined]) as never,
+          dkim: pick(['none', 'log', 'tag', 7, undefined]) as never,
+          dmarc: pick(['off', 'report', 'apply', null, undefined]) as never,
+          spfExceptions: pick([
+            [],
+            ['[192.0.2.0/24]'],
+            ['forwarder.example'],
+            'junk' as never,
+            ['[999.1.1.1]'],
+          ]),
+        },
+      });
+      const session = pick([
+        outside,
+        host('192.0.2.200'),
+        host('192.0.2.9', undefined, { authenticatedUser: 'u' }),
+      ]);
+      const spfFact = pick([
+        undefined,
+        null as never,
+        {
+          result: pick(results),
+          identity: pick(['mailfrom', 'helo']),
+          domain: text(),
+          explanation: text(),
+        } as never,
+      ]);
+      const mail = policy.onMailFrom({ session, sender: from, spf: spfFact });
+      const dkim = pick([
+        undefined,
+        'junk' as never,
+        [],
+        [{ result: pick(results), domain: text(), selector: text(), reason: text() } as never],
+        [null as never, 3 as never],
+      ]);
+      const dmarc = pick([
+        undefined,
+        null as never,
+        {
+          result: pick(results),
+          fromDomain: text(),
+          policy: pick(['none', 'quarantine', 'reject', 'junk']),
+          disposition: pick(['none', 'quarantine', 'reject', 'junk']),
+        } as never,
+      ]);
+      const message = policy.onMessage({ session, dkim, dmarc });
+      for (const d of [mail, message]) {
+        const cls = Math.floor(d.reply.code / 100);
+        if (d.action === 'reject') assert.equal(cls, 5);
+        else if (d.action === 'tempfail') assert.equal(cls, 4);
+        else assert.equal(cls, 2);
+        for (const line of d.reply.lines) assert.ok(!/[\r\n]/.test(line) && line.length < 600);
+        for (const item of d.items) assert.equal(typeof item.value, 'string');
+        // guarded() turns a throw into a tempfail with a `policy` step: none may happen here.
+        assert.ok(!d.trace.some((s) => s.rule === 'policy'), JSON.stringify(d.trace));
+      }
+      if (message.hold !== undefined) assert.notEqual(message.action, 'reject');
+    }
+  });
+});
