@@ -175,7 +175,7 @@ export function withAuthenticationFields(
         ]);
   const ours: string[] = [];
   if (receivedSpfValue !== undefined)
-    ours.push(`Received-SPF: ${receivedSpfValue.replace(/[\r\n]+/g, ' ')}\r\n`);
+    ours.push(`Received-SPF: ${receivedSpfValue.replace(/[\r\n]+[ \t]*/g, ' ')}\r\n`);
   if (results !== undefined)
     ours.push(`Authentication-Results: ${formatAuthenticationResults({ authservId, results })}\r\n`);
   return ours.length === 0 ? body : Buffer.concat([Buffer.from(ours.join(''), 'latin1'), body]);
