@@ -100,7 +100,7 @@ describe('the fields written on the message', () => {
       out.endsWith('\r\n\r\nAuthentication-Results: mx.test; in the body\r\n'),
       'the body is untouched',
     );
-    const ours = /Authentication-Results: (mx\.test;[^]*?)\r\n(?![ \t])/.exec(head)![1]!;
+    const ours = /Authentication-Results: (mx\.test;[\s\S]*?)\r\n(?![ \t])/.exec(head)![1]!;
     const parsed = parseAuthenticationResults(ours);
     assert.ok(parsed.ok, ours);
     assert.deepEqual(
