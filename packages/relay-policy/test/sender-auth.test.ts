@@ -12,6 +12,7 @@ import {
   type DkimFact,
   type DmarcFact,
   explainDecision,
+  lintPolicy,
   type MessageQuestion,
   POLICY_AUTHENTICATION_MISSING,
   type PolicyAuthentication,
@@ -104,6 +105,20 @@ describe('senderAuthentication.spf at MAIL FROM', () => {
     const denied = policy.onMailFrom({ session: outside, sender: from, spf: spf('pass') });
     assert.equal(denied.action, 'reject');
     assert.equal(denied.reply.enhanced, '5.7.1');
+  });
+
+  it('lint: reject without exception hosts is a warning; exceptions with SPF off an info', () => {
+    const codes = (config: Parameters<typeof lintPolicy>[0]) =>
+      lintPolicy({ localInternetDomains: ['acme.example'], ...config })
+        .filter((f) => f.code === 'sender-authentication')
+        .map((f) => `${f.severity} ${f.field}`);
+    assert.deepEqual(codes({ senderAuthentication: { spf: 'reject' } }), [
+      'warning senderAuthentication.spfExceptions',
+    ]);
+    assert.deepEqual(codes({ senderAuthentication: { spf: 'reject', spfExceptions: ['[192.0.2.1]'] } }), []);
+    assert.deepEqual(codes({ senderAuthentication: { spfExceptions: ['[192.0.2.1]'] } }), [
+      'info senderAuthentication.spf',
+    ]);
   });
 
   it('reports bad settings as problems and uses the defaults', () => {
