@@ -13,12 +13,20 @@ import type {
   PolicyGatherer,
   PolicyItem,
   SessionFacts,
+  SpfFact,
 } from '@mailroute/relay-policy';
 import { type Router, RULE_REFUSAL_REPLY } from '@mailroute/router';
 import type { Directory, RoutingGraph } from '@mailroute/routing';
 import type { Backend, BackendSession, DataOutcome, Envelope, MessageStream } from '@mailroute/smtp-server';
 import type { GatewaySettings } from './config-types.js';
 import type { GatewayStats } from './gateway-stats.js';
+import {
+  authResultsLine,
+  authResultsOf,
+  quarantineVerdict,
+  withAuthenticationFields,
+  writesAuthenticationResults,
+} from './inbound-auth.js';
 import type { MessageBudget } from './message-budget.js';
 import { verifyPassword } from './passwords.js';
 import { routingRefusal } from './rcpt-routing.js';
@@ -92,27 +100,44 @@ function refusalOf(options: GatewayBackendOptions, decision: PolicyDecision): Sm
   return decision.reply;
 }
 
-/** End of data: itemize, the authenticated-sender check, the session's tags, then delivery. */
+/** What MAIL FROM found that the end of data reads: the SPF result and the items to tag with. */
+interface Transaction {
+  readonly spf?: SpfFact;
+  readonly items: readonly PolicyItem[];
+}
+
+/** End of data: itemize, the authenticated-sender and authentication checks, the tags, then delivery. */
 async function processMessage(
   options: GatewayBackendOptions,
   session: SessionFacts,
   tags: readonly PolicyItem[],
   raw: Buffer,
   envelope: Envelope,
+  transaction: Transaction = { items: [] },
 ): Promise<DataOutcome> {
   const { gatherer, settings, delivery } = options;
   const recipients = envelope.recipients.map((r) => pathText(r.path, settings.postmaster));
   const mailFrom = pathText(envelope.from);
   const note = await parseMessage(raw, { envelope: { mailFrom, recipients }, tnef: settings.tnef });
-  const { decision } = await gatherer.message(session, {
-    sender: addresses(note.text('Principal')),
-    from: addresses(note.text('From')),
-  });
+  const { decision, facts } = await gatherer.message(
+    session,
+    { sender: addresses(note.text('Principal')), from: addresses(note.text('From')) },
+    { message: raw, ...(transaction.spf === undefined ? {} : { spf: transaction.spf }) },
+  );
   const refusal = refusalOf(options, decision);
   if (refusal !== undefined) return refusal;
-  // Policy tags ($DNSBLSite, $DNSWLSite) travel with the message as header fields, which the
-  // itemizer turns back into items at delivery; ones a client wrote itself are removed first.
-  const tagged = withTags(raw, [...tags, ...decision.items]);
+  if (decision.hold !== undefined) delivery.log(`inbound: ${envelope.id} held: ${decision.hold.reason}`);
+  // One Authentication-Results (ours removed from what arrived), Received-SPF when tagging.
+  const items = [...tags, ...transaction.items, ...decision.items];
+  const receivedSpf = items.find((i) => i.name === 'Received_SPF')?.value;
+  const results = writesAuthenticationResults(facts) ? authResultsOf(facts, mailFrom) : undefined;
+  if (results !== undefined)
+    delivery.log(`inbound: ${envelope.id} Authentication-Results: ${authResultsLine(results)}`);
+  const authenticated = withAuthenticationFields(raw, settings.authservId, results, receivedSpf);
+  // Policy tags ($DNSBLSite, $DNSWLSite, Received_SPF, DKIM_Signature) travel with the message as
+  // header fields, which the itemizer turns back into items at delivery; ones a client wrote
+  // itself are removed first.
+  const tagged = withTags(authenticated, items);
   // Server mail rules, evaluated once, before the 250: "Don't accept message" is this reply
   // instead of it (nothing is stored, no report); any other verdict goes with the submit.
   let verdict: Awaited<ReturnType<Router['evaluateRules']>>;
@@ -136,7 +161,9 @@ async function processMessage(
   }
   try {
     const { id } = await delivery.router.submit({
-      ruleVerdict: verdict,
+      // DMARC quarantine: enqueued held (the Router's HOLD), so no delivery thread can take it
+      // first; an administrator's deciding rule (move, don't deliver) still wins.
+      ruleVerdict: decision.hold === undefined ? verdict : quarantineVerdict(verdict),
       envelope: {
         mailFrom,
         authenticated: session.authenticatedUser !== undefined,
@@ -170,7 +197,7 @@ async function processMessage(
 function withTags(raw: Buffer, items: readonly PolicyItem[]): Buffer {
   const names = new Set(items.map((i) => i.name.toLowerCase()));
   const ours = items.map((i) => `${i.name}: ${i.value.replace(/[\r\n]+/g, ' ')}\r\n`).join('');
-  const stripped = stripFields(raw, ['$dnsblsite', '$dnswlsite', ...names]);
+  const stripped = stripFields(raw, ['$dnsblsite', '$dnswlsite', 'received_spf', 'dkim_signature', ...names]);
   return ours === '' ? stripped : Buffer.concat([Buffer.from(ours, 'latin1'), stripped]);
 }
 
@@ -210,6 +237,7 @@ export function createGatewayBackend(options: GatewayBackendOptions): Backend {
       if (refusal !== undefined) return refusal;
       let session: SessionFacts = facts;
       const tags: readonly PolicyItem[] = decision.items;
+      let transaction: Transaction = { items: [] };
       // Only a forward-confirmed PTR name goes into the Received header; anyone can publish any
       // PTR name for their own address.
       const ptr = facts.ptr;
@@ -232,7 +260,16 @@ export function createGatewayBackend(options: GatewayBackendOptions): Backend {
           return true;
         },
         async mailFrom(from) {
-          return refused((await gatherer.mailFrom(session, from)).decision);
+          const mail = await gatherer.mailFrom(session, from);
+          const refusal = refused(mail.decision);
+          transaction =
+            refusal !== undefined
+              ? { items: [] }
+              : {
+                  ...(mail.facts.spf === undefined ? {} : { spf: mail.facts.spf }),
+                  items: mail.decision.items,
+                };
+          return refusal;
         },
         async rcptTo(to) {
           const refusal = refused((await gatherer.rcptTo(session, to)).decision);
@@ -253,7 +290,7 @@ export function createGatewayBackend(options: GatewayBackendOptions): Backend {
             return Replies.insufficientStorage;
           }
           try {
-            return await processMessage(options, session, tags, read.raw, envelope);
+            return await processMessage(options, session, tags, read.raw, envelope, transaction);
           } finally {
             budget.release(read.held);
           }

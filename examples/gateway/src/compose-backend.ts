@@ -20,6 +20,8 @@ import { type GatewayRouter, openGatewayRouter } from './router-setup.js';
 export interface ComposeBackendOptions {
   /** Use the system resolver instead of the configuration's static zone. */
   readonly systemDns?: boolean;
+  /** Use these DNS servers instead (a test's real DNS server); see `DnsChoice.servers`. */
+  readonly dnsServers?: readonly string[];
   /** Where log lines go. */
   readonly log: (line: string) => void;
   /** The Router's clock (DeliveredDate, retry times); default the system's. */
@@ -47,7 +49,10 @@ export async function composeBackend(
   dataDir: string,
   options: ComposeBackendOptions,
 ): Promise<ComposedBackend> {
-  const core = await composeCore(config, { systemDns: options.systemDns === true });
+  const core = await composeCore(config, {
+    systemDns: options.systemDns === true,
+    ...(options.dnsServers === undefined ? {} : { servers: options.dnsServers }),
+  });
   const dkim = await openDkim(dataDir, config.dkim, options.log);
   const stats = new GatewayStats();
   const dnsLists = new DnsListStatistics({ expandPerIp: core.policy.settings.expandDnsblStatistics });

@@ -27,6 +27,7 @@ const FIELDS = [
   'tnef',
   'router',
   'captureSink',
+  'authservId',
 ] as const;
 
 const ROUTER_FIELDS = [
@@ -83,6 +84,17 @@ function readCaptureSink(r: FieldReader, value: unknown): CaptureSinkSettings | 
   };
 }
 
+/** `authservId`: one token (no space, `;`, quote or control character), default the host name. */
+function readAuthservId(r: FieldReader, o: Record<string, unknown>): string {
+  const hostname = typeof o['hostname'] === 'string' ? o['hostname'] : '';
+  const id = r.string(o, 'authservId', '', hostname === '' ? 'localhost' : hostname);
+  if (/[\s;"()\\\x00-\x1f\x7f]/.test(id)) {
+    r.fail('authservId', 'must be one token: no spaces, ";", quotes, parentheses or control characters');
+    return 'localhost';
+  }
+  return id;
+}
+
 /** Validates gateway.json; errors go to the returned reader. */
 export function readGatewaySettings(value: unknown): { settings: GatewaySettings; reader: FieldReader } {
   const r = new FieldReader(CONFIG_FILES.gateway);
@@ -114,6 +126,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
     maxRecipients: r.integer(o, 'maxRecipients', '', 100, 1, 100_000),
     maxSessions: r.integer(o, 'maxSessions', '', 1000, 1, 100_000),
     postmaster: o['postmaster'] === undefined ? undefined : r.string(o, 'postmaster', ''),
+    authservId: readAuthservId(r, o),
     users,
     operator: readOperatorSettings(r, o),
     tnef: {

@@ -64,6 +64,11 @@ export interface GatewaySettings {
    * routing after the data and is counted.
    */
   readonly postmaster: string | undefined;
+  /**
+   * The authserv-id of the Authentication-Results field written on inbound mail (RFC 8601
+   * section 2.5); fields that arrive claiming it are removed. Default `hostname`.
+   */
+  readonly authservId: string;
   /** Users who may AUTH (and, with the inbound controls' exemption, relay). */
   readonly users: readonly SubmissionUser[];
   /** notes.ini `TNEFEnableConversion`, `TNEFKeepAttachment`, `TNEFAttachRTF`; default 1, 0, 0. */

@@ -45,6 +45,8 @@ export interface GatewayOptions {
   readonly sinkPort?: number | null;
   /** Use the system resolver instead of the static zone. */
   readonly systemDns?: boolean;
+  /** Use these DNS servers (`127.0.0.1:5353`) instead of the static zone: tests against a real DNS server. */
+  readonly dnsServers?: readonly string[];
   /** Where log lines go; default none. */
   readonly log?: (line: string) => void;
   /** How often status.json is rewritten, in ms; default 1000. */
@@ -161,7 +163,11 @@ async function startLocked(
         };
   let composed: Awaited<ReturnType<typeof composeBackend>>;
   try {
-    composed = await composeBackend(config, dataDir, { systemDns: options.systemDns, log });
+    composed = await composeBackend(config, dataDir, {
+      systemDns: options.systemDns,
+      ...(options.dnsServers === undefined ? {} : { dnsServers: options.dnsServers }),
+      log,
+    });
   } catch (error) {
     await sink?.close();
     throw error;

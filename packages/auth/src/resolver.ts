@@ -9,6 +9,12 @@ import type { MxResolution } from '@mailroute/dns';
 export interface AuthLookupOptions {
   /** Cancels the lookup; it then rejects. */
   readonly signal?: AbortSignal;
+  /**
+   * Query the name exactly as built, spaces included (an SPF domain-spec after macro expansion,
+   * RFC 7208 section 4.8). `@mailroute/dns` honours it for A, AAAA, TXT and PTR; a resolver that
+   * does not know it may refuse such names (the lookup then fails as a bad name).
+   */
+  readonly rawName?: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { DnsLookupError, DnsNotFoundError } from './errors.js';
 import type { HostsTable } from './hosts.js';
 import type { LookupEngine, LookupResult } from './lookup.js';
-import { normalizeName } from './names.js';
+import { normalizeName, normalizeRawName } from './names.js';
 import type { HostLookupOrder } from './options.js';
 import type { MutableStats } from './trace.js';
 
@@ -29,8 +29,9 @@ export async function lookupAddresses(
   name: string,
   type: 'A' | 'AAAA',
   signal?: AbortSignal,
+  rawName = false,
 ): Promise<LookupResult> {
-  const qname = normalizeName(name);
+  const qname = rawName ? normalizeRawName(name) : normalizeName(name);
   const local = (): LookupResult | undefined => {
     if (qname === undefined) return undefined;
     const addresses = d.hosts.lookup(qname, type);
@@ -42,7 +43,7 @@ export async function lookupAddresses(
       ttl: HOSTS_TTL,
     };
   };
-  const dns = () => d.engine.lookup(name, type, signal);
+  const dns = () => d.engine.lookup(name, type, signal, rawName);
   switch (d.order) {
     case 'dns-only':
       return dns();

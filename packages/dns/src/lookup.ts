@@ -10,7 +10,7 @@ import { raceAbort, sleep } from './abort.js';
 import { type CacheEntry, ExpiringCache } from './answer-cache.js';
 import { InflightMap } from './coalesce.js';
 import { DnsNotFoundError, DnsTemporaryError } from './errors.js';
-import { normalizeName } from './names.js';
+import { normalizeName, normalizeRawName } from './names.js';
 import type { ResolvedOptions } from './options.js';
 import type { DnsTraceEvent, MutableStats } from './trace.js';
 import type { Clock, DnsRecord, DnsTransport, RecordType, TransportAnswer } from './types.js';
@@ -60,9 +60,12 @@ export class LookupEngine {
     }
   }
 
-  /** Look up `type` records of `name`; throws a typed error or the signal's reason. */
-  lookup(name: string, type: RecordType, signal?: AbortSignal): Promise<LookupResult> {
-    return this.#lookup(name, type, signal, 0);
+  /**
+   * Look up `type` records of `name`; throws a typed error or the signal's reason. `rawName`: the
+   * name is checked with `normalizeRawName` (spaces allowed) instead of `normalizeName`.
+   */
+  lookup(name: string, type: RecordType, signal?: AbortSignal, rawName = false): Promise<LookupResult> {
+    return this.#lookup(name, type, signal, 0, rawName);
   }
 
   #lookup(
@@ -70,10 +73,11 @@ export class LookupEngine {
     type: RecordType,
     signal: AbortSignal | undefined,
     depth: number,
+    rawName = false,
   ): Promise<LookupResult> {
     const d = this.#d;
     d.stats.lookups++;
-    const qname = normalizeName(name);
+    const qname = rawName ? normalizeRawName(name) : normalizeName(name);
     if (qname === undefined) {
       d.stats.notFound++;
       return Promise.reject(new DnsNotFoundError(name, type, 'BADNAME', 'bad-name'));
@@ -97,15 +101,21 @@ export class LookupEngine {
     }
     // A lookup made while following a CNAME never joins another flight: two chains that point at each
     // other (a -> b while b -> a is in flight) would otherwise wait on each other for ever.
-    if (depth > 0) return this.#fetch(qname, type, signal ?? new AbortController().signal, depth);
+    if (depth > 0) return this.#fetch(qname, type, signal ?? new AbortController().signal, depth, rawName);
     if (this.#inflight.has(key)) {
       d.stats.coalesced++;
       this.emit('coalesced', qname, type);
     }
-    return this.#inflight.run(key, (shared) => this.#fetch(qname, type, shared, depth), signal);
+    return this.#inflight.run(key, (shared) => this.#fetch(qname, type, shared, depth, rawName), signal);
   }
 
-  async #fetch(qname: string, type: RecordType, signal: AbortSignal, depth: number): Promise<LookupResult> {
+  async #fetch(
+    qname: string,
+    type: RecordType,
+    signal: AbortSignal,
+    depth: number,
+    rawName: boolean,
+  ): Promise<LookupResult> {
     const d = this.#d;
     const key = `${type} ${qname}`;
     const { answer, attempts } = await this.#withRetries(qname, type, signal);
@@ -147,7 +157,7 @@ export class LookupEngine {
     }
     if (owner !== qname && depth < MAX_CNAME_HOPS) {
       // The answer ended at an alias whose target it did not include: ask for the target.
-      const next = await this.#lookup(owner, type, signal, depth + 1);
+      const next = await this.#lookup(owner, type, signal, depth + 1, rawName);
       return this.#store(key, next.records, Math.min(ttl, next.ttl), now);
     }
     d.stats.temporaryFailures++;

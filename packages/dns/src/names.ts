@@ -25,6 +25,27 @@ export function normalizeName(name: string): string | undefined {
   return n;
 }
 
+/**
+ * {@link normalizeName} for a name that is queried exactly as it was built, such as an SPF
+ * domain-spec after macro expansion (RFC 7208 section 4.8 uses the expansion as-is, and
+ * RFC 2181 section 11 lets a label hold any octet): spaces and other printable octets are kept.
+ * Still refused: an empty name or label, a label over 63 octets, a name over 253, and control
+ * characters (CR, LF, NUL and the rest), which no lookup needs and which would reach log lines.
+ * Only lookups that ask for it (`LookupOptions.rawName`) use this; every other caller keeps the
+ * stricter {@link normalizeName}.
+ */
+export function normalizeRawName(name: string): string | undefined {
+  let n = name.toLowerCase();
+  if (n.endsWith('.')) n = n.slice(0, -1);
+  if (n.length === 0 || Buffer.byteLength(n, 'utf8') > MAX_NAME_LENGTH) return undefined;
+  if (/[\x00-\x1f\x7f]/.test(n)) return undefined;
+  for (const label of n.split('.')) {
+    const len = Buffer.byteLength(label, 'utf8');
+    if (len === 0 || len > MAX_LABEL_LENGTH) return undefined;
+  }
+  return n;
+}
+
 /** Expand an IPv6 address to its 32 hex nibbles, most significant first. */
 function ipv6Nibbles(address: string): string[] {
   let text = address;

@@ -18,6 +18,13 @@ import { createUdpTransport } from './udp-transport.js';
 export interface LookupOptions {
   /** Cancels the lookup at any point; it then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Query the name as it is given (A, AAAA, TXT and the PTR records of a name): labels may hold
+   * spaces and other printable octets, as an SPF domain-spec after macro expansion may (RFC 7208
+   * section 4.8). Control characters, empty and over-long labels are still refused. Default false:
+   * names with whitespace are refused as `bad-name` without a query.
+   */
+  readonly rawName?: boolean;
 }
 
 /** The mail resolver returned by {@link createResolver}. */
@@ -73,7 +80,7 @@ export function createResolver(options: ResolverOptions = {}): MailResolver {
     resolved.cacheSize,
   );
   const addresses = async (name: string, type: 'A' | 'AAAA', o?: LookupOptions) => {
-    const r = await lookupAddresses(addressDeps, name, type, o?.signal);
+    const r = await lookupAddresses(addressDeps, name, type, o?.signal, o?.rawName === true);
     return r.records.flatMap((x) => ('address' in x ? [x.address] : []));
   };
 
@@ -83,11 +90,11 @@ export function createResolver(options: ResolverOptions = {}): MailResolver {
     resolveAaaa: (name, o) => addresses(name, 'AAAA', o),
     async resolvePtr(addressOrName, o) {
       const name = reverseName(addressOrName.trim()) ?? addressOrName;
-      const r = await engine.lookup(name, 'PTR', o?.signal);
+      const r = await engine.lookup(name, 'PTR', o?.signal, o?.rawName === true);
       return r.records.flatMap((x) => ('target' in x ? [x.target] : []));
     },
     async resolveTxt(name, o) {
-      const r = await engine.lookup(name, 'TXT', o?.signal);
+      const r = await engine.lookup(name, 'TXT', o?.signal, o?.rawName === true);
       return r.records.flatMap((x) => ('strings' in x ? [x.strings.join('')] : []));
     },
     queryDnsbl: (address, zone, o) => queryDnsbl(engine, address, zone, o?.signal),

@@ -28,6 +28,7 @@ const zone: StaticZone = {
   '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.example': { A: ['127.0.0.10'] },
   '9.0.0.127.bl.example': { fail: 'SERVFAIL' },
   'down.example': { fail: 'SERVFAIL' },
+  'two  spaces%20here.example': { A: ['192.0.2.7'], TXT: ['spaced'] },
 };
 
 function setup(extra: Parameters<typeof createResolver>[0] = {}) {
@@ -35,6 +36,32 @@ function setup(extra: Parameters<typeof createResolver>[0] = {}) {
   const transport = createStaticTransport(zone);
   return { transport, resolver: createResolver({ transport, clock, retryCount: 1, ...extra }) };
 }
+
+describe('rawName: a name queried as built (an SPF domain-spec after macro expansion)', () => {
+  it('asks for a name with spaces only when the lookup says rawName', async () => {
+    const { resolver, transport } = setup();
+    const name = 'Two  spaces%20here.example';
+    await assert.rejects(resolver.resolveA(name), { reason: 'bad-name' });
+    assert.equal(transport.queries.length, 0);
+    assert.deepEqual(await resolver.resolveA(name, { rawName: true }), ['192.0.2.7']);
+    assert.deepEqual(await resolver.resolveTxt(name, { rawName: true }), ['spaced']);
+    assert.deepEqual(transport.queries, ['A two  spaces%20here.example', 'TXT two  spaces%20here.example']);
+  });
+
+  it('still refuses control characters, empty and over-long labels with rawName', async () => {
+    const { resolver, transport } = setup();
+    for (const bad of [
+      'a\r\nb.example',
+      'a\u0000.example',
+      'a\tb.example',
+      'a..b',
+      `${'x'.repeat(64)}.example`,
+      '',
+    ])
+      await assert.rejects(resolver.resolveTxt(bad, { rawName: true }), { reason: 'bad-name' });
+    assert.equal(transport.queries.length, 0);
+  });
+});
 
 describe('TXT, PTR', () => {
   it('joins the character-strings of each TXT record', async () => {

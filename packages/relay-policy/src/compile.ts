@@ -172,6 +172,7 @@ export function compileRules(config: PolicyConfig): { rules: CompiledRules; prob
   const recipient = section(problems, 'recipient', cfg.recipient);
   const bl = section(problems, 'dnsBlacklist', cfg.dnsBlacklist);
   const wl = section(problems, 'dnsWhitelist', cfg.dnsWhitelist);
+  const auth = section(problems, 'senderAuthentication', cfg.senderAuthentication);
   const localOpts: HostListOptions = { mode: 'label', groups, nameCoversSubdomains: false, allowStar: false };
   const rules: CompiledRules = {
     mode,
@@ -263,6 +264,17 @@ export function compileRules(config: PolicyConfig): { rules: CompiledRules; prob
       [0, 1],
       0,
     ),
+    senderAuthentication: {
+      spf: pick(problems, 'senderAuthentication.spf', auth.spf, ['none', 'log', 'tag', 'reject'], 'none'),
+      spfExceptions: compileHostList(
+        'senderAuthentication.spfExceptions',
+        auth.spfExceptions,
+        hosts,
+        problems,
+      ),
+      dkim: pick(problems, 'senderAuthentication.dkim', auth.dkim, ['none', 'log', 'tag'], 'none'),
+      dmarc: pick(problems, 'senderAuthentication.dmarc', auth.dmarc, ['off', 'report', 'apply'], 'off'),
+    },
   };
   return { rules, problems };
 }

@@ -113,6 +113,40 @@ export interface DnsWhitelistConfig {
   readonly action?: DnsWhitelistAction;
 }
 
+/**
+ * "Sender Policy Framework check (SPF)" and "Desired action when the sending IP hard fails the
+ * SPF check for the sender domain": `none` (Disabled), `log` (Log), `tag` (Log and tag message:
+ * the item `Received_SPF`), `reject` (Log and reject message: 550 5.7.23 at MAIL FROM on `fail`).
+ */
+export type SpfCheckAction = 'none' | 'log' | 'tag' | 'reject';
+
+/** "DKIM signature verification": `none` (Disabled), `log` (Log), `tag` (Log and tag message: the item `DKIM_Signature`). */
+export type DkimCheckAction = 'none' | 'log' | 'tag';
+
+/**
+ * DMARC (RFC 7489; **beyond** Domino, which has none): `off`, `report` (evaluate, log and write
+ * the result into Authentication-Results, never act), `apply` (act on the sender's published
+ * policy: `p=reject` refuses at the end of DATA with 550 5.7.1, `p=quarantine` accepts the message
+ * held in mail.box).
+ */
+export type DmarcAction = 'off' | 'report' | 'apply';
+
+/** Inbound Sender Domain Authentication Controls (plus DMARC, **beyond** Domino). */
+export interface SenderAuthenticationConfig {
+  /** SPF check and the action on a hard fail. Default `none`. */
+  readonly spf?: SpfCheckAction;
+  /**
+   * "Do not perform an SPF check for the following internet hostnames/IP addresses": host names
+   * (a trusted PTR name, matched with its subdomains), `[ip]` or `[ip/prefix]` entries, groups.
+   * Such hosts (forwarders, partners) also have DMARC evaluated but never applied. Default `[]`.
+   */
+  readonly spfExceptions?: readonly string[];
+  /** DKIM signature verification. Default `none`. */
+  readonly dkim?: DkimCheckAction;
+  /** DMARC. Default `off`. */
+  readonly dmarc?: DmarcAction;
+}
+
 /** The whole policy configuration. */
 export interface PolicyConfig {
   /**
@@ -134,6 +168,12 @@ export interface PolicyConfig {
   readonly dnsBlacklist?: DnsBlacklistConfig;
   /** DNS Whitelist Filters. */
   readonly dnsWhitelist?: DnsWhitelistConfig;
+  /**
+   * Inbound Sender Domain Authentication Controls: SPF, DKIM and DMARC. The checks themselves run
+   * outside the policy (the gatherer's `PolicyAuthentication`); the policy decides on their results.
+   * Authenticated sessions are never checked (they are our own users).
+   */
+  readonly senderAuthentication?: SenderAuthenticationConfig;
   /** notes.ini `SMTPVerifyAuthenticatedSender`: 1 requires Sender (or From) to be the authenticated user's address. Default 0. */
   readonly verifyAuthenticatedSender?: 0 | 1;
   /**

@@ -14,7 +14,7 @@ export type PolicyStage = 'connect' | 'mail' | 'rcpt' | 'message';
  */
 export type PolicyAction = 'accept' | 'tag' | 'reject' | 'tempfail';
 
-/** A note item to add to accepted messages (`$DNSBLSite`, `$DNSWLSite`). */
+/** A note item to add to accepted messages (`$DNSBLSite`, `$DNSWLSite`, `Received_SPF`, `DKIM_Signature`). */
 export interface PolicyItem {
   readonly name: string;
   readonly value: string;
@@ -22,7 +22,8 @@ export interface PolicyItem {
 
 /**
  * How one rule turned out. `matched`/`not-matched` for list rules; `pass`/`fail`/`none`/
- * `temperror` for DNS and directory checks (RFC 8601 words); `skipped` when the rule did not
+ * `temperror` for DNS and directory checks, and `softfail`/`neutral`/`permerror` too for SPF, DKIM
+ * and DMARC (RFC 8601 words); `skipped` when the rule did not
  * apply (with the reason); `ignored` when Domino ignores a list (an Allow list beside a Deny list).
  */
 export type RuleOutcome =
@@ -32,6 +33,9 @@ export type RuleOutcome =
   | 'fail'
   | 'none'
   | 'temperror'
+  | 'softfail'
+  | 'neutral'
+  | 'permerror'
   | 'skipped'
   | 'ignored';
 
@@ -72,6 +76,11 @@ export interface PolicyDecision {
   readonly relay?: boolean;
   /** At connect: the DNS list hit, if any. */
   readonly listed?: DnsListHit;
+  /**
+   * At end of DATA, with action accept or tag: accept the message but keep it held in mail.box
+   * (RoutingState HOLD) until an operator releases it. Set by DMARC `apply` on `p=quarantine`.
+   */
+  readonly hold?: { readonly reason: string };
 }
 
 /** True when the decision lets the session go on (accept or tag). */

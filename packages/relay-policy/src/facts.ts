@@ -52,6 +52,43 @@ export interface ConnectFacts extends SessionFacts {
 /** Whether the sender's domain exists in DNS (an MX, CNAME or A record). */
 export type DomainExistence = 'found' | 'none' | 'temperror';
 
+/** The SPF result of the transaction (RFC 7208 words), from the gatherer's `PolicyAuthentication`. */
+export interface SpfFact {
+  readonly result: 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror';
+  /** The identity checked: MAIL FROM, or HELO for the null reverse path. */
+  readonly identity: 'mailfrom' | 'helo';
+  /** The domain of that identity. */
+  readonly domain: string;
+  /** The Received-SPF field value (RFC 7208 section 9.1), for the `Received_SPF` item. */
+  readonly receivedSpf?: string;
+  /** The domain's explanation of a fail (exp=), used in the rejection text. */
+  readonly explanation?: string;
+}
+
+/** One DKIM signature's verification (RFC 8601 words), or `none` for a message without one. */
+export interface DkimFact {
+  readonly result: 'pass' | 'fail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+  /** The signing domain (d=). */
+  readonly domain?: string;
+  /** The selector (s=). */
+  readonly selector?: string;
+  /** Why it did not pass. */
+  readonly reason?: string;
+}
+
+/** What DMARC found for the message (RFC 7489). */
+export interface DmarcFact {
+  readonly result: 'pass' | 'fail' | 'none' | 'temperror' | 'permerror';
+  /** The RFC5322.From domain. */
+  readonly fromDomain: string;
+  /** The published policy for that domain (p=, or sp= for a subdomain). */
+  readonly policy: 'none' | 'quarantine' | 'reject';
+  /** The policy to apply after pct= sampling (`none` on pass). */
+  readonly disposition: 'none' | 'quarantine' | 'reject';
+  /** True when pct= sampling lowered the policy for this message. */
+  readonly sampledOut?: boolean;
+}
+
 /** Facts at MAIL FROM. */
 export interface MailFromFacts {
   readonly session: SessionFacts;
@@ -59,6 +96,8 @@ export interface MailFromFacts {
   readonly sender: ReversePath;
   /** The DNS answer about the sender's domain; needed when "Verify sender's domain in DNS" is on. */
   readonly senderDomain?: DomainExistence;
+  /** The SPF result; needed when `senderAuthentication.spf` is on and applies to the session. */
+  readonly spf?: SpfFact;
 }
 
 /** The directory's answer about a local recipient. */
@@ -88,4 +127,10 @@ export interface MessageFacts {
   readonly from?: readonly string[];
   /** The authenticated user's directory Internet address; needed with `SMTPVerifyAuthenticatedSender=1`. */
   readonly authenticatedAddress?: AuthenticatedAddress;
+  /** The SPF result of the transaction (from MAIL FROM), when it was checked. */
+  readonly spf?: SpfFact;
+  /** DKIM results, one per signature (`[{ result: 'none' }]` or `[]` when unsigned); needed for `senderAuthentication.dkim`. */
+  readonly dkim?: readonly DkimFact[];
+  /** The DMARC result; needed for `senderAuthentication.dmarc`. */
+  readonly dmarc?: DmarcFact;
 }

@@ -3,12 +3,14 @@
  * asking only what the policy will read, then lets the pure policy decide. The SMTP server (or
  * the gateway composing it) calls one function per stage.
  */
-import type { ForwardPath, ReversePath } from '@mailroute/envelope';
+import { type ForwardPath, MailrouteError, type ReversePath } from '@mailroute/envelope';
 import type { DnsListSite } from './config.js';
 import type { PolicyDecision } from './decision.js';
 import type {
   AuthenticatedAddress,
   ConnectFacts,
+  DkimFact,
+  DmarcFact,
   DnsListAnswer,
   DomainExistence,
   MailFromFacts,
@@ -17,8 +19,9 @@ import type {
   RcptToFacts,
   RecipientLookup,
   SessionFacts,
+  SpfFact,
 } from './facts.js';
-import type { PolicyDirectory, PolicyDns } from './interfaces.js';
+import type { PolicyAuthentication, PolicyDirectory, PolicyDns } from './interfaces.js';
 import { parseHostAddress } from './names.js';
 import type { RelayPolicy } from './policy.js';
 
@@ -32,20 +35,37 @@ export interface Gathered<F> {
 export interface GathererOptions {
   readonly policy: RelayPolicy;
   readonly dns: PolicyDns;
+  /** The SPF, DKIM and DMARC checks; required when `senderAuthentication` turns any of them on. */
+  readonly authentication?: PolicyAuthentication;
+}
+
+/** `code` of the error {@link createPolicyGatherer} throws when a check is on but no `authentication` was given. */
+export const POLICY_AUTHENTICATION_MISSING = 'POLICY_AUTHENTICATION_MISSING';
+
+/** The message and SPF result the end-of-data checks read. */
+export interface MessageContent {
+  /** The message as received. */
+  readonly message: Uint8Array;
+  /** The SPF result gathered at MAIL FROM (`Gathered<MailFromFacts>.facts.spf`). */
+  readonly spf?: SpfFact;
 }
 
 /** Per-stage helpers: gather the facts, then decide. */
 export interface PolicyGatherer {
   /** Connect: PTR (forward-confirmed) when needed, DNS white/blacklists in order up to the first hit. */
   connect(session: { readonly ip: string; readonly helo?: string }): Promise<Gathered<ConnectFacts>>;
-  /** MAIL FROM: the sender-domain check when needed. */
+  /** MAIL FROM: the sender-domain check and the SPF check when needed. */
   mailFrom(session: SessionFacts, sender: ReversePath): Promise<Gathered<MailFromFacts>>;
   /** RCPT TO: the directory lookup for local recipients when needed. */
   rcptTo(session: SessionFacts, recipient: ForwardPath): Promise<Gathered<RcptToFacts>>;
-  /** End of DATA: the authenticated user's directory address when needed. */
+  /**
+   * End of DATA: the authenticated user's directory address, DKIM and DMARC when needed (DKIM
+   * and DMARC only when `content` is given).
+   */
   message(
     session: SessionFacts,
     headers: { readonly sender?: readonly string[]; readonly from?: readonly string[] },
+    content?: MessageContent,
   ): Promise<Gathered<MessageFacts>>;
 }
 
@@ -99,9 +119,15 @@ export async function gatherDnsLists(
 
 /** Creates the per-stage gatherer. */
 export function createPolicyGatherer(options: GathererOptions): PolicyGatherer {
-  const { policy, dns } = options;
+  const { policy, dns, authentication } = options;
   const directory: PolicyDirectory | undefined = policy.directory;
   const settings = policy.settings;
+  // As with the directory: a check that is on with nothing to run it would silently be off.
+  if ((settings.needsSpf || settings.needsDkim || settings.needsDmarc) && authentication === undefined)
+    throw new MailrouteError(
+      POLICY_AUTHENTICATION_MISSING,
+      'senderAuthentication turns SPF, DKIM or DMARC on but no authentication checks were given to the gatherer',
+    );
   return {
     async connect(session) {
       const base: { -readonly [K in keyof ConnectFacts]: ConnectFacts[K] } = { ip: session.ip };
@@ -134,8 +160,23 @@ export function createPolicyGatherer(options: GathererOptions): PolicyGatherer {
           'temperror' as DomainExistence,
         );
       }
-      const facts: MailFromFacts =
-        senderDomain === undefined ? { session, sender } : { session, sender, senderDomain };
+      let spf: SpfFact | undefined;
+      if (settings.needsSpf && authentication !== undefined && policy.spfApplies(session)) {
+        const mailFrom = sender.kind === 'mailbox' ? sender.mailbox.address : '';
+        const identity = mailFrom === '' ? 'helo' : 'mailfrom';
+        const at = mailFrom.lastIndexOf('@');
+        const domain = identity === 'helo' ? (session.helo ?? '') : mailFrom.slice(at + 1);
+        spf = await safely(
+          () => authentication.checkSpf({ ip: session.ip, helo: session.helo ?? '', mailFrom }),
+          { result: 'temperror', identity, domain } as SpfFact,
+        );
+      }
+      const facts: MailFromFacts = {
+        session,
+        sender,
+        ...(senderDomain === undefined ? {} : { senderDomain }),
+        ...(spf === undefined ? {} : { spf }),
+      };
       return { facts, decision: policy.onMailFrom(facts) };
     },
 
@@ -157,7 +198,7 @@ export function createPolicyGatherer(options: GathererOptions): PolicyGatherer {
       return { facts, decision: policy.onRcptTo(facts) };
     },
 
-    async message(session, headers) {
+    async message(session, headers, content) {
       let authenticatedAddress: AuthenticatedAddress | undefined;
       const user = session.authenticatedUser;
       if (settings.needsAuthenticatedAddress && typeof user === 'string' && user.length > 0) {
@@ -169,11 +210,39 @@ export function createPolicyGatherer(options: GathererOptions): PolicyGatherer {
                 result: 'unavailable',
               } as AuthenticatedAddress);
       }
+      let dkim: readonly DkimFact[] | undefined;
+      let dmarc: DmarcFact | undefined;
+      const authenticated = typeof user === 'string' && user.length > 0;
+      if (
+        (settings.needsDkim || settings.needsDmarc) &&
+        authentication !== undefined &&
+        content !== undefined &&
+        !authenticated
+      ) {
+        const checked = await safely(
+          () =>
+            authentication.checkMessage({
+              message: content.message,
+              ...(content.spf === undefined ? {} : { spf: content.spf }),
+              dkim: true,
+              dmarc: settings.needsDmarc,
+            }),
+          { dkim: [{ result: 'temperror', reason: 'the DKIM check failed' }] } as {
+            dkim: readonly DkimFact[];
+            dmarc?: DmarcFact;
+          },
+        );
+        dkim = checked.dkim;
+        dmarc = checked.dmarc;
+      }
       const facts: MessageFacts = {
         session,
         ...(headers.sender === undefined ? {} : { sender: headers.sender }),
         ...(headers.from === undefined ? {} : { from: headers.from }),
         ...(authenticatedAddress === undefined ? {} : { authenticatedAddress }),
+        ...(content?.spf === undefined ? {} : { spf: content.spf }),
+        ...(dkim === undefined ? {} : { dkim }),
+        ...(dmarc === undefined ? {} : { dmarc }),
       };
       return { facts, decision: policy.onMessage(facts) };
     },

@@ -14,6 +14,8 @@ export {
   DEFAULT_DNSBL_REJECT_TEXT,
   DEFAULT_ERROR_LIMIT,
   DEFAULT_VERIFY_DOMAIN_TIMEOUT_SECONDS,
+  type DkimCheckAction,
+  type DmarcAction,
   type DnsBlacklistAction,
   type DnsBlacklistConfig,
   type DnsListSite,
@@ -24,7 +26,9 @@ export {
   type RecipientConfig,
   type RelayConfig,
   type RelayEnforcement,
+  type SenderAuthenticationConfig,
   type SenderConfig,
+  type SpfCheckAction,
 } from './config.js';
 export {
   type DnsListHit,
@@ -41,6 +45,8 @@ export { explainDecision } from './explain.js';
 export type {
   AuthenticatedAddress,
   ConnectFacts,
+  DkimFact,
+  DmarcFact,
   DnsListAnswer,
   DomainExistence,
   MailFromFacts,
@@ -49,6 +55,7 @@ export type {
   RcptToFacts,
   RecipientLookup,
   SessionFacts,
+  SpfFact,
 } from './facts.js';
 export {
   createPolicyGatherer,
@@ -56,10 +63,20 @@ export {
   type GathererOptions,
   gatherDnsLists,
   gatherPtr,
+  type MessageContent,
+  POLICY_AUTHENTICATION_MISSING,
   type PolicyGatherer,
 } from './gather.js';
 export { MAX_GROUP_LOOKUPS, mayBeGroupName, resolvePolicyGroups } from './groups.js';
-export type { AddressAnswer, PolicyDirectory, PolicyDns, PtrAnswer } from './interfaces.js';
+export type {
+  AddressAnswer,
+  MessageQuestion,
+  PolicyAuthentication,
+  PolicyDirectory,
+  PolicyDns,
+  PtrAnswer,
+  SpfQuestion,
+} from './interfaces.js';
 export { type LintCode, type LintFinding, lintPolicy } from './lint.js';
 export { MAX_GROUP_DEPTH } from './list-entry.js';
 export {

@@ -22,7 +22,8 @@ export type LintCode =
   | 'redundant-entry'
   | 'precedence-conflict'
   | 'needs-verify-local'
-  | 'dns-list-setup';
+  | 'dns-list-setup'
+  | 'sender-authentication';
 
 /** One finding. `error`: broken; `warning`: likely unsafe or not doing what it says; `info`: worth knowing. */
 export interface LintFinding {
@@ -58,12 +59,35 @@ export function lintPolicy(config: PolicyConfig): LintFinding[] {
         : { severity, code, field, message, entry: entryText(entry) },
     );
   openRelay(rules, push);
+  senderAuthentication(rules, push);
   ignoredAllowLists(rules, push);
   neverMatches(rules, push);
   for (const list of allHostLists(rules)) redundant(list, push);
   conflicts(rules, push);
   settings(rules, push);
   return findings;
+}
+
+/**
+ * SPF "Log and reject" without exceptions refuses mail every forwarder relays (seed 001: "too
+ * dangerous to Log and reject"); exceptions with SPF off do nothing.
+ */
+function senderAuthentication(rules: CompiledRules, push: Push): void {
+  const a = rules.senderAuthentication;
+  if (a.spf === 'reject' && a.spfExceptions.isEmpty)
+    push(
+      'warning',
+      'sender-authentication',
+      'senderAuthentication.spfExceptions',
+      'SPF "Log and reject message" with no exception hosts refuses mail your forwarders and partners relay; list them, or Log and tag',
+    );
+  if (a.spf === 'none' && !a.spfExceptions.isEmpty)
+    push(
+      'info',
+      'sender-authentication',
+      'senderAuthentication.spf',
+      'exception hosts are listed but the SPF check is off',
+    );
 }
 
 function allHostLists(rules: CompiledRules): HostList[] {

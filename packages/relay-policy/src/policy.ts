@@ -7,7 +7,7 @@ import { compileRulesSafely } from './compile.js';
 import type { DnsListSite, PolicyConfig } from './config.js';
 import { decideConnect } from './connect.js';
 import type { PolicyDecision, PolicyStage } from './decision.js';
-import type { ConnectFacts, MailFromFacts, MessageFacts, RcptToFacts } from './facts.js';
+import type { ConnectFacts, MailFromFacts, MessageFacts, RcptToFacts, SessionFacts } from './facts.js';
 import type { PolicyDirectory } from './interfaces.js';
 import { decideMessage } from './message.js';
 import { normalizeDomainName } from './names.js';
@@ -15,6 +15,7 @@ import type { ConfigProblem } from './problems.js';
 import { decideRcpt, isLocalMailbox } from './rcpt.js';
 import type { CompiledDnsSite, CompiledRules } from './rules.js';
 import { decideMailFrom } from './sender.js';
+import { decideMessageAuthentication, decideSpf, spfApplies } from './sender-auth.js';
 import { SessionViews } from './session-views.js';
 
 /** Values the policy reports for the server and the fact gatherer to act on. */
@@ -37,6 +38,12 @@ export interface PolicySettings {
   readonly dnsBlacklistSites: readonly DnsListSite[];
   /** `SMTPExpandDNSBLStats`: count blacklist hits per IP as well. */
   readonly expandDnsblStatistics: boolean;
+  /** True when the policy reads an SPF result at MAIL FROM (`senderAuthentication.spf` is on). */
+  readonly needsSpf: boolean;
+  /** True when the policy reads DKIM results at end of data (`senderAuthentication.dkim` is on). */
+  readonly needsDkim: boolean;
+  /** True when the policy reads a DMARC result at end of data (`senderAuthentication.dmarc` is on). */
+  readonly needsDmarc: boolean;
 }
 
 /** A compiled policy. Every method is pure and synchronous and never throws. */
@@ -44,12 +51,14 @@ export interface RelayPolicy {
   readonly settings: PolicySettings;
   /** Connect: connection controls, DNS white- and blacklists. */
   onConnect(facts: ConnectFacts): PolicyDecision;
-  /** MAIL FROM: sender controls. */
+  /** MAIL FROM: sender controls, then the SPF check's result. */
   onMailFrom(facts: MailFromFacts): PolicyDecision;
   /** RCPT TO: relay controls and recipient controls. */
   onRcptTo(facts: RcptToFacts): PolicyDecision;
-  /** End of DATA: authenticated sender verification. */
+  /** End of DATA: authenticated sender verification, then DKIM and DMARC results. */
   onMessage(facts: MessageFacts): PolicyDecision;
+  /** True when SPF is to be checked for the session: on, not authenticated, not an `spfExceptions` host. */
+  spfApplies(session: SessionFacts): boolean;
   /** True when the name is, or lies under, a local Internet domain (how a host is judged internal). */
   isInLocalDomain(name: string): boolean;
   /** True when the forward-path is a local recipient (so the directory is asked about it). */
@@ -123,6 +132,10 @@ function settingsOf(rules: CompiledRules): PolicySettings {
     dnsWhitelistSites: rules.dnsWhitelist.enabled ? rules.dnsWhitelist.sites.map(siteOf) : [],
     dnsBlacklistSites: rules.dnsBlacklist.enabled ? rules.dnsBlacklist.sites.map(siteOf) : [],
     expandDnsblStatistics: rules.dnsBlacklist.expandStatistics,
+    needsSpf: rules.senderAuthentication.spf !== 'none',
+    // DMARC reads the DKIM results too, so they are gathered when either is on.
+    needsDkim: rules.senderAuthentication.dkim !== 'none',
+    needsDmarc: rules.senderAuthentication.dmarc !== 'off',
   };
 }
 
@@ -166,9 +179,20 @@ export function compilePolicy(config: PolicyConfig, wiring: PolicyWiring = {}): 
   const policy: RelayPolicy = {
     settings: settingsOf(rules),
     onConnect: guarded('connect', (facts: ConnectFacts) => decideConnect(rules, facts)),
-    onMailFrom: guarded('mail', (facts: MailFromFacts) => decideMailFrom(rules, facts)),
+    onMailFrom: guarded('mail', (facts: MailFromFacts) =>
+      decideSpf(rules, facts, decideMailFrom(rules, facts)),
+    ),
     onRcptTo: guarded('rcpt', (facts: RcptToFacts) => decideRcpt(rules, views, facts)),
-    onMessage: guarded('message', (facts: MessageFacts) => decideMessage(rules, facts)),
+    onMessage: guarded('message', (facts: MessageFacts) =>
+      decideMessageAuthentication(rules, facts, decideMessage(rules, facts)),
+    ),
+    spfApplies: (session: SessionFacts) => {
+      try {
+        return spfApplies(rules, session);
+      } catch {
+        return false;
+      }
+    },
     isInLocalDomain: (name: string) => {
       const n = normalizeDomainName(String(name));
       return n.ok && rules.localHostDomains.names.find(n.ascii) !== undefined;

@@ -2,10 +2,13 @@
 import type { AddressList } from './address-list.js';
 import type {
   AuthenticatedRelay,
+  DkimCheckAction,
+  DmarcAction,
   DnsBlacklistAction,
   DnsWhitelistAction,
   DomainMatchMode,
   RelayEnforcement,
+  SpfCheckAction,
 } from './config.js';
 import type { HostList } from './host-list.js';
 
@@ -69,4 +72,10 @@ export interface CompiledRules {
     readonly action: DnsWhitelistAction;
   };
   readonly verifyAuthenticatedSender: 0 | 1;
+  readonly senderAuthentication: {
+    readonly spf: SpfCheckAction;
+    readonly spfExceptions: HostList;
+    readonly dkim: DkimCheckAction;
+    readonly dmarc: DmarcAction;
+  };
 }

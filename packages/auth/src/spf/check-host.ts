@@ -147,7 +147,7 @@ function macroValues(ev: Evaluation, domain: string): MacroValues {
 
 /** The addresses of `name` in the client's family. */
 function addressesOf(ev: Evaluation, name: string): Promise<LookupOutcome<string[]>> {
-  const o = { signal: ev.signal };
+  const o = { signal: ev.signal, rawName: true }; // the expanded name as-is (RFC 7208 section 4.8)
   return settle(() => (ev.ip.family === 4 ? ev.dns.resolveA(name, o) : ev.dns.resolveAaaa(name, o)));
 }
 
@@ -232,7 +232,7 @@ async function evaluateMechanism(ev: Evaluation, m: SpfMechanism, domain: string
     case 'a':
     case 'exists': {
       if (!isQueryableDomain(name)) return false;
-      const o = { signal: ev.signal };
+      const o = { signal: ev.signal, rawName: true }; // the expanded name as-is (RFC 7208 section 4.8)
       const r =
         m.kind === 'exists' ? await settle(() => ev.dns.resolveA(name, o)) : await addressesOf(ev, name);
       if (r.kind === 'temp') return temperror(r.message);
@@ -273,7 +273,7 @@ async function fetchRecord(
   ev: Evaluation,
   domain: string,
 ): Promise<{ text: string } | { result: 'none' | 'temperror' | 'permerror'; problem: Reason }> {
-  const txt = await settle(() => ev.dns.resolveTxt(domain, { signal: ev.signal }));
+  const txt = await settle(() => ev.dns.resolveTxt(domain, { signal: ev.signal, rawName: true }));
   if (txt.kind === 'temp')
     return { result: 'temperror', problem: problem('SPF_DNS_TEMPORARY', txt.message, true) };
   if (txt.kind !== 'ok')
@@ -298,7 +298,7 @@ async function explain(
   try {
     const name = await target(ev, tokens, domain);
     if (!isQueryableDomain(name)) return undefined;
-    const txt = await settle(() => ev.dns.resolveTxt(name, { signal: ev.signal }));
+    const txt = await settle(() => ev.dns.resolveTxt(name, { signal: ev.signal, rawName: true }));
     if (txt.kind !== 'ok' || txt.value.length !== 1) return undefined;
     const parsed = parseMacroString(txt.value[0]!, true);
     if (!parsed) return undefined;
