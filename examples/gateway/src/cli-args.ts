@@ -35,6 +35,7 @@ const VALUE_FLAGS = [
   'from',
   'rcpt',
   'user',
+  'queue',
 ];
 const SWITCHES = ['system-dns', 'json'];
 
@@ -49,6 +50,9 @@ export const USAGE = `usage: mailroute-gateway <command> [flags]
                   --sink-port N|off  the capture sink's port (default: gateway.json captureSink, 2526)
                   --host ADDR    listener address (default: gateway.json, 127.0.0.1)
                   --system-dns   use the system resolver instead of dns-zone.json
+                  --queue URL    mail.box on PostgreSQL (postgres://...), shared by several gateways;
+                                 run \`mailroute-queue-postgres migrate URL\` first (default: gateway.json
+                                 router.queue, else the file store under --data)
   status        print the running gateway's figures (show stat SMTP / tell router status)
                   --data DIR  [--json]
   explain       print the policy trace and the route for an envelope, without sending mail
