@@ -3,6 +3,7 @@
  * the contract's rules; a message whose recipients are all final is dropped, its idempotency key
  * kept for the retention time and pruned after it.
  */
+import { sleep } from '@mailroute/envelope';
 import {
   mailBoxError,
   type QueueId,
@@ -11,7 +12,7 @@ import {
   type Settlement,
   validateNewMessage,
 } from '@mailroute/router';
-import type { QueueContext, TxClient } from './db.js';
+import { isConnectionError, type QueueContext, type TxClient } from './db.js';
 import type { enqueueing } from './enqueue.js';
 
 export const FINAL: ReadonlySet<string> = new Set(['delivered', 'transferred', 'failed']);
@@ -28,10 +29,35 @@ const STATES: ReadonlySet<string> = new Set([
 const KEY_PRUNE_INTERVAL_MS = 60_000;
 
 /** The settle side of the store (and the row lock the operator's changes share). */
-export function settling(ctx: QueueContext, retentionMs: number, enq: ReturnType<typeof enqueueing>) {
+export function settling(
+  ctx: QueueContext,
+  retentionMs: number,
+  retryMs: number,
+  enq: ReturnType<typeof enqueueing>,
+) {
   const { s, clock, logger } = ctx;
   const { query, tx, open } = ctx.db;
   const { insertInline, keyed, readWhole } = enq;
+
+  /**
+   * Runs `call` again while PostgreSQL cannot be reached (a restart, a failover), for up to
+   * `retryMs`. For settle only: its mail has left already, and an outcome not recorded makes the
+   * lease run out and another node send it again. Safe to repeat, also when a COMMIT went through
+   * but its reply was lost: a final state is never left, and reports carry idempotency keys.
+   */
+  const untilReachable = async <T>(call: () => Promise<T>): Promise<T> => {
+    const startMs = clock.now();
+    for (let delayMs = 100; ; delayMs = Math.min(2000, delayMs * 2)) {
+      try {
+        return await call();
+      } catch (e) {
+        const cause = (e as { cause?: unknown }).cause;
+        if (ctx.db.closed || !isConnectionError(cause) || clock.now() - startMs + delayMs > retryMs) throw e;
+        logger.debug({ retryInMs: delayMs }, 'queue-postgres: settle waits for PostgreSQL');
+        await sleep(clock, delayMs);
+      }
+    }
+  };
 
   let lastPruneMs = 0;
   const pruneKeys = async (): Promise<void> => {
@@ -85,23 +111,28 @@ export function settling(ctx: QueueContext, retentionMs: number, enq: ReturnType
       // one whose key is stored already is not read at all.
       const bodies: (Buffer | undefined)[] = [];
       for (const r of reports)
-        bodies.push((await keyed(r.idempotencyKey)) === undefined ? await readWhole(r.body) : undefined);
-      await tx(async (c) => {
-        const rows = await lockRecipients(c, settlement.id);
-        if (rows.length > 0) {
-          for (const o of settlement.outcomes)
-            if (!Number.isInteger(o.index) || o.index < 0 || o.index >= rows.length)
-              throw mailBoxError('MAILBOX_INVALID', `message ${settlement.id} has no recipient ${o.index}`);
-          let changed = false;
-          for (const o of settlement.outcomes) {
-            const r = rows[o.index]!;
-            if (!mayRecord(r, o, settlement.owner)) continue;
-            const counts = o.countsAsAttempt !== false;
-            r.state = o.state;
-            r.lease_owner = null;
-            if (counts) r.attempts++;
-            await c.query(
-              `UPDATE ${s}.recipients SET state = $3, attempts = $4,
+        bodies.push(
+          (await untilReachable(() => keyed(r.idempotencyKey))) === undefined
+            ? await readWhole(r.body)
+            : undefined,
+        );
+      await untilReachable(() =>
+        tx(async (c) => {
+          const rows = await lockRecipients(c, settlement.id);
+          if (rows.length > 0) {
+            for (const o of settlement.outcomes)
+              if (!Number.isInteger(o.index) || o.index < 0 || o.index >= rows.length)
+                throw mailBoxError('MAILBOX_INVALID', `message ${settlement.id} has no recipient ${o.index}`);
+            let changed = false;
+            for (const o of settlement.outcomes) {
+              const r = rows[o.index]!;
+              if (!mayRecord(r, o, settlement.owner)) continue;
+              const counts = o.countsAsAttempt !== false;
+              r.state = o.state;
+              r.lease_owner = null;
+              if (counts) r.attempts++;
+              await c.query(
+                `UPDATE ${s}.recipients SET state = $3, attempts = $4,
                  last_attempt_ms = CASE WHEN $5 THEN $6 ELSE last_attempt_ms END,
                  next_attempt_ms = COALESCE($7, next_attempt_ms),
                  last_reply = COALESCE($8::jsonb, last_reply),
@@ -109,30 +140,31 @@ export function settling(ctx: QueueContext, retentionMs: number, enq: ReturnType
                  delay_reported = delay_reported OR $10,
                  lease_owner = NULL, lease_expires_ms = NULL
                WHERE message_id = $1 AND idx = $2`,
-              [
-                settlement.id,
-                o.index,
-                o.state,
-                r.attempts,
-                counts,
-                Math.floor(o.attemptMs),
-                o.state === 'waiting' ? Math.floor(o.nextAttemptMs!) : null,
-                o.reply === undefined ? null : JSON.stringify(o.reply),
-                o.remoteMta ?? null,
-                o.delayReported === true,
-              ],
-            );
-            changed = true;
+                [
+                  settlement.id,
+                  o.index,
+                  o.state,
+                  r.attempts,
+                  counts,
+                  Math.floor(o.attemptMs),
+                  o.state === 'waiting' ? Math.floor(o.nextAttemptMs!) : null,
+                  o.reply === undefined ? null : JSON.stringify(o.reply),
+                  o.remoteMta ?? null,
+                  o.delayReported === true,
+                ],
+              );
+              changed = true;
+            }
+            if (changed && rows.every((r) => FINAL.has(r.state))) await dropIfFinal(c, settlement.id);
           }
-          if (changed && rows.every((r) => FINAL.has(r.state))) await dropIfFinal(c, settlement.id);
-        }
-        for (let i = 0; i < reports.length; i++) {
-          const body = bodies[i];
-          if (!body) continue;
-          // A key a concurrent settlement stored meanwhile makes this insert nothing (no error).
-          await insertInline((text, values) => c.query(text, values), reports[i]!, body);
-        }
-      });
+          for (let i = 0; i < reports.length; i++) {
+            const body = bodies[i];
+            if (!body) continue;
+            // A key a concurrent settlement stored meanwhile makes this insert nothing (no error).
+            await insertInline((text, values) => c.query(text, values), reports[i]!, body);
+          }
+        }),
+      );
       await pruneKeys();
     },
   };

@@ -59,6 +59,13 @@ export interface PostgresMailBoxOptions {
   readonly pollIntervalMs?: number | undefined;
   /** The longest wait between reconnect attempts of the LISTEN connection. Default 30,000 ms. */
   readonly reconnectMaxDelayMs?: number | undefined;
+  /**
+   * How long `settle` keeps trying while PostgreSQL cannot be reached (a restart, a failover)
+   * before it rejects with `MAILBOX_IO`. Default 30,000 ms; keep it well under the Router's
+   * `leaseMs`, so the outcome of mail that has left is recorded before another node takes the
+   * lease over and sends it again. 0: no retry.
+   */
+  readonly settleRetryMs?: number | undefined;
 }
 
 /** The PostgreSQL MailBox: the {@link MailBox} contract plus wake-ups and the pool. */
@@ -135,7 +142,10 @@ export async function createPostgresMailBox(options: PostgresMailBoxOptions): Pr
   const ctx: QueueContext = { db, schema, s, channel, clock, logger };
   const enq = enqueueing(ctx, inlineMax, chunkBytes);
   const reads = reading(ctx);
-  const settles = settling(ctx, retentionMs, enq);
+  const settleRetryMs = options.settleRetryMs ?? 30_000;
+  if (!Number.isFinite(settleRetryMs) || settleRetryMs < 0)
+    throw mailBoxError('MAILBOX_INVALID', 'settleRetryMs must be a time in ms');
+  const settles = settling(ctx, retentionMs, settleRetryMs, enq);
   const { enqueue } = enq;
   const { lease } = leasing(ctx, cap, reads.loadMessages);
   const { settle } = settles;
