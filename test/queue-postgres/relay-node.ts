@@ -32,7 +32,7 @@ export function relayNode(options: {
   owner: string;
   sinkPort: number;
   logger?: Logger;
-  /** The tunables the multi-node tests use (short leases, so a killed node's work comes back soon). */
+  /** The Router's lease; default 20 s. */
   leaseMs?: number;
 }): { router: Router; agent: TransferAgent } {
   const { directory, problems } = loadDirectory(relayDirectory());
@@ -53,7 +53,12 @@ export function relayNode(options: {
     // waits in memory while its lease runs.
     maxTransferThreads: 8,
     maxConcurrentTransferThreads: 8,
-    leaseMs: options.leaseMs ?? 6000,
+    // Long enough that a transfer on a loaded 2-core machine never runs into the end of its
+    // lease (the Router aborts it then and puts the destination in retry); short enough that a
+    // killed node's work comes back within the test.
+    leaseMs: options.leaseMs ?? 20_000,
+    // A transfer that does fail (a PostgreSQL restart in the middle of it) is tried again soon.
+    initialTransferRetryIntervalMs: 1000,
     // Wake-ups come by NOTIFY; the poll finds what falls due later (a dead node's expired lease).
     pollIntervalMs: 1000,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
