@@ -34,6 +34,8 @@ export function relayNode(options: {
   logger?: Logger;
   /** The Router's lease; default 20 s. */
   leaseMs?: number;
+  /** The Router's idle poll; default 1 s. */
+  pollIntervalMs?: number;
 }): { router: Router; agent: TransferAgent } {
   const { directory, problems } = loadDirectory(relayDirectory());
   const errors = problems.filter((p) => p.severity === 'error');
@@ -60,7 +62,7 @@ export function relayNode(options: {
     // A transfer that does fail (a PostgreSQL restart in the middle of it) is tried again soon.
     initialTransferRetryIntervalMs: 1000,
     // Wake-ups come by NOTIFY; the poll finds what falls due later (a dead node's expired lease).
-    pollIntervalMs: 1000,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   return { router, agent };
