@@ -57,6 +57,7 @@ const VALUE_FLAGS = [
   'index',
   'log-mail-routing',
   'debug-router',
+  'queue',
 ];
 const SWITCHES = ['system-dns', 'json'];
 
@@ -73,6 +74,9 @@ export const USAGE = `usage: mailroute-gateway <command> [flags]
                   --system-dns   use the system resolver instead of dns-zone.json
                   --log-mail-routing 10|20|30|40  Log_MailRouting (default: gateway.json routingLog, 20)
                   --debug-router 0|1|2|3         DebugRouter (default: gateway.json routingLog, 0)
+                  --queue URL    mail.box on PostgreSQL (postgres://...), shared by several gateways;
+                                 run \`mailroute-queue-postgres migrate URL\` first (default: gateway.json
+                                 router.queue, else the file store under --data)
   status        print the running gateway's figures (show stat SMTP / tell router status)
                   --data DIR  [--json]
   explain       print the policy trace and the route for an envelope, without sending mail

@@ -38,6 +38,8 @@ const ROUTER_FIELDS = [
   'smtpPorts',
   'mxPort',
   'fallbackNonTls',
+  'queue',
+  'queueSchema',
 ] as const;
 
 /** gateway.json `router`. */
@@ -64,6 +66,8 @@ function readRouter(r: FieldReader, value: unknown): RouterSettings {
     smtpPorts,
     mxPort: r.integer(o, 'mxPort', 'router', 25, 1, 65535),
     fallbackNonTls: r.boolean(o, 'fallbackNonTls', 'router', false),
+    queue: o['queue'] === undefined ? undefined : r.string(o, 'queue', 'router'),
+    queueSchema: o['queueSchema'] === undefined ? undefined : r.string(o, 'queueSchema', 'router'),
   };
 }
 

@@ -105,6 +105,15 @@ export interface RouterSettings {
   readonly mxPort: number;
   /** Domino `ROUTERFALLBACKNONTLS=1`: a failed negotiated TLS handshake is retried in plaintext; default false. */
   readonly fallbackNonTls: boolean;
+  /**
+   * mail.box on PostgreSQL (`postgres://user:password@host:port/database`), shared by every
+   * gateway started with the same URL; default none: mail.box is the file store under the data
+   * directory. The schema must be migrated first (`mailroute-queue-postgres migrate <url>`).
+   * The command line's `--queue` overrides it.
+   */
+  readonly queue: string | undefined;
+  /** The PostgreSQL schema of the queue's tables; default `mailroute`. */
+  readonly queueSchema: string | undefined;
 }
 
 /** gateway.json `captureSink`: a small SMTP server on 127.0.0.1 that writes what it receives into `<data>/sink/`. */

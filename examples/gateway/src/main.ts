@@ -127,9 +127,14 @@ async function start(args: ParsedArgs): Promise<number> {
   }
   const data = dataDir(args);
   const host = args.flags.get('host');
+  // --queue postgres://... puts mail.box on PostgreSQL (overriding gateway.json router.queue).
+  const queue = args.flags.get('queue');
   const gateway = await startGateway({
     ...(sinkPort === undefined ? {} : { sinkPort }),
-    config,
+    config:
+      queue === undefined
+        ? config
+        : { ...config, gateway: { ...config.gateway, router: { ...config.gateway.router, queue } } },
     dataDir: data,
     ...(port === undefined ? {} : { port }),
     ...(submissionPort === undefined ? {} : { submissionPort }),

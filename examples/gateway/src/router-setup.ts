@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { DkimSigningPolicy } from '@mailroute/dkim';
 import type { MailResolver } from '@mailroute/dns';
 import { type Clock, type Logger, systemClock } from '@mailroute/envelope';
+import type { PostgresMailBox } from '@mailroute/queue-postgres';
 import {
   createFileMailBox,
   createFolderJournalStore,
@@ -29,6 +30,7 @@ import { journalFolder } from './config-mail-rules.js';
 import type { GatewaySettings } from './config-types.js';
 import type { GatewayStats } from './gateway-stats.js';
 import { mailFilesRoot } from './mail-store.js';
+import { openPostgresQueue } from './queue-store.js';
 
 /** Where mail.box lives. */
 export function mailBoxRoot(dataDir: string): string {
@@ -38,7 +40,8 @@ export function mailBoxRoot(dataDir: string): string {
 /** The Router and what it owns. */
 export interface GatewayRouter {
   readonly router: Router;
-  readonly mailBox: FileMailBox;
+  /** The file store under the data directory, or PostgreSQL (`router.queue` / `--queue`). */
+  readonly mailBox: FileMailBox | PostgresMailBox;
   /** Stops the Router, closes the transfer agent and mail.box. */
   close(): Promise<void>;
 }
@@ -107,9 +110,12 @@ export interface GatewayRouterOptions {
 export async function openGatewayRouter(options: GatewayRouterOptions): Promise<GatewayRouter> {
   const { settings, log } = options;
   const r = settings.router;
-  const mailBox = await createFileMailBox({ directory: mailBoxRoot(options.dataDir) });
-  const recovery = mailBox.stats().recovery;
-  if (recovery.tornBytes > 0 || recovery.missingBodies > 0)
+  const mailBox =
+    r.queue === undefined
+      ? await createFileMailBox({ directory: mailBoxRoot(options.dataDir) })
+      : await openPostgresQueue(r.queue, r.queueSchema, log, lineLogger(log, 'mail.box'));
+  const recovery = 'stats' in mailBox ? mailBox.stats().recovery : undefined;
+  if (recovery !== undefined && (recovery.tornBytes > 0 || recovery.missingBodies > 0))
     log(
       `mail.box recovery: ${recovery.frames} frame(s) read, ${recovery.tornBytes} torn byte(s) dropped (never acknowledged)`,
     );

@@ -25,6 +25,7 @@ import type { CompiledMailRules } from './rules/compile.js';
 import type { MailRulesVerdict } from './rules/evaluate.js';
 import { type MailRulesSource, staticMailRules } from './rules/file.js';
 import { applyVerdict, evaluateMessageRules, type RuleCounters, type RuleStep } from './rules/on-submit.js';
+import { subscribeToStoreWork } from './store-wakeups.js';
 import { createMemoryTracker, type MessageTracker } from './tracking/tracker.js';
 import { trackingMailBox } from './tracking/tracking-mailbox.js';
 import type { NextHop, TransferAgent } from './transfer/agent.js';
@@ -291,6 +292,8 @@ class RouterEngine implements Router {
   #idleWaiters: (() => void)[] = [];
   /** Units leased by the last pump (0: nothing was due). */
   #leasedInLastPump = 0;
+  /** Unsubscribes from the store's wake-ups (a shared store's NOTIFY); set while started. */
+  #storeWork: (() => void) | undefined;
 
   readonly #rules: RulesSetup;
   readonly #ruleCounters: RuleCounters = {
@@ -430,6 +433,7 @@ class RouterEngine implements Router {
     if (this.#started) return;
     this.#started = true;
     this.#stopping = false;
+    this.#storeWork = subscribeToStoreWork(this.#ctx.mailBox, () => this.poke());
     this.poke();
   }
 
@@ -807,6 +811,8 @@ class RouterEngine implements Router {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#stopping = true;
+    this.#storeWork?.();
+    this.#storeWork = undefined;
     const ctx = this.#ctx;
     if (this.#timer !== undefined) ctx.clock.clearTimeout(this.#timer);
     this.#timer = undefined;

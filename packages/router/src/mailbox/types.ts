@@ -287,4 +287,13 @@ export interface MailBox {
   remove(id: QueueId): Promise<void>;
   /** Flushes and releases files, sockets or connections; afterwards every call rejects `MAILBOX_CLOSED`. */
   close(): Promise<void>;
+  /**
+   * Optional, for stores that several nodes share: calls `listener` when work may have become due
+   * now on any node (another node's enqueue, a release, a reroute), so the Router looks at the
+   * queue at once instead of at its next poll (`pollIntervalMs`). A hint, never a promise: a
+   * store may signal too often or miss a signal (a lost connection), and work that falls due
+   * later (a retry time, an expired lease) is found by the poll. Returns the unsubscribe function.
+   * The Router subscribes at `start` and unsubscribes at `stop`.
+   */
+  onWork?(listener: () => void): () => void;
 }

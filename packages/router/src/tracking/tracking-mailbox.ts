@@ -121,5 +121,6 @@ export function trackingMailBox(mailBox: MailBox, tracker: MessageTracker, clock
       record({ queueId: id, atMs: clock.now(), kind: 'deleted' });
     },
     close: () => mailBox.close(),
+    ...(typeof mailBox.onWork === 'function' ? { onWork: mailBox.onWork.bind(mailBox) } : {}),
   };
 }
