@@ -6,7 +6,7 @@
  * Every change returns the recipients' new absolute values, never a delta, so a journal replayed
  * twice (a snapshot taken while a change was being written) ends in the same state.
  */
-import { DueQueue } from './due-queue.js';
+import { DueIndex } from './due-index.js';
 import { mailBoxError } from './errors.js';
 import type {
   DestinationCount,
@@ -59,11 +59,11 @@ export interface MessageRecord<B> {
   /** False while its enqueue is not yet durable: nobody sees it but the idempotency check. */
   visible: boolean;
   /**
-   * The time of this message's live entry in the due queue (when its first recipient falls due:
-   * a waiting one's next attempt, an in-flight one's lease end); undefined when it has none.
-   * Kept by the state machine; a store leaves it unset when it builds a record.
+   * Per destination, the time of this message's live entry in the due index (when its first
+   * recipient there falls due: a waiting one's next attempt, an in-flight one's lease end);
+   * undefined when it has none. Kept by the state machine; a store leaves it unset.
    */
-  dueAtMs?: number | undefined;
+  dueAt?: Map<string, number> | undefined;
 }
 
 /** What an idempotency key points at; `droppedAtMs` once its message left the store. */
@@ -221,8 +221,8 @@ function requireCount(value: number, what: string): void {
 export class MailBoxState<B> {
   readonly messages = new Map<QueueId, MessageRecord<B>>();
   readonly keys = new Map<string, KeyRecord>();
-  /** Messages by the time they fall due: what a lease pops. */
-  private readonly due = new DueQueue();
+  /** Messages by the time they fall due, per destination: what a lease pops. */
+  private readonly due = new DueIndex();
   private lastStamp = 0;
   private lastSeq = 0;
 
@@ -284,6 +284,7 @@ export class MailBoxState<B> {
     const m = this.messages.get(id);
     if (!m) return undefined;
     this.messages.delete(id);
+    this.due.forget(m);
     if (m.idempotencyKey !== undefined) {
       const k = this.keys.get(m.idempotencyKey);
       if (k && k.id === m.id) k.droppedAtMs = nowMs;
@@ -305,58 +306,42 @@ export class MailBoxState<B> {
     if (!Number.isFinite(req.leaseMs) || req.leaseMs <= 0)
       throw mailBoxError('MAILBOX_INVALID', 'leaseMs must be positive');
     requireCount(req.limit, 'limit');
-    const only = req.destinations ? new Set(req.destinations) : undefined;
-    const never = req.excludeDestinations ? new Set(req.excludeDestinations) : undefined;
+    const filter = {
+      only: req.destinations ? new Set(req.destinations) : undefined,
+      never: req.excludeDestinations ? new Set(req.excludeDestinations) : undefined,
+    };
     const expires = req.nowMs + req.leaseMs;
     const out: LeasedMessage[] = [];
-    // Entries looked at but not taken (not yet visible, or due only in destinations not asked
-    // for) go back once the lease is made, so one call never sees a message twice.
+    // Messages taken out of the index (leased, or not yet visible) go back once the lease is
+    // made, so one call never sees a (message, destination) twice.
     const putBack: MessageRecord<B>[] = [];
+    const lookup = (id: QueueId) => this.messages.get(id);
     while (out.length < req.limit) {
-      const top = this.due.peek();
-      if (!top || top.at > req.nowMs) break;
-      this.due.pop();
-      const m = this.messages.get(top.id);
-      if (!m || m.dueAtMs !== top.at) continue; // stale: the message changed or left
-      m.dueAtMs = undefined; // its entry is out of the queue
-      if (!m.visible) {
-        putBack.push(m);
-        continue;
+      const hit = this.due.popDue(req.nowMs, filter, lookup);
+      if (hit === undefined) break;
+      const { record: m, destination } = hit;
+      putBack.push(m);
+      if (!m.visible) continue;
+      const rs = m.recipients.filter(
+        (r) =>
+          r.destination === destination &&
+          ((r.state === 'waiting' && r.nextAttemptMs <= req.nowMs) ||
+            (r.state === 'in-flight' && (r.leaseExpiresMs ?? 0) <= req.nowMs)),
+      );
+      if (rs.length === 0) continue;
+      for (const r of rs) {
+        r.state = 'in-flight';
+        r.leaseOwner = req.owner;
+        r.leaseExpiresMs = expires;
       }
-      let groups: Map<string, RecipientRecord[]> | undefined;
-      for (const r of m.recipients) {
-        const due =
-          (r.state === 'waiting' && r.nextAttemptMs <= req.nowMs) ||
-          (r.state === 'in-flight' && (r.leaseExpiresMs ?? 0) <= req.nowMs);
-        if (!due || (only && !only.has(r.destination)) || never?.has(r.destination)) continue;
-        groups ??= new Map();
-        const g = groups.get(r.destination);
-        if (g) g.push(r);
-        else groups.set(r.destination, [r]);
-      }
-      if (!groups) {
-        putBack.push(m);
-        continue;
-      }
-      for (const [destination, rs] of groups) {
-        for (const r of rs) {
-          r.state = 'in-flight';
-          r.leaseOwner = req.owner;
-          r.leaseExpiresMs = expires;
-        }
-        out.push({
-          message: messageView(m),
-          destination,
-          recipients: rs.map(recipientView),
-          leaseExpiresMs: expires,
-        });
-        if (out.length >= req.limit) break;
-      }
-      // Due work left in other destinations (or past the limit) goes back below, not now.
-      if (this.dueOf(m) <= req.nowMs) putBack.push(m);
-      else this.touch(m);
+      out.push({
+        message: messageView(m),
+        destination,
+        recipients: rs.map(recipientView),
+        leaseExpiresMs: expires,
+      });
     }
-    for (const m of putBack) this.touch(m);
+    for (const m of putBack) if (this.messages.get(m.id) === m) this.touch(m);
     return out;
   }
 
@@ -539,42 +524,28 @@ export class MailBoxState<B> {
     return { changes, dropped };
   }
 
-  /** When a message's first recipient falls due; Infinity when none can. */
-  private dueOf(m: MessageRecord<B>): number {
-    let due = Number.POSITIVE_INFINITY;
+  /** Per destination, when the message's first recipient there falls due (none: never). */
+  private dueOf(m: MessageRecord<B>): Map<string, number> {
+    const dues = new Map<string, number>();
     for (const r of m.recipients) {
       const at =
         r.state === 'waiting'
           ? r.nextAttemptMs
           : r.state === 'in-flight'
             ? (r.leaseExpiresMs ?? 0)
-            : Number.POSITIVE_INFINITY;
-      if (at < due) due = at;
+            : undefined;
+      if (at === undefined) continue;
+      const was = dues.get(r.destination);
+      if (was === undefined || at < was) dues.set(r.destination, at);
     }
-    return due;
+    return dues;
   }
 
-  /** Puts a message in the due queue at its due time after a change (unless it is there already). */
+  /** Puts a message in the due index at its due times after a change. */
   private touch(m: MessageRecord<B>): void {
-    const due = this.dueOf(m);
-    if (due === m.dueAtMs) return;
-    if (due === Number.POSITIVE_INFINITY) {
-      m.dueAtMs = undefined; // any entry it had is now stale
-      return;
-    }
-    m.dueAtMs = due;
-    this.due.push({ at: due, id: m.id });
-    // Stale entries are dropped as they come up; a queue mostly stale is rebuilt.
-    if (this.due.size > 4 * this.messages.size + 1024) this.rebuildDue();
-  }
-
-  private rebuildDue(): void {
-    this.due.clear();
-    for (const m of this.messages.values()) {
-      const due = this.dueOf(m);
-      m.dueAtMs = due === Number.POSITIVE_INFINITY ? undefined : due;
-      if (m.dueAtMs !== undefined) this.due.push({ at: due, id: m.id });
-    }
+    this.due.set(m, this.dueOf(m));
+    // Stale entries are dropped as they come up; an index mostly stale is rebuilt.
+    if (this.due.bloated) this.due.rebuild(this.messages.values());
   }
 }
 

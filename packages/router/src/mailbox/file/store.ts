@@ -47,6 +47,7 @@ import type {
   QueueId,
   Settlement,
 } from '../types.js';
+import { BodyCache } from './body-cache.js';
 import { encodeFrame } from './frames.js';
 import { JournalWriter, segmentName, segmentNumber } from './journal.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
@@ -72,6 +73,11 @@ export interface FileMailBoxOptions {
   readonly segmentMaxBytes?: number | undefined;
   /** A snapshot is written after this many journal bytes (and on close). Default 64 MiB. */
   readonly snapshotAfterBytes?: number | undefined;
+  /**
+   * Inline bodies of queued messages kept in memory (up to this many bytes in all) so a transfer
+   * does not read them back from the journal. Default 32 MiB; a positive integer.
+   */
+  readonly bodyCacheBytes?: number | undefined;
 }
 
 /** What the file store counts (for the benchmark and the operator). */
@@ -121,6 +127,7 @@ export async function createFileMailBox(options: FileMailBoxOptions): Promise<Fi
   const inlineMax = positiveOption(options.inlineBodyMaxBytes, 256 * 1024, 'inlineBodyMaxBytes');
   const segmentMax = positiveOption(options.segmentMaxBytes, 64 * 1024 * 1024, 'segmentMaxBytes');
   const snapshotAfter = positiveOption(options.snapshotAfterBytes, 64 * 1024 * 1024, 'snapshotAfterBytes');
+  const bodyCacheBytes = positiveOption(options.bodyCacheBytes, 32 * 1024 * 1024, 'bodyCacheBytes');
   const journalDir = join(directory, JOURNAL_DIR);
   const bodiesDir = join(directory, BODIES_DIR);
   try {
@@ -133,7 +140,18 @@ export async function createFileMailBox(options: FileMailBoxOptions): Promise<Fi
   try {
     const recovered = await recover(directory, clock, logger);
     return new FileStore(
-      { directory, journalDir, bodiesDir, clock, logger, retentionMs, inlineMax, segmentMax, snapshotAfter },
+      {
+        directory,
+        journalDir,
+        bodiesDir,
+        clock,
+        logger,
+        retentionMs,
+        inlineMax,
+        segmentMax,
+        snapshotAfter,
+        bodyCacheBytes,
+      },
       lock,
       recovered,
     ).start();
@@ -153,6 +171,7 @@ interface Settings {
   readonly inlineMax: number;
   readonly segmentMax: number;
   readonly snapshotAfter: number;
+  readonly bodyCacheBytes: number;
 }
 
 class FileStore implements FileMailBox {
@@ -170,6 +189,7 @@ class FileStore implements FileMailBox {
   private lastDurable: Promise<void> = Promise.resolve();
   private counters = { bodyFiles: 0, snapshots: 0, directorySyncs: 0 };
   private readonly recovery: FileMailBoxStats['recovery'];
+  private readonly bodyCache: BodyCache;
 
   constructor(
     private readonly s: Settings,
@@ -178,6 +198,7 @@ class FileStore implements FileMailBox {
   ) {
     this.state = recovered.state;
     this.snapshotSegment = recovered.snapshotSegment;
+    this.bodyCache = new BodyCache(s.bodyCacheBytes);
     this.writer = new JournalWriter(s.journalDir, s.bodiesDir, recovered.nextSegment, s.segmentMax);
     this.recovery = {
       frames: recovered.frames,
@@ -241,6 +262,8 @@ class FileStore implements FileMailBox {
       this.pending.delete(stored.id);
     }
     stored.visible = true;
+    // Cached only once durable and visible: what is read from the cache is what recovery would read.
+    if (!('file' in body)) this.bodyCache.put(stored.id, body.chunks, body.len);
     this.afterCommit();
     return stored.id;
   }
@@ -321,6 +344,7 @@ class FileStore implements FileMailBox {
       this.refBody(p.body, 1);
     }
     if (result.dropped && body) this.refBody(body, -1);
+    if (result.dropped) this.bodyCache.delete(settlement.id);
     for (const u of unused) await this.discard(u);
     await this.track(appended.durable);
     for (const p of placed) p.visible = true;
@@ -332,6 +356,12 @@ class FileStore implements FileMailBox {
     this.usableForReading();
     const m = this.state.visible(id);
     if (!m) throw mailBoxError('MAILBOX_NOT_FOUND', `no message ${String(id)}`);
+    const cached = this.bodyCache.get(id);
+    if (cached !== undefined) {
+      for (let done = 0; done < cached.byteLength; done += READ_CHUNK_BYTES)
+        yield cached.subarray(done, Math.min(cached.byteLength, done + READ_CHUNK_BYTES));
+      return;
+    }
     const ref = m.body;
     const path =
       'file' in ref ? join(this.s.bodiesDir, ref.file) : join(this.s.journalDir, segmentName(ref.seg));
@@ -407,6 +437,7 @@ class FileStore implements FileMailBox {
     const appended = this.writer.append(encodeFrame({ t: 'rm', at, id } satisfies Frame, []));
     this.state.drop(id, at);
     this.refBody(m.body, -1);
+    this.bodyCache.delete(id);
     await this.track(appended.durable);
     await this.unlinkBody(m.body);
     this.afterCommit();
