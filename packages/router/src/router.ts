@@ -652,6 +652,23 @@ class RouterEngine implements Router {
       () => abort.abort(new Error('lease expiring')),
       Math.max(0, leaseLeft),
     );
+    let slotHeld = true;
+    // The thread is free once the SMTP transaction is over: the settle that follows is a journal
+    // write (group-committed with the others), so the next unit of the destination starts while it
+    // flushes. The unit's recipients stay leased until the settle is durable.
+    const freeSlot = (): void => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      ctx.clock.clearTimeout(timer);
+      this.#aborts.delete(abort);
+      this.#transferRunning--;
+      // Its destination may have had more due work, left out while at its limit.
+      this.#newWork([destination]);
+      const left = (this.#perDestination.get(destination) ?? 1) - 1;
+      if (left === 0) this.#perDestination.delete(destination);
+      else this.#perDestination.set(destination, left);
+      this.#startNextPending(destination);
+    };
     const run = async (): Promise<void> => {
       try {
         const outcome = await transferUnit(ctx, unit, abort.signal);
@@ -670,7 +687,12 @@ class RouterEngine implements Router {
             },
             `Router: ${destination} in retry`,
           );
-        } else this.#retry.succeed(destination);
+        } else {
+          this.#retry.succeed(destination);
+          // A failed destination keeps its slot until its pending units are given back below.
+          freeSlot();
+          this.#kick();
+        }
         const results =
           notBeforeMs === undefined
             ? outcome.results
@@ -682,15 +704,7 @@ class RouterEngine implements Router {
             await this.#reroute(destination);
         }
       } finally {
-        ctx.clock.clearTimeout(timer);
-        this.#aborts.delete(abort);
-        this.#transferRunning--;
-        // Its destination may have had more due work, left out while at its limit.
-        this.#newWork([destination]);
-        const left = (this.#perDestination.get(destination) ?? 1) - 1;
-        if (left === 0) this.#perDestination.delete(destination);
-        else this.#perDestination.set(destination, left);
-        this.#startNextPending(destination);
+        freeSlot();
       }
     };
     this.#track(run());
