@@ -34,6 +34,7 @@ import type { RouterContext } from './work/context.js';
 import { newCounters, type RouterCounters } from './work/counters.js';
 import { deliverLocal, failUnroutable } from './work/deliver-local.js';
 import { DestinationRetry } from './work/destination-retry.js';
+import { RetryStateSaver, type RetryStateStore } from './work/retry-state.js';
 import { transferUnit } from './work/transfer.js';
 
 /** Options of {@link createRouter}. */
@@ -88,6 +89,11 @@ export interface RouterOptions extends RouterTuning {
   readonly ruleDatabases?: MailFiles;
   /** Message tracking (Message Tracking Collector). Default an in-memory tracker of the last 10,000 messages. */
   readonly tracker?: MessageTracker;
+  /**
+   * Keeps the destinations' retry state (failure count, retry time, hop marked down) across a
+   * restart (`createFileRetryState`). Default none: the counts start again after a restart.
+   */
+  readonly retryState?: RetryStateStore;
 }
 
 /** A message handed to the Router. */
@@ -248,6 +254,7 @@ export function createRouter(options: RouterOptions): Router {
     journal: options.journal,
     databases: options.ruleDatabases ?? options.mailFiles,
     tracker,
+    retryState: options.retryState,
   });
 }
 
@@ -257,6 +264,7 @@ interface RulesSetup {
   readonly journal: JournalStore | undefined;
   readonly databases: MailFiles | undefined;
   readonly tracker: MessageTracker;
+  readonly retryState: RetryStateStore | undefined;
 }
 
 /** The scheduler: leases work into free threads, runs it, settles it. */
@@ -291,6 +299,10 @@ class RouterEngine implements Router {
   #idleWaiters: (() => void)[] = [];
   /** Units leased by the last pump (0: nothing was due). */
   #leasedInLastPump = 0;
+  /** Saves the retry state after changes (with a `retryState` store). */
+  readonly #retrySaver: RetryStateSaver | undefined;
+  /** The saved retry state being read at start: the first lease waits for it. */
+  #retryRestore: Promise<void> | undefined;
 
   readonly #rules: RulesSetup;
   readonly #ruleCounters: RuleCounters = {
@@ -307,6 +319,10 @@ class RouterEngine implements Router {
     this.#retry = retry;
     this.tuning = ctx.tuning;
     this.#rules = rules;
+    this.#retrySaver =
+      rules.retryState === undefined
+        ? undefined
+        : new RetryStateSaver(rules.retryState, () => retry.entries(), ctx.logger);
   }
 
   get tracker(): MessageTracker {
@@ -430,6 +446,13 @@ class RouterEngine implements Router {
     if (this.#started) return;
     this.#started = true;
     this.#stopping = false;
+    const store = this.#rules.retryState;
+    this.#retryRestore = store
+      ?.load()
+      .then((entries) => this.#retry.restore(entries))
+      .catch((error: unknown) =>
+        this.#ctx.logger.warn({ error: String(error) }, 'Router: retry state not restored'),
+      );
     this.poke();
   }
 
@@ -456,6 +479,10 @@ class RouterEngine implements Router {
 
   async #pump(): Promise<void> {
     this.#leasedInLastPump = 0;
+    if (this.#retryRestore !== undefined) {
+      await this.#retryRestore;
+      this.#retryRestore = undefined;
+    }
     do {
       this.#again = false;
       try {
@@ -679,6 +706,7 @@ class RouterEngine implements Router {
           const hop =
             route.kind === 'mx' || route.kind === 'hosts' || route.kind === 'server' ? route.hop : undefined;
           notBeforeMs = this.#retry.fail(destination, hop, ctx.clock.now());
+          this.#retrySaver?.changed();
           ctx.logger.warn(
             {
               destination,
@@ -688,7 +716,7 @@ class RouterEngine implements Router {
             `Router: ${destination} in retry`,
           );
         } else {
-          this.#retry.succeed(destination);
+          if (this.#retry.succeed(destination)) this.#retrySaver?.changed();
           // A failed destination keeps its slot until its pending units are given back below.
           freeSlot();
           this.#kick();
@@ -838,6 +866,7 @@ class RouterEngine implements Router {
       }
       ctx.clock.clearTimeout(timer);
     }
+    await this.#retrySaver?.settled();
     this.#started = false;
     this.#notifyIdle();
     ctx.logger.info({}, 'Router: stopped');
