@@ -12,6 +12,7 @@ import type { MailResolver } from '@mailroute/dns';
 import { type Clock, type Logger, systemClock } from '@mailroute/envelope';
 import {
   createFileMailBox,
+  createFileRetryState,
   createFolderMailFiles,
   createRouter,
   type FileMailBox,
@@ -146,6 +147,8 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
     reportingMta: settings.hostname,
     clock: options.clock ?? systemClock,
     logger,
+    // Destinations in retry and hops marked down, kept beside mail.box across a restart.
+    retryState: createFileRetryState(join(options.dataDir, 'router-retry.json'), logger),
   });
   let closing: Promise<void> | undefined;
   return {
