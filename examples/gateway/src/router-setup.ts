@@ -14,6 +14,7 @@ import type { PostgresMailBox } from '@mailroute/queue-postgres';
 import {
   createFileMailBox,
   createFolderJournalStore,
+  createFileRetryState,
   createFolderMailFiles,
   createRouter,
   type FileMailBox,
@@ -162,6 +163,8 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
     ...(options.rules === undefined ? {} : { rules: options.rules }),
     // "Journal this message" copies (Router/SMTP - Advanced - Journaling, mailjrn.nsf).
     journal: createFolderJournalStore(journalFolder(options.dataDir, settings.operator.journaling)),
+    // Destinations in retry and hops marked down, kept beside mail.box across a restart.
+    retryState: createFileRetryState(join(options.dataDir, 'router-retry.json'), logger),
   });
   let closing: Promise<void> | undefined;
   return {

@@ -154,3 +154,8 @@ export type {
 export type { SignHook } from './transfer/sign.js';
 export type { RouterCounters } from './work/counters.js';
 export { DEFAULT_TRANSFER_RETRY_INTERVAL_MS, retryDelayMs } from './work/retry-schedule.js';
+export {
+  createFileRetryState,
+  type RetryStateEntry,
+  type RetryStateStore,
+} from './work/retry-state.js';

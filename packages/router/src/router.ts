@@ -5,163 +5,45 @@
  * and settle the outcome (with its reports) in one durable step.
  */
 import { hostname } from 'node:os';
-import { type Clock, type Logger, MailrouteError, silentLogger, systemClock } from '@mailroute/envelope';
-import type { Directory, DispatchOptions, RoutingGraph } from '@mailroute/routing';
-import type { MailFiles } from './delivery/mail-files.js';
-import type { JournalStore } from './journal/journal-store.js';
-import type { LeasedMessage, MailBox, MailBoxCounts, QueuedEnvelope, QueueId } from './mailbox/types.js';
-import { bccAddresses } from './message/bcc.js';
-import { headerFields } from './message/header-block.js';
-import {
-  MIN_EXPIRY_MS,
-  type NullReversePathReports,
-  type ResolvedTuning,
-  type RouterTuning,
-  resolveTuning,
-} from './options.js';
-import { planAddress, planRecipients, type SubmitRecipient } from './plan/plan-recipients.js';
-import { DELIVERY_QUEUE, destinationOf, routeFromJson, routeToJson, UNROUTABLE_QUEUE } from './plan/route.js';
-import type { CompiledMailRules } from './rules/compile.js';
+import { MailrouteError, silentLogger, systemClock } from '@mailroute/envelope';
+import type { LeasedMessage, MailBox } from './mailbox/types.js';
+import { MIN_EXPIRY_MS, type ResolvedTuning, resolveTuning } from './options.js';
+import { planAddress } from './plan/plan-recipients.js';
+import { DELIVERY_QUEUE, destinationOf, routeFromJson, UNROUTABLE_QUEUE } from './plan/route.js';
+import type {
+  Router,
+  RouterOptions,
+  RouterStatus,
+  SubmitMessage,
+  SubmitResult,
+  SubmittedRecipient,
+} from './router-types.js';
 import type { MailRulesVerdict } from './rules/evaluate.js';
-import { type MailRulesSource, staticMailRules } from './rules/file.js';
-import { applyVerdict, evaluateMessageRules, type RuleCounters, type RuleStep } from './rules/on-submit.js';
+import { staticMailRules } from './rules/file.js';
+import { evaluateMessageRules, type RuleCounters } from './rules/on-submit.js';
 import { subscribeToStoreWork } from './store-wakeups.js';
 import { createMemoryTracker, type MessageTracker } from './tracking/tracker.js';
 import { trackingMailBox } from './tracking/tracking-mailbox.js';
-import type { NextHop, TransferAgent } from './transfer/agent.js';
-import type { SignHook } from './transfer/sign.js';
+import type { NextHop } from './transfer/agent.js';
 import { settleAttempt } from './work/attempt.js';
 import type { RouterContext } from './work/context.js';
-import { newCounters, type RouterCounters } from './work/counters.js';
+import { newCounters } from './work/counters.js';
 import { deliverLocal, failUnroutable } from './work/deliver-local.js';
 import { DestinationRetry } from './work/destination-retry.js';
+import { giveBackUnits } from './work/give-back.js';
+import { rerouteWaiting } from './work/reroute.js';
+import { RetryStateSaver } from './work/retry-state.js';
+import { type RulesSetup, type SubmitRules, submitMessage } from './work/submit.js';
 import { transferUnit } from './work/transfer.js';
 
-/** Options of {@link createRouter}. */
-export interface RouterOptions extends RouterTuning {
-  /** mail.box: the durable queue. */
-  readonly mailBox: MailBox;
-  /** The Domino Directory and this server's routing graph (`@mailroute/routing`). */
-  readonly directory: Directory;
-  readonly graph: RoutingGraph;
-  /** Overrides of this server's Configuration Settings for `dispatch`. */
-  readonly dispatchOptions?: DispatchOptions;
-  /** Local delivery; without it local recipients wait (and expire) with a logged error. */
-  readonly mailFiles?: MailFiles;
-  /** SMTP transfer (`createTransferAgent` of `@mailroute/smtp-client`); without it remote recipients wait. */
-  readonly transferAgent?: TransferAgent;
-  /** DKIM signing of outbound mail from authenticated users and of the Router's reports. */
-  readonly sign?: SignHook;
-  /**
-   * Turns a host name from the directory (relay host, smart host, Server document host name) into
-   * a NextHop. Default: `host` or `host:port` / `[ip]:port`, with `relayHostCredentials` for a relay
-   * host whose authentication is Required or Enabled.
-   */
-  readonly hopFor?: (
-    host: string,
-    authentication: 'required' | 'enabled' | 'disabled' | undefined,
-  ) => NextHop;
-  /** The user and password for "Use authentication when sending messages to the relay host". */
-  readonly relayHostCredentials?: { readonly user: string; readonly pass: string };
-  /** Router/SMTP Basics "DSN extension" (RFC 3461): Enabled. Default false (Domino's default). */
-  readonly dsn?: boolean;
-  /** notes.ini `RouterDSNForNULLReversePath`: 0 (default) dead, 1 sent, 2 not created. */
-  readonly routerDSNForNULLReversePath?: NullReversePathReports;
-  /** notes.ini `RouterDisableDSNRelayReports=1`. Default false. */
-  readonly routerDisableDSNRelayReports?: boolean;
-  /** This server's host name for Reporting-MTA. Default the machine's host name. */
-  readonly reportingMta?: string;
-  /** The address reports come from, and where reports for `<>` go. Default `postmaster@<reportingMta>`. */
-  readonly postmaster?: string;
-  /** This router node's name in leases (stable per process; unique among nodes sharing a store). */
-  readonly owner?: string;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /**
-   * Server mail rules (Configuration Settings, Router/SMTP - Restrictions and Controls - Rules):
-   * a compiled set, or a source such as `watchMailRulesFile` that reloads without a restart.
-   * Evaluated once per submitted message. Default none.
-   */
-  readonly rules?: CompiledMailRules | MailRulesSource;
-  /** Where "Journal this message" copies go (Router/SMTP - Advanced - Journaling: mailjrn.nsf). */
-  readonly journal?: JournalStore;
-  /** Where "Move to database" puts messages (`mailFile` is the rule's database). Default `mailFiles`. */
-  readonly ruleDatabases?: MailFiles;
-  /** Message tracking (Message Tracking Collector). Default an in-memory tracker of the last 10,000 messages. */
-  readonly tracker?: MessageTracker;
-}
-
-/** A message handed to the Router. */
-export interface SubmitMessage {
-  readonly envelope: QueuedEnvelope;
-  readonly recipients: readonly SubmitRecipient[];
-  /** The message as received (Received header first), CRLF line ends. */
-  readonly body: Uint8Array;
-  /** Default the clock's now. */
-  readonly arrivalMs?: number;
-  /** Makes the submit idempotent (a repeat returns the first id). */
-  readonly idempotencyKey?: string;
-  /**
-   * The mail rules verdict the caller already has (the gateway evaluated the rules at the end of
-   * DATA with `router.evaluateRules`): submit applies it instead of evaluating again, so each
-   * message is evaluated once.
-   */
-  readonly ruleVerdict?: MailRulesVerdict;
-}
-
-/** Where one submitted recipient went. */
-export interface SubmittedRecipient {
-  readonly address: string;
-  readonly destination: string;
-  /** For `unroutable`: Domino's reason (a failure report follows). */
-  readonly failure?: string;
-}
-
-/** What {@link Router.submit} resolves with: after the MailBox made the message durable. */
-export interface SubmitResult {
-  readonly id: QueueId;
-  readonly recipients: readonly SubmittedRecipient[];
-}
-
-/** The Router's view for the operator (`tell router show queues`). */
-export interface RouterStatus {
-  readonly counters: Readonly<RouterCounters>;
-  readonly mailBox: MailBoxCounts;
-  readonly inRetry: readonly { destination: string; failures: number; retryAtMs: number }[];
-  readonly downHops: readonly (readonly [string, string])[];
-  readonly running: { readonly delivery: number; readonly transfer: number };
-  /** What server mail rules did since start. */
-  readonly rules: Readonly<RuleCounters>;
-}
-
-/** Domino's Router. */
-export interface Router {
-  /** Routes and enqueues a message; resolves once it is durable (send the 250 after this). */
-  submit(message: SubmitMessage): Promise<SubmitResult>;
-  /** Where a recipient would go now, without enqueueing (for RCPT-time checks and `explain`). */
-  plan(address: string): SubmittedRecipient[];
-  /** Starts the delivery and transfer threads. */
-  start(): void;
-  /** Stops gracefully: no new work; running work finishes (or is aborted after `stopTimeoutMs`); leased but unstarted work is released. */
-  stop(): Promise<void>;
-  /** Resolves when no work is running and none is due now (tests and `drain`). */
-  idle(): Promise<void>;
-  /** Looks at the queue now (after a release or a reroute by the operator). */
-  poke(): void;
-  status(): Promise<RouterStatus>;
-  /** The resolved thread counts and times. */
-  readonly tuning: ResolvedTuning;
-  /**
-   * Evaluates the server mail rules for a message without submitting it (the gateway calls this
-   * at the end of DATA, answers a `dontAccept` with `RULE_REFUSAL_REPLY`, and passes the verdict
-   * to `submit` as `ruleVerdict`). With no rules configured, nothing applies.
-   */
-  evaluateRules(message: Pick<SubmitMessage, 'envelope' | 'recipients' | 'body'>): Promise<MailRulesVerdict>;
-  /** Message tracking: every event of a queue id or Message-ID, oldest first. */
-  readonly tracker: MessageTracker;
-  /** The MailBox as the Router uses it (tracked): the operator's view goes through this. */
-  readonly mailBox: MailBox;
-}
+export type {
+  Router,
+  RouterOptions,
+  RouterStatus,
+  SubmitMessage,
+  SubmitResult,
+  SubmittedRecipient,
+} from './router-types.js';
 
 function defaultHopFor(credentials: RouterOptions['relayHostCredentials']) {
   return (host: string, authentication: 'required' | 'enabled' | 'disabled' | undefined): NextHop => {
@@ -173,31 +55,6 @@ function defaultHopFor(credentials: RouterOptions['relayHostCredentials']) {
         ? { auth: { user: credentials.user, pass: credentials.pass, mode: authentication } }
         : {};
     return { host: name, ...(port === undefined ? {} : { port }), ...auth };
-  };
-}
-
-function fieldOfFactory(body: Uint8Array): (address: string) => 'to' | 'cc' | 'bcc' {
-  const fields = headerFields(body);
-  const bcc = bccAddresses(fields);
-  const listed = (name: string): Set<string> => {
-    const out = new Set<string>();
-    for (const f of fields)
-      if (f.name.toLowerCase() === name)
-        for (const part of f.value.split(',')) {
-          const m = /<([^>]+)>/.exec(part);
-          out.add((m ? m[1]! : part).trim().toLowerCase());
-        }
-    return out;
-  };
-  const to = listed('to');
-  const cc = listed('cc');
-  return (address) => {
-    const a = address.toLowerCase();
-    if (bcc.has(a)) return 'bcc';
-    if (to.has(a)) return 'to';
-    if (cc.has(a)) return 'cc';
-    // An envelope recipient in neither To nor Cc is a blind copy (as the itemizer's BlindCopyTo).
-    return 'bcc';
   };
 }
 
@@ -249,15 +106,8 @@ export function createRouter(options: RouterOptions): Router {
     journal: options.journal,
     databases: options.ruleDatabases ?? options.mailFiles,
     tracker,
+    retryState: options.retryState,
   });
-}
-
-/** The mail rules part of the Router. */
-interface RulesSetup {
-  readonly rules: MailRulesSource | undefined;
-  readonly journal: JournalStore | undefined;
-  readonly databases: MailFiles | undefined;
-  readonly tracker: MessageTracker;
 }
 
 /** The scheduler: leases work into free threads, runs it, settles it. */
@@ -294,8 +144,13 @@ class RouterEngine implements Router {
   #leasedInLastPump = 0;
   /** Unsubscribes from the store's wake-ups (a shared store's NOTIFY); set while started. */
   #storeWork: (() => void) | undefined;
+  /** Saves the retry state after changes (with a `retryState` store). */
+  readonly #retrySaver: RetryStateSaver | undefined;
+  /** The saved retry state being read at start: the first lease waits for it. */
+  #retryRestore: Promise<void> | undefined;
 
   readonly #rules: RulesSetup;
+  readonly #submitRules: SubmitRules;
   readonly #ruleCounters: RuleCounters = {
     journaled: 0,
     ruleHeld: 0,
@@ -310,6 +165,15 @@ class RouterEngine implements Router {
     this.#retry = retry;
     this.tuning = ctx.tuning;
     this.#rules = rules;
+    this.#submitRules = {
+      setup: rules,
+      counters: this.#ruleCounters,
+      evaluate: (message) => this.evaluateRules(message),
+    };
+    this.#retrySaver =
+      rules.retryState === undefined
+        ? undefined
+        : new RetryStateSaver(rules.retryState, () => retry.entries(), ctx.logger);
   }
 
   get tracker(): MessageTracker {
@@ -332,36 +196,6 @@ class RouterEngine implements Router {
     });
   }
 
-  /** Evaluates (once) and applies the mail rules of a submitted message. */
-  async #applyRules(
-    message: SubmitMessage,
-    messageId: string | undefined,
-    arrivalMs: number,
-  ): Promise<RuleStep> {
-    // A report the Router wrote itself is not subject to the rules (it never reaches submit anyway).
-    if (this.#rules.rules === undefined && message.ruleVerdict === undefined) return { next: 'route' };
-    const verdict = message.ruleVerdict ?? (await this.evaluateRules(message));
-    if (verdict.applied.length === 0) return { next: 'route' };
-    return applyVerdict(
-      {
-        journal: this.#rules.journal,
-        databases: this.#rules.databases,
-        tracker: this.#rules.tracker,
-        logger: this.#ctx.logger,
-        counters: this.#ruleCounters,
-        nowMs: this.#ctx.clock.now(),
-      },
-      verdict,
-      {
-        mailFrom: message.envelope.mailFrom,
-        recipients: message.recipients.map((r) => r.address),
-        body: message.body,
-        messageId,
-        arrivalMs,
-      },
-    );
-  }
-
   plan(address: string): SubmittedRecipient[] {
     return planAddress(this.#ctx.planner, address, 'to').map((route) => ({
       address,
@@ -371,62 +205,9 @@ class RouterEngine implements Router {
   }
 
   async submit(message: SubmitMessage): Promise<SubmitResult> {
-    if (message.recipients.length === 0)
-      throw new MailrouteError('ROUTER_NO_RECIPIENTS', 'A message needs at least one recipient');
-    const ctx = this.#ctx;
-    const body = message.body;
-    const fields = headerFields(body);
-    const messageIdField = fields.find((f) => f.name.toLowerCase() === 'message-id')?.value;
-    const arrivalMs = message.arrivalMs ?? ctx.clock.now();
-    const step = await this.#applyRules(message, messageIdField, arrivalMs);
-    if (step.next === 'done')
-      return {
-        id: step.id,
-        recipients: message.recipients.map((r) => ({ address: r.address, destination: step.destination })),
-      };
-    const planned = planRecipients(ctx.planner, message.recipients, fieldOfFactory(body));
-    // HOLD keeps every recipient in mail.box; Don't deliver with an NDR fails each with a report.
-    const recipients =
-      step.state === 'held'
-        ? planned.map((r) => ({ ...r, state: 'held' as const }))
-        : step.ndr !== undefined
-          ? planned.map((r) => {
-              const field = routeFromJson(r.route).field;
-              const route = { kind: 'fail', field, failure: 'policy', reason: step.ndr ?? '' } as const;
-              return { ...r, destination: UNROUTABLE_QUEUE, route: routeToJson(route) };
-            })
-          : planned;
-    const contentType = fields.find((f) => f.name.toLowerCase() === 'content-type')?.value ?? '';
-    const isReport =
-      message.envelope.isReport === true ||
-      (/^\s*multipart\/report\b/i.test(contentType) &&
-        /report-type\s*=\s*"?delivery-status/i.test(contentType));
-    const messageId = fields.find((f) => f.name.toLowerCase() === 'message-id')?.value;
-    const id = await ctx.mailBox.enqueue({
-      envelope: { ...message.envelope, ...(isReport ? { isReport: true } : {}) },
-      arrivalMs,
-      ...(messageId === undefined ? {} : { messageId }),
-      recipients,
-      body,
-      ...(message.idempotencyKey === undefined ? {} : { idempotencyKey: message.idempotencyKey }),
-    });
-    ctx.logger.info(
-      { queueId: id, recipients: recipients.length, from: message.envelope.mailFrom },
-      'Router: queued',
-    );
-    this.#newWork(recipients.map((r) => r.destination));
+    const result = await submitMessage(this.#ctx, this.#submitRules, message);
     this.#kick();
-    return {
-      id,
-      recipients: recipients.map((r) => {
-        const route = routeFromJson(r.route);
-        return {
-          address: r.address,
-          destination: r.destination,
-          ...(route.kind === 'fail' ? { failure: route.reason } : {}),
-        };
-      }),
-    };
+    return result;
   }
 
   start(): void {
@@ -434,6 +215,13 @@ class RouterEngine implements Router {
     this.#started = true;
     this.#stopping = false;
     this.#storeWork = subscribeToStoreWork(this.#ctx.mailBox, () => this.poke());
+    const store = this.#rules.retryState;
+    this.#retryRestore = store
+      ?.load()
+      .then((entries) => this.#retry.restore(entries))
+      .catch((error: unknown) =>
+        this.#ctx.logger.warn({ error: String(error) }, 'Router: retry state not restored'),
+      );
     this.poke();
   }
 
@@ -460,6 +248,10 @@ class RouterEngine implements Router {
 
   async #pump(): Promise<void> {
     this.#leasedInLastPump = 0;
+    if (this.#retryRestore !== undefined) {
+      await this.#retryRestore;
+      this.#retryRestore = undefined;
+    }
     do {
       this.#again = false;
       try {
@@ -577,23 +369,7 @@ class RouterEngine implements Router {
 
   /** Settles leased units back to waiting, due at `dueMs`, no attempt counted (tracked as work). */
   #giveBack(units: readonly LeasedMessage[], dueMs: number): void {
-    const ctx = this.#ctx;
-    this.#track(
-      (async () => {
-        for (const unit of units)
-          await ctx.mailBox.settle({
-            id: unit.message.id,
-            owner: ctx.owner,
-            outcomes: unit.recipients.map((r) => ({
-              index: r.index,
-              state: 'waiting' as const,
-              nextAttemptMs: Math.max(dueMs, r.nextAttemptMs),
-              attemptMs: ctx.clock.now(),
-              countsAsAttempt: false,
-            })),
-          });
-      })(),
-    );
+    this.#track(giveBackUnits(this.#ctx, units, dueMs));
   }
 
   #track(work: Promise<void>): void {
@@ -656,6 +432,23 @@ class RouterEngine implements Router {
       () => abort.abort(new Error('lease expiring')),
       Math.max(0, leaseLeft),
     );
+    let slotHeld = true;
+    // The thread is free once the SMTP transaction is over: the settle that follows is a journal
+    // write (group-committed with the others), so the next unit of the destination starts while it
+    // flushes. The unit's recipients stay leased until the settle is durable.
+    const freeSlot = (): void => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      ctx.clock.clearTimeout(timer);
+      this.#aborts.delete(abort);
+      this.#transferRunning--;
+      // Its destination may have had more due work, left out while at its limit.
+      this.#newWork([destination]);
+      const left = (this.#perDestination.get(destination) ?? 1) - 1;
+      if (left === 0) this.#perDestination.delete(destination);
+      else this.#perDestination.set(destination, left);
+      this.#startNextPending(destination);
+    };
     const run = async (): Promise<void> => {
       try {
         const outcome = await transferUnit(ctx, unit, abort.signal);
@@ -666,6 +459,7 @@ class RouterEngine implements Router {
           const hop =
             route.kind === 'mx' || route.kind === 'hosts' || route.kind === 'server' ? route.hop : undefined;
           notBeforeMs = this.#retry.fail(destination, hop, ctx.clock.now());
+          this.#retrySaver?.changed();
           ctx.logger.warn(
             {
               destination,
@@ -674,7 +468,12 @@ class RouterEngine implements Router {
             },
             `Router: ${destination} in retry`,
           );
-        } else this.#retry.succeed(destination);
+        } else {
+          if (this.#retry.succeed(destination)) this.#retrySaver?.changed();
+          // A failed destination keeps its slot until its pending units are given back below.
+          freeSlot();
+          this.#kick();
+        }
         const results =
           notBeforeMs === undefined
             ? outcome.results
@@ -683,18 +482,10 @@ class RouterEngine implements Router {
         if (outcome.destinationFailed) {
           await this.#releasePending(destination, notBeforeMs!);
           if (route.kind !== 'fail' && route.kind !== 'deliver' && route.hop !== undefined)
-            await this.#reroute(destination);
+            await rerouteWaiting(ctx, destination);
         }
       } finally {
-        ctx.clock.clearTimeout(timer);
-        this.#aborts.delete(abort);
-        this.#transferRunning--;
-        // Its destination may have had more due work, left out while at its limit.
-        this.#newWork([destination]);
-        const left = (this.#perDestination.get(destination) ?? 1) - 1;
-        if (left === 0) this.#perDestination.delete(destination);
-        else this.#perDestination.set(destination, left);
-        this.#startNextPending(destination);
+        freeSlot();
       }
     };
     this.#track(run());
@@ -702,67 +493,12 @@ class RouterEngine implements Router {
 
   /** Gives back leased, unstarted units (of one destination, or all), due at `dueMs`, no attempt counted. */
   async #releasePending(destination: string | undefined, dueMs: number): Promise<void> {
-    const ctx = this.#ctx;
     const keys = destination === undefined ? [...this.#pending.keys()] : [destination];
     if (destination === undefined) keys.push(DELIVERY_QUEUE);
     for (const key of keys) {
       const units = key === DELIVERY_QUEUE ? this.#pendingDelivery.splice(0) : (this.#pending.get(key) ?? []);
       this.#pending.delete(key);
-      for (const unit of units) {
-        await ctx.mailBox.settle({
-          id: unit.message.id,
-          owner: ctx.owner,
-          outcomes: unit.recipients.map((r) => ({
-            index: r.index,
-            state: 'waiting' as const,
-            nextAttemptMs: Math.max(dueMs, r.nextAttemptMs),
-            attemptMs: ctx.clock.now(),
-            countsAsAttempt: false,
-          })),
-        });
-      }
-    }
-  }
-
-  /**
-   * After a hop went down: every waiting recipient of the destination is routed again, and moved
-   * when the least-cost path now leads elsewhere (a second gateway takes the mail).
-   */
-  async #reroute(destination: string): Promise<void> {
-    const ctx = this.#ctx;
-    let after: string | undefined;
-    for (;;) {
-      const page = await ctx.mailBox.list({
-        destination,
-        state: 'waiting',
-        limit: 100,
-        ...(after ? { after } : {}),
-      });
-      if (page.length === 0) break;
-      for (const message of page) {
-        for (const r of message.recipients) {
-          if (r.destination !== destination || r.state !== 'waiting') continue;
-          const old = routeFromJson(r.route);
-          const routes = planAddress(ctx.planner, r.address, old.field);
-          const route = routes.find((x) => x.kind !== 'fail' && destinationOf(x) !== destination);
-          if (route === undefined) continue;
-          const moved = old.group === undefined ? route : { ...route, group: old.group };
-          await ctx.mailBox.reroute(
-            message.id,
-            r.index,
-            destinationOf(moved),
-            routeToJson(moved),
-            ctx.clock.now(),
-          );
-          this.#newWork([destinationOf(moved)]);
-          ctx.logger.info(
-            { queueId: message.id, recipient: r.address, from: destination, to: destinationOf(moved) },
-            'Router: rerouted to the next least-cost path',
-          );
-        }
-      }
-      after = page[page.length - 1]!.id;
-      if (page.length < 100) break;
+      await giveBackUnits(this.#ctx, units, dueMs);
     }
   }
 
@@ -830,6 +566,7 @@ class RouterEngine implements Router {
       }
       ctx.clock.clearTimeout(timer);
     }
+    await this.#retrySaver?.settled();
     this.#started = false;
     this.#notifyIdle();
     ctx.logger.info({}, 'Router: stopped');

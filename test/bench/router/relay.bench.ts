@@ -9,7 +9,8 @@
  * fixed message count per cell and the load generator's drain timeout).
  *
  *   node test/bench/router/dist/relay.bench.js            (RELAY_MESSAGES_1K, RELAY_MESSAGES_100K,
- *                                                          RELAY_PEERS=postfix,haraka to change)
+ *                                                          RELAY_PEERS=postfix,haraka, RELAY_CELLS
+ *                                                          to change)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,12 +30,17 @@ const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../../examples/gateway/confi
 const MESSAGES_1K = Number(process.env['RELAY_MESSAGES_1K'] ?? 1000);
 const MESSAGES_100K = Number(process.env['RELAY_MESSAGES_100K'] ?? 300);
 const PEERS = (process.env['RELAY_PEERS'] ?? 'postfix,haraka').split(',').filter((p) => p !== '');
+// RELAY_CELLS=1k10,100k50 runs only those cells (default all four).
 const CELLS = [
   { size: 1024, clients: 10 },
   { size: 1024, clients: 50 },
   { size: 102_400, clients: 10 },
   { size: 102_400, clients: 50 },
-];
+].filter(
+  (c) =>
+    process.env['RELAY_CELLS'] === undefined ||
+    process.env['RELAY_CELLS'].split(',').includes(`${c.size > 10_000 ? '100k' : '1k'}${c.clients}`),
+);
 
 const load = () =>
   loadavg()
@@ -104,6 +110,8 @@ async function startGateway(config: string, data: string, inPort: number) {
   const child = spawn(
     process.execPath,
     [
+      // RELAY_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway.
+      ...(process.env['RELAY_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
       GATEWAY_MAIN,
       'start',
       '--config',

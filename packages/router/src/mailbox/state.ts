@@ -6,8 +6,20 @@
  * Every change returns the recipients' new absolute values, never a delta, so a journal replayed
  * twice (a snapshot taken while a change was being written) ends in the same state.
  */
-import { DueQueue } from './due-queue.js';
+import { DueIndex } from './due-index.js';
 import { mailBoxError } from './errors.js';
+import {
+  type ChangeResult,
+  frozenCopy,
+  isFinal,
+  type KeyRecord,
+  type MessageRecord,
+  messageView,
+  type RecipientChange,
+  type RecipientRecord,
+  recipientView,
+  STATES,
+} from './state-records.js';
 import type {
   DestinationCount,
   JsonValue,
@@ -15,197 +27,14 @@ import type {
   LeaseRequest,
   ListFilter,
   MailBoxCounts,
-  NewMessage,
-  NewRecipient,
-  QueuedEnvelope,
   QueuedMessage,
-  QueuedRecipient,
   QueueId,
   RecipientOutcome,
   RecipientState,
   Settlement,
-  StoredReply,
 } from './types.js';
 
-/** A recipient as the state machine holds it (mutable, unlike what callers get). */
-export interface RecipientRecord {
-  index: number;
-  address: string;
-  orcpt?: string | undefined;
-  notify?: QueuedRecipient['notify'];
-  destination: string;
-  route?: JsonValue | undefined;
-  state: RecipientState;
-  attempts: number;
-  nextAttemptMs: number;
-  lastAttemptMs?: number | undefined;
-  lastReply?: StoredReply | undefined;
-  remoteMta?: string | undefined;
-  leaseOwner?: string | undefined;
-  leaseExpiresMs?: number | undefined;
-  delayReported?: boolean | undefined;
-}
-
-/** A message as the state machine holds it; `B` is where the store keeps the body. */
-export interface MessageRecord<B> {
-  readonly id: QueueId;
-  readonly envelope: QueuedEnvelope;
-  readonly arrivalMs: number;
-  readonly messageId?: string | undefined;
-  readonly sizeBytes: number;
-  readonly recipients: RecipientRecord[];
-  readonly idempotencyKey?: string | undefined;
-  readonly body: B;
-  /** False while its enqueue is not yet durable: nobody sees it but the idempotency check. */
-  visible: boolean;
-  /**
-   * The time of this message's live entry in the due queue (when its first recipient falls due:
-   * a waiting one's next attempt, an in-flight one's lease end); undefined when it has none.
-   * Kept by the state machine; a store leaves it unset when it builds a record.
-   */
-  dueAtMs?: number | undefined;
-}
-
-/** What an idempotency key points at; `droppedAtMs` once its message left the store. */
-export interface KeyRecord {
-  readonly id: QueueId;
-  droppedAtMs?: number | undefined;
-}
-
-/** One recipient's new value after a change, as the journal records it. */
-export type RecipientChange = RecipientRecord;
-
-/** The result of a state change: the recipients that changed and whether the message left. */
-export interface ChangeResult {
-  readonly changes: RecipientChange[];
-  readonly dropped: boolean;
-}
-
-const FINAL: ReadonlySet<RecipientState> = new Set(['delivered', 'transferred', 'failed']);
-const STATES: ReadonlySet<string> = new Set([
-  'waiting',
-  'in-flight',
-  'delivered',
-  'transferred',
-  'failed',
-  'held',
-  'dead',
-]);
-
-/** True for `delivered`, `transferred` and `failed`. */
-export function isFinal(state: RecipientState): boolean {
-  return FINAL.has(state);
-}
-
-/** Refuses a message no store may take (no recipients, bad fields): every MailBox implementation calls it in `enqueue`. */
-export function validateNewMessage(message: NewMessage): void {
-  if (message === null || typeof message !== 'object') throw mailBoxError('MAILBOX_INVALID', 'not a message');
-  if (!message.envelope || typeof message.envelope.mailFrom !== 'string')
-    throw mailBoxError('MAILBOX_INVALID', 'the envelope needs a mailFrom string');
-  if (!Number.isFinite(message.arrivalMs)) throw mailBoxError('MAILBOX_INVALID', 'arrivalMs is not a time');
-  if (!Array.isArray(message.recipients) || message.recipients.length === 0)
-    throw mailBoxError('MAILBOX_INVALID', 'a message needs at least one recipient');
-  for (const r of message.recipients) {
-    if (typeof r.address !== 'string' || typeof r.destination !== 'string' || r.destination === '')
-      throw mailBoxError('MAILBOX_INVALID', 'a recipient needs an address and a destination');
-    if (r.state !== undefined && r.state !== 'waiting' && r.state !== 'held' && r.state !== 'dead')
-      throw mailBoxError('MAILBOX_INVALID', `a new recipient cannot start ${String(r.state)}`);
-  }
-  if (message.idempotencyKey !== undefined && typeof message.idempotencyKey !== 'string')
-    throw mailBoxError('MAILBOX_INVALID', 'idempotencyKey must be a string');
-}
-
-/**
- * A deep, frozen copy of caller data (an envelope, a route): the store hands the same object to
- * every reader, so nobody can change what is stored through it.
- */
-export function frozenCopy<T>(value: T): T {
-  // Routes are small JSON: a literal or a flat object needs no structured clone.
-  if (value === null || typeof value !== 'object') return value;
-  // JSON data (the contract's JsonValue): a JSON round trip is the cheapest deep copy.
-  return deepFreeze(JSON.parse(JSON.stringify(value)) as T);
-}
-
-/** Freezes data the store already owns (parsed from its own files), without copying it. */
-export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  for (const x of Object.values(value)) deepFreeze(x);
-  return Object.freeze(value);
-}
-
-/** A frozen copy of an envelope: its fields are all strings and booleans, so one level is enough. */
-export function frozenEnvelope(envelope: QueuedEnvelope): QueuedEnvelope {
-  const copy: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(envelope)) if (v !== undefined) copy[k] = v;
-  return Object.freeze(copy) as unknown as QueuedEnvelope;
-}
-
-/** The store's records of a new message's recipients: due at arrival, no attempts yet. */
-export function newRecipientRecords(message: NewMessage): RecipientRecord[] {
-  return message.recipients.map((r: NewRecipient, index) => {
-    const rec: RecipientRecord = {
-      index,
-      address: r.address,
-      destination: r.destination,
-      state: r.state ?? 'waiting',
-      attempts: 0,
-      nextAttemptMs: message.arrivalMs,
-    };
-    if (r.orcpt !== undefined) rec.orcpt = r.orcpt;
-    if (r.notify !== undefined) rec.notify = r.notify === 'NEVER' ? 'NEVER' : Object.freeze([...r.notify]);
-    if (r.route !== undefined) rec.route = frozenCopy(r.route);
-    return rec;
-  });
-}
-
-/** A caller's copy of a recipient: a new object, only the fields that are set. */
-export function recipientView(r: RecipientRecord): QueuedRecipient {
-  const v: {
-    -readonly [K in keyof QueuedRecipient]: QueuedRecipient[K];
-  } = {
-    index: r.index,
-    address: r.address,
-    destination: r.destination,
-    state: r.state,
-    attempts: r.attempts,
-    nextAttemptMs: r.nextAttemptMs,
-  };
-  if (r.orcpt !== undefined) v.orcpt = r.orcpt;
-  if (r.notify !== undefined) v.notify = r.notify;
-  if (r.route !== undefined) v.route = r.route;
-  if (r.lastAttemptMs !== undefined) v.lastAttemptMs = r.lastAttemptMs;
-  if (r.lastReply !== undefined) v.lastReply = r.lastReply;
-  if (r.remoteMta !== undefined) v.remoteMta = r.remoteMta;
-  if (r.state === 'in-flight') {
-    v.leaseOwner = r.leaseOwner;
-    v.leaseExpiresMs = r.leaseExpiresMs;
-  }
-  if (r.delayReported) v.delayReported = true;
-  return v;
-}
-
-/** A caller's copy of a message without its body. */
-export function messageView(m: MessageRecord<unknown>): QueuedMessage {
-  const v: { -readonly [K in keyof QueuedMessage]: QueuedMessage[K] } = {
-    id: m.id,
-    envelope: m.envelope,
-    arrivalMs: m.arrivalMs,
-    sizeBytes: m.sizeBytes,
-    recipients: m.recipients.map(recipientView),
-  };
-  if (m.messageId !== undefined) v.messageId = m.messageId;
-  return v;
-}
-
-/** The journal's copy of a recipient: leases are not kept (after a restart nothing is in flight). */
-export function durableRecipient(r: RecipientRecord): RecipientRecord {
-  const d: RecipientRecord = { ...r };
-  if (d.state === 'in-flight') d.state = 'waiting';
-  delete d.leaseOwner;
-  delete d.leaseExpiresMs;
-  for (const k of Object.keys(d) as (keyof RecipientRecord)[]) if (d[k] === undefined) delete d[k];
-  return d;
-}
+export * from './state-records.js';
 
 const ID_TIME_WIDTH = 9; // base 36 milliseconds: enough until the year 5138
 const ID_SEQ_WIDTH = 5; // base 36: 60 million ids per millisecond
@@ -221,8 +50,8 @@ function requireCount(value: number, what: string): void {
 export class MailBoxState<B> {
   readonly messages = new Map<QueueId, MessageRecord<B>>();
   readonly keys = new Map<string, KeyRecord>();
-  /** Messages by the time they fall due: what a lease pops. */
-  private readonly due = new DueQueue();
+  /** Messages by the time they fall due, per destination: what a lease pops. */
+  private readonly due = new DueIndex();
   private lastStamp = 0;
   private lastSeq = 0;
 
@@ -284,6 +113,7 @@ export class MailBoxState<B> {
     const m = this.messages.get(id);
     if (!m) return undefined;
     this.messages.delete(id);
+    this.due.forget(m);
     if (m.idempotencyKey !== undefined) {
       const k = this.keys.get(m.idempotencyKey);
       if (k && k.id === m.id) k.droppedAtMs = nowMs;
@@ -305,58 +135,42 @@ export class MailBoxState<B> {
     if (!Number.isFinite(req.leaseMs) || req.leaseMs <= 0)
       throw mailBoxError('MAILBOX_INVALID', 'leaseMs must be positive');
     requireCount(req.limit, 'limit');
-    const only = req.destinations ? new Set(req.destinations) : undefined;
-    const never = req.excludeDestinations ? new Set(req.excludeDestinations) : undefined;
+    const filter = {
+      only: req.destinations ? new Set(req.destinations) : undefined,
+      never: req.excludeDestinations ? new Set(req.excludeDestinations) : undefined,
+    };
     const expires = req.nowMs + req.leaseMs;
     const out: LeasedMessage[] = [];
-    // Entries looked at but not taken (not yet visible, or due only in destinations not asked
-    // for) go back once the lease is made, so one call never sees a message twice.
+    // Messages taken out of the index (leased, or not yet visible) go back once the lease is
+    // made, so one call never sees a (message, destination) twice.
     const putBack: MessageRecord<B>[] = [];
+    const lookup = (id: QueueId) => this.messages.get(id);
     while (out.length < req.limit) {
-      const top = this.due.peek();
-      if (!top || top.at > req.nowMs) break;
-      this.due.pop();
-      const m = this.messages.get(top.id);
-      if (!m || m.dueAtMs !== top.at) continue; // stale: the message changed or left
-      m.dueAtMs = undefined; // its entry is out of the queue
-      if (!m.visible) {
-        putBack.push(m);
-        continue;
+      const hit = this.due.popDue(req.nowMs, filter, lookup);
+      if (hit === undefined) break;
+      const { record: m, destination } = hit;
+      putBack.push(m);
+      if (!m.visible) continue;
+      const rs = m.recipients.filter(
+        (r) =>
+          r.destination === destination &&
+          ((r.state === 'waiting' && r.nextAttemptMs <= req.nowMs) ||
+            (r.state === 'in-flight' && (r.leaseExpiresMs ?? 0) <= req.nowMs)),
+      );
+      if (rs.length === 0) continue;
+      for (const r of rs) {
+        r.state = 'in-flight';
+        r.leaseOwner = req.owner;
+        r.leaseExpiresMs = expires;
       }
-      let groups: Map<string, RecipientRecord[]> | undefined;
-      for (const r of m.recipients) {
-        const due =
-          (r.state === 'waiting' && r.nextAttemptMs <= req.nowMs) ||
-          (r.state === 'in-flight' && (r.leaseExpiresMs ?? 0) <= req.nowMs);
-        if (!due || (only && !only.has(r.destination)) || never?.has(r.destination)) continue;
-        groups ??= new Map();
-        const g = groups.get(r.destination);
-        if (g) g.push(r);
-        else groups.set(r.destination, [r]);
-      }
-      if (!groups) {
-        putBack.push(m);
-        continue;
-      }
-      for (const [destination, rs] of groups) {
-        for (const r of rs) {
-          r.state = 'in-flight';
-          r.leaseOwner = req.owner;
-          r.leaseExpiresMs = expires;
-        }
-        out.push({
-          message: messageView(m),
-          destination,
-          recipients: rs.map(recipientView),
-          leaseExpiresMs: expires,
-        });
-        if (out.length >= req.limit) break;
-      }
-      // Due work left in other destinations (or past the limit) goes back below, not now.
-      if (this.dueOf(m) <= req.nowMs) putBack.push(m);
-      else this.touch(m);
+      out.push({
+        message: messageView(m),
+        destination,
+        recipients: rs.map(recipientView),
+        leaseExpiresMs: expires,
+      });
     }
-    for (const m of putBack) this.touch(m);
+    for (const m of putBack) if (this.messages.get(m.id) === m) this.touch(m);
     return out;
   }
 
@@ -539,42 +353,28 @@ export class MailBoxState<B> {
     return { changes, dropped };
   }
 
-  /** When a message's first recipient falls due; Infinity when none can. */
-  private dueOf(m: MessageRecord<B>): number {
-    let due = Number.POSITIVE_INFINITY;
+  /** Per destination, when the message's first recipient there falls due (none: never). */
+  private dueOf(m: MessageRecord<B>): Map<string, number> {
+    const dues = new Map<string, number>();
     for (const r of m.recipients) {
       const at =
         r.state === 'waiting'
           ? r.nextAttemptMs
           : r.state === 'in-flight'
             ? (r.leaseExpiresMs ?? 0)
-            : Number.POSITIVE_INFINITY;
-      if (at < due) due = at;
+            : undefined;
+      if (at === undefined) continue;
+      const was = dues.get(r.destination);
+      if (was === undefined || at < was) dues.set(r.destination, at);
     }
-    return due;
+    return dues;
   }
 
-  /** Puts a message in the due queue at its due time after a change (unless it is there already). */
+  /** Puts a message in the due index at its due times after a change. */
   private touch(m: MessageRecord<B>): void {
-    const due = this.dueOf(m);
-    if (due === m.dueAtMs) return;
-    if (due === Number.POSITIVE_INFINITY) {
-      m.dueAtMs = undefined; // any entry it had is now stale
-      return;
-    }
-    m.dueAtMs = due;
-    this.due.push({ at: due, id: m.id });
-    // Stale entries are dropped as they come up; a queue mostly stale is rebuilt.
-    if (this.due.size > 4 * this.messages.size + 1024) this.rebuildDue();
-  }
-
-  private rebuildDue(): void {
-    this.due.clear();
-    for (const m of this.messages.values()) {
-      const due = this.dueOf(m);
-      m.dueAtMs = due === Number.POSITIVE_INFINITY ? undefined : due;
-      if (m.dueAtMs !== undefined) this.due.push({ at: due, id: m.id });
-    }
+    this.due.set(m, this.dueOf(m));
+    // Stale entries are dropped as they come up; an index mostly stale is rebuilt.
+    if (this.due.bloated) this.due.rebuild(this.messages.values());
   }
 }
 

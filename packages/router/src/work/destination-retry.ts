@@ -1,11 +1,12 @@
 /**
  * Destinations in retry (Domino: "the connection is in retry" and its whole queue waits) and the
- * routing-graph hops marked down because their destination failed. In memory: after a restart the
- * recipients' own next-attempt times (in the MailBox) still hold them back.
+ * routing-graph hops marked down because their destination failed. Held in memory; the Router
+ * saves it to a {@link RetryStateStore} after each change and restores it on start when it has one.
  */
 import type { RoutingGraph } from '@mailroute/routing';
 import type { GraphHop } from '../plan/route.js';
 import { retryDelayMs } from './retry-schedule.js';
+import type { RetryStateEntry } from './retry-state.js';
 
 interface RetryEntry {
   failures: number;
@@ -38,12 +39,13 @@ export class DestinationRetry {
     return entry.retryAtMs;
   }
 
-  /** A transfer to the destination worked: it leaves retry and its hop is up again. */
-  succeed(destination: string): void {
+  /** A transfer to the destination worked: it leaves retry and its hop is up again. True if it was in retry. */
+  succeed(destination: string): boolean {
     const entry = this.#entries.get(destination);
-    if (entry === undefined) return;
+    if (entry === undefined) return false;
     this.#entries.delete(destination);
     if (entry.hop !== undefined) this.#graph.markUp(entry.hop[0], entry.hop[1]);
+    return true;
   }
 
   /**
@@ -70,6 +72,26 @@ export class DestinationRetry {
     for (const e of this.#entries.values())
       if (e.retryAtMs > nowMs && (min === undefined || e.retryAtMs < min)) min = e.retryAtMs;
     return min;
+  }
+
+  /** Takes back a saved state (after a restart): the hops of destinations in it are marked down again. */
+  restore(entries: readonly RetryStateEntry[]): void {
+    for (const e of entries) {
+      if (this.#entries.has(e.destination)) continue; // a failure since the start is newer
+      const hop: GraphHop | undefined = e.hop === undefined ? undefined : [e.hop[0], e.hop[1]];
+      this.#entries.set(e.destination, { failures: e.failures, retryAtMs: e.retryAtMs, hop });
+      if (hop !== undefined) this.#graph.markDown(hop[0], hop[1]);
+    }
+  }
+
+  /** The state to save. */
+  entries(): RetryStateEntry[] {
+    return [...this.#entries].map(([destination, e]) => ({
+      destination,
+      failures: e.failures,
+      retryAtMs: e.retryAtMs,
+      ...(e.hop === undefined ? {} : { hop: [e.hop[0], e.hop[1]] as const }),
+    }));
   }
 
   /** Destinations in retry with their failure count and retry time, for the operator's view. */

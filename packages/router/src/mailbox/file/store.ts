@@ -1,37 +1,14 @@
-/**
- * The embedded mail.box: a MailBox on the local file system, no server. The design (chosen by
- * measurement, see the README's "mail.box store" section):
- *
- * - One append-only journal of frames in numbered segment files. A frame is one state change;
- *   an enqueue's frame carries the message's body when it is small (`inlineBodyMaxBytes`), so
- *   envelope, recipients and body reach the disk in one write.
- * - Group commit: every frame that arrives while a flush runs goes out with the next one (one
- *   write with O_DSYNC, the cost of one fdatasync), so concurrent SMTP sessions share their flushes.
- * - A large body is streamed to a file of its own and fsynced before its frame is queued; the
- *   flush that carries the frame syncs the body directory first.
- * - The state lives in memory (the shared state machine); a snapshot of it is written now and
- *   then, after which the older segments are deleted (unless they still hold a live body).
- * - Leases are not journaled: one process owns the directory (a lock file), and after a restart
- *   nothing is in flight.
- *
- * `enqueue` resolves only after the frame that names the message is durable; so does every
- * change. A crash leaves at most a torn last frame, which recovery cuts off.
- */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
-import { bodyChunks } from '../body.js';
+import { silentLogger, systemClock } from '@mailroute/envelope';
 import { mailBoxError } from '../errors.js';
 import { DEFAULT_KEY_RETENTION_MS } from '../memory.js';
 import {
   durableRecipient,
-  frozenEnvelope,
   type MailBoxState,
   type MessageRecord,
   messageView,
-  newRecipientRecords,
   type RecipientRecord,
   validateNewMessage,
 } from '../state.js';
@@ -40,75 +17,36 @@ import type {
   LeasedMessage,
   LeaseRequest,
   ListFilter,
-  MailBox,
   MailBoxCounts,
   NewMessage,
   QueuedMessage,
   QueueId,
   Settlement,
 } from '../types.js';
+import {
+  discardBody,
+  type Intake,
+  intakeBody,
+  READ_CHUNK_BYTES,
+  readBodyFile,
+  syncDirectory,
+} from './bodies.js';
+import { BodyCache } from './body-cache.js';
 import { encodeFrame } from './frames.js';
 import { JournalWriter, segmentName, segmentNumber } from './journal.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
+import { placeMessage, prepareMessage } from './new-message.js';
+import {
+  type FileMailBox,
+  type FileMailBoxOptions,
+  type FileMailBoxStats,
+  positiveOption,
+  type Settings,
+} from './options.js';
 import type { BodyRef, Frame, MessageMeta } from './records.js';
 import { BODIES_DIR, JOURNAL_DIR, type Recovered, recover, SNAPSHOT, snapshotLines } from './recovery.js';
 
-/** Options of {@link createFileMailBox}. */
-export interface FileMailBoxOptions {
-  /** The store's directory (Domino: the server's mail.box); made if missing. One process at a time. */
-  readonly directory: string;
-  /** Makes queue ids and dates key records; default the system clock. */
-  readonly clock?: Clock | undefined;
-  /** Recovery and I/O failures are logged here; default silent. */
-  readonly logger?: Logger | undefined;
-  /** How long an idempotency key is remembered after its message left; default 7 days. */
-  readonly keyRetentionMs?: number | undefined;
-  /**
-   * Bodies up to this size go into the journal frame with their envelope (one write, shared
-   * flush); larger ones into a file of their own, streamed, never held whole. Default 256 KiB.
-   */
-  readonly inlineBodyMaxBytes?: number | undefined;
-  /** A journal segment is closed and a new one started past this size. Default 64 MiB. */
-  readonly segmentMaxBytes?: number | undefined;
-  /** A snapshot is written after this many journal bytes (and on close). Default 64 MiB. */
-  readonly snapshotAfterBytes?: number | undefined;
-}
-
-/** What the file store counts (for the benchmark and the operator). */
-export interface FileMailBoxStats {
-  /** Journal frames written. */
-  readonly frames: number;
-  /** Journal flushes (one O_DSYNC write each, carrying a batch of frames). */
-  readonly journalFlushes: number;
-  /** fsyncs of directories (new body files, new segments, snapshots). */
-  readonly directorySyncs: number;
-  /** Bodies written to their own file (each fsynced once). */
-  readonly bodyFiles: number;
-  /** Snapshots written. */
-  readonly snapshots: number;
-  /** What the last open found: frames replayed and a torn tail cut off. */
-  readonly recovery: { readonly frames: number; readonly tornBytes: number; readonly missingBodies: number };
-}
-
-/** The file store: a {@link MailBox} with counters. */
-export interface FileMailBox extends MailBox {
-  /** Counters since open. */
-  stats(): FileMailBoxStats;
-}
-
-const READ_CHUNK_BYTES = 64 * 1024;
-
-function positiveOption(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v <= 0)
-    throw mailBoxError('MAILBOX_INVALID', `${name} must be a positive integer`);
-  return v;
-}
-
-/** A body read from its source: small ones in memory, large ones already in a synced file. */
-type Intake =
-  | { readonly chunks: Uint8Array[]; readonly len: number }
-  | { readonly file: string; readonly len: number };
+export type { FileMailBox, FileMailBoxOptions, FileMailBoxStats } from './options.js';
 
 /** Opens (and recovers) the store in `options.directory`. */
 export async function createFileMailBox(options: FileMailBoxOptions): Promise<FileMailBox> {
@@ -121,6 +59,7 @@ export async function createFileMailBox(options: FileMailBoxOptions): Promise<Fi
   const inlineMax = positiveOption(options.inlineBodyMaxBytes, 256 * 1024, 'inlineBodyMaxBytes');
   const segmentMax = positiveOption(options.segmentMaxBytes, 64 * 1024 * 1024, 'segmentMaxBytes');
   const snapshotAfter = positiveOption(options.snapshotAfterBytes, 64 * 1024 * 1024, 'snapshotAfterBytes');
+  const bodyCacheBytes = positiveOption(options.bodyCacheBytes, 32 * 1024 * 1024, 'bodyCacheBytes');
   const journalDir = join(directory, JOURNAL_DIR);
   const bodiesDir = join(directory, BODIES_DIR);
   try {
@@ -133,7 +72,18 @@ export async function createFileMailBox(options: FileMailBoxOptions): Promise<Fi
   try {
     const recovered = await recover(directory, clock, logger);
     return new FileStore(
-      { directory, journalDir, bodiesDir, clock, logger, retentionMs, inlineMax, segmentMax, snapshotAfter },
+      {
+        directory,
+        journalDir,
+        bodiesDir,
+        clock,
+        logger,
+        retentionMs,
+        inlineMax,
+        segmentMax,
+        snapshotAfter,
+        bodyCacheBytes,
+      },
       lock,
       recovered,
     ).start();
@@ -141,18 +91,6 @@ export async function createFileMailBox(options: FileMailBoxOptions): Promise<Fi
     lock.release();
     throw e;
   }
-}
-
-interface Settings {
-  readonly directory: string;
-  readonly journalDir: string;
-  readonly bodiesDir: string;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly retentionMs: number;
-  readonly inlineMax: number;
-  readonly segmentMax: number;
-  readonly snapshotAfter: number;
 }
 
 class FileStore implements FileMailBox {
@@ -170,6 +108,7 @@ class FileStore implements FileMailBox {
   private lastDurable: Promise<void> = Promise.resolve();
   private counters = { bodyFiles: 0, snapshots: 0, directorySyncs: 0 };
   private readonly recovery: FileMailBoxStats['recovery'];
+  private readonly bodyCache: BodyCache;
 
   constructor(
     private readonly s: Settings,
@@ -178,6 +117,7 @@ class FileStore implements FileMailBox {
   ) {
     this.state = recovered.state;
     this.snapshotSegment = recovered.snapshotSegment;
+    this.bodyCache = new BodyCache(s.bodyCacheBytes);
     this.writer = new JournalWriter(s.journalDir, s.bodiesDir, recovered.nextSegment, s.segmentMax);
     this.recovery = {
       frames: recovered.frames,
@@ -227,10 +167,10 @@ class FileStore implements FileMailBox {
       return (await this.keyed(message.idempotencyKey))!;
     }
     const at = this.s.clock.now();
-    const { meta, bodies, record } = this.prepare(message, body);
+    const { meta, bodies, record } = prepareMessage(this.state.nextId(this.s.clock.now()), message, body);
     const encoded = encodeFrame({ t: 'enq', at, m: meta } satisfies Frame, bodies);
     const appended = this.writer.append(encoded, 'file' in body);
-    const stored = this.place(record, meta, appended.segment, appended.offset, encoded.bodyStart);
+    const stored = placeMessage(record, meta, appended.segment, appended.offset, encoded.bodyStart);
     this.state.insert(stored);
     this.refBody(stored.body, 1);
     const durable = this.track(appended.durable);
@@ -241,6 +181,8 @@ class FileStore implements FileMailBox {
       this.pending.delete(stored.id);
     }
     stored.visible = true;
+    // Cached only once durable and visible: what is read from the cache is what recovery would read.
+    if (!('file' in body)) this.bodyCache.put(stored.id, body.chunks, body.len);
     this.afterCommit();
     return stored.id;
   }
@@ -290,7 +232,7 @@ class FileStore implements FileMailBox {
         continue;
       }
       if (key !== undefined) seen.add(key);
-      const p = this.prepare(r, intake, inlineBytes);
+      const p = prepareMessage(this.state.nextId(this.s.clock.now()), r, intake, inlineBytes);
       for (const b of p.bodies) {
         inline.push(b);
         inlineBytes += b.byteLength;
@@ -314,13 +256,14 @@ class FileStore implements FileMailBox {
     const encoded = encodeFrame(frame, inline);
     const appended = this.writer.append(encoded, newFile);
     const placed = records.map((rec, i) =>
-      this.place(rec, metas[i]!, appended.segment, appended.offset, encoded.bodyStart),
+      placeMessage(rec, metas[i]!, appended.segment, appended.offset, encoded.bodyStart),
     );
     for (const p of placed) {
       this.state.insert(p);
       this.refBody(p.body, 1);
     }
     if (result.dropped && body) this.refBody(body, -1);
+    if (result.dropped) this.bodyCache.delete(settlement.id);
     for (const u of unused) await this.discard(u);
     await this.track(appended.durable);
     for (const p of placed) p.visible = true;
@@ -332,30 +275,22 @@ class FileStore implements FileMailBox {
     this.usableForReading();
     const m = this.state.visible(id);
     if (!m) throw mailBoxError('MAILBOX_NOT_FOUND', `no message ${String(id)}`);
+    const cached = this.bodyCache.get(id);
+    if (cached !== undefined) {
+      for (let done = 0; done < cached.byteLength; done += READ_CHUNK_BYTES)
+        yield cached.subarray(done, Math.min(cached.byteLength, done + READ_CHUNK_BYTES));
+      return;
+    }
     const ref = m.body;
     const path =
       'file' in ref ? join(this.s.bodiesDir, ref.file) : join(this.s.journalDir, segmentName(ref.seg));
-    const start = 'file' in ref ? 0 : ref.off;
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !this.state.visible(id))
-        throw mailBoxError('MAILBOX_NOT_FOUND', `no message ${String(id)}`);
-      throw mailBoxError('MAILBOX_IO', `cannot read the body of ${id}`, e);
-    }
-    try {
-      for (let done = 0; done < ref.len; ) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, ref.len - done));
-        const { bytesRead } = await handle.read(buf, 0, buf.length, start + done);
-        if (bytesRead === 0)
-          throw mailBoxError('MAILBOX_CORRUPT', `the body of ${id} is shorter than stored`);
-        done += bytesRead;
-        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-      }
-    } finally {
-      await handle.close();
-    }
+    yield* readBodyFile(
+      id,
+      path,
+      'file' in ref ? 0 : ref.off,
+      ref.len,
+      () => this.state.visible(id) !== undefined,
+    );
   }
 
   async get(id: QueueId): Promise<QueuedMessage | undefined> {
@@ -407,6 +342,7 @@ class FileStore implements FileMailBox {
     const appended = this.writer.append(encodeFrame({ t: 'rm', at, id } satisfies Frame, []));
     this.state.drop(id, at);
     this.refBody(m.body, -1);
+    this.bodyCache.delete(id);
     await this.track(appended.durable);
     await this.unlinkBody(m.body);
     this.afterCommit();
@@ -541,83 +477,13 @@ class FileStore implements FileMailBox {
 
   /** Reads a body: small ones into memory, large ones streamed to a synced file. */
   private async intake(source: NewMessage['body']): Promise<Intake> {
-    const chunks: Uint8Array[] = [];
-    let len = 0;
-    let file: { name: string; handle: FileHandle } | undefined;
-    try {
-      for await (const chunk of bodyChunks(source)) {
-        len += chunk.byteLength;
-        if (!file && len <= this.s.inlineMax) {
-          chunks.push(chunk);
-          continue;
-        }
-        if (!file) {
-          const name = `${randomBytes(12).toString('hex')}.msg`;
-          file = { name, handle: await open(join(this.s.bodiesDir, name), 'wx', 0o600) };
-          for (const c of chunks) await writeAll(file.handle, c);
-          chunks.length = 0;
-        }
-        await writeAll(file.handle, chunk);
-      }
-      if (!file) return { chunks, len };
-      await file.handle.datasync();
-      await file.handle.close();
-      this.counters.bodyFiles++;
-      return { file: file.name, len };
-    } catch (e) {
-      if (file) {
-        await file.handle.close().catch(() => {});
-        await unlink(join(this.s.bodiesDir, file.name)).catch(() => {});
-      }
-      if ((e as { code?: unknown }).code === 'MAILBOX_INVALID') throw e;
-      if (file) throw mailBoxError('MAILBOX_IO', 'the body could not be stored', e);
-      throw e;
-    }
+    const body = await intakeBody(source, this.s.bodiesDir, this.s.inlineMax);
+    if ('file' in body) this.counters.bodyFiles++;
+    return body;
   }
 
   private async discard(body: Intake): Promise<void> {
-    if ('file' in body) await unlink(join(this.s.bodiesDir, body.file)).catch(() => {});
-  }
-
-  /** The record and frame meta of a new message; inline bodies start `inlineOffset` into the frame's bodies. */
-  private prepare(message: NewMessage, body: Intake, inlineOffset = 0) {
-    const id = this.state.nextId(this.s.clock.now());
-    const rcpts = newRecipientRecords(message);
-    const envelope = frozenEnvelope(message.envelope);
-    const meta: MessageMeta = {
-      id,
-      envelope,
-      arrivalMs: message.arrivalMs,
-      ...(message.messageId !== undefined ? { messageId: message.messageId } : {}),
-      sizeBytes: body.len,
-      ...(message.idempotencyKey !== undefined ? { key: message.idempotencyKey } : {}),
-      rcpts: rcpts.map(durableRecipient),
-      body: 'file' in body ? { file: body.file, len: body.len } : { inline: inlineOffset, len: body.len },
-    };
-    const record = {
-      id,
-      envelope,
-      arrivalMs: message.arrivalMs,
-      messageId: message.messageId,
-      sizeBytes: body.len,
-      recipients: rcpts,
-      idempotencyKey: message.idempotencyKey,
-    };
-    return { meta, record, bodies: 'file' in body ? [] : body.chunks };
-  }
-
-  /** Gives a prepared record its body's place, known once its frame has one. */
-  private place(
-    record: Omit<MessageRecord<BodyRef>, 'body' | 'visible'>,
-    meta: MessageMeta,
-    segment: number,
-    frameOffset: number,
-    bodyStart: number,
-  ): MessageRecord<BodyRef> {
-    const b = meta.body;
-    const body: BodyRef =
-      'inline' in b ? { seg: segment, off: frameOffset + bodyStart + b.inline, len: b.len } : b;
-    return { ...record, body, visible: false };
+    await discardBody(body, this.s.bodiesDir);
   }
 
   /** A key's message id, once that message is durable. */
@@ -641,21 +507,5 @@ class FileStore implements FileMailBox {
 
   private usableForReading(): void {
     if (this.closed) throw mailBoxError('MAILBOX_CLOSED', 'the mail box is closed');
-  }
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.byteLength; ) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done);
-    done += bytesWritten;
-  }
-}
-
-async function syncDirectory(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
