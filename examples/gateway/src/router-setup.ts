@@ -13,8 +13,8 @@ import { type Clock, type Logger, systemClock } from '@mailroute/envelope';
 import type { PostgresMailBox } from '@mailroute/queue-postgres';
 import {
   createFileMailBox,
-  createFolderJournalStore,
   createFileRetryState,
+  createFolderJournalStore,
   createFolderMailFiles,
   createRouter,
   type FileMailBox,
