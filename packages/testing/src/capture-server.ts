@@ -18,7 +18,7 @@ import {
   type Backend,
   type BackendSession,
   createSmtpServer,
-  type Envelope,
+  type InboundEnvelope,
   type SmtpServerOptions,
   type SmtpServerStats,
 } from '@mailroute/smtp-server';
@@ -117,7 +117,7 @@ export interface CaptureServerOptions {
   /** What to refuse; default: accept everything. */
   readonly rules?: CaptureRules;
   /** Any other option of the SMTP server (limits, extensions, timeouts, logger); listeners are the capture server's. */
-  readonly server?: Omit<SmtpServerOptions, 'listeners' | 'startTls' | 'tls' | 'maxMessageSize'>;
+  readonly server?: Omit<SmtpServerOptions, 'listeners' | 'startTls' | 'tls' | 'maxMessageSizeBytes'>;
 }
 
 /** What the capture server counted. */
@@ -176,7 +176,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-function addressOf(path: Envelope['from'] | Envelope['recipients'][number]['path']): string {
+function addressOf(path: InboundEnvelope['from'] | InboundEnvelope['recipients'][number]['path']): string {
   if (path.kind === 'mailbox') return path.mailbox.address;
   return path.kind === 'postmaster' ? 'postmaster' : '';
 }
@@ -198,7 +198,7 @@ export function messageMatches(message: CapturedMessage, filter: MessageFilter |
   );
 }
 
-async function capture(raw: Buffer, envelope: Envelope, now: number): Promise<CapturedMessage> {
+async function capture(raw: Buffer, envelope: InboundEnvelope, now: number): Promise<CapturedMessage> {
   const mailFrom = addressOf(envelope.from);
   const recipients = envelope.recipients.map((r) => addressOf(r.path));
   const note = await parseMessage(raw, { envelope: { mailFrom, recipients } });
@@ -305,7 +305,7 @@ export async function startCaptureServer(options: CaptureServerOptions = {}): Pr
         },
         async data(stream, envelope) {
           const chunks: Buffer[] = [];
-          for await (const chunk of stream) chunks.push(chunk); // bounded by the server's maxMessageSize
+          for await (const chunk of stream) chunks.push(chunk); // bounded by the server's maxMessageSizeBytes
           const raw = Buffer.concat(chunks);
           if (raw.length > maxTotalBytes) {
             refusedFull++;
@@ -365,7 +365,7 @@ export async function startCaptureServer(options: CaptureServerOptions = {}): Pr
       hostname: 'capture.test',
       ...options.server,
       listeners: [{ kind: 'smtp', port: 0, host: '127.0.0.1' }],
-      maxMessageSize,
+      maxMessageSizeBytes: maxMessageSize,
       startTls: options.startTls === 'required' ? 'required' : options.startTls ? 'enabled' : 'disabled',
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       // AUTH over plain text is fine on loopback, and the point of a test server.
