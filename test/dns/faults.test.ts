@@ -5,15 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import {
-  createResolver,
-  DnsNotFoundError,
-  type DnsQuestion,
-  type DnsRecord,
-  DnsTemporaryError,
-  encodeResponse,
-} from '@mailroute/dns';
+import { createResolver, isDnsError } from '@mailroute/dns';
+import { type DnsQuestion, type DnsRecord, encodeResponse } from '@mailroute/dns/wire';
+import { createLineLogger } from '@mailroute/envelope';
 import { type Handler, type Responder, startResponder } from './responder.js';
+
+/** What a not-found (NXDOMAIN, NODATA, ...) rejects with: the SDK's error shape, not temporary. */
+const NOT_FOUND = { name: 'DnsError', temporary: false };
 
 const open: Responder[] = [];
 after(async () => {
@@ -43,13 +41,13 @@ describe('fault-injecting responder', () => {
     const resolver = createResolver({
       servers: [r.server],
       retryBaseWaitMs: 40,
-      trace: (e) => {
-        if (e.kind === 'query') sentAt.push(e.at);
-      },
+      logger: createLineLogger(({ context }) => {
+        if (context.event === 'query') sentAt.push(context.at as number);
+      }, 'debug'),
     });
     const t0 = Date.now();
     await assert.rejects(resolver.resolveA('slow.test'), (e: unknown) => {
-      assert.ok(e instanceof DnsTemporaryError);
+      assert.ok(isDnsError(e) && e.temporary);
       assert.equal(e.rcode, 'TIMEOUT');
       assert.equal(e.attempts, 4);
       return true;
@@ -85,17 +83,17 @@ describe('fault-injecting responder', () => {
   it('negative cache end to end: NXDOMAIN is asked once; with 0 it is asked every time', async () => {
     const r = await responder((q) => [{ bytes: encodeResponse(q.id, q.question, { rcode: 3 }) }]);
     const cached = createResolver({ servers: [r.server] });
-    for (let i = 0; i < 3; i++) await assert.rejects(cached.resolveA('gone.test'), DnsNotFoundError);
+    for (let i = 0; i < 3; i++) await assert.rejects(cached.resolveA('gone.test'), NOT_FOUND);
     assert.equal(r.seen.length, 1);
     const uncached = createResolver({ servers: [r.server], noHitCacheTtlSeconds: 0 });
-    for (let i = 0; i < 3; i++) await assert.rejects(uncached.resolveA('gone.test'), DnsNotFoundError);
+    for (let i = 0; i < 3; i++) await assert.rejects(uncached.resolveA('gone.test'), NOT_FOUND);
     assert.equal(r.seen.length, 4);
   });
 
   it('does not cache SERVFAIL as not-found', async () => {
     const r = await responder((q) => [{ bytes: encodeResponse(q.id, q.question, { rcode: 2 }) }]);
     const resolver = createResolver({ servers: [r.server], retryCount: 1 });
-    await assert.rejects(resolver.resolveA('sf.test'), { rcode: 'SERVFAIL', smtpClass: 4 });
+    await assert.rejects(resolver.resolveA('sf.test'), { rcode: 'SERVFAIL', temporary: true });
     await assert.rejects(resolver.resolveA('sf.test'), { rcode: 'SERVFAIL' });
     assert.equal(r.seen.length, 2);
   });
@@ -103,7 +101,7 @@ describe('fault-injecting responder', () => {
   it('REFUSED fails temporarily at once, without retries', async () => {
     const r = await responder((q) => [{ bytes: encodeResponse(q.id, q.question, { rcode: 5 }) }]);
     const resolver = createResolver({ servers: [r.server] });
-    await assert.rejects(resolver.resolveA('ref.test'), { rcode: 'REFUSED', permanent: false });
+    await assert.rejects(resolver.resolveA('ref.test'), { rcode: 'REFUSED', temporary: true });
     assert.equal(r.seen.length, 1);
   });
 
@@ -132,7 +130,11 @@ describe('fault-injecting responder', () => {
       return [{ bytes: full.subarray(0, full.length - 3) }];
     });
     const resolver = createResolver({ servers: [r.server], retryCount: 2, retryBaseWaitMs: 20 });
-    await assert.rejects(resolver.resolveA('chop.test'), { name: 'DnsTemporaryError', rcode: 'BADRESPONSE' });
+    await assert.rejects(resolver.resolveA('chop.test'), {
+      name: 'DnsError',
+      temporary: true,
+      rcode: 'BADRESPONSE',
+    });
     assert.equal(r.seen.length, 2);
   });
 
@@ -185,7 +187,7 @@ describe('fault-injecting responder', () => {
       q.question.type === 'A' ? [ok(q.id, q.question)] : [{ bytes: encodeResponse(q.id, q.question) }],
     );
     const resolver = createResolver({ servers: [r.server] });
-    await assert.rejects(resolver.resolveTxt('empty.test'), { reason: 'nodata', rcode: 'NODATA' });
+    await assert.rejects(resolver.resolveTxt('empty.test'), { code: 'ENODATA', rcode: 'NODATA' });
     const mx = await resolver.resolveMx('empty.test');
     assert.equal(mx.implicit, true);
     assert.deepEqual(mx.addresses, ['192.0.2.1']);

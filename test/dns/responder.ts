@@ -6,7 +6,7 @@
 
 import { createSocket } from 'node:dgram';
 import { createServer, type Socket } from 'node:net';
-import { type DnsQuestion, decodeMessage } from '@mailroute/dns';
+import { type DnsQuestion, decodeMessage } from '@mailroute/dns/wire';
 import { freePort } from '@mailroute/test-support';
 
 /** One query as the responder saw it. */
@@ -48,10 +48,10 @@ export async function startResponder(handler: Handler): Promise<Responder> {
   };
   const handle = (buf: Buffer, transport: 'udp' | 'tcp', send: (b: Uint8Array) => void) => {
     const d = decodeMessage(buf);
-    if (!d.ok || !d.message.question) return;
+    if (!d.ok || !d.value.question) return;
     const q: SeenQuery = {
-      id: d.message.id,
-      question: d.message.question,
+      id: d.value.id,
+      question: d.value.question,
       transport,
       edns: buf.readUInt16BE(10) > 0,
       at: Date.now() - started,

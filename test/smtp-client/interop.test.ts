@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildMessage, parseMessage } from '@mailroute/itemizer';
 import { createTransferAgent, type OutboundEnvelope } from '@mailroute/smtp-client';
-import { type Backend, createSmtpServer, type Envelope } from '@mailroute/smtp-server';
+import { type Backend, createSmtpServer, type InboundEnvelope } from '@mailroute/smtp-server';
 import { type Child, hasAiosmtpd, makeCert, missing, startAiosmtpd, startSmtpSink, which } from './tools.js';
 
 const EIGHT_BIT = Buffer.from(
@@ -33,7 +33,7 @@ async function itemizerMessage(subject: string, body: string): Promise<Buffer> {
 }
 
 describe('delivery to @mailroute/smtp-server', () => {
-  const received: { envelope: Envelope; body: Buffer }[] = [];
+  const received: { envelope: InboundEnvelope; body: Buffer }[] = [];
   const backend: Backend = {
     connect: () => ({
       mailFrom: () => undefined,
@@ -100,7 +100,7 @@ describe('delivery to @mailroute/smtp-server', () => {
     assert.equal(received[2].envelope.params.smtputf8, true);
     assert.equal(received[1].envelope.params.body, '8BITMIME');
     assert.deepEqual(received[1].envelope.recipients[0].params.notify, ['FAILURE']);
-    assert.equal(received[1].envelope.transfer, 'BDAT');
+    assert.equal(received[1].envelope.dataCommand, 'BDAT');
     const note = await parseMessage(received[1].body);
     assert.equal(note.text('Subject'), 'Grüße');
     assert.deepEqual(

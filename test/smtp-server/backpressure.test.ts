@@ -31,7 +31,7 @@ describe('backpressure', () => {
         },
       }),
     };
-    const r = await startServer({ maxMessageSize: 100_000_000 }, slow as never);
+    const r = await startServer({ maxMessageSizeBytes: 100_000_000 }, slow as never);
     running.push(r);
     const c = await RawClient.open(r.ports.smtp);
     await c.until(/^220 /);

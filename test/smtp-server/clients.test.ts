@@ -28,7 +28,7 @@ const skipSwaks = hasSwaks || process.env['CI'] ? false : 'swaks is not installe
 
 const OPTIONS = {
   startTls: 'enabled' as const,
-  maxMessageSize: 200_000,
+  maxMessageSizeBytes: 200_000,
   extensions: { eightBitMime: true, smtputf8: true, dsn: true },
 };
 

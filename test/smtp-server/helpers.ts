@@ -5,11 +5,11 @@
 import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import type { Backend, BackendSession, Envelope, PasswordCredentials } from '@mailroute/smtp-server';
+import type { Backend, BackendSession, InboundEnvelope, PasswordCredentials } from '@mailroute/smtp-server';
 import { createSmtpServer, type SmtpServer, type SmtpServerOptions } from '@mailroute/smtp-server';
 
 export interface Received {
-  readonly envelope: Envelope;
+  readonly envelope: InboundEnvelope;
   readonly body: Buffer;
 }
 

@@ -37,7 +37,7 @@ async function works(port: number): Promise<void> {
 
 describe('hostile clients', () => {
   it('slowloris (one byte at a time) is cut at the command timeout and freed', async () => {
-    const r = await server({ timeouts: { greeting: 400, command: 400 } });
+    const r = await server({ timeouts: { greetingMs: 400, commandMs: 400 } });
     const c = await RawClient.open(r.ports.smtp);
     await c.until(/^220 /);
     const line = 'EHLO slow.example.org\r\n';

@@ -7,8 +7,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Replies } from '@mailroute/envelope';
-import { type BackendSession, DirectoryCaptureStorage, type Logger } from '@mailroute/smtp-server';
+import { type Logger, Replies, silentLogger } from '@mailroute/envelope';
+import { type BackendSession, DirectoryCaptureStorage } from '@mailroute/smtp-server';
 import { CollectingBackend, RawClient, startServer } from './helpers.js';
 
 const OPEN = 'EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\n';
@@ -91,7 +91,7 @@ describe('updateOptions', () => {
     after(() => r.server.close({ deadline: 100 }));
     const old = await RawClient.open(r.ports.smtp);
     await old.until(/^220 mx\.test\.example first /);
-    r.server.updateOptions({ greeting: 'second %s', maxMessageSize: 5000 });
+    r.server.updateOptions({ greeting: 'second %s', maxMessageSizeBytes: 5000 });
     const fresh = await RawClient.open(r.ports.smtp);
     await fresh.until(/^220 mx\.test\.example second /);
     fresh.write('EHLO x\r\n');
@@ -169,7 +169,7 @@ describe('raw capture (SmtpSaveImportErrors, SMTPSaveFileFrom)', () => {
 describe('TLS setup', () => {
   it('warns when it makes a self-signed development certificate', async () => {
     const warnings: string[] = [];
-    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (_c, m) => warnings.push(m) };
+    const logger: Logger = { ...silentLogger, warn: (_c, m) => warnings.push(m) };
     const r = await startServer({ startTls: 'enabled', logger });
     await r.server.close({ deadline: 100 });
     assert.ok(warnings.some((w) => w.includes('self-signed development certificate')));
@@ -181,6 +181,7 @@ describe('TLS setup', () => {
       info: (_c, m) => lines.push(`info ${m}`),
       warn: (_c, m) => lines.push(`warn ${m}`),
       error: (_c, m) => lines.push(`error ${m}`),
+      child: () => logger,
     };
     const r = await startServer({ debug: 1, logger });
     const c = await RawClient.open(r.ports.smtp);

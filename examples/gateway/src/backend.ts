@@ -17,7 +17,13 @@ import type {
 } from '@mailroute/relay-policy';
 import { type Router, RULE_REFUSAL_REPLY } from '@mailroute/router';
 import type { Directory, RoutingGraph } from '@mailroute/routing';
-import type { Backend, BackendSession, DataOutcome, Envelope, MessageStream } from '@mailroute/smtp-server';
+import type {
+  Backend,
+  BackendSession,
+  DataOutcome,
+  InboundEnvelope,
+  MessageStream,
+} from '@mailroute/smtp-server';
 import type { GatewaySettings } from './config-types.js';
 import type { GatewayStats } from './gateway-stats.js';
 import {
@@ -52,7 +58,7 @@ export interface GatewayBackendOptions {
 
 /** A path as routing and the itemizer read it; the bare `<postmaster>` becomes the configured one. */
 function pathText(
-  path: Envelope['from'] | Envelope['recipients'][number]['path'],
+  path: InboundEnvelope['from'] | InboundEnvelope['recipients'][number]['path'],
   postmaster?: string,
 ): string {
   if (path.kind === 'mailbox') return path.mailbox.address;
@@ -112,7 +118,7 @@ async function processMessage(
   session: SessionFacts,
   tags: readonly PolicyItem[],
   raw: Buffer,
-  envelope: Envelope,
+  envelope: InboundEnvelope,
   transaction: Transaction = { items: [] },
 ): Promise<DataOutcome> {
   const { gatherer, settings, delivery } = options;

@@ -53,7 +53,7 @@ export async function startCaptureSink(options: {
       hostname: options.hostname,
       listeners: [{ kind: 'smtp', port: options.port, host: options.host }],
       startTls: 'disabled',
-      maxMessageSize: MAX_SIZE_BYTES,
+      maxMessageSizeBytes: MAX_SIZE_BYTES,
     },
     {
       connect(info) {

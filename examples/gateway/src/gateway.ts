@@ -9,13 +9,9 @@
 
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from '@mailroute/envelope';
 import type { MailRulesWatcher } from '@mailroute/router';
-import {
-  createSmtpServer,
-  type ListeningAddress,
-  type Logger,
-  type SmtpServer,
-} from '@mailroute/smtp-server';
+import { createSmtpServer, type ListeningAddress, type SmtpServer } from '@mailroute/smtp-server';
 import { type CaptureSink, sinkRoot, startCaptureSink } from './capture-sink.js';
 import type { GatewayCore } from './compose.js';
 import { composeBackend } from './compose-backend.js';
@@ -101,7 +97,14 @@ async function cleanAfterCrash(dataDir: string, beforeMs: number): Promise<numbe
 function logger(log: (line: string) => void): Logger {
   const line = (level: string) => (context: object, message: string) =>
     log(`smtp ${level}: ${message}${Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : ''}`);
-  return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
+  const self: Logger = {
+    debug() {},
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    child: () => self,
+  };
+  return self;
 }
 
 /**
@@ -186,7 +189,7 @@ async function startLocked(
           : [{ kind: 'submission' as const, port: submissionPort, host }]),
       ],
       startTls: g.startTls,
-      maxMessageSize: g.maxMessageSize,
+      maxMessageSizeBytes: g.maxMessageSize,
       maxRecipients: g.maxRecipients,
       maxSessions: g.maxSessions,
       errorLimit: core.policy.settings.errorLimit,

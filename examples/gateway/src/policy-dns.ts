@@ -1,9 +1,9 @@
 /**
- * Adapts the @mailroute/dns resolver to the relay policy's `PolicyDns` interface: a permanent
- * not-found becomes `none`, anything else that goes wrong `temperror` (Domino accepts or retries on
+ * Adapts the @mailroute/dns resolver to the relay policy's `PolicyDns` interface: a not-found
+ * (`temporary: false`) becomes `none`, anything else that goes wrong `temperror` (Domino accepts or retries on
  * a DNS outage; it never rejects on one).
  */
-import { isDnsNotFound, type MailResolver } from '@mailroute/dns';
+import { isDnsError, type MailResolver } from '@mailroute/dns';
 import type {
   AddressAnswer,
   DnsListAnswer,
@@ -18,7 +18,7 @@ async function settle<T>(
   try {
     return { ok: true, value: await lookup() };
   } catch (error) {
-    return { ok: false, notFound: isDnsNotFound(error) };
+    return { ok: false, notFound: isDnsError(error) && !error.temporary };
   }
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createTestSession } from '@mailroute/smtp-server';
+import { createTestSession } from '@mailroute/smtp-server/testing';
 import type { GatewayConfig } from '../src/config-types.js';
 import { exampleConfig, removeDir, type TestGateway, tempDir, testGateway } from './helpers.js';
 

@@ -8,7 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DkimVerifier } from '@mailroute/dkim';
-import { createTestSession, type SmtpServerOptions, type TestSession } from '@mailroute/smtp-server';
+import type { SmtpServerOptions } from '@mailroute/smtp-server';
+import { createTestSession, type TestSession } from '@mailroute/smtp-server/testing';
 import type { StoredDocument } from '../src/mail-store.js';
 import { FIXED_NOW, removeDir, type TestGateway, tempDir, testGateway } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestSession } from '@mailroute/smtp-server';
+import { createTestSession } from '@mailroute/smtp-server/testing';
 import { MessageBudget } from '../src/message-budget.js';
 import { exampleConfig, removeDir, type TestGateway, tempDir, testGateway } from './helpers.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createTestSession } from '@mailroute/smtp-server';
+import { createTestSession } from '@mailroute/smtp-server/testing';
 import { seededRandom } from '@mailroute/testing';
 import { removeDir, type TestGateway, tempDir, testGateway } from './helpers.js';
 

@@ -18,9 +18,9 @@ export interface AuthLookupOptions {
 }
 
 /**
- * The lookups SPF, DMARC and ARC make. Each rejects on failure with an error that has
- * `permanent: true` and a `reason` (`nxdomain`, `nodata`, ...) when the name or record does not
- * exist, or `permanent: false` when the lookup failed temporarily (the dns package's errors).
+ * The lookups SPF, DMARC and ARC make. Each rejects on failure with an error of the SDK's shape
+ * (the dns package's errors): `temporary: false` and a `code` (`ENOTFOUND`, `ENODATA`, ...) when
+ * the name or record does not exist, or `temporary: true` when the lookup failed temporarily.
  */
 export interface AuthResolver {
   /** TXT records of `name`, each record's strings joined. */
@@ -44,7 +44,7 @@ export type LookupOutcome<T> =
 
 /**
  * Run a lookup and sort its failure: `void` for NXDOMAIN/NODATA (RFC 7208 section 4.6.4's void
- * lookups), `none` for other permanent failures (a bad name, a null MX), `temp` for the rest.
+ * lookups), `none` for other failures that will not change (a bad name, a null MX), `temp` for the rest.
  * Errors are read by shape, never by class, so two installed copies of the dns package agree.
  */
 export async function settle<T>(lookup: () => Promise<T>): Promise<LookupOutcome<T>> {
@@ -52,14 +52,14 @@ export async function settle<T>(lookup: () => Promise<T>): Promise<LookupOutcome
     return { kind: 'ok', value: await lookup() };
   } catch (e) {
     const err = (typeof e === 'object' && e !== null ? e : {}) as {
-      permanent?: unknown;
-      reason?: unknown;
+      temporary?: unknown;
+      code?: unknown;
       message?: unknown;
     };
     const message = typeof err.message === 'string' ? err.message : String(e);
-    if (err.permanent === true) {
-      const reason = typeof err.reason === 'string' ? err.reason : 'not found';
-      return reason === 'nxdomain' || reason === 'nodata'
+    if (err.temporary === false) {
+      const reason = typeof err.code === 'string' ? err.code : 'not found';
+      return reason === 'ENOTFOUND' || reason === 'ENODATA'
         ? { kind: 'void', reason }
         : { kind: 'none', reason };
     }

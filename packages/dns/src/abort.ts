@@ -1,23 +1,6 @@
 /**
- * Small helpers to make waits and promises give way to an AbortSignal, with the injected clock.
+ * Makes a promise give way to an AbortSignal (waits use envelope's `sleep` on the injected clock).
  */
-import type { Clock } from './types.js';
-
-/** Wait `ms` on `clock`; rejects with the signal's reason as soon as it aborts. */
-export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      reject(signal.reason);
-    };
-    const handle = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Settle with `promise`, or reject with the signal's reason if it aborts first. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -1,12 +1,12 @@
 /**
  * Address (A/AAAA) lookups in Domino's "Host name lookup" order: DNS and the local hosts table.
  */
-import { DnsLookupError, DnsNotFoundError } from './errors.js';
+import { DnsError, isDnsError } from './errors.js';
 import type { HostsTable } from './hosts.js';
 import type { LookupEngine, LookupResult } from './lookup.js';
 import { normalizeName, normalizeRawName } from './names.js';
 import type { HostLookupOrder } from './options.js';
-import type { MutableStats } from './trace.js';
+import type { MutableStats } from './stats.js';
 
 /** What an address lookup needs. */
 export interface AddressDeps {
@@ -50,7 +50,12 @@ export async function lookupAddresses(
     case 'local-only': {
       const l = local();
       if (l) return l;
-      throw new DnsNotFoundError(qname ?? name, type, 'NXDOMAIN', 'nxdomain', 'not in the local hosts table');
+      throw new DnsError('ENOTFOUND', {
+        qname: qname ?? name,
+        qtype: type,
+        rcode: 'NXDOMAIN',
+        detail: 'not in the local hosts table',
+      });
     }
     case 'local-then-dns':
       return local() ?? dns();
@@ -58,7 +63,7 @@ export async function lookupAddresses(
       try {
         return await dns();
       } catch (e) {
-        if (!(e instanceof DnsLookupError)) throw e;
+        if (!isDnsError(e)) throw e;
         const l = local();
         if (l) return l;
         throw e;

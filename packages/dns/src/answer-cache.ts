@@ -3,7 +3,6 @@
  * (not lru-cache's own timers), so tests of TTL expiry are exact and no timer keeps a process alive.
  */
 import { LRUCache } from 'lru-cache';
-import type { NotFoundReason } from './errors.js';
 import type { DnsRecord, Rcode } from './types.js';
 
 /** A cached positive answer: the records of the asked type, after following CNAMEs. */
@@ -22,8 +21,8 @@ export interface NegativeEntry {
   readonly kind: 'negative';
   /** NXDOMAIN or NODATA. */
   readonly rcode: Rcode;
-  /** The reason for the error thrown on a hit. */
-  readonly reason: NotFoundReason;
+  /** The code of the error thrown on a hit. */
+  readonly code: 'ENOTFOUND' | 'ENODATA';
   /** Clock time (ms) after which the entry is stale. */
   readonly expiresAt: number;
 }

@@ -1,15 +1,17 @@
-import type { Clock } from './types.js';
-
 /**
- * The real clock: `Date.now()` and the global timers. Timers stay ref'd: a script awaiting a lookup
- * that is in a retry wait must not exit under it, and every wait is bounded anyway.
+ * The resolver's default clock: an instance of the SDK's `Clock` (envelope's `systemClock` time),
+ * whose timers stay ref'd. envelope's `systemClock` unrefs its timers so an idle server never
+ * holds a process alive; a lookup is not idle. After an early SERVFAIL the resolver waits out the
+ * rest of the attempt's window with nothing but that timer pending, and a script awaiting the
+ * lookup would exit under it (unsettled top-level await). Every wait is bounded by the retry budget.
  */
-export function createSystemClock(): Clock {
-  return {
-    now: () => Date.now(),
-    setTimeout: (callback, ms) => setTimeout(callback, ms),
-    clearTimeout(handle) {
-      clearTimeout(handle as ReturnType<typeof setTimeout>);
-    },
-  };
-}
+import { type Clock, systemClock, type TimerHandle } from '@mailroute/envelope';
+
+/** `systemClock.now` with Node's timers left ref'd. */
+export const lookupClock: Clock = Object.freeze({
+  now: systemClock.now,
+  setTimeout: (callback: () => void, ms: number): TimerHandle => setTimeout(callback, ms),
+  clearTimeout(handle: TimerHandle): void {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+});

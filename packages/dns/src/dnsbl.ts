@@ -3,7 +3,7 @@
  * 127.0.0.0/8 means listed, with the TXT record as the reason.
  */
 import { isIPv4 } from 'node:net';
-import { DnsLookupError, DnsNotFoundError } from './errors.js';
+import { DnsError, isDnsError } from './errors.js';
 import type { LookupEngine } from './lookup.js';
 import { normalizeName, reverseName } from './names.js';
 
@@ -25,7 +25,8 @@ export interface DnsblResult {
 
 /**
  * Ask `zone` about `address`. NXDOMAIN and NODATA mean not listed (and are negative-cached);
- * a temporary failure throws {@link DnsTemporaryError}; a bad address or zone throws {@link DnsNotFoundError}.
+ * a temporary failure throws a {@link DnsError} with `temporary: true`; a bad address or zone throws
+ * one with code `EBADNAME`.
  */
 export async function queryDnsbl(
   engine: LookupEngine,
@@ -36,20 +37,19 @@ export async function queryDnsbl(
   const z = normalizeName(zone);
   const query = z === undefined ? undefined : reverseName(address.trim(), z);
   if (z === undefined || query === undefined || normalizeName(query) === undefined) {
-    throw new DnsNotFoundError(
-      `${address} ${zone}`,
-      'A',
-      'BADNAME',
-      'bad-name',
-      'not an IP address and a zone',
-    );
+    throw new DnsError('EBADNAME', {
+      qname: `${address} ${zone}`,
+      qtype: 'A',
+      rcode: 'BADNAME',
+      detail: 'not an IP address and a zone',
+    });
   }
   let answers: string[] = [];
   try {
     const a = await engine.lookup(query, 'A', signal);
     answers = a.records.flatMap((r) => ('address' in r ? [r.address] : []));
   } catch (e) {
-    if (e instanceof DnsNotFoundError) return { zone: z, query, listed: false, codes: [], ignored: [] };
+    if (isDnsError(e) && !e.temporary) return { zone: z, query, listed: false, codes: [], ignored: [] };
     throw e;
   }
   const codes = answers.filter((x) => isIPv4(x) && x.startsWith('127.'));
@@ -61,7 +61,7 @@ export async function queryDnsbl(
     reason = t.records.flatMap((r) => ('strings' in r ? [r.strings.join('')] : [])).join('; ');
   } catch (e) {
     // The reason is optional: a list without TXT, or a TXT lookup failing, still leaves the listing.
-    if (!(e instanceof DnsLookupError)) throw e;
+    if (!isDnsError(e)) throw e;
   }
   return reason === undefined
     ? { zone: z, query, listed: true, codes, ignored }

@@ -1,41 +1,23 @@
 /**
  * @mailroute/dns: the mail resolver. MX, A, AAAA, PTR, TXT and DNSBL lookups with positive and
  * negative caches, Domino's retry doubling, coalescing of identical queries, MX ordering and typed
- * errors that map to SMTP reply classes. Transports: the wire client (UDP with TCP fallback), node's
- * resolver, and a static zone for tests and offline use.
+ * errors (Node-style `code`, `temporary`, the SMTP reply to give). Transports: the wire client (UDP
+ * with TCP fallback), node's resolver, and a static zone for tests and offline use.
+ *
+ * The RFC 1035 codec, the record shapes a transport returns and the resolver's building blocks
+ * are in the `@mailroute/dns/wire` subpath.
  *
  * @packageDocumentation
  */
 
-export { createSystemClock } from './clock.js';
 export type { DnsblResult } from './dnsbl.js';
-export {
-  DnsLookupError,
-  DnsNotFoundError,
-  DnsTemporaryError,
-  isDnsNotFound,
-  isDnsTemporary,
-  type NotFoundReason,
-  type SuggestedSmtpReply,
-} from './errors.js';
-export {
-  createHostsTable,
-  emptyHostsTable,
-  type HostsTable,
-  loadHostsFile,
-  parseHostsFile,
-} from './hosts.js';
-export { type MxCandidate, type MxPlan, planMx, type SkippedMx, shuffleEqualPreferences } from './mx.js';
+export { DnsError, type DnsErrorCode, type DnsErrorDetails, isDnsError } from './errors.js';
+export { createHostsTable, type HostsTable, loadHostsFile, parseHostsFile } from './hosts.js';
+export type { DnsLogEvent } from './lookup.js';
+export type { SkippedMx } from './mx.js';
 export type { MxHost, MxResolution } from './mx-resolution.js';
-export { addressLiteral, normalizeName, reverseName } from './names.js';
 export { createNodeResolverTransport, type NodeResolverTransportOptions } from './node-transport.js';
-export {
-  DEFAULT_OPTIONS,
-  type HostLookupOrder,
-  type ResolvedOptions,
-  type ResolverOptions,
-  totalRetryBudgetMs,
-} from './options.js';
+export type { HostLookupOrder, ResolverOptions } from './options.js';
 export { createResolver, type LookupOptions, type MailResolver } from './resolver.js';
 export {
   createStaticTransport,
@@ -43,39 +25,6 @@ export {
   type StaticZone,
   type StaticZoneEntry,
 } from './static-transport.js';
-export type { DnsStats, DnsTraceEvent, DnsTraceKind } from './trace.js';
-export type {
-  AaaaRecord,
-  ARecord,
-  Clock,
-  CnameRecord,
-  DnsQuestion,
-  DnsRecord,
-  DnsTransport,
-  MxRecord,
-  PtrRecord,
-  RandomSource,
-  Rcode,
-  RecordType,
-  TimerHandle,
-  TransportAnswer,
-  TransportQueryOptions,
-  TxtRecord,
-} from './types.js';
-export {
-  createUdpTransport,
-  type DnsServer,
-  parseServer,
-  type UdpTransportOptions,
-} from './udp-transport.js';
-export {
-  type DecodedMessage,
-  type DecodeResult,
-  decodeHeader,
-  decodeMessage,
-  EDNS_UDP_SIZE,
-  encodeQuery,
-  encodeResponse,
-  type MessageHeader,
-  type ResponseSpec,
-} from './wire.js';
+export type { DnsStats } from './stats.js';
+export type { DnsTransport, RandomSource, Rcode, RecordType } from './types.js';
+export { createUdpTransport, type DnsServer, type UdpTransportOptions } from './udp-transport.js';

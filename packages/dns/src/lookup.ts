@@ -6,14 +6,15 @@
  * base * (2^count - 1) at most (15 s with Domino's defaults).
  */
 
-import { raceAbort, sleep } from './abort.js';
+import { type Clock, type Logger, sleep } from '@mailroute/envelope';
+import { raceAbort } from './abort.js';
 import { type CacheEntry, ExpiringCache } from './answer-cache.js';
 import { InflightMap } from './coalesce.js';
-import { DnsNotFoundError, DnsTemporaryError } from './errors.js';
+import { DnsError, temporaryCode } from './errors.js';
 import { normalizeName, normalizeRawName } from './names.js';
 import type { ResolvedOptions } from './options.js';
-import type { DnsTraceEvent, MutableStats } from './trace.js';
-import type { Clock, DnsRecord, DnsTransport, RecordType, TransportAnswer } from './types.js';
+import type { MutableStats } from './stats.js';
+import type { DnsRecord, DnsTransport, Rcode, RecordType, TransportAnswer } from './types.js';
 
 /** Records of the asked type and the TTL (seconds, clamped) they may be kept for. */
 export interface LookupResult {
@@ -34,7 +35,30 @@ export interface LookupDeps {
   readonly clock: Clock;
   readonly options: ResolvedOptions;
   readonly stats: MutableStats;
-  readonly trace: ((event: DnsTraceEvent) => void) | undefined;
+  /** Where per-query events go, at debug level; undefined when nobody listens. */
+  readonly logger: Logger | undefined;
+}
+
+/**
+ * What a resolver logs at debug level (Domino's `Debug_TCP_Resolver`), as the `event` field, in
+ * the order it happens.
+ */
+export type DnsLogEvent =
+  | 'cache-hit'
+  | 'negative-hit'
+  | 'coalesced'
+  | 'query'
+  | 'answer'
+  | 'timeout'
+  | 'retry-wait'
+  | 'hosts-table';
+
+/** Fields a debug record may carry beside `event`, `qname`, `qtype` and `at` (clock ms). */
+interface EventFields {
+  readonly attempt?: number;
+  readonly rcode?: Rcode;
+  readonly waitMs?: number;
+  readonly detail?: string | undefined;
 }
 
 /** The per-resolver lookup engine. */
@@ -46,17 +70,17 @@ export class LookupEngine {
   /** Build an engine over `deps`. */
   constructor(deps: LookupDeps) {
     this.#d = deps;
-    this.#cache = new ExpiringCache<CacheEntry>(deps.options.cacheSize);
+    this.#cache = new ExpiringCache<CacheEntry>(deps.options.cacheMaxEntries);
   }
 
-  /** Emit a trace event when tracing is on. */
-  emit(kind: DnsTraceEvent['kind'], qname: string, qtype: RecordType, extra?: Partial<DnsTraceEvent>): void {
-    const trace = this.#d.trace;
-    if (!trace) return;
+  /** Log one event at debug level, with the clock's time, when a logger is given. */
+  emit(event: DnsLogEvent, qname: string, qtype: RecordType, extra?: EventFields): void {
+    const logger = this.#d.logger;
+    if (!logger) return;
     try {
-      trace({ kind, qname, qtype, at: this.#d.clock.now(), ...extra });
+      logger.debug({ event, qname, qtype, at: this.#d.clock.now(), ...extra }, `dns ${event}`);
     } catch {
-      // A failing debug hook must not fail or hang a lookup.
+      // A failing logger must not fail or hang a lookup.
     }
   }
 
@@ -80,7 +104,7 @@ export class LookupEngine {
     const qname = rawName ? normalizeRawName(name) : normalizeName(name);
     if (qname === undefined) {
       d.stats.notFound++;
-      return Promise.reject(new DnsNotFoundError(name, type, 'BADNAME', 'bad-name'));
+      return Promise.reject(new DnsError('EBADNAME', { qname: name, qtype: type, rcode: 'BADNAME' }));
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     const key = `${type} ${qname}`;
@@ -96,7 +120,7 @@ export class LookupEngine {
       d.stats.notFound++;
       this.emit('negative-hit', qname, type, { rcode: hit.rcode });
       return Promise.reject(
-        new DnsNotFoundError(qname, type, hit.rcode, hit.reason, 'from the negative cache'),
+        new DnsError(hit.code, { qname, qtype: type, rcode: hit.rcode, detail: 'from the negative cache' }),
       );
     }
     // A lookup made while following a CNAME never joins another flight: two chains that point at each
@@ -121,25 +145,31 @@ export class LookupEngine {
     const { answer, attempts } = await this.#withRetries(qname, type, signal);
     const now = d.clock.now();
     if (answer.rcode === 'NXDOMAIN' || answer.rcode === 'NODATA') {
-      const reason = answer.rcode === 'NXDOMAIN' ? 'nxdomain' : 'nodata';
+      const code = answer.rcode === 'NXDOMAIN' ? 'ENOTFOUND' : 'ENODATA';
       if (d.options.noHitCacheTtlSeconds > 0) {
         this.#cache.set(
           key,
           {
             kind: 'negative',
             rcode: answer.rcode,
-            reason,
+            code,
             expiresAt: now + d.options.noHitCacheTtlSeconds * 1000,
           },
           now,
         );
       }
       d.stats.notFound++;
-      throw new DnsNotFoundError(qname, type, answer.rcode, reason, answer.detail);
+      throw new DnsError(code, { qname, qtype: type, rcode: answer.rcode, attempts, detail: answer.detail });
     }
     if (answer.rcode !== 'NOERROR') {
       d.stats.temporaryFailures++;
-      throw new DnsTemporaryError(qname, type, answer.rcode, attempts, answer.detail);
+      throw new DnsError(temporaryCode(answer.rcode), {
+        qname,
+        qtype: type,
+        rcode: answer.rcode,
+        attempts,
+        detail: answer.detail,
+      });
     }
     // Follow the CNAME chain inside the answer, from the question's name.
     let owner = qname;
@@ -161,13 +191,13 @@ export class LookupEngine {
       return this.#store(key, next.records, Math.min(ttl, next.ttl), now);
     }
     d.stats.temporaryFailures++;
-    throw new DnsTemporaryError(
+    throw new DnsError('EBADRESP', {
       qname,
-      type,
-      'BADRESPONSE',
+      qtype: type,
+      rcode: 'BADRESPONSE',
       attempts,
-      'answer has no record of the asked type',
-    );
+      detail: 'answer has no record of the asked type',
+    });
   }
 
   #store(key: string, records: readonly DnsRecord[], ttl: number, now: number): LookupResult {

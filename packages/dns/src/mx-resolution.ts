@@ -4,7 +4,7 @@
 import { type AddressDeps, lookupAddresses } from './addresses.js';
 import { ExpiringCache } from './answer-cache.js';
 import { InflightMap } from './coalesce.js';
-import { DnsLookupError, DnsNotFoundError, DnsTemporaryError } from './errors.js';
+import { DnsError, isDnsError } from './errors.js';
 import { planMx, type SkippedMx, shuffleEqualPreferences } from './mx.js';
 import { addressLiteral, normalizeName } from './names.js';
 import type { MxRecord, RandomSource } from './types.js';
@@ -18,7 +18,7 @@ export interface MxHost {
   /** IPv4 addresses then IPv6 addresses; empty when the lookup failed. */
   readonly addresses: readonly string[];
   /** Why this host has no addresses, when it has none. */
-  readonly error?: DnsLookupError;
+  readonly error?: DnsError;
 }
 
 /** The result of `resolveMx`. */
@@ -124,7 +124,7 @@ export class MxResolver {
       ttl = mx.ttl;
     } catch (e) {
       // No MX records at an existing name: the domain's own address is the implicit MX.
-      if (!(e instanceof DnsNotFoundError && e.reason === 'nodata')) throw e;
+      if (!(isDnsError(e) && e.code === 'ENODATA')) throw e;
       implicit = true;
     }
     const plan = implicit
@@ -132,7 +132,7 @@ export class MxResolver {
       : planMx(records, d.maxMxHosts);
     if (plan.nullMx) {
       d.stats.notFound++;
-      throw new DnsNotFoundError(domain, 'MX', 'NOERROR', 'null-mx');
+      throw new DnsError('ENULLMX', { qname: domain, qtype: 'MX', rcode: 'NOERROR' });
     }
     const hosts = await Promise.all(
       plan.candidates.map(async (c): Promise<MxHost & { ttl: number }> => {
@@ -150,29 +150,32 @@ export class MxResolver {
           } else errors.push(r.reason);
         }
         if (signal?.aborted) throw signal.reason;
-        for (const err of errors) if (!(err instanceof DnsLookupError)) throw err;
-        const typed = errors as DnsLookupError[];
+        for (const err of errors) if (!isDnsError(err)) throw err;
+        const typed = errors as DnsError[];
         // Both families failed: report the temporary failure if there was one, it may still resolve later.
-        const error = addresses.length > 0 ? undefined : (typed.find((x) => !x.permanent) ?? typed[0]);
+        const error = addresses.length > 0 ? undefined : (typed.find((x) => x.temporary) ?? typed[0]);
         return error ? { ...c, addresses, error, ttl: hostTtl } : { ...c, addresses, ttl: hostTtl };
       }),
     );
     const usable = hosts.filter((h) => h.addresses.length > 0);
     if (usable.length === 0) {
-      const temp = hosts.find((h) => h.error && !h.error.permanent)?.error;
+      const temp = hosts.find((h) => h.error?.temporary)?.error;
       if (temp) {
         d.stats.temporaryFailures++;
-        const attempts = temp instanceof DnsTemporaryError ? temp.attempts : 1;
-        throw new DnsTemporaryError(
-          domain,
-          'MX',
-          temp.rcode,
-          attempts,
-          `no MX host resolved: ${temp.message}`,
-        );
+        throw new DnsError(temp.code, {
+          qname: domain,
+          qtype: 'MX',
+          rcode: temp.rcode,
+          attempts: temp.attempts,
+          detail: `no MX host resolved: ${temp.message}`,
+        });
       }
       d.stats.notFound++;
-      throw new DnsNotFoundError(domain, 'MX', implicit ? 'NODATA' : 'NOERROR', 'no-usable-mx');
+      throw new DnsError('ENOUSABLEMX', {
+        qname: domain,
+        qtype: 'MX',
+        rcode: implicit ? 'NODATA' : 'NOERROR',
+      });
     }
     for (const h of hosts) ttl = Math.min(ttl, h.ttl);
     const ordered = hosts.map(({ ttl: _t, ...h }) => h);
@@ -184,7 +187,7 @@ export class MxResolver {
       skipped: plan.skipped,
     };
     // A resolution with a temporary host failure is not kept: the next lookup should try that host again.
-    const partial = hosts.some((h) => h.error && !h.error.permanent);
+    const partial = hosts.some((h) => h.error?.temporary === true);
     const keep = Math.max(ttl, d.minTtlSeconds);
     if (!partial && Number.isFinite(keep) && keep > 0) {
       const shuffles = new Set(ordered.map((h) => h.preference)).size < ordered.length;

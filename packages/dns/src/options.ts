@@ -3,9 +3,9 @@
  * A bad limit is an error, never "no limit": a NaN retry count or cache size would otherwise
  * turn into an unbounded loop or an unbounded cache.
  */
+import type { Clock, Logger } from '@mailroute/envelope';
 import type { HostsTable } from './hosts.js';
-import type { DnsTraceEvent } from './trace.js';
-import type { Clock, DnsTransport, RandomSource } from './types.js';
+import type { DnsTransport, RandomSource } from './types.js';
 
 /**
  * Domino's "Host name lookup" (Configuration Settings > Router/SMTP > Basics):
@@ -19,7 +19,10 @@ export interface ResolverOptions {
   readonly transport?: DnsTransport;
   /** Servers for the default transport (`"192.0.2.1"`, `"127.0.0.1:5353"`); default: the system's (`dns.getServers()`). */
   readonly servers?: readonly string[];
-  /** Time and timers; default the system clock. */
+  /**
+   * Time and timers (envelope's `Clock`, epoch ms); default the system clock with ref'd timers, so
+   * a script awaiting a lookup in a retry wait does not exit under it.
+   */
   readonly clock?: Clock;
   /** Random source for shuffling MX hosts of equal preference; default `Math.random`. */
   readonly random?: RandomSource;
@@ -43,15 +46,20 @@ export interface ResolverOptions {
   /** Highest TTL honoured for positive answers, in seconds; default 86400 (one day). */
   readonly maxTtlSeconds?: number;
   /** Most entries in each cache (answers, MX resolutions); default 10000. */
-  readonly cacheSize?: number;
+  readonly cacheMaxEntries?: number;
   /** Domino's "Host name lookup" order for A/AAAA lookups; default `'dns-then-local'`. */
   readonly hostLookupOrder?: HostLookupOrder;
   /** The local hosts table; default empty (see the README: use `loadHostsFile()` for `/etc/hosts`). */
   readonly hosts?: HostsTable;
   /** Most MX hosts resolved to addresses for one domain; default 20. */
   readonly maxMxHosts?: number;
-  /** Debug trace hook (notes.ini `Debug_TCP_Resolver=1`); default none. Called synchronously; what it throws is ignored. */
-  readonly trace?: (event: DnsTraceEvent) => void;
+  /**
+   * Where per-query events go (notes.ini `Debug_TCP_Resolver=1`), at debug level: a pino logger or
+   * any envelope `Logger`. Each record has `event` (`query`, `answer`, `timeout`, `retry-wait`,
+   * `cache-hit`, `negative-hit`, `coalesced`, `hosts-table`), `qname`, `qtype`, `at` (clock ms) and,
+   * where they apply, `attempt`, `rcode`, `waitMs`, `detail`. Default silent; what it throws is ignored.
+   */
+  readonly logger?: Logger;
 }
 
 /** Options with every default applied. */
@@ -66,8 +74,8 @@ export interface ResolvedOptions {
   readonly minTtlSeconds: number;
   /** See {@link ResolverOptions.maxTtlSeconds}. */
   readonly maxTtlSeconds: number;
-  /** See {@link ResolverOptions.cacheSize}. */
-  readonly cacheSize: number;
+  /** See {@link ResolverOptions.cacheMaxEntries}. */
+  readonly cacheMaxEntries: number;
   /** See {@link ResolverOptions.hostLookupOrder}. */
   readonly hostLookupOrder: HostLookupOrder;
   /** See {@link ResolverOptions.maxMxHosts}. */
@@ -81,7 +89,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   noHitCacheTtlSeconds: 1800,
   minTtlSeconds: 0,
   maxTtlSeconds: 86400,
-  cacheSize: 10000,
+  cacheMaxEntries: 10000,
   hostLookupOrder: 'dns-then-local',
   maxMxHosts: 20,
 });
@@ -134,7 +142,13 @@ export function resolveOptions(o: ResolverOptions): ResolvedOptions {
     ),
     minTtlSeconds,
     maxTtlSeconds,
-    cacheSize: integer('cacheSize', o.cacheSize, DEFAULT_OPTIONS.cacheSize, 1, 10_000_000),
+    cacheMaxEntries: integer(
+      'cacheMaxEntries',
+      o.cacheMaxEntries,
+      DEFAULT_OPTIONS.cacheMaxEntries,
+      1,
+      10_000_000,
+    ),
     hostLookupOrder: order,
     maxMxHosts: integer('maxMxHosts', o.maxMxHosts, DEFAULT_OPTIONS.maxMxHosts, 1, 100),
   };

@@ -2,16 +2,16 @@
  * The mail resolver: the public face over the lookup engine, the address order, MX resolution and DNSBL.
  */
 import { getServers } from 'node:dns';
+import { silentLogger } from '@mailroute/envelope';
 import { lookupAddresses } from './addresses.js';
-import { createSystemClock } from './clock.js';
+import { lookupClock } from './clock.js';
 import { type DnsblResult, queryDnsbl } from './dnsbl.js';
-import { DnsNotFoundError } from './errors.js';
 import { emptyHostsTable } from './hosts.js';
 import { LookupEngine } from './lookup.js';
 import { type MxResolution, MxResolver } from './mx-resolution.js';
 import { reverseName } from './names.js';
 import { type ResolverOptions, resolveOptions, totalRetryBudgetMs } from './options.js';
-import { type DnsStats, newStats } from './trace.js';
+import { type DnsStats, newStats } from './stats.js';
 import { createUdpTransport } from './udp-transport.js';
 
 /** Per-call options of every lookup. */
@@ -30,9 +30,8 @@ export interface LookupOptions {
 /** The mail resolver returned by {@link createResolver}. */
 export interface MailResolver {
   /**
-   * The hosts and addresses to try for mail to `domain` (RFC 5321 section 5.1). Throws
-   * {@link DnsNotFoundError} (reason `null-mx`, `nxdomain`, `no-usable-mx`, `bad-name`) or
-   * {@link DnsTemporaryError}.
+   * The hosts and addresses to try for mail to `domain` (RFC 5321 section 5.1). Throws a
+   * `DnsError`: `ENULLMX`, `ENOTFOUND`, `ENOUSABLEMX`, `EBADNAME`, or a temporary one.
    */
   resolveMx(domain: string, options?: LookupOptions): Promise<MxResolution>;
   /** IPv4 addresses of `name`, in the configured host name lookup order. */
@@ -59,10 +58,12 @@ export interface MailResolver {
  */
 export function createResolver(options: ResolverOptions = {}): MailResolver {
   const resolved = resolveOptions(options);
-  const clock = options.clock ?? createSystemClock();
+  const clock = options.clock ?? lookupClock;
+  // The silent default is dropped here, so a resolver nobody listens to builds no log records.
+  const logger = options.logger === silentLogger ? undefined : options.logger;
   const transport = options.transport ?? createUdpTransport({ servers: options.servers ?? getServers() });
   const stats = newStats();
-  const engine = new LookupEngine({ transport, clock, options: resolved, stats, trace: options.trace });
+  const engine = new LookupEngine({ transport, clock, options: resolved, stats, logger });
   const addressDeps = {
     engine,
     hosts: options.hosts ?? emptyHostsTable,
@@ -77,7 +78,7 @@ export function createResolver(options: ResolverOptions = {}): MailResolver {
       maxMxHosts: resolved.maxMxHosts,
       minTtlSeconds: resolved.minTtlSeconds,
     },
-    resolved.cacheSize,
+    resolved.cacheMaxEntries,
   );
   const addresses = async (name: string, type: 'A' | 'AAAA', o?: LookupOptions) => {
     const r = await lookupAddresses(addressDeps, name, type, o?.signal, o?.rawName === true);

@@ -100,7 +100,7 @@ export interface TransportAnswer {
   readonly rcode: Rcode;
   /** The answer section: records of the asked type and any CNAMEs leading to them. */
   readonly records: readonly DnsRecord[];
-  /** Free text saying why, for the trace and error messages (for example "wrong ID ignored"). */
+  /** Free text saying why, for the debug log and error messages (for example "wrong ID ignored"). */
   readonly detail?: string;
 }
 
@@ -122,21 +122,6 @@ export interface DnsTransport {
   query(question: DnsQuestion, options: TransportQueryOptions): Promise<TransportAnswer>;
   /** Release sockets or other resources, if any. */
   close?(): void;
-}
-
-/** An opaque timer handle returned by {@link Clock.setTimeout}. */
-export type TimerHandle = unknown;
-
-/**
- * The time source and timers. Injected so tests of TTL expiry and retry waits run instantly and exactly.
- */
-export interface Clock {
-  /** Milliseconds since some fixed origin (only differences are used). */
-  now(): number;
-  /** Call `callback` once after `ms` milliseconds. */
-  setTimeout(callback: () => void, ms: number): TimerHandle;
-  /** Cancel a timer from {@link Clock.setTimeout}; unknown or fired handles are ignored. */
-  clearTimeout(handle: TimerHandle): void;
 }
 
 /** A source of uniform random numbers in [0, 1), used to shuffle MX hosts of equal preference. */

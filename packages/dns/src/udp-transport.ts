@@ -139,10 +139,10 @@ function udpQuery(
       if (header.tc) return finish(() => resolve('truncated'));
       const decoded = decodeMessage(msg);
       if (!decoded.ok) {
-        return finish(() => resolve({ rcode: 'BADRESPONSE', records: [], detail: decoded.error }));
+        return finish(() => resolve({ rcode: 'BADRESPONSE', records: [], detail: decoded.reason.message }));
       }
-      if (!matchesQuestion(decoded.message, question)) return;
-      finish(() => resolve(answerFromMessage(decoded.message)));
+      if (!matchesQuestion(decoded.value, question)) return;
+      finish(() => resolve(answerFromMessage(decoded.value)));
     });
     socket.send(encodeQuery(id, question, edns), server.port, server.address, (err) => {
       if (err)
@@ -190,11 +190,11 @@ function tcpQuery(
       const len = all.readUInt16BE(0);
       if (all.length < len + 2) return;
       const decoded = decodeMessage(all.subarray(2, len + 2));
-      if (!decoded.ok) return bad(decoded.error);
-      if (decoded.message.id !== id || !matchesQuestion(decoded.message, question)) {
+      if (!decoded.ok) return bad(decoded.reason.message);
+      if (decoded.value.id !== id || !matchesQuestion(decoded.value, question)) {
         return bad('TCP answer does not match the question');
       }
-      finish(() => resolve(answerFromMessage(decoded.message)));
+      finish(() => resolve(answerFromMessage(decoded.value)));
     });
     socket.on('end', () => bad('TCP connection closed before a whole answer'));
   });

@@ -3,7 +3,7 @@
  * loops: every read is bounds-checked, a compression pointer must point strictly backwards (so pointer
  * chains terminate), and names are capped at 255 octets.
  */
-import { formatIPv6 } from '@mailroute/envelope';
+import { type Failed, failed, formatIPv6, ok, type Result } from '@mailroute/envelope';
 import type { DnsQuestion, DnsRecord, RecordType } from './types.js';
 
 /** Numeric RR types (RFC 1035 section 3.2.2, RFC 3596). */
@@ -48,11 +48,6 @@ export interface DecodedMessage extends MessageHeader {
   /** Answer records of the types we understand; others are skipped. */
   readonly answers: readonly DnsRecord[];
 }
-
-/** Result of {@link decodeMessage}: the message, or why it could not be read. */
-export type DecodeResult =
-  | { readonly ok: true; readonly message: DecodedMessage }
-  | { readonly ok: false; readonly error: string };
 
 /**
  * Encode a standard query with RD set and, unless `edns` is false, an EDNS(0) OPT record advertising
@@ -205,10 +200,18 @@ export function decodeHeader(buf: Uint8Array): MessageHeader | undefined {
   };
 }
 
-/** Decode a whole message. Never throws: malformed input gives `{ ok: false, error }`. */
-export function decodeMessage(buf: Uint8Array): DecodeResult {
+/** A message that cannot be read: code `EBADRESP` (Node's word for it), never temporary. */
+function malformed(message: string): Failed {
+  return failed({ code: 'EBADRESP', message, temporary: false });
+}
+
+/**
+ * Decode a whole message. Never throws: malformed input gives a failed `Result` whose reason has
+ * code `EBADRESP` and says what was wrong.
+ */
+export function decodeMessage(buf: Uint8Array): Result<DecodedMessage> {
   const header = decodeHeader(buf);
-  if (!header) return { ok: false, error: 'message shorter than its header' };
+  if (!header) return malformed('message shorter than its header');
   try {
     const qd = u16(buf, 4);
     const an = u16(buf, 6);
@@ -242,9 +245,9 @@ export function decodeMessage(buf: Uint8Array): DecodeResult {
         answers.push(readRdata(buf, known, owner.name, ttl > 0x7fffffff ? 0 : ttl, start, end));
       o = end;
     }
-    return { ok: true, message: { ...header, question, questionTypeCode, answers } };
+    return ok({ ...header, question, questionTypeCode, answers });
   } catch (e) {
-    if (e instanceof Malformed) return { ok: false, error: e.message };
+    if (e instanceof Malformed) return malformed(e.message);
     throw e;
   }
 }

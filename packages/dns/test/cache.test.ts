@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createLineLogger, type LogRecord } from '@mailroute/envelope';
 import { FakeClock } from '@mailroute/testing';
-import {
-  createResolver,
-  createStaticTransport,
-  DnsNotFoundError,
-  DnsTemporaryError,
-  type DnsTraceEvent,
-} from '../src/index.js';
+import { createResolver, createStaticTransport, isDnsError } from '../src/index.js';
+
+/** What a not-found (NXDOMAIN, NODATA, ...) rejects with: the SDK's error shape, not temporary. */
+const NOT_FOUND = { name: 'DnsError', temporary: false };
+/** What a temporary failure rejects with. */
+const TEMPORARY = { name: 'DnsError', temporary: true };
 
 const zone = {
   'a.example': { ttl: 60, A: ['192.0.2.1'] },
@@ -65,30 +65,34 @@ describe('positive cache', () => {
 describe('negative cache (MailDomainNoHitCacheTimeToLive)', () => {
   it('keeps NXDOMAIN and NODATA 1800 s by default', async () => {
     const { clock, transport, resolver } = setup();
-    await assert.rejects(resolver.resolveA('nope.example'), { name: 'DnsNotFoundError', rcode: 'NXDOMAIN' });
-    await assert.rejects(resolver.resolveA('txtonly.example'), { reason: 'nodata', rcode: 'NODATA' });
+    await assert.rejects(resolver.resolveA('nope.example'), {
+      name: 'DnsError',
+      temporary: false,
+      rcode: 'NXDOMAIN',
+    });
+    await assert.rejects(resolver.resolveA('txtonly.example'), { code: 'ENODATA', rcode: 'NODATA' });
     await clock.advance(1_799_999);
-    await assert.rejects(resolver.resolveA('nope.example'), DnsNotFoundError);
-    await assert.rejects(resolver.resolveA('txtonly.example'), DnsNotFoundError);
+    await assert.rejects(resolver.resolveA('nope.example'), NOT_FOUND);
+    await assert.rejects(resolver.resolveA('txtonly.example'), NOT_FOUND);
     assert.equal(transport.queries.length, 2);
     assert.equal(resolver.stats().negativeHits, 2);
     await clock.advance(1);
-    await assert.rejects(resolver.resolveA('nope.example'), DnsNotFoundError);
+    await assert.rejects(resolver.resolveA('nope.example'), NOT_FOUND);
     assert.equal(transport.queries.length, 3);
   });
 
   it('is off with 0', async () => {
     const { transport, resolver } = setup({ noHitCacheTtlSeconds: 0 });
-    await assert.rejects(resolver.resolveA('nope.example'), DnsNotFoundError);
-    await assert.rejects(resolver.resolveA('nope.example'), DnsNotFoundError);
+    await assert.rejects(resolver.resolveA('nope.example'), NOT_FOUND);
+    await assert.rejects(resolver.resolveA('nope.example'), NOT_FOUND);
     assert.equal(transport.queries.length, 2);
     assert.equal(resolver.stats().negativeHits, 0);
   });
 
   it('never keeps a temporary failure as not-found', async () => {
     const { transport, resolver } = setup();
-    await assert.rejects(resolver.resolveA('broken.example'), DnsTemporaryError);
-    await assert.rejects(resolver.resolveA('broken.example'), { rcode: 'SERVFAIL', permanent: false });
+    await assert.rejects(resolver.resolveA('broken.example'), TEMPORARY);
+    await assert.rejects(resolver.resolveA('broken.example'), { rcode: 'SERVFAIL', temporary: true });
     assert.equal(transport.queries.length, 2);
     assert.equal(resolver.stats().temporaryFailures, 2);
   });
@@ -110,21 +114,34 @@ describe('coalescing', () => {
       resolver.resolveA('nope.example'),
       resolver.resolveA('nope.example'),
     ]);
-    for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof DnsNotFoundError);
+    for (const r of results)
+      assert.ok(r.status === 'rejected' && isDnsError(r.reason) && !r.reason.temporary);
     assert.equal(transport.queries.length, 1);
   });
 });
 
-describe('trace (Debug_TCP_Resolver)', () => {
-  it('reports query, answer, cache hit and negative hit in order', async () => {
-    const events: DnsTraceEvent[] = [];
-    const { resolver } = setup({ trace: (e) => events.push(e) });
+describe('debug log (Debug_TCP_Resolver)', () => {
+  it('logs query, answer, cache hit and negative hit in order, at debug level with fields', async () => {
+    const records: LogRecord[] = [];
+    const { clock, resolver } = setup({ logger: createLineLogger((r) => records.push(r), 'debug') });
     await resolver.resolveA('a.example');
     await resolver.resolveA('a.example');
     await assert.rejects(resolver.resolveA('nope.example'));
     await assert.rejects(resolver.resolveA('nope.example'));
+    assert.ok(records.every((r) => r.level === 'debug' && r.message === `dns ${String(r.context.event)}`));
+    assert.ok(records.every((r) => r.context.at === clock.now()));
+    assert.deepEqual(records[0]?.context, {
+      event: 'query',
+      qname: 'a.example',
+      qtype: 'A',
+      at: clock.now(),
+      attempt: 0,
+    });
     assert.deepEqual(
-      events.map((e) => `${e.kind} ${e.qtype} ${e.qname}${e.rcode ? ` ${e.rcode}` : ''}`),
+      records.map(
+        ({ context: e }) =>
+          `${String(e.event)} ${String(e.qtype)} ${String(e.qname)}${e.rcode ? ` ${String(e.rcode)}` : ''}`,
+      ),
       [
         'query A a.example',
         'answer A a.example NOERROR',
@@ -137,12 +154,12 @@ describe('trace (Debug_TCP_Resolver)', () => {
   });
 });
 
-describe('trace hook failures', () => {
-  it('a throwing trace hook does not break lookups', async () => {
+describe('logger failures', () => {
+  it('a throwing logger does not break lookups', async () => {
     const { resolver } = setup({
-      trace: () => {
-        throw new Error('bad hook');
-      },
+      logger: createLineLogger(() => {
+        throw new Error('bad logger');
+      }, 'debug'),
     });
     assert.deepEqual(await resolver.resolveA('a.example'), ['192.0.2.1']);
   });

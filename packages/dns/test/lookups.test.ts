@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isMailrouteError } from '@mailroute/envelope';
 import { FakeClock } from '@mailroute/testing';
 import {
-  addressLiteral,
   createHostsTable,
   createResolver,
   createStaticTransport,
-  DnsNotFoundError,
-  DnsTemporaryError,
-  normalizeName,
+  DnsError,
+  isDnsError,
   parseHostsFile,
-  reverseName,
   type StaticZone,
 } from '../src/index.js';
+import { addressLiteral, normalizeName, reverseName } from '../src/wire-entry.js';
+
+/** What a not-found (NXDOMAIN, NODATA, ...) rejects with: the SDK's error shape, not temporary. */
+const NOT_FOUND = { name: 'DnsError', temporary: false };
+/** What a temporary failure rejects with. */
+const TEMPORARY = { name: 'DnsError', temporary: true };
 
 const zone: StaticZone = {
   'dual.example': { A: ['192.0.2.1'] },
@@ -91,8 +95,9 @@ describe('TXT, PTR', () => {
       `${'abcdefghi.'.repeat(26)}x`,
     ]) {
       await assert.rejects(resolver.resolveTxt(bad), {
-        name: 'DnsNotFoundError',
-        reason: 'bad-name',
+        name: 'DnsError',
+        temporary: false,
+        code: 'EBADNAME',
         rcode: 'BADNAME',
       });
     }
@@ -138,8 +143,8 @@ describe('queryDnsbl (RFC 5782)', () => {
 
   it('throws a temporary error when the list fails, and a typed error for a bad address', async () => {
     const { resolver } = setup();
-    await assert.rejects(resolver.queryDnsbl('127.0.0.9', 'bl.example'), DnsTemporaryError);
-    await assert.rejects(resolver.queryDnsbl('not-an-ip', 'bl.example'), { reason: 'bad-name' });
+    await assert.rejects(resolver.queryDnsbl('127.0.0.9', 'bl.example'), TEMPORARY);
+    await assert.rejects(resolver.queryDnsbl('not-an-ip', 'bl.example'), { code: 'EBADNAME' });
   });
 });
 
@@ -156,7 +161,7 @@ describe('Host name lookup order', () => {
 
   it('dns-then-local keeps a temporary DNS failure when the table has nothing', async () => {
     const { resolver } = setup({ hosts });
-    await assert.rejects(resolver.resolveA('down.example'), DnsTemporaryError);
+    await assert.rejects(resolver.resolveA('down.example'), TEMPORARY);
   });
 
   it('local-then-dns: the table first', async () => {
@@ -167,10 +172,10 @@ describe('Host name lookup order', () => {
 
   it('dns-only and local-only', async () => {
     const dnsOnly = setup({ hosts, hostLookupOrder: 'dns-only' }).resolver;
-    await assert.rejects(dnsOnly.resolveA('local.example'), DnsNotFoundError);
+    await assert.rejects(dnsOnly.resolveA('local.example'), NOT_FOUND);
     const localOnly = setup({ hosts, hostLookupOrder: 'local-only' });
     assert.deepEqual(await localOnly.resolver.resolveA('local.example'), ['10.0.0.2']);
-    await assert.rejects(localOnly.resolver.resolveA('nothere.example.'), { reason: 'nxdomain' });
+    await assert.rejects(localOnly.resolver.resolveA('nothere.example.'), { code: 'ENOTFOUND' });
     assert.equal(localOnly.transport.queries.length, 0);
   });
 
@@ -202,20 +207,39 @@ describe('Host name lookup order', () => {
 });
 
 describe('errors and SMTP reply classes', () => {
-  it('maps permanent to 5xx and temporary to 4xx', () => {
-    const nx = new DnsNotFoundError('x.example', 'MX', 'NXDOMAIN', 'nxdomain');
-    assert.equal(nx.smtpClass, 5);
+  it('maps final failures to 5xx and temporary ones to 4xx', () => {
+    const nx = new DnsError('ENOTFOUND', { qname: 'x.example', qtype: 'MX', rcode: 'NXDOMAIN' });
+    assert.equal(nx.temporary, false);
+    assert.equal(nx.code, 'ENOTFOUND');
     assert.equal(
-      nx.suggestedReply.toString(),
-      '550 5.1.2 Bad destination system address: x.example (nxdomain)\r\n',
+      nx.reply.toString(),
+      '550 5.1.2 Bad destination system address: x.example (no such domain)\r\n',
     );
-    assert.equal(nx.suggestedReply.isPermanent, true);
-    const t = new DnsTemporaryError('x.example', 'MX', 'SERVFAIL', 4);
-    assert.equal(t.smtpClass, 4);
-    assert.equal(t.suggestedReply.code, 451);
-    assert.equal(t.suggestedReply.enhanced, '4.4.3');
-    assert.equal(t.suggestedReply.isTransient, true);
+    assert.equal(nx.reply.isPermanent, true);
+    const t = new DnsError('ESERVFAIL', { qname: 'x.example', qtype: 'MX', rcode: 'SERVFAIL', attempts: 4 });
+    assert.equal(t.code, 'ESERVFAIL');
+    assert.equal(t.temporary, true);
+    assert.equal(t.reply.code, 451);
+    assert.equal(t.reply.enhanced, '4.4.3');
+    assert.equal(t.reply.isTransient, true);
     assert.match(t.message, /SERVFAIL.*4 attempt/);
+  });
+
+  it('has the SDK error shape, told apart by code and temporary, never by class', async () => {
+    const resolver = createResolver({
+      transport: createStaticTransport({ 'down.example': { fail: 'REFUSED' } }),
+    });
+    const error = await resolver.resolveA('nope.example').catch((e: unknown) => e);
+    assert.ok(isMailrouteError(error) && error instanceof Error);
+    assert.deepEqual([error.code, error.temporary, error.name], ['ENOTFOUND', false, 'DnsError']);
+    const refused = await resolver.resolveA('down.example', {}).catch((e: unknown) => e);
+    assert.ok(isDnsError(refused));
+    assert.deepEqual([refused.code, refused.temporary, refused.rcode], ['EREFUSED', true, 'REFUSED']);
+    // A copy from another installed version of the package is a different class with the same shape.
+    const copy = { ...refused, name: 'DnsError', message: refused.message };
+    assert.equal(isDnsError(copy), true);
+    assert.equal(isDnsError({ code: 'ENOTFOUND', message: 'x', temporary: false }), false, 'no qname');
+    assert.equal(isDnsError({ code: 'EPERM', message: 'x', temporary: false, qname: 'a' }), false);
   });
 });
 
@@ -228,7 +252,7 @@ describe('options', () => {
       { retryCount: 11 },
       { retryCount: '4' as unknown as number },
       { noHitCacheTtlSeconds: -1 },
-      { cacheSize: 0 },
+      { cacheMaxEntries: 0 },
       { retryBaseWaitMs: 0.5 },
       { minTtlSeconds: 10, maxTtlSeconds: 5 },
       { hostLookupOrder: 'dynamic' as 'dns-only' },

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock, prng } from '@mailroute/testing';
-import {
-  createResolver,
-  createStaticTransport,
-  DnsNotFoundError,
-  DnsTemporaryError,
-  type MxRecord,
-  planMx,
-  type StaticZone,
-  shuffleEqualPreferences,
-} from '../src/index.js';
+import { createResolver, createStaticTransport, isDnsError, type StaticZone } from '../src/index.js';
+import { type MxRecord, planMx, shuffleEqualPreferences } from '../src/wire-entry.js';
 
 const zone: StaticZone = {
   'multi.example': {
@@ -112,14 +104,14 @@ describe('resolveMx (RFC 5321 section 5.1)', () => {
     ]);
   });
 
-  it('treats a null MX as a permanent "does not accept mail" (RFC 7505)', async () => {
+  it('treats a null MX as a final "does not accept mail" (RFC 7505)', async () => {
     const { resolver } = setup();
     await assert.rejects(resolver.resolveMx('nullmx.example'), (e: unknown) => {
-      assert.ok(e instanceof DnsNotFoundError);
-      assert.equal(e.reason, 'null-mx');
+      assert.ok(isDnsError(e) && !e.temporary);
+      assert.equal(e.code, 'ENULLMX');
       assert.equal(e.rcode, 'NOERROR');
-      assert.deepEqual(e.suggestedReply.code, 556);
-      assert.equal(e.suggestedReply.enhanced, '5.1.10');
+      assert.deepEqual(e.reply.code, 556);
+      assert.equal(e.reply.enhanced, '5.1.10');
       return true;
     });
   });
@@ -127,9 +119,9 @@ describe('resolveMx (RFC 5321 section 5.1)', () => {
   it('fails permanently for a domain that does not exist', async () => {
     const { resolver } = setup();
     await assert.rejects(resolver.resolveMx('nowhere.example'), {
-      reason: 'nxdomain',
+      code: 'ENOTFOUND',
       rcode: 'NXDOMAIN',
-      smtpClass: 5,
+      temporary: false,
     });
   });
 
@@ -157,7 +149,7 @@ describe('resolveMx (RFC 5321 section 5.1)', () => {
 
   it('fails permanently when no exchange has an address', async () => {
     const { resolver } = setup();
-    await assert.rejects(resolver.resolveMx('dangling.example'), { reason: 'no-usable-mx', permanent: true });
+    await assert.rejects(resolver.resolveMx('dangling.example'), { code: 'ENOUSABLEMX', temporary: false });
   });
 
   it('keeps usable hosts and reports the failing one; fails temporarily when all fail temporarily', async () => {
@@ -165,14 +157,14 @@ describe('resolveMx (RFC 5321 section 5.1)', () => {
     const r = await resolver.resolveMx('halfbroken.example');
     assert.deepEqual(r.addresses, ['192.0.2.88']);
     const down = r.hosts.find((h) => h.exchange === 'down.halfbroken.example')!;
-    assert.ok(down.error instanceof DnsTemporaryError);
+    assert.ok(isDnsError(down.error) && down.error.temporary);
     // a partial resolution is not cached: the next lookup asks for the failing host again
     const before = transport.queries.length;
     await resolver.resolveMx('halfbroken.example');
     assert.ok(transport.queries.length > before);
     await assert.rejects(resolver.resolveMx('allbroken.example'), {
-      name: 'DnsTemporaryError',
-      smtpClass: 4,
+      name: 'DnsError',
+      temporary: true,
     });
   });
 

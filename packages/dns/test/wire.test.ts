@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prng } from '@mailroute/testing';
-import { decodeHeader, decodeMessage, encodeQuery, encodeResponse } from '../src/index.js';
+import { decodeHeader, decodeMessage, encodeQuery, encodeResponse } from '../src/wire-entry.js';
 
 const q = { name: 'example.com', type: 'MX' } as const;
 
@@ -32,13 +32,13 @@ describe('wire codec', () => {
     ] as const;
     const decoded = decodeMessage(encodeResponse(7, q, { answers }));
     assert.ok(decoded.ok);
-    assert.equal(decoded.message.id, 7);
-    assert.equal(decoded.message.qr, true);
-    assert.deepEqual(decoded.message.question, q);
+    assert.equal(decoded.value.id, 7);
+    assert.equal(decoded.value.qr, true);
+    assert.deepEqual(decoded.value.question, q);
     const expected = answers.map((a) =>
       a.type === 'AAAA' && a.address === '2001:db8:0:1:0:0:0:1' ? { ...a, address: '2001:db8:0:1::1' } : a,
     );
-    assert.deepEqual(decoded.message.answers, expected);
+    assert.deepEqual(decoded.value.answers, expected);
   });
 
   it('reads rcode and the TC flag from the header', () => {
@@ -55,7 +55,7 @@ describe('wire codec', () => {
     const rr = Buffer.from([0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 7, 0, 5, 2, 0x6d, 0x78, 0xc0, 12]);
     const d = decodeMessage(Buffer.concat([head, qname, rr]));
     assert.ok(d.ok);
-    assert.deepEqual(d.message.answers, [
+    assert.deepEqual(d.value.answers, [
       { type: 'MX', name: 'example.com', ttl: 60, preference: 5, exchange: 'mx.example.com' },
     ]);
   });
@@ -90,14 +90,20 @@ describe('wire codec', () => {
       ),
       Buffer.from([0, 0, 1, 0, 1]),
     ]);
-    assert.deepEqual(decodeMessage(long), { ok: false, error: 'name longer than 255 octets' });
+    assert.deepEqual(decodeMessage(long), {
+      ok: false,
+      reason: { code: 'EBADRESP', message: 'name longer than 255 octets', temporary: false },
+    });
     const badLabel = Buffer.concat([header(0), Buffer.from([0x41, 0, 0, 1, 0, 1])]);
     assert.equal(decodeMessage(badLabel).ok, false);
     const good = Buffer.from(
       encodeResponse(1, q, { answers: [{ type: 'A', name: 'example.com', ttl: 1, address: '192.0.2.1' }] }),
     );
     good.writeUInt16BE(200, good.length - 6); // rdlength past the end
-    assert.deepEqual(decodeMessage(good), { ok: false, error: 'rdata runs past the end' });
+    assert.deepEqual(decodeMessage(good), {
+      ok: false,
+      reason: { code: 'EBADRESP', message: 'rdata runs past the end', temporary: false },
+    });
   });
 
   it('rejects A records whose rdata is not 4 octets and TXT strings that overrun', () => {
@@ -105,12 +111,18 @@ describe('wire codec', () => {
       encodeResponse(1, q, { answers: [{ type: 'A', name: 'example.com', ttl: 1, address: '192.0.2.1' }] }),
     );
     const shortA = Buffer.concat([a.subarray(0, a.length - 6), Buffer.from([0, 3, 1, 2, 3])]);
-    assert.deepEqual(decodeMessage(shortA), { ok: false, error: 'A rdata is not 4 octets' });
+    assert.deepEqual(decodeMessage(shortA), {
+      ok: false,
+      reason: { code: 'EBADRESP', message: 'A rdata is not 4 octets', temporary: false },
+    });
     const t = Buffer.from(
       encodeResponse(1, q, { answers: [{ type: 'TXT', name: 'example.com', ttl: 1, strings: ['ab'] }] }),
     );
     t[t.length - 3] = 9; // string length 9 inside 3 octets of rdata
-    assert.deepEqual(decodeMessage(t), { ok: false, error: 'TXT string runs past rdata' });
+    assert.deepEqual(decodeMessage(t), {
+      ok: false,
+      reason: { code: 'EBADRESP', message: 'TXT string runs past rdata', temporary: false },
+    });
   });
 
   it('treats a TTL with the top bit set as 0 (RFC 2181 section 8)', () => {
@@ -120,7 +132,7 @@ describe('wire codec', () => {
     b.writeUInt32BE(0x80000001, b.length - 10);
     const d = decodeMessage(b);
     assert.ok(d.ok);
-    assert.equal(d.message.answers[0]!.ttl, 0);
+    assert.equal(d.value.answers[0]!.ttl, 0);
   });
 
   it('gives a result, never a throw, for every truncation of a valid answer', () => {
@@ -162,8 +174,8 @@ describe('wire codec', () => {
       const r = decodeMessage(m.subarray(0, cut));
       if (r.ok) {
         ok++;
-        for (const a of r.message.answers) assert.ok(a.name.length <= 255);
-      } else assert.equal(typeof r.error, 'string');
+        for (const a of r.value.answers) assert.ok(a.name.length <= 255);
+      } else assert.equal(r.reason.code, 'EBADRESP');
     }
     assert.ok(ok > 0, 'some mutations should still decode');
   });

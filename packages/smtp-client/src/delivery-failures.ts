@@ -24,19 +24,19 @@ export function stopReason(signal: AbortSignal, closed: boolean): SmtpClientReas
   return reason('SMTP_ABORTED', 'the delivery was aborted', true);
 }
 
-/** A DNS failure as a reason, told apart by shape (`permanent`, `reason`, `suggestedReply`), not by class. */
+/** A DNS failure as a reason, told apart by shape (`code`, `temporary`, `reply`), not by class. */
 export function dnsReason(name: string, err: unknown): SmtpClientReason {
   const e = (err ?? {}) as {
-    permanent?: unknown;
-    reason?: unknown;
-    suggestedReply?: unknown;
+    temporary?: unknown;
+    code?: unknown;
+    reply?: unknown;
     message?: unknown;
   };
-  const reply = isReply(e.suggestedReply) ? e.suggestedReply : undefined;
+  const reply = isReply(e.reply) ? e.reply : undefined;
   const message = typeof e.message === 'string' ? e.message : String(err);
-  if (e.reason === 'null-mx')
+  if (e.code === 'ENULLMX')
     return reason('SMTP_NULL_MX', `${name} publishes a null MX: it accepts no mail`, false, reply);
-  return reason('SMTP_DNS', `lookup for ${name} failed: ${message}`, e.permanent !== true, reply);
+  return reason('SMTP_DNS', `lookup for ${name} failed: ${message}`, e.temporary !== false, reply);
 }
 
 function isReply(x: unknown): x is SmtpReply {

@@ -3,11 +3,33 @@
  * reply, or fail in any other way; the last becomes `451 4.3.0` (or the caller's fallback), a
  * counted and logged error, and never reaches the session's caller as an exception.
  */
-import { Replies, SmtpError, type SmtpReply } from '@mailroute/envelope';
+import {
+  failed,
+  type Logger,
+  ok,
+  type Reason,
+  Replies,
+  type Result,
+  SmtpError,
+  type SmtpReply,
+} from '@mailroute/envelope';
 import type { BackendSession } from './backend.js';
-import type { Logger } from './environment.js';
 import type { StatsRecorder } from './stats.js';
-import type { Guarded } from './transfer.js';
+
+/** Why a backend call gave no value: the reply to send instead, always present. */
+export interface BackendRefusal extends Reason {
+  /** `SMTP_BACKEND_REPLY` (the backend threw an `SmtpError`) or `SMTP_BACKEND_ERROR` (anything else). */
+  readonly code: 'SMTP_BACKEND_REPLY' | 'SMTP_BACKEND_ERROR';
+  /** The reply the session sends. */
+  readonly reply: SmtpReply;
+}
+
+/** A backend call's result after the session's guard: the SDK's `Result`, its reason a {@link BackendRefusal}. */
+export type BackendResult<T> = Result<T, BackendRefusal>;
+
+function refusal(code: BackendRefusal['code'], reply: SmtpReply, message: string): BackendRefusal {
+  return { code, message, temporary: reply.isTransient, reply };
+}
 
 /** Where a failed call is reported. */
 export interface CallContext {
@@ -22,14 +44,20 @@ export async function callBackend<T>(
   what: string,
   call: () => T | Promise<T>,
   fallback: SmtpReply = Replies.localError,
-): Promise<Guarded<T>> {
+): Promise<BackendResult<T>> {
   try {
-    return { ok: true, value: await call() };
+    return ok(await call());
   } catch (error) {
-    if (error instanceof SmtpError) return { ok: false, reply: error.reply };
+    // SmtpError is envelope's: the one class this package checks, and only for errors a backend
+    // built with the same envelope it was handed.
+    if (error instanceof SmtpError) {
+      return failed(
+        refusal('SMTP_BACKEND_REPLY', error.reply, `${what}: the backend replied ${error.reply.code}`),
+      );
+    }
     context.stats.add('backendErrors');
     context.logger.error({ session: context.session, call: what, err: error }, 'backend error');
-    return { ok: false, reply: fallback };
+    return failed(refusal('SMTP_BACKEND_ERROR', fallback, `${what}: the backend failed`));
   }
 }
 
@@ -46,11 +74,11 @@ export async function lookupCommand(
   if (verb === 'ETRN') {
     if (typeof session.etrn !== 'function') return Replies.commandNotImplemented;
     const r = await callBackend(context, verb, () => session.etrn?.(argument));
-    return r.ok ? (r.value ?? Replies.etrnQueued(argument)) : r.reply;
+    return r.ok ? (r.value ?? Replies.etrnQueued(argument)) : r.reason.reply;
   }
   const method = verb === 'VRFY' ? session.verify : session.expand;
   if (typeof method !== 'function')
     return verb === 'VRFY' ? Replies.cannotVerify : Replies.commandNotImplemented;
   const r = await callBackend(context, verb, () => method.call(session, argument));
-  return r.ok ? r.value : r.reply;
+  return r.ok ? r.value : r.reason.reply;
 }

@@ -57,8 +57,11 @@ export interface EnvelopeRecipient {
   readonly params: RcptParameters;
 }
 
-/** The envelope handed to {@link BackendSession.data}. */
-export interface Envelope {
+/**
+ * The envelope of a message as this server received it, handed to {@link BackendSession.data}.
+ * Inbound, beside smtp-client's `OutboundEnvelope` and the router's `QueuedEnvelope`.
+ */
+export interface InboundEnvelope {
   /** Queue id of this message (also in the Received header and the 250 reply). */
   readonly id: string;
   /** The reverse-path of MAIL FROM. */
@@ -75,8 +78,8 @@ export interface Envelope {
   readonly tls: TlsInfo | undefined;
   /** The connection. */
   readonly connection: ConnectionInfo;
-  /** How the message came: DATA or BDAT (CHUNKING). */
-  readonly transfer: 'DATA' | 'BDAT';
+  /** The command that carried the mail data: DATA, or BDAT (CHUNKING, RFC 3030). */
+  readonly dataCommand: 'DATA' | 'BDAT';
 }
 
 /** Credentials from AUTH PLAIN or AUTH LOGIN. Never logged by the server. */
@@ -151,7 +154,7 @@ export interface BackendSession {
    * The message. Called when DATA is accepted (or at the first BDAT); read `message` to the end.
    * Required: a server that accepted mail with nowhere to put it would lose it silently.
    */
-  data(message: MessageStream, envelope: Envelope): Promise<DataOutcome>;
+  data(message: MessageStream, envelope: InboundEnvelope): Promise<DataOutcome>;
   /** The transaction was abandoned (RSET, a new HELO/EHLO, STARTTLS, or a refused message). */
   reset?(): MaybePromise<void>;
   /** The connection ended. Called exactly once. */

@@ -1,7 +1,11 @@
 /**
  * @mailroute/smtp-server: an ESMTP listener on node:net and node:tls with Domino's switches.
  * Sessions call a {@link Backend}, so policy, routing and storage plug in from outside; every
- * parse and every reply is built on `@mailroute/envelope`.
+ * parse and every reply is built on `@mailroute/envelope`, and so are the clock and the logger
+ * (envelope's `Clock` and `Logger`).
+ *
+ * The in-memory test session for a backend's tests is in the `@mailroute/smtp-server/testing`
+ * subpath.
  *
  * @packageDocumentation
  */
@@ -11,8 +15,8 @@ export type {
   BackendSession,
   ConnectionInfo,
   DataOutcome,
-  Envelope,
   EnvelopeRecipient,
+  InboundEnvelope,
   ListenerKind,
   MaybePromise,
   MessageStream,
@@ -20,17 +24,7 @@ export type {
   TlsInfo,
 } from './backend.js';
 export { type CaptureStorage, type CaptureWriter, DirectoryCaptureStorage } from './capture.js';
-export {
-  type Clock,
-  createRandomIds,
-  type IdSource,
-  type Logger,
-  silentLogger,
-  systemClock,
-  systemTimers,
-  type TimerHandle,
-  type Timers,
-} from './environment.js';
+export { createRandomIds, type IdSource } from './ids.js';
 export type {
   CaptureOptions,
   ExtensionOptions,
@@ -46,4 +40,3 @@ export {
   type SmtpServer,
 } from './server.js';
 export type { SmtpServerStats } from './stats.js';
-export { createTestSession, type TestSession, type TestSessionOptions } from './testing.js';

@@ -6,18 +6,10 @@
  */
 import { hostname as osHostname } from 'node:os';
 import type { SecureContextOptions } from 'node:tls';
+import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
 import type { ListenerKind } from './backend.js';
 import type { CaptureStorage } from './capture.js';
-import {
-  type Clock,
-  createRandomIds,
-  type IdSource,
-  type Logger,
-  silentLogger,
-  systemClock,
-  systemTimers,
-  type Timers,
-} from './environment.js';
+import { createRandomIds, type IdSource } from './ids.js';
 
 /** One listening socket. */
 export interface ListenerOptions {
@@ -66,16 +58,16 @@ export interface ExtensionOptions {
 
 /** Timeouts in milliseconds, before `SMTPTimeoutMultiplier`. */
 export interface TimeoutOptions {
-  /** From the greeting to the first command. Default 300000 (RFC 5321 4.5.3.2 server timeout, 5 min). */
-  readonly greeting?: number;
-  /** Waiting for the next command, from the previous reply. Default 300000 (5 min). */
-  readonly command?: number;
-  /** Between two blocks of DATA/BDAT octets. Default 180000 (RFC 5321 4.5.3.2.6, 3 min). */
-  readonly dataBlock?: number;
-  /** The TLS handshake (STARTTLS or implicit). Default 30000. */
-  readonly tlsHandshake?: number;
-  /** The whole session, whatever happens in it (slowloris bound). Default 3600000 (1 h). */
-  readonly session?: number;
+  /** From the greeting to the first command, in ms. Default 300000 (RFC 5321 4.5.3.2 server timeout, 5 min). */
+  readonly greetingMs?: number;
+  /** Waiting for the next command, from the previous reply, in ms. Default 300000 (5 min). */
+  readonly commandMs?: number;
+  /** Between two blocks of DATA/BDAT octets, in ms. Default 180000 (RFC 5321 4.5.3.2.6, 3 min). */
+  readonly dataBlockMs?: number;
+  /** The TLS handshake (STARTTLS or implicit), in ms. Default 30000. */
+  readonly tlsHandshakeMs?: number;
+  /** The whole session, whatever happens in it (slowloris bound), in ms. Default 3600000 (1 h). */
+  readonly sessionMs?: number;
   /**
    * In ms: how long a client greeted with a refusal (`554` at connect: connection controls, a DNS
    * blacklist) is kept waiting for its QUIT (RFC 5321 3.1: the server MUST wait for QUIT and answer
@@ -134,11 +126,11 @@ export interface SmtpServerOptions {
   /** Extensions and commands. */
   readonly extensions?: ExtensionOptions;
   /** Maximum message size in octets (config doc "Maximum message size"). Default 26214400 (25 MiB). */
-  readonly maxMessageSize?: number;
+  readonly maxMessageSizeBytes?: number;
   /** `SMTPMaxRecipientCount`: recipients per message; past it `452 4.5.3`. Default 100 (RFC 5321 4.5.3.1.8). */
   readonly maxRecipients?: number;
   /** `SMTPMaxCommandLength`: longest command line in octets. Default 1200. */
-  readonly maxCommandLength?: number;
+  readonly maxCommandLengthBytes?: number;
   /** `SMTPMaxSessions`: concurrent sessions; past it `421 4.3.2` at connect. Default 1000. */
   readonly maxSessions?: number;
   /**
@@ -175,13 +167,15 @@ export interface SmtpServerOptions {
   readonly debugIo?: 0 | 1 | 3 | 4;
   /** Raw capture. */
   readonly capture?: CaptureOptions;
-  /** Clock for dates (greeting, Received). Default the system clock. */
+  /**
+   * The SDK's clock (envelope's `Clock`: epoch ms and timers), for dates (greeting, Received, the
+   * CRAM-MD5 challenge) and every timeout. Default envelope's `systemClock` (timers unref'ed, so
+   * an idle server never holds the process alive on its own).
+   */
   readonly clock?: Clock;
-  /** Timers for timeouts. Default node timers (unref'ed). */
-  readonly timers?: Timers;
   /** Session and queue ids. Default random 12-character base32. */
   readonly ids?: IdSource;
-  /** Logger (pino-compatible). Default silent. */
+  /** Logger: envelope's `Logger` (pino-compatible, a pino logger fits). Default silent. */
   readonly logger?: Logger;
 }
 
@@ -194,9 +188,9 @@ export interface ResolvedOptions {
   readonly tls: SmtpServerOptions['tls'];
   readonly allowInsecureAuth: boolean;
   readonly extensions: Required<ExtensionOptions>;
-  readonly maxMessageSize: number;
+  readonly maxMessageSizeBytes: number;
   readonly maxRecipients: number;
-  readonly maxCommandLength: number;
+  readonly maxCommandLengthBytes: number;
   readonly maxSessions: number;
   readonly errorLimit: number;
   readonly closeAfterAuthFailure: boolean;
@@ -215,7 +209,6 @@ export interface ResolvedOptions {
     storage?: CaptureStorage;
   };
   readonly clock: Clock;
-  readonly timers: Timers;
   readonly ids: IdSource;
   readonly logger: Logger;
 }
@@ -299,18 +292,18 @@ export function resolveOptions(options: SmtpServerOptions = {}): ResolvedOptions
       etrn: ext.etrn ?? false,
       refuseUndeclared8bit: ext.refuseUndeclared8bit ?? false,
     }),
-    maxMessageSize: limit('maxMessageSize', options.maxMessageSize, 26_214_400),
+    maxMessageSizeBytes: limit('maxMessageSizeBytes', options.maxMessageSizeBytes, 26_214_400),
     maxRecipients: limit('maxRecipients', options.maxRecipients, 100),
-    maxCommandLength: limit('maxCommandLength', options.maxCommandLength, 1200),
+    maxCommandLengthBytes: limit('maxCommandLengthBytes', options.maxCommandLengthBytes, 1200),
     maxSessions: limit('maxSessions', options.maxSessions, 1000),
     errorLimit: limit('errorLimit', options.errorLimit, 10),
     closeAfterAuthFailure: options.closeAfterAuthFailure !== false,
     timeouts: Object.freeze({
-      greeting: timeout('greeting', 300_000),
-      command: timeout('command', 300_000),
-      dataBlock: timeout('dataBlock', 180_000),
-      tlsHandshake: timeout('tlsHandshake', 30_000),
-      session: timeout('session', 3_600_000),
+      greetingMs: timeout('greetingMs', 300_000),
+      commandMs: timeout('commandMs', 300_000),
+      dataBlockMs: timeout('dataBlockMs', 180_000),
+      tlsHandshakeMs: timeout('tlsHandshakeMs', 30_000),
+      sessionMs: timeout('sessionMs', 3_600_000),
       afterRefusalMs: timeout('afterRefusalMs', 10_000),
     }),
     perIp: Object.freeze({
@@ -335,7 +328,6 @@ export function resolveOptions(options: SmtpServerOptions = {}): ResolvedOptions
       storage: capture.storage,
     }),
     clock: options.clock ?? systemClock,
-    timers: options.timers ?? systemTimers,
     ids: options.ids ?? createRandomIds(),
     logger: options.logger ?? silentLogger,
   });

@@ -4,8 +4,9 @@
  * read and write, 3 all protocol data, 4 message data too. AUTH secrets are never logged at any
  * level: the argument of AUTH and every SASL line are masked before anything is built.
  */
+
+import type { Logger } from '@mailroute/envelope';
 import { formatReply, type SmtpReply } from '@mailroute/envelope';
-import type { Logger } from './environment.js';
 
 const MASK = '********';
 

@@ -53,7 +53,7 @@ export function startTlsOffered(state: ProtocolState, options: ResolvedOptions):
 export function ehloKeywords(state: ProtocolState, options: ResolvedOptions): string[] {
   const ext = options.extensions;
   const out: string[] = [];
-  if (ext.size) out.push(`SIZE ${options.maxMessageSize}`);
+  if (ext.size) out.push(`SIZE ${options.maxMessageSizeBytes}`);
   if (ext.pipelining) out.push('PIPELINING');
   if (ext.eightBitMime || ext.smtputf8) out.push('8BITMIME');
   if (ext.smtputf8) out.push('SMTPUTF8');
@@ -158,7 +158,7 @@ export function isProtocolError(reply: SmtpReply): boolean {
 }
 
 /**
- * A permanent refusal of a recipient (550 No such user, 551-553, 554 Relay rejected): counted
+ * A 5xx refusal of a recipient (550 No such user, 551-553, 554 Relay rejected): counted
  * toward `SMTPErrorLimit`, so a client guessing addresses or probing for a relay is cut off.
  */
 export function isRefusedRecipient(reply: SmtpReply): boolean {

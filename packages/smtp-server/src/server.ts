@@ -77,7 +77,7 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
         { hostname: o.hostname },
         'no TLS certificate configured: using a self-signed development certificate; never use it in production',
       );
-      material = { ...material, ...createDevCertificate(o.hostname, o.clock.now()) };
+      material = { ...material, ...createDevCertificate(o.hostname, new Date(o.clock.now())) };
     }
     const { SNICallback, ...contextOptions } = material;
     // RFC 8997: TLS 1.2 and 1.3 only, whatever the caller passed.
@@ -107,7 +107,7 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
     if ((perIpNow.get(ip) ?? 0) >= o.perIp.maxSessions)
       return refuse(socket, plain ? Replies.rateLimited : undefined);
     if (Number.isFinite(o.perIp.maxConnectionsPerMinute)) {
-      const now = o.clock.now().getTime();
+      const now = o.clock.now();
       // Forget addresses whose window is empty, so the table cannot grow with every address seen.
       if (perIpRecent.size > 4096) {
         for (const [key, times] of perIpRecent)
@@ -145,7 +145,7 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
     let tlsInfo: ReturnType<typeof tlsInfoOf> | undefined;
     if (kind === 'smtps') {
       try {
-        stream = await acceptTls(socket, tlsSetup as TlsSetup, o.timeouts.tlsHandshake);
+        stream = await acceptTls(socket, tlsSetup as TlsSetup, o.timeouts.tlsHandshakeMs);
         tlsInfo = tlsInfoOf(stream as import('node:tls').TLSSocket);
       } catch {
         stats.add('tlsFailures');
@@ -154,7 +154,7 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
         return;
       }
     }
-    const transport = new SocketTransport(stream, () => tlsSetup, o.timeouts.tlsHandshake);
+    const transport = new SocketTransport(stream, () => tlsSetup, o.timeouts.tlsHandshakeMs);
     const session: SmtpSession = new SmtpSession(
       o,
       backend,
@@ -216,7 +216,7 @@ export function createSmtpServer(options: SmtpServerOptions, backend: Backend): 
     close(closeOptions: CloseOptions = {}) {
       if (closing !== undefined) return closing;
       const deadline = closeOptions.deadline ?? 30_000;
-      const timers = current.timers;
+      const timers = current.clock;
       closing = (async () => {
         const stopped = Promise.all(
           servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),

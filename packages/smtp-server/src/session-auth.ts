@@ -60,7 +60,7 @@ export class AuthExchange {
       return this.next(initial);
     }
     if (mechanism === 'CRAM-MD5' && typeof this.session.authCramMd5 === 'function' && initial === undefined) {
-      this.cramChallenge = `<${this.options.ids()}.${this.options.clock.now().getTime()}@${this.options.hostname}>`;
+      this.cramChallenge = `<${this.options.ids()}.${this.options.clock.now()}@${this.options.hostname}>`;
       return challenge(encodeSasl(this.cramChallenge));
     }
     return this.fail(Replies.authMechanismUnsupported);
@@ -108,7 +108,7 @@ export class AuthExchange {
       call,
       Replies.authTemporaryFailure,
     );
-    const outcome = r.ok ? r.value : r.reply;
+    const outcome = r.ok ? r.value : r.reason.reply;
     const reply =
       outcome === true ? Replies.authSucceeded : outcome instanceof SmtpReply ? outcome : Replies.authFailed;
     if (!reply.isPositive) return { ...this.fail(reply), rejected: reply.code === 535 };

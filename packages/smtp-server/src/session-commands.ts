@@ -14,6 +14,7 @@ import {
   type SmtpReply,
 } from '@mailroute/envelope';
 import type { BackendSession, ConnectionInfo, EnvelopeRecipient, TlsInfo } from './backend.js';
+import type { BackendResult } from './backend-call.js';
 import { type CallContext, lookupCommand } from './backend-call.js';
 import type { InputBuffer, LineResult } from './input-buffer.js';
 import type { ResolvedOptions } from './options.js';
@@ -29,7 +30,6 @@ import {
 import { AuthExchange } from './session-auth.js';
 import type { MessageReceiver, Transaction } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
-import type { Guarded } from './transfer.js';
 
 /** Reply to every command but QUIT after a refusal at connect. */
 const refusedSequence = Replies.badSequence('connection refused, only QUIT is accepted');
@@ -68,7 +68,7 @@ export interface CommandHost {
   send(reply: SmtpReply): void;
   /** Counts one error toward `SMTPErrorLimit` (closes the session past it). */
   countError(): void;
-  guard<T>(what: string, call: () => T | Promise<T>): Promise<Guarded<T>>;
+  guard<T>(what: string, call: () => T | Promise<T>): Promise<BackendResult<T>>;
   finishWith(reply: SmtpReply): void;
   startTls(): Promise<void>;
 }
@@ -92,7 +92,7 @@ export class CommandInterpreter {
       user: this.rec.user,
       inTransaction: this.rec.tx !== undefined,
       recipients: this.rec.tx?.recipients.length ?? 0,
-      chunking: this.rec.tx?.transfer !== undefined,
+      chunking: this.rec.tx?.data !== undefined,
       listener: this.host.info.listener,
       canAuth: typeof s?.auth === 'function',
       canCramMd5: typeof s?.authCramMd5 === 'function',
@@ -128,7 +128,7 @@ export class CommandInterpreter {
     const state = this.state();
     const parsed = parseCommand(line, {
       strict821AddressSyntax: this.host.options.strict821AddressSyntax,
-      maxCommandLength: this.host.options.maxCommandLength,
+      maxCommandLength: this.host.options.maxCommandLengthBytes,
       smtputf8: this.rec.tx?.mail.params.smtputf8 === true,
       extensions: parameterExtensions(state, this.host.options),
     });
@@ -189,7 +189,7 @@ export class CommandInterpreter {
     await this.resetTransaction();
     const s = this.rec.backend as BackendSession;
     const r = await this.host.guard('helo', () => s.helo?.(command));
-    if (!r.ok) return this.host.send(r.reply);
+    if (!r.ok) return this.host.send(r.reason.reply);
     if (r.value !== undefined && !r.value.isPositive) return this.host.send(r.value);
     this.rec.hello = command.verb;
     this.rec.heloName = command.name;
@@ -203,14 +203,14 @@ export class CommandInterpreter {
     if (
       ext.size &&
       command.params.size !== undefined &&
-      command.params.size > this.host.options.maxMessageSize
+      command.params.size > this.host.options.maxMessageSizeBytes
     ) {
       return this.host.send(Replies.messageTooBig);
     }
     const s = this.rec.backend as BackendSession;
     const r = await this.host.guard('mailFrom', () => s.mailFrom?.(command.path, command.params));
-    const reply = r.ok ? (r.value ?? Replies.senderOk) : r.reply;
-    if (reply.isPositive) this.rec.tx = { mail: command, recipients: [], transfer: undefined };
+    const reply = r.ok ? (r.value ?? Replies.senderOk) : r.reason.reply;
+    if (reply.isPositive) this.rec.tx = { mail: command, recipients: [], data: undefined };
     this.host.send(reply);
   }
 
@@ -220,7 +220,7 @@ export class CommandInterpreter {
       return this.host.send(Replies.tooManyRecipients);
     const s = this.rec.backend as BackendSession;
     const r = await this.host.guard('rcptTo', () => s.rcptTo?.(path, params));
-    const reply = r.ok ? (r.value ?? Replies.recipientOk) : r.reply;
+    const reply = r.ok ? (r.value ?? Replies.recipientOk) : r.reason.reply;
     if (reply.isPositive && this.rec.tx === tx) tx.recipients.push({ path, params });
     this.host.send(reply);
     // A refused recipient (550 No such user, 551-553, 554 Relay rejected) counts toward
@@ -233,10 +233,10 @@ export class CommandInterpreter {
     const tx = this.rec.tx;
     if (tx === undefined) return;
     this.rec.tx = undefined;
-    if (tx.transfer !== undefined) {
-      tx.transfer.refuse(Replies.reset);
-      await tx.transfer.finish();
-      await tx.transfer.settleCapture(false, 0, false).catch(() => undefined);
+    if (tx.data !== undefined) {
+      tx.data.refuse(Replies.reset);
+      await tx.data.finish();
+      await tx.data.settleCapture(false, 0, false).catch(() => undefined);
     }
     await this.callReset();
   }

@@ -15,19 +15,26 @@ import {
   receivedProtocol,
   type SmtpReply,
 } from '@mailroute/envelope';
-import type { BackendSession, ConnectionInfo, Envelope, EnvelopeRecipient, TlsInfo } from './backend.js';
+import type {
+  BackendSession,
+  ConnectionInfo,
+  EnvelopeRecipient,
+  InboundEnvelope,
+  TlsInfo,
+} from './backend.js';
+import type { BackendResult } from './backend-call.js';
 import type { CaptureWriter } from './capture.js';
 import type { InputBuffer } from './input-buffer.js';
+import { MailData } from './mail-data.js';
 import type { ResolvedOptions } from './options.js';
 import type { ProtocolLog } from './protocol-log.js';
 import type { StatsRecorder } from './stats.js';
-import { type Guarded, Transfer } from './transfer.js';
 
 /** An open mail transaction. */
 export interface Transaction {
   readonly mail: MailCommand;
   readonly recipients: EnvelopeRecipient[];
-  transfer: Transfer | undefined;
+  data: MailData | undefined;
 }
 
 /** The session facts a message records. */
@@ -47,7 +54,7 @@ export interface MessageHost {
   readonly info: ConnectionInfo;
   readonly input: InputBuffer;
   send(reply: SmtpReply): void;
-  guard<T>(what: string, call: () => T | Promise<T>): Promise<Guarded<T>>;
+  guard<T>(what: string, call: () => T | Promise<T>): Promise<BackendResult<T>>;
   facts(): SessionFacts;
   /** The transaction is over (the reply is about to be sent): forget it, reset the backend if refused. */
   transactionEnded(accepted: boolean): Promise<void>;
@@ -81,10 +88,10 @@ export class MessageReceiver {
 
   /** DATA accepted by the rules: 354, then octets until CRLF.CRLF. */
   async startData(tx: Transaction): Promise<void> {
-    if (tx.transfer !== undefined) return this.host.send(Replies.badSequence('BDAT transfer in progress'));
+    if (tx.data !== undefined) return this.host.send(Replies.badSequence('BDAT transfer in progress'));
     const o = this.host.options;
     this.decoder = createDataDecoder({
-      maxSize: o.maxMessageSize,
+      maxSize: o.maxMessageSizeBytes,
       strict821LineSyntax: o.strict821LineSyntax,
     });
     this.host.send(Replies.startMailInput);
@@ -106,8 +113,8 @@ export class MessageReceiver {
     this.receiving = 'bdat';
     this.tx = tx;
     if (refusal === undefined && tx !== undefined) {
-      if (tx.transfer === undefined) await this.begin(tx, 'BDAT');
-      else if (tx.transfer.kind === 'DATA') this.bdatRefusal = Replies.badSequence();
+      if (tx.data === undefined) await this.begin(tx, 'BDAT');
+      else if (tx.data.kind === 'DATA') this.bdatRefusal = Replies.badSequence();
     }
     if (size === 0) await this.endBdatChunk();
   }
@@ -119,12 +126,12 @@ export class MessageReceiver {
 
   /** The session is closing: the backend's read fails, the capture is settled as refused. */
   abort(): void {
-    const transfer = this.tx?.transfer;
+    const mailData = this.tx?.data;
     this.receiving = undefined;
     this.tx = undefined;
-    if (transfer === undefined) return;
-    transfer.refuse(Replies.localError.withText('Connection closed during message transfer'));
-    void transfer
+    if (mailData === undefined) return;
+    mailData.refuse(Replies.localError.withText('Connection closed during message transfer'));
+    void mailData
       .settleCapture(false, this.host.options.capture.saveImportErrors, false)
       .catch(() => undefined);
   }
@@ -141,15 +148,15 @@ export class MessageReceiver {
         return undefined;
       });
     }
-    const transfer = new Transfer(kind, id, options.maxMessageSize, writer);
-    tx.transfer = transfer;
+    const mailData = new MailData(kind, id, options.maxMessageSizeBytes, writer);
+    tx.data = mailData;
     const p = tx.mail.params;
     this.sevenBit =
       options.extensions.refuseUndeclared8bit &&
       p.body !== '8BITMIME' &&
       p.body !== 'BINARYMIME' &&
       !p.smtputf8;
-    const envelope: Envelope = {
+    const envelope: InboundEnvelope = {
       id,
       from: tx.mail.path,
       params: tx.mail.params,
@@ -158,10 +165,10 @@ export class MessageReceiver {
       user: facts.user,
       tls: facts.tls,
       connection: info,
-      transfer: kind,
+      dataCommand: kind,
     };
-    await transfer.push(Buffer.from(this.receivedHeader(id, tx, facts), 'latin1'));
-    transfer.started(this.host.guard('data', () => facts.backend.data(transfer.queue, envelope)));
+    await mailData.push(Buffer.from(this.receivedHeader(id, tx, facts), 'latin1'));
+    mailData.started(this.host.guard('data', () => facts.backend.data(mailData.queue, envelope)));
   }
 
   private receivedHeader(id: string, tx: Transaction, facts: SessionFacts): string {
@@ -182,20 +189,20 @@ export class MessageReceiver {
       id,
       recipients: tx.recipients.map((r) => addressOf(r.path, smtputf8)),
       maxForRecipients: o.maxForRecipients,
-      date: o.clock.now(),
+      date: new Date(o.clock.now()),
     });
   }
 
   private async pumpData(): Promise<void> {
     const decoder = this.decoder as DataDecoder;
-    const transfer = this.tx?.transfer as Transfer;
+    const mailData = this.tx?.data as MailData;
     const chunk = this.host.input.takeAll();
     const result = decoder.write(chunk);
     this.host.log.io('in', chunk, true);
-    if (decoder.reply !== undefined) transfer.refuse(decoder.reply);
+    if (decoder.reply !== undefined) mailData.refuse(decoder.reply);
     for (const piece of result.data) {
-      if (this.sevenBit && has8bit(piece)) transfer.refuse(Replies.eightBitWithoutDeclaration);
-      const wait = transfer.push(piece);
+      if (this.sevenBit && has8bit(piece)) mailData.refuse(Replies.eightBitWithoutDeclaration);
+      const wait = mailData.push(piece);
       if (wait !== undefined) await wait;
     }
     if (!result.done) return;
@@ -209,10 +216,10 @@ export class MessageReceiver {
     const chunk = this.host.input.take(this.bdatLeft);
     this.bdatLeft -= chunk.length;
     this.host.log.io('in', chunk, true);
-    const transfer = this.tx?.transfer;
-    if (this.bdatRefusal === undefined && transfer !== undefined) {
-      if (this.sevenBit && has8bit(chunk)) transfer.refuse(Replies.eightBitWithoutDeclaration);
-      const wait = transfer.push(chunk);
+    const mailData = this.tx?.data;
+    if (this.bdatRefusal === undefined && mailData !== undefined) {
+      if (this.sevenBit && has8bit(chunk)) mailData.refuse(Replies.eightBitWithoutDeclaration);
+      const wait = mailData.push(chunk);
       if (wait !== undefined) await wait;
     }
     if (this.bdatLeft === 0) await this.endBdatChunk();
@@ -221,17 +228,17 @@ export class MessageReceiver {
   private async endBdatChunk(): Promise<void> {
     this.receiving = undefined;
     if (this.bdatRefusal !== undefined) return this.host.send(this.bdatRefusal);
-    const transfer = this.tx?.transfer as Transfer;
-    if (this.bdatLast || transfer.refused !== undefined) return this.end();
-    this.host.send(Replies.chunkAccepted(transfer.size));
+    const mailData = this.tx?.data as MailData;
+    if (this.bdatLast || mailData.refused !== undefined) return this.end();
+    this.host.send(Replies.chunkAccepted(mailData.size));
   }
 
   private async end(): Promise<void> {
     const { options, stats, info } = this.host;
     const tx = this.tx as Transaction;
     this.tx = undefined;
-    const transfer = tx.transfer as Transfer;
-    const result = await transfer.finish();
+    const mailData = tx.data as MailData;
+    const result = await mailData.finish();
     const accepted = result.reply.isPositive;
     if (accepted) {
       stats.add('messagesAccepted');
@@ -240,10 +247,10 @@ export class MessageReceiver {
     } else {
       stats.add('messagesRefused');
     }
-    if (result.mixed) options.logger.warn({ session: info.id, id: transfer.id }, 'partial delivery');
+    if (result.mixed) options.logger.warn({ session: info.id, id: mailData.id }, 'partial delivery');
     const from = tx.mail.path.kind === 'mailbox' ? tx.mail.path.mailbox.address.toLowerCase() : '';
     const needle = options.capture.saveFileFrom?.toLowerCase();
-    await transfer
+    await mailData
       .settleCapture(
         accepted,
         options.capture.saveImportErrors,

@@ -10,6 +10,7 @@
  */
 import { formatReply, formatRfc5322Date, Replies, SmtpReply } from '@mailroute/envelope';
 import type { Backend, BackendSession, ConnectionInfo, TlsInfo } from './backend.js';
+import type { BackendResult } from './backend-call.js';
 import { type CallContext, callBackend } from './backend-call.js';
 import { InputBuffer } from './input-buffer.js';
 import type { ResolvedOptions } from './options.js';
@@ -18,7 +19,6 @@ import { isProtocolError } from './rules.js';
 import { CommandInterpreter, type SessionRecord } from './session-commands.js';
 import { MessageReceiver, type SessionFacts } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
-import type { Guarded } from './transfer.js';
 import type { SessionOwner, Transport } from './transport.js';
 
 /** Input buffered beyond one command line before the transport is paused. */
@@ -92,13 +92,13 @@ export class SmtpSession {
 
   /** True while a message is being received or the backend is answering. */
   get active(): boolean {
-    return this.busy || this.rec.tx?.transfer !== undefined;
+    return this.busy || this.rec.tx?.data !== undefined;
   }
 
   /** Asks the backend for a session and greets the client, or refuses the connection. */
   async start(): Promise<void> {
     this.log.event('session start', { remote: this.info.remoteAddress, listener: this.info.listener });
-    this.sessionTimer = this.options.timers.setTimeout(() => this.timedOut(), this.options.timeouts.session);
+    this.sessionTimer = this.options.clock.setTimeout(() => this.timedOut(), this.options.timeouts.sessionMs);
     this.busy = true;
     const made = await this.guard('connect', () => this.backend.connect(this.info), connectFailed);
     this.busy = false;
@@ -108,7 +108,7 @@ export class SmtpSession {
     }
     if (!made.ok || made.value instanceof SmtpReply) {
       this.stats.add('connectionsRefused');
-      const refusal = made.ok ? (made.value as SmtpReply) : made.reply;
+      const refusal = made.ok ? (made.value as SmtpReply) : made.reason.reply;
       this.send(refusal);
       if (refusal.code < 500) {
         // 421: the service closes the channel (RFC 5321 3.8).
@@ -124,10 +124,10 @@ export class SmtpSession {
       return;
     }
     this.rec.backend = made.value;
-    const date = this.options.clock.now();
+    const date = new Date(this.options.clock.now());
     const text = this.options.greeting.replace('%s', formatRfc5322Date(date));
     this.send(Replies.serviceReady(this.options.hostname, text));
-    this.arm(this.options.timeouts.greeting);
+    this.arm(this.options.timeouts.greetingMs);
     if (this.shuttingDown) this.finishWith(Replies.shuttingDown);
     else if (this.input.length > 0) this.running = this.process();
     else if (this.peerDone) this.finishInput();
@@ -151,11 +151,11 @@ export class SmtpSession {
       return;
     }
     this.input.push(chunk);
-    if (this.input.length > INPUT_HIGH_WATER + this.options.maxCommandLength && !this.paused) {
+    if (this.input.length > INPUT_HIGH_WATER + this.options.maxCommandLengthBytes && !this.paused) {
       this.paused = true;
       this.transport.pause();
     }
-    if (this.receiver.receiving !== undefined) this.arm(this.options.timeouts.dataBlock);
+    if (this.receiver.receiving !== undefined) this.arm(this.options.timeouts.dataBlockMs);
     if (!this.busy && (this.rec.backend !== undefined || this.rec.mode === 'refused'))
       this.running = this.process();
   }
@@ -217,7 +217,10 @@ export class SmtpSession {
           this.finishWith(Replies.shuttingDown);
           break;
         }
-        const line = this.input.readLine(this.options.maxCommandLength, this.options.strict821LineSyntax);
+        const line = this.input.readLine(
+          this.options.maxCommandLengthBytes,
+          this.options.strict821LineSyntax,
+        );
         if (line === undefined) break;
         progressed = true;
         if (this.rec.mode === 'refused') {
@@ -231,7 +234,7 @@ export class SmtpSession {
         // A client that does not read its replies must not grow our output without bound; it
         // gets the command timeout to start reading again.
         if (!this.closed && !this.writable) {
-          this.arm(this.options.timeouts.command);
+          this.arm(this.options.timeouts.commandMs);
           await this.transport.drained();
           this.disarm();
         }
@@ -260,7 +263,7 @@ export class SmtpSession {
     if (this.rec.mode === 'refused') return;
     if (progressed || this.timer === undefined) {
       const waitingForData = this.receiver.receiving !== undefined;
-      this.arm(waitingForData ? this.options.timeouts.dataBlock : this.options.timeouts.command);
+      this.arm(waitingForData ? this.options.timeouts.dataBlockMs : this.options.timeouts.commandMs);
     }
   }
 
@@ -320,7 +323,7 @@ export class SmtpSession {
         'input pipelined after STARTTLS discarded',
       );
     this.rec.mode = 'tls';
-    this.arm(this.options.timeouts.tlsHandshake);
+    this.arm(this.options.timeouts.tlsHandshakeMs);
     try {
       this.rec.tls = await this.transport.startTls();
     } catch (error) {
@@ -337,23 +340,27 @@ export class SmtpSession {
     this.rec.heloName = '';
     this.rec.user = undefined;
     this.rec.mode = 'command';
-    this.arm(this.options.timeouts.command);
+    this.arm(this.options.timeouts.commandMs);
   }
 
   // --- backend calls, timers, closing ---------------------------------------------------------
 
   /** Calls the backend; never throws (see `callBackend`). */
-  guard<T>(what: string, call: () => T | Promise<T>, fallback = Replies.localError): Promise<Guarded<T>> {
+  guard<T>(
+    what: string,
+    call: () => T | Promise<T>,
+    fallback = Replies.localError,
+  ): Promise<BackendResult<T>> {
     return callBackend(this.callContext, what, call, fallback);
   }
 
   private arm(ms: number): void {
     this.disarm();
-    this.timer = this.options.timers.setTimeout(() => this.timedOut(), ms);
+    this.timer = this.options.clock.setTimeout(() => this.timedOut(), ms);
   }
 
   private disarm(): void {
-    if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -375,7 +382,7 @@ export class SmtpSession {
     if (this.closed) return;
     this.rec.mode = 'closed';
     this.disarm();
-    this.options.timers.clearTimeout(this.sessionTimer);
+    this.options.clock.clearTimeout(this.sessionTimer);
     this.input.clear();
     this.receiver.abort();
     this.rec.tx = undefined;

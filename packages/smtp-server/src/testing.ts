@@ -113,7 +113,7 @@ export class MemoryTransport implements Transport {
 
 /**
  * Starts a session of a server with `options` over `backend`, in memory. Timers are real (and
- * unref'ed) unless `options.timers` is given.
+ * unref'ed) unless `options.clock` is given.
  */
 export async function createTestSession(
   options: SmtpServerOptions,

@@ -13,7 +13,7 @@ describe('BDAT', () => {
       `${OPEN_REPLIES}250 2.0.0 ${header.length + 7} octets received\r\n250 2.6.0 Message accepted for delivery, id ID1\r\n`,
     );
     assert.equal(h.backend.messages[0].body.toString(), `${header}Subj\r\n.\r\nx`);
-    assert.equal(h.backend.messages[0].envelope.transfer, 'BDAT');
+    assert.equal(h.backend.messages[0].envelope.dataCommand, 'BDAT');
   });
   it('CRLF.CRLF and commands inside a chunk are data', async () => {
     const h = await startSession();
@@ -40,7 +40,7 @@ describe('BDAT', () => {
     assert.ok(!h.session.closed);
   });
   it('past the maximum size: 552 for the chunk, the transaction ends', async () => {
-    const h = await startSession({ maxMessageSize: 300 });
+    const h = await startSession({ maxMessageSizeBytes: 300 });
     await h.send(`${OPEN}BDAT 400\r\n${'z'.repeat(400)}NOOP\r\n`);
     assert.match(
       h.take(),

@@ -46,7 +46,7 @@ describe('fuzz', () => {
       const h = await startSession({
         allowInsecureAuth: true,
         startTls: 'enabled',
-        maxMessageSize: 2000,
+        maxMessageSizeBytes: 2000,
         errorLimit: 1000,
         strict821LineSyntax: rand() < 0.3,
       });

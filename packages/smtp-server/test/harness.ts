@@ -2,10 +2,9 @@
  * Test harness: a session engine wired to an in-memory transport, a recording backend, a fixed
  * clock and hand-driven timers. Tests feed literal bytes and assert the literal bytes replied.
  */
-import type { SmtpReply } from '@mailroute/envelope';
+import type { Logger, SmtpReply } from '@mailroute/envelope';
 import { FakeClock } from '@mailroute/testing';
-import type { Backend, BackendSession, Envelope, MessageStream } from '../src/backend.js';
-import type { Clock, Logger } from '../src/environment.js';
+import type { Backend, BackendSession, InboundEnvelope, MessageStream } from '../src/backend.js';
 import { resolveOptions, type SmtpServerOptions } from '../src/options.js';
 import { SmtpSession } from '../src/session.js';
 import { StatsRecorder } from '../src/stats.js';
@@ -13,9 +12,24 @@ import { MemoryTransport } from '../src/testing.js';
 
 export const FIXED_DATE = new Date(Date.UTC(2026, 10, 21, 9, 46, 47));
 
-/** A logger that keeps every entry. */
+/** A logger that keeps every entry (a child's entries too, its bindings merged into the context). */
 export class MemoryLogger implements Logger {
   readonly entries: { level: string; context: object; message: string }[] = [];
+  child(bindings: object): Logger {
+    const entries = this.entries;
+    const at =
+      (level: string) =>
+      (context: object, message: string): void => {
+        entries.push({ level, context: { ...bindings, ...context }, message });
+      };
+    return {
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: (b) => this.child({ ...bindings, ...b }),
+    };
+  }
   debug(context: object, message: string): void {
     this.entries.push({ level: 'debug', context, message });
   }
@@ -35,7 +49,7 @@ export class MemoryLogger implements Logger {
 
 /** A delivered message as the backend saw it. */
 export interface Delivered {
-  readonly envelope: Envelope;
+  readonly envelope: InboundEnvelope;
   readonly body: Buffer;
   readonly error: unknown;
 }
@@ -77,7 +91,7 @@ export class RecordingBackend implements Backend {
         if (self.throwIn === 'rcpt') throw new Error('boom');
         return self.rcptReply?.(address);
       },
-      async data(message: MessageStream, envelope: Envelope) {
+      async data(message: MessageStream, envelope: InboundEnvelope) {
         self.calls.push('data');
         if (self.throwIn === 'data') throw new Error('boom');
         const chunks: Buffer[] = [];
@@ -116,7 +130,7 @@ export interface Harness {
   readonly session: SmtpSession;
   readonly transport: MemoryTransport;
   readonly backend: RecordingBackend;
-  /** The session's timers: `tick(ms)` fires what fell due. */
+  /** The session's clock and timers, starting at {@link FIXED_DATE}: `tick(ms)` fires what fell due. */
   readonly timers: FakeClock;
   readonly stats: StatsRecorder;
   readonly logger: MemoryLogger;
@@ -127,21 +141,18 @@ export interface Harness {
   take(): string;
 }
 
-const clock: Clock = { now: () => FIXED_DATE };
-
 /** Starts a session (greeting consumed unless `keepGreeting`). */
 export async function startSession(
   options: SmtpServerOptions = {},
   backend = new RecordingBackend(),
   info: { listener?: 'smtp' | 'submission' | 'smtps'; secure?: boolean; keepGreeting?: boolean } = {},
 ): Promise<Harness> {
-  const timers = new FakeClock();
+  const timers = new FakeClock({ start: FIXED_DATE });
   const logger = new MemoryLogger();
   let n = 0;
   const resolved = resolveOptions({
     hostname: 'mx.example.com',
-    clock,
-    timers,
+    clock: timers,
     logger,
     ids: () => `ID${++n}`,
     ...options,

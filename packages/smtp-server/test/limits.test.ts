@@ -13,7 +13,7 @@ import { OPEN, OPEN_REPLIES, settle, startSession } from './harness.js';
 
 describe('SMTPMaxCommandLength', () => {
   it('an over-long line gets 500 5.5.2 and the session goes on', async () => {
-    const h = await startSession({ maxCommandLength: 64 });
+    const h = await startSession({ maxCommandLengthBytes: 64 });
     await h.send(`NOOP ${'x'.repeat(100)}\r\nNOOP\r\n`);
     assert.equal(h.take(), '500 5.5.2 Line too long\r\n250 2.0.0 OK\r\n');
   });
@@ -40,7 +40,7 @@ describe('SMTPMaxCommandLength', () => {
 
 describe('message size', () => {
   it('SIZE= above the maximum is refused at MAIL with 552 5.3.4', async () => {
-    const h = await startSession({ maxMessageSize: 1000 });
+    const h = await startSession({ maxMessageSizeBytes: 1000 });
     await h.send('EHLO c\r\nMAIL FROM:<a@b.org> SIZE=1001\r\nMAIL FROM:<a@b.org> SIZE=1000\r\n');
     assert.match(
       h.take(),
@@ -48,7 +48,7 @@ describe('message size', () => {
     );
   });
   it('data past the maximum: 552 after the end of data, backend read throws, nothing more held', async () => {
-    const h = await startSession({ maxMessageSize: 1000 });
+    const h = await startSession({ maxMessageSizeBytes: 1000 });
     await h.send(`${OPEN}DATA\r\n`);
     for (let i = 0; i < 50; i++) await h.send(`${'y'.repeat(98)}\r\n`);
     await h.send('.\r\nNOOP\r\n');
@@ -118,7 +118,7 @@ describe('SMTPErrorLimit', () => {
 
 describe('timeouts', () => {
   it('the greeting timeout (first command) closes with 421 4.4.2', async () => {
-    const h = await startSession({ timeouts: { greeting: 1000 } });
+    const h = await startSession({ timeouts: { greetingMs: 1000 } });
     h.timers.tick(999);
     assert.equal(h.take(), '');
     h.timers.tick(1);
@@ -127,7 +127,7 @@ describe('timeouts', () => {
     assert.equal(h.stats.snapshot().timeouts, 1);
   });
   it('SMTPTimeoutMultiplier scales the command timeout', async () => {
-    const h = await startSession({ timeouts: { command: 1000 }, timeoutMultiplier: 3 });
+    const h = await startSession({ timeouts: { commandMs: 1000 }, timeoutMultiplier: 3 });
     await h.send('NOOP\r\n');
     h.take();
     h.timers.tick(2999);
@@ -136,7 +136,7 @@ describe('timeouts', () => {
     assert.ok(h.session.closed);
   });
   it('slowloris: bytes of an unfinished command do not extend the command timeout', async () => {
-    const h = await startSession({ timeouts: { command: 1000, greeting: 1000 } });
+    const h = await startSession({ timeouts: { commandMs: 1000, greetingMs: 1000 } });
     for (const ch of 'MAIL FROM:<a@b') {
       await h.send(ch);
       h.timers.tick(100);
@@ -144,7 +144,7 @@ describe('timeouts', () => {
     assert.ok(h.session.closed, 'closed after 1 s although a byte came every 100 ms');
   });
   it('the data block timeout restarts with every block; the session limit bounds everything', async () => {
-    const h = await startSession({ timeouts: { dataBlock: 1000, session: 10_000 } });
+    const h = await startSession({ timeouts: { dataBlockMs: 1000, sessionMs: 10_000 } });
     await h.send(`${OPEN}DATA\r\n`);
     for (let i = 0; i < 9; i++) {
       h.timers.tick(900);
@@ -183,7 +183,7 @@ describe('a client that never reads', () => {
 describe('option validation', () => {
   it('refuses 0, NaN, negative, fractional and infinite limits', () => {
     for (const bad of [0, Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY, '10' as unknown as number]) {
-      assert.throws(() => resolveOptions({ maxMessageSize: bad }), RangeError, String(bad));
+      assert.throws(() => resolveOptions({ maxMessageSizeBytes: bad }), RangeError, String(bad));
       assert.throws(() => resolveOptions({ maxSessions: bad }), RangeError);
     }
     assert.throws(() => resolveOptions({ timeoutMultiplier: 0 }), RangeError);
@@ -196,7 +196,7 @@ describe('option validation', () => {
   });
   it('Domino defaults', () => {
     const o = resolveOptions({ hostname: 'h' });
-    assert.equal(o.maxCommandLength, 1200);
+    assert.equal(o.maxCommandLengthBytes, 1200);
     assert.equal(o.errorLimit, 10);
     assert.equal(o.startTls, 'disabled');
     assert.deepEqual(
@@ -215,14 +215,14 @@ describe('option validation', () => {
         refuseUndeclared8bit: false,
       },
     );
-    assert.equal(o.timeouts.command, 300_000);
+    assert.equal(o.timeouts.commandMs, 300_000);
     assert.equal(o.maxForRecipients, 0);
   });
 });
 
 describe('a client that stops reading', () => {
   it('is cut at the command timeout while its output is backed up', async () => {
-    const h = await startSession({ timeouts: { command: 1000 } });
+    const h = await startSession({ timeouts: { commandMs: 1000 } });
     h.transport.backedUp = true;
     await h.send('NOOP\r\nNOOP\r\n');
     h.timers.tick(1000);

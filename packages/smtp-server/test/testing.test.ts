@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Replies } from '@mailroute/envelope';
 import type { Backend } from '../src/backend.js';
-import { createTestSession } from '../src/index.js';
+import { createTestSession } from '../src/testing-entry.js';
 
 describe('createTestSession', () => {
   it('a failing STARTTLS handshake (tls: an Error) closes the session and is counted', async () => {

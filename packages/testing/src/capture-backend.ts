@@ -41,7 +41,7 @@ export function captureBackend(store: CaptureStore, options: CaptureBackendOptio
         },
         async data(stream, envelope) {
           const chunks: Buffer[] = [];
-          for await (const chunk of stream) chunks.push(chunk); // bounded by the server's maxMessageSize
+          for await (const chunk of stream) chunks.push(chunk); // bounded by the server's maxMessageSizeBytes
           const raw = Buffer.concat(chunks);
           if (store.tooLarge(raw.length)) {
             store.refusedFull++;

@@ -60,7 +60,7 @@ export async function startCaptureServer(options: CaptureServerOptions = {}): Pr
       hostname: 'capture.test',
       ...options.server,
       listeners: [{ kind: 'smtp', port: 0, host: '127.0.0.1' }],
-      maxMessageSize,
+      maxMessageSizeBytes: maxMessageSize,
       startTls: options.startTls === 'required' ? 'required' : options.startTls ? 'enabled' : 'disabled',
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       // AUTH over plain text is fine on loopback, and the point of a test server.

@@ -100,7 +100,7 @@ export interface CaptureServerOptions {
   /** What to refuse; default: accept everything. */
   readonly rules?: CaptureRules;
   /** Any other option of the SMTP server (limits, extensions, timeouts, logger); listeners are the capture server's. */
-  readonly server?: Omit<SmtpServerOptions, 'listeners' | 'startTls' | 'tls' | 'maxMessageSize'>;
+  readonly server?: Omit<SmtpServerOptions, 'listeners' | 'startTls' | 'tls' | 'maxMessageSizeBytes'>;
 }
 
 /** What the capture server counted. */

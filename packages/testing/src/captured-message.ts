@@ -4,10 +4,10 @@
  * filter a test waits with.
  */
 import { parseMessage } from '@mailroute/itemizer';
-import type { Envelope } from '@mailroute/smtp-server';
+import type { InboundEnvelope } from '@mailroute/smtp-server';
 import type { CapturedMessage, MessageFilter } from './capture-types.js';
 
-export function addressOf(path: Envelope['from'] | Envelope['recipients'][number]['path']): string {
+export function addressOf(path: InboundEnvelope['from'] | InboundEnvelope['recipients'][number]['path']): string {
   if (path.kind === 'mailbox') return path.mailbox.address;
   return path.kind === 'postmaster' ? 'postmaster' : '';
 }
@@ -29,7 +29,7 @@ export function messageMatches(message: CapturedMessage, filter: MessageFilter |
   );
 }
 
-export async function capture(raw: Buffer, envelope: Envelope, now: number): Promise<CapturedMessage> {
+export async function capture(raw: Buffer, envelope: InboundEnvelope, now: number): Promise<CapturedMessage> {
   const mailFrom = addressOf(envelope.from);
   const recipients = envelope.recipients.map((r) => addressOf(r.path));
   const note = await parseMessage(raw, { envelope: { mailFrom, recipients } });

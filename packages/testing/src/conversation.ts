@@ -7,12 +7,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { SmtpReply } from '@mailroute/envelope';
-import {
-  type Backend,
-  createTestSession,
-  type SmtpServerOptions,
-  type TestSessionOptions,
-} from '@mailroute/smtp-server';
+import type { Backend, SmtpServerOptions } from '@mailroute/smtp-server';
+import { createTestSession, type TestSessionOptions } from '@mailroute/smtp-server/testing';
 import { assertReply } from './assert-reply.js';
 import { parseReplies, ReplyReader } from './reply-stream.js';
 

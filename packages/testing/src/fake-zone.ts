@@ -11,14 +11,12 @@
 import type { KeyLookup } from '@mailroute/dkim';
 import {
   createResolver,
-  type DnsQuestion,
-  type DnsRecord,
   type DnsTransport,
-  isDnsNotFound,
+  isDnsError,
   type MailResolver,
   type ResolverOptions,
-  type TransportAnswer,
 } from '@mailroute/dns';
+import type { DnsQuestion, DnsRecord, TransportAnswer } from '@mailroute/dns/wire';
 import {
   type AddressAnswer,
   type DnsListAnswer,
@@ -208,6 +206,11 @@ function recordsAt(name: string, entry: CheckedName, type: DnsQuestion['type']):
   }
 }
 
+/** A DNS failure that will not change on a retry (NXDOMAIN, NODATA, null MX, ...). */
+function isDnsNotFound(error: unknown): boolean {
+  return isDnsError(error) && !error.temporary;
+}
+
 /** relay-policy's DNS facts over a mail resolver: not-found is `none`, anything else `temperror`. */
 function dnsAdapter(resolver: MailResolver): PolicyDns {
   const guard = async <T>(run: () => Promise<T>, none: T, temp: T): Promise<T> => {
@@ -249,8 +252,8 @@ function dnsAdapter(resolver: MailResolver): PolicyDns {
         return 'found';
       } catch (error) {
         if (!isDnsNotFound(error)) return 'temperror';
-        const reason = (error as { reason?: string }).reason;
-        return reason === 'nxdomain' || reason === 'nodata' || reason === 'bad-name' ? 'none' : 'found';
+        const code = (error as { code?: string }).code;
+        return code === 'ENOTFOUND' || code === 'ENODATA' || code === 'EBADNAME' ? 'none' : 'found';
       }
     },
     queryDnsList: (ip, site) =>

@@ -4,7 +4,7 @@
  * and the index of each bad record, rather than turning into a puzzling NXDOMAIN later.
  */
 import { isIP } from 'node:net';
-import { normalizeName } from '@mailroute/dns';
+import { normalizeName } from '@mailroute/dns/wire';
 import { MailrouteError } from '@mailroute/envelope';
 
 /**

@@ -120,7 +120,7 @@ describe('capture server', () => {
   });
 
   it('has the SMTP server’s limits: SMTPMaxRecipientCount and the command line length', async () => {
-    const server = await startCaptureServer({ server: { maxRecipients: 2, maxCommandLength: 600 } });
+    const server = await startCaptureServer({ server: { maxRecipients: 2, maxCommandLengthBytes: 600 } });
     try {
       const s = await connectConversation({ port: server.port });
       await s.send('EHLO x').expect(250);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDnsNotFound, isDnsTemporary } from '@mailroute/dns';
+import { isDnsError } from '@mailroute/dns';
 import { compilePolicy, createPolicyGatherer } from '@mailroute/relay-policy';
 import { createFakeZone, FakeClock, ZoneDeclarationError } from '../src/index.js';
 
@@ -87,7 +87,7 @@ describe('fake zone: answers', () => {
       a.records.map((r) => (r.type === 'CNAME' ? r.target : '')),
       ['missing.example'],
     );
-    await assert.rejects(z.resolver().resolveA('alias.example'), (e) => isDnsNotFound(e));
+    await assert.rejects(z.resolver().resolveA('alias.example'), (e) => isDnsError(e) && !e.temporary);
   });
 
   it('fails names and single types as declared', async () => {
@@ -193,9 +193,9 @@ describe('fake zone: under the real resolver', () => {
     const resolver = zone.resolver();
     const mx = await resolver.resolveMx('example.com');
     assert.deepEqual(mx.addresses, ['192.0.2.10']);
-    await assert.rejects(resolver.resolveMx('gone.example'), (e) => isDnsNotFound(e));
-    await assert.rejects(resolver.resolveA('broken.example'), (e) => isDnsTemporary(e));
-    await assert.rejects(resolver.resolveTxt('big.example'), (e) => isDnsTemporary(e));
+    await assert.rejects(resolver.resolveMx('gone.example'), (e) => isDnsError(e) && !e.temporary);
+    await assert.rejects(resolver.resolveA('broken.example'), (e) => isDnsError(e) && e.temporary);
+    await assert.rejects(resolver.resolveTxt('big.example'), (e) => isDnsError(e) && e.temporary);
   });
 
   it('a TIMEOUT name never answers: the resolver gives up on the fake clock', async () => {
@@ -212,16 +212,17 @@ describe('fake zone: under the real resolver', () => {
     await clock.advance(999);
     assert.equal(settled, undefined, 'still waiting before the first wait is over');
     await clock.advance(1 + 2000);
-    assert.ok(isDnsTemporary(await pending));
+    const failure = await pending;
+    assert.ok(isDnsError(failure) && failure.temporary);
     assert.deepEqual(clock.delays.slice(0, 2), [1000, 2000], 'Domino retry doubling');
   });
 
-  it('keyLookup answers the DKIM verifier: joined TXT strings, not-found marked permanent', async () => {
+  it('keyLookup answers the DKIM verifier: joined TXT strings, not-found marked not temporary', async () => {
     const lookup = zone.keyLookup();
     assert.deepEqual(await lookup('sel._domainkey.example.com'), ['v=DKIM1; p=abc']);
     await assert.rejects(
       lookup('none._domainkey.example.com'),
-      (e: { permanent?: boolean }) => e.permanent === true,
+      (e: { temporary?: boolean }) => e.temporary === false,
     );
   });
 

@@ -6,13 +6,8 @@
  */
 import { createSocket } from 'node:dgram';
 import { promises as dnsPromises } from 'node:dns';
-import {
-  createNodeResolverTransport,
-  createResolver,
-  type DnsRecord,
-  decodeMessage,
-  encodeResponse,
-} from '@mailroute/dns';
+import { createNodeResolverTransport, createResolver } from '@mailroute/dns';
+import { type DnsRecord, decodeMessage, encodeResponse } from '@mailroute/dns/wire';
 
 interface Upstream {
   readonly server: string;
@@ -26,8 +21,8 @@ async function startUpstream(): Promise<Upstream> {
   const socket = createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
     const d = decodeMessage(msg);
-    if (!d.ok || !d.message.question) return;
-    const q = d.message.question;
+    if (!d.ok || !d.value.question) return;
+    const q = d.value.question;
     const key = `${q.type} ${q.name}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
     let answers: DnsRecord[] = [];
@@ -40,7 +35,7 @@ async function startUpstream(): Promise<Upstream> {
     } else if (q.type === 'A') {
       answers = [{ type: 'A', name: q.name, ttl: 3600, address: '192.0.2.1' }];
     }
-    socket.send(encodeResponse(d.message.id, q, { answers }), rinfo.port, rinfo.address);
+    socket.send(encodeResponse(d.value.id, q, { answers }), rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const { port } = socket.address();

@@ -29,7 +29,7 @@ async function serve(kind: Peer): Promise<void> {
         hostname: 'bench.local',
         listeners: [{ kind: 'smtp', port: 0 }],
         maxSessions: 10_000,
-        maxMessageSize: 10_000_000,
+        maxMessageSizeBytes: 10_000_000,
       },
       {
         connect: () => ({

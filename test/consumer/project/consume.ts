@@ -6,7 +6,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { DkimSigner, DkimVerifier, keyRecordText, loadPrivateKey } from '@mailroute/dkim';
-import { createResolver, createStaticTransport } from '@mailroute/dns';
+import { createResolver, createStaticTransport, isDnsError } from '@mailroute/dns';
+import { decodeMessage, encodeQuery } from '@mailroute/dns/wire';
 import { formatReply, parseCommand, parseForwardPath, Replies } from '@mailroute/envelope';
 import { startGateway } from '@mailroute/example-gateway';
 import { buildMessage, Note, parseMessage } from '@mailroute/itemizer';
@@ -99,6 +100,10 @@ const resolver = createResolver({
 });
 const mx = await resolver.resolveMx('example.net');
 check(mx.addresses.join() === '192.0.2.25', `MX resolves (${mx.addresses.join()})`);
+const missing = await resolver.resolveMx('nowhere.example').catch((e: unknown) => e);
+check(isDnsError(missing) && missing.code === 'ENOTFOUND' && !missing.temporary, 'NXDOMAIN is ENOTFOUND');
+const query = decodeMessage(encodeQuery(7, { name: 'example.net', type: 'MX' }));
+check(query.ok && query.value.id === 7, 'the wire codec round-trips a query (@mailroute/dns/wire)');
 done('dns');
 
 // 7. The listener binds and closes; the gateway's entry point is a function.

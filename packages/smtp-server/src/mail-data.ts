@@ -1,20 +1,18 @@
 /**
- * One message in flight (DATA or a run of BDAT chunks): the queue the backend reads, the capture
- * writer, and the backend's pending answer. The session feeds it decoded octets and asks it for
+ * The mail data of one transaction (RFC 5321 4.1.1.4: the octets after DATA, or a run of BDAT
+ * chunks, RFC 3030) while it arrives: the queue the backend reads, the capture writer, and the
+ * backend's pending answer. Named for SMTP's own word: "transfer" means Domino's transfer in
+ * routing and a transfer encoding in the itemizer. The session feeds it decoded octets and asks it for
  * the final reply once the end of the data has been read.
  */
-import { Replies, SmtpError, type SmtpReply } from '@mailroute/envelope';
+import { ok, Replies, SmtpError, type SmtpReply } from '@mailroute/envelope';
 import type { DataOutcome } from './backend.js';
+import type { BackendResult } from './backend-call.js';
 import type { CaptureWriter } from './capture.js';
 import { MessageQueue } from './message-stream.js';
 
-/** A backend call's result after the session's guard: a value, or the reply to send instead. */
-export type Guarded<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reply: SmtpReply };
-
-/** How a message ended. */
-export interface TransferResult {
+/** How the mail data ended. */
+export interface MailDataResult {
   /** The reply to send. */
   readonly reply: SmtpReply;
   /** The backend mixed positive and negative per-recipient replies. */
@@ -38,13 +36,13 @@ export function foldDataOutcome(outcome: DataOutcome, id: string): { reply: Smtp
   return { reply: positive ?? (negative as SmtpReply), mixed: false };
 }
 
-/** The message being received. */
-export class Transfer {
+/** The mail data being received. */
+export class MailData {
   readonly queue = new MessageQueue();
   /** Why the message is refused, once known (too big, bare line end in strict mode, RSET). */
   refused: SmtpReply | undefined;
   size = 0;
-  private outcome: Promise<Guarded<DataOutcome>> | undefined;
+  private outcome: Promise<BackendResult<DataOutcome>> | undefined;
 
   constructor(
     readonly kind: 'DATA' | 'BDAT',
@@ -54,7 +52,7 @@ export class Transfer {
   ) {}
 
   /** Hands the backend's pending answer over; when it settles the queue stops holding data. */
-  started(outcome: Promise<Guarded<DataOutcome>>): void {
+  started(outcome: Promise<BackendResult<DataOutcome>>): void {
     this.outcome = outcome.finally(() => this.queue.abandon());
   }
 
@@ -84,13 +82,13 @@ export class Transfer {
   }
 
   /** The end of the data was read: waits for the backend and works out the reply. */
-  async finish(): Promise<TransferResult> {
+  async finish(): Promise<MailDataResult> {
     if (this.refused === undefined) this.queue.end();
-    const outcome = this.outcome ? await this.outcome : { ok: true as const, value: undefined };
+    const outcome = this.outcome ? await this.outcome : ok(undefined);
     let reply: SmtpReply;
     let mixed = false;
     if (this.refused !== undefined) reply = this.refused;
-    else if (!outcome.ok) reply = outcome.reply;
+    else if (!outcome.ok) reply = outcome.reason.reply;
     else ({ reply, mixed } = foldDataOutcome(outcome.value, this.id));
     return { reply, mixed, size: this.size };
   }

@@ -1,38 +1,6 @@
 /**
- * The debug trace (Domino's `Debug_TCP_Resolver`) and the statistics counters.
+ * The statistics counters (Domino's `show stat` style); the per-query detail goes to the logger.
  */
-import type { Rcode, RecordType } from './types.js';
-
-/** What happened, in the order it happened. */
-export type DnsTraceKind =
-  | 'cache-hit'
-  | 'negative-hit'
-  | 'coalesced'
-  | 'query'
-  | 'answer'
-  | 'timeout'
-  | 'retry-wait'
-  | 'hosts-table';
-
-/** One trace event. */
-export interface DnsTraceEvent {
-  /** What happened. */
-  readonly kind: DnsTraceKind;
-  /** The name concerned. */
-  readonly qname: string;
-  /** The record type concerned. */
-  readonly qtype: RecordType;
-  /** Clock time in ms. */
-  readonly at: number;
-  /** Attempt number (0 = first) for query, answer, timeout and retry-wait. */
-  readonly attempt?: number;
-  /** The rcode of an answer. */
-  readonly rcode?: Rcode;
-  /** Wait in ms (retry-wait) or other detail. */
-  readonly waitMs?: number;
-  /** Free text from the transport. */
-  readonly detail?: string;
-}
 
 /** Counters since the resolver was created (Domino's `show stat` style). */
 export interface DnsStats {
@@ -52,7 +20,7 @@ export interface DnsStats {
   readonly retries: number;
   /** Lookups that ended in a temporary failure. */
   readonly temporaryFailures: number;
-  /** Lookups that ended in a permanent not-found (including negative-cache hits). */
+  /** Lookups that ended in a not-found that will not change (including negative-cache hits). */
   readonly notFound: number;
   /** Address lookups answered from the local hosts table. */
   readonly hostsTableHits: number;
