@@ -7,7 +7,9 @@ import { parseMessage } from '@mailroute/itemizer';
 import type { InboundEnvelope } from '@mailroute/smtp-server';
 import type { CapturedMessage, MessageFilter } from './capture-types.js';
 
-export function addressOf(path: InboundEnvelope['from'] | InboundEnvelope['recipients'][number]['path']): string {
+export function addressOf(
+  path: InboundEnvelope['from'] | InboundEnvelope['recipients'][number]['path'],
+): string {
   if (path.kind === 'mailbox') return path.mailbox.address;
   return path.kind === 'postmaster' ? 'postmaster' : '';
 }
