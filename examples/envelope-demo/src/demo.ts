@@ -40,7 +40,7 @@ export function runDemo(print: (line: string) => void): void {
     show('C:', line);
     const parsed = parseCommand(line, { smtputf8 });
     if (!parsed.ok) {
-      reply(parsed.reply);
+      reply(parsed.reason.reply);
       continue;
     }
     const cmd = parsed.value;

@@ -27,9 +27,9 @@ export { nodeSecretFiles, type SecretFiles } from './credstore/secret-files.js';
 export { CredentialStore, type DkimKeyEntry, type DkimKeyInfo } from './credstore/store.js';
 export { DkimSignError, type DkimSignErrorCode } from './errors.js';
 export {
+  DKIM_KEY_RECORD_INVALID,
   type DkimKeyRecord,
   type DkimKeyType,
-  type KeyRecordResult,
   keyRecordText,
   parseKeyRecord,
 } from './key-record.js';
@@ -63,13 +63,15 @@ export type {
   DkimSigningKey,
 } from './sign-options.js';
 export {
+  DKIM_SIGNATURE_INVALID,
   type DkimAlgorithm,
   type DkimSignatureFields,
   parseSignature,
   type SignatureIdentity,
   type SignatureParseResult,
+  type SignatureReason,
 } from './signature.js';
-export { parseTagList, type TagListResult } from './tag-list.js';
+export { DKIM_TAG_LIST_MALFORMED, parseTagList } from './tag-list.js';
 export {
   type DkimResult,
   type DkimVerification,

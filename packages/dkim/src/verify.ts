@@ -159,8 +159,11 @@ export class DkimVerifier {
       .map((field, index): Pending => {
         const parsed = parseSignature(fieldValue(field));
         if (!parsed.ok)
-          return { field, early: { result: 'permerror', reason: parsed.reason, ...parsed.partial } };
-        const f = parsed.fields;
+          return {
+            field,
+            early: { result: 'permerror', reason: parsed.reason.message, ...parsed.reason.partial },
+          };
+        const f = parsed.value;
         const id = identityOf(f);
         if (index >= max)
           return {
@@ -227,10 +230,10 @@ export class DkimVerifier {
     for (const txt of records) {
       const parsed = parseKeyRecord(txt);
       if (!parsed.ok) {
-        firstReason ||= parsed.reason;
+        firstReason ||= parsed.reason.message;
         continue;
       }
-      const record = parsed.record;
+      const record = parsed.value;
       if (record.revoked) return { ok: false, result: 'permerror', reason: 'key revoked (empty p=)' };
       const key = this.#publicKey(record);
       if (typeof key === 'string') return { ok: false, result: 'permerror', reason: key };

@@ -3,7 +3,8 @@
  * policy and the router share: paths, commands and parameters, replies with enhanced codes and
  * their catalogue, the DATA codec and the Received header. Pure: no sockets, no clock.
  *
- * Parsers never throw on bad input: they return `{ ok: true, value }` or `{ ok: false, reply }`.
+ * Parsers never throw on bad input: they return the SDK's `Result`, `{ ok: true, value }` or
+ * `{ ok: false, reason }`, where the reason of a refused command or path carries the reply to send.
  *
  * @packageDocumentation
  */
@@ -36,6 +37,7 @@ export {
   type DomainName,
   type DomainOptions,
   type DomainProblem,
+  type DomainReason,
   type DomainResult,
   describeDomainProblem,
   MAX_DOMAIN_OCTETS,
@@ -89,6 +91,7 @@ export {
   receivedProtocol,
   type SessionKind,
 } from './received.js';
+export { ENVELOPE_REFUSED, type ReplyReason, type ReplyResult, refused } from './refusal.js';
 export { Replies, type ReplyCatalogue } from './replies.js';
 export {
   type EnhancedCode,
@@ -99,8 +102,7 @@ export {
   SmtpError,
   SmtpReply,
 } from './reply.js';
-export { isLastReplyLine, type ParsedReply, parseReply } from './reply-parse.js';
-export type { Parsed } from './result.js';
+export { isLastReplyLine, parseReply, SMTP_REPLY_MALFORMED } from './reply-parse.js';
 export { type Clock, sleep, systemClock, type TimerHandle } from './vocabulary/clock.js';
 export {
   isMailrouteError,

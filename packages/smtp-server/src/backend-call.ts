@@ -3,11 +3,10 @@
  * reply, or fail in any other way; the last becomes `451 4.3.0` (or the caller's fallback), a
  * counted and logged error, and never reaches the session's caller as an exception.
  */
-import { Replies, SmtpError, type SmtpReply } from '@mailroute/envelope';
+import { Replies, type ReplyResult, refused, SmtpError, type SmtpReply } from '@mailroute/envelope';
 import type { BackendSession } from './backend.js';
 import type { Logger } from './environment.js';
 import type { StatsRecorder } from './stats.js';
-import type { Guarded } from './transfer.js';
 
 /** Where a failed call is reported. */
 export interface CallContext {
@@ -22,14 +21,14 @@ export async function callBackend<T>(
   what: string,
   call: () => T | Promise<T>,
   fallback: SmtpReply = Replies.localError,
-): Promise<Guarded<T>> {
+): Promise<ReplyResult<T>> {
   try {
     return { ok: true, value: await call() };
   } catch (error) {
-    if (error instanceof SmtpError) return { ok: false, reply: error.reply };
+    if (error instanceof SmtpError) return refused(error.reply);
     context.stats.add('backendErrors');
     context.logger.error({ session: context.session, call: what, err: error }, 'backend error');
-    return { ok: false, reply: fallback };
+    return refused(fallback);
   }
 }
 
@@ -46,11 +45,11 @@ export async function lookupCommand(
   if (verb === 'ETRN') {
     if (typeof session.etrn !== 'function') return Replies.commandNotImplemented;
     const r = await callBackend(context, verb, () => session.etrn?.(argument));
-    return r.ok ? (r.value ?? Replies.etrnQueued(argument)) : r.reply;
+    return r.ok ? (r.value ?? Replies.etrnQueued(argument)) : r.reason.reply;
   }
   const method = verb === 'VRFY' ? session.verify : session.expand;
   if (typeof method !== 'function')
     return verb === 'VRFY' ? Replies.cannotVerify : Replies.commandNotImplemented;
   const r = await callBackend(context, verb, () => method.call(session, argument));
-  return r.ok ? r.value : r.reply;
+  return r.ok ? r.value : r.reason.reply;
 }

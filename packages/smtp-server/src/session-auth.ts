@@ -108,7 +108,7 @@ export class AuthExchange {
       call,
       Replies.authTemporaryFailure,
     );
-    const outcome = r.ok ? r.value : r.reply;
+    const outcome = r.ok ? r.value : r.reason.reply;
     const reply =
       outcome === true ? Replies.authSucceeded : outcome instanceof SmtpReply ? outcome : Replies.authFailed;
     if (!reply.isPositive) return { ...this.fail(reply), rejected: reply.code === 535 };

@@ -11,6 +11,7 @@ import {
   parseCommand,
   Replies,
   SmtpReply as Reply,
+  type ReplyResult,
   type SmtpReply,
 } from '@mailroute/envelope';
 import type { BackendSession, ConnectionInfo, EnvelopeRecipient, TlsInfo } from './backend.js';
@@ -29,7 +30,6 @@ import {
 import { AuthExchange } from './session-auth.js';
 import type { MessageReceiver, Transaction } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
-import type { Guarded } from './transfer.js';
 
 /** Reply to every command but QUIT after a refusal at connect. */
 const refusedSequence = Replies.badSequence('connection refused, only QUIT is accepted');
@@ -68,7 +68,7 @@ export interface CommandHost {
   send(reply: SmtpReply): void;
   /** Counts one error toward `SMTPErrorLimit` (closes the session past it). */
   countError(): void;
-  guard<T>(what: string, call: () => T | Promise<T>): Promise<Guarded<T>>;
+  guard<T>(what: string, call: () => T | Promise<T>): Promise<ReplyResult<T>>;
   finishWith(reply: SmtpReply): void;
   startTls(): Promise<void>;
 }
@@ -132,7 +132,7 @@ export class CommandInterpreter {
       smtputf8: this.rec.tx?.mail.params.smtputf8 === true,
       extensions: parameterExtensions(state, this.host.options),
     });
-    if (!parsed.ok) return this.host.send(parsed.reply);
+    if (!parsed.ok) return this.host.send(parsed.reason.reply);
     const command = parsed.value;
     if (!this.host.options.extensions.pipelining && command.verb !== 'BDAT' && this.host.input.length > 0) {
       // PIPELINING off: "Domino does not accept multiple SMTP commands in the same packet". The
@@ -189,7 +189,7 @@ export class CommandInterpreter {
     await this.resetTransaction();
     const s = this.rec.backend as BackendSession;
     const r = await this.host.guard('helo', () => s.helo?.(command));
-    if (!r.ok) return this.host.send(r.reply);
+    if (!r.ok) return this.host.send(r.reason.reply);
     if (r.value !== undefined && !r.value.isPositive) return this.host.send(r.value);
     this.rec.hello = command.verb;
     this.rec.heloName = command.name;
@@ -209,7 +209,7 @@ export class CommandInterpreter {
     }
     const s = this.rec.backend as BackendSession;
     const r = await this.host.guard('mailFrom', () => s.mailFrom?.(command.path, command.params));
-    const reply = r.ok ? (r.value ?? Replies.senderOk) : r.reply;
+    const reply = r.ok ? (r.value ?? Replies.senderOk) : r.reason.reply;
     if (reply.isPositive) this.rec.tx = { mail: command, recipients: [], transfer: undefined };
     this.host.send(reply);
   }
@@ -220,7 +220,7 @@ export class CommandInterpreter {
       return this.host.send(Replies.tooManyRecipients);
     const s = this.rec.backend as BackendSession;
     const r = await this.host.guard('rcptTo', () => s.rcptTo?.(path, params));
-    const reply = r.ok ? (r.value ?? Replies.recipientOk) : r.reply;
+    const reply = r.ok ? (r.value ?? Replies.recipientOk) : r.reason.reply;
     if (reply.isPositive && this.rec.tx === tx) tx.recipients.push({ path, params });
     this.host.send(reply);
     // A refused recipient (550 No such user, 551-553, 554 Relay rejected) counts toward

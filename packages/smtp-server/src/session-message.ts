@@ -12,6 +12,7 @@ import {
   formatReceived,
   type MailCommand,
   Replies,
+  type ReplyResult,
   receivedProtocol,
   type SmtpReply,
 } from '@mailroute/envelope';
@@ -21,7 +22,7 @@ import type { InputBuffer } from './input-buffer.js';
 import type { ResolvedOptions } from './options.js';
 import type { ProtocolLog } from './protocol-log.js';
 import type { StatsRecorder } from './stats.js';
-import { type Guarded, Transfer } from './transfer.js';
+import { Transfer } from './transfer.js';
 
 /** An open mail transaction. */
 export interface Transaction {
@@ -47,7 +48,7 @@ export interface MessageHost {
   readonly info: ConnectionInfo;
   readonly input: InputBuffer;
   send(reply: SmtpReply): void;
-  guard<T>(what: string, call: () => T | Promise<T>): Promise<Guarded<T>>;
+  guard<T>(what: string, call: () => T | Promise<T>): Promise<ReplyResult<T>>;
   facts(): SessionFacts;
   /** The transaction is over (the reply is about to be sent): forget it, reset the backend if refused. */
   transactionEnded(accepted: boolean): Promise<void>;

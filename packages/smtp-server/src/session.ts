@@ -8,7 +8,7 @@
  * in order with nothing lost; while a backend call is pending, input waits in the buffer, and the
  * transport is paused once the buffer passes its mark.
  */
-import { formatReply, formatRfc5322Date, Replies, SmtpReply } from '@mailroute/envelope';
+import { formatReply, formatRfc5322Date, Replies, type ReplyResult, SmtpReply } from '@mailroute/envelope';
 import type { Backend, BackendSession, ConnectionInfo, TlsInfo } from './backend.js';
 import { type CallContext, callBackend } from './backend-call.js';
 import { InputBuffer } from './input-buffer.js';
@@ -18,7 +18,6 @@ import { isProtocolError } from './rules.js';
 import { CommandInterpreter, type SessionRecord } from './session-commands.js';
 import { MessageReceiver, type SessionFacts } from './session-message.js';
 import type { StatsRecorder } from './stats.js';
-import type { Guarded } from './transfer.js';
 import type { SessionOwner, Transport } from './transport.js';
 
 /** Input buffered beyond one command line before the transport is paused. */
@@ -108,7 +107,7 @@ export class SmtpSession {
     }
     if (!made.ok || made.value instanceof SmtpReply) {
       this.stats.add('connectionsRefused');
-      const refusal = made.ok ? (made.value as SmtpReply) : made.reply;
+      const refusal = made.ok ? (made.value as SmtpReply) : made.reason.reply;
       this.send(refusal);
       if (refusal.code < 500) {
         // 421: the service closes the channel (RFC 5321 3.8).
@@ -343,7 +342,7 @@ export class SmtpSession {
   // --- backend calls, timers, closing ---------------------------------------------------------
 
   /** Calls the backend; never throws (see `callBackend`). */
-  guard<T>(what: string, call: () => T | Promise<T>, fallback = Replies.localError): Promise<Guarded<T>> {
+  guard<T>(what: string, call: () => T | Promise<T>, fallback = Replies.localError): Promise<ReplyResult<T>> {
     return callBackend(this.callContext, what, call, fallback);
   }
 

@@ -3,15 +3,10 @@
  * writer, and the backend's pending answer. The session feeds it decoded octets and asks it for
  * the final reply once the end of the data has been read.
  */
-import { Replies, SmtpError, type SmtpReply } from '@mailroute/envelope';
+import { Replies, type ReplyResult, SmtpError, type SmtpReply } from '@mailroute/envelope';
 import type { DataOutcome } from './backend.js';
 import type { CaptureWriter } from './capture.js';
 import { MessageQueue } from './message-stream.js';
-
-/** A backend call's result after the session's guard: a value, or the reply to send instead. */
-export type Guarded<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reply: SmtpReply };
 
 /** How a message ended. */
 export interface TransferResult {
@@ -44,7 +39,7 @@ export class Transfer {
   /** Why the message is refused, once known (too big, bare line end in strict mode, RSET). */
   refused: SmtpReply | undefined;
   size = 0;
-  private outcome: Promise<Guarded<DataOutcome>> | undefined;
+  private outcome: Promise<ReplyResult<DataOutcome>> | undefined;
 
   constructor(
     readonly kind: 'DATA' | 'BDAT',
@@ -54,7 +49,7 @@ export class Transfer {
   ) {}
 
   /** Hands the backend's pending answer over; when it settles the queue stops holding data. */
-  started(outcome: Promise<Guarded<DataOutcome>>): void {
+  started(outcome: Promise<ReplyResult<DataOutcome>>): void {
     this.outcome = outcome.finally(() => this.queue.abandon());
   }
 
@@ -90,7 +85,7 @@ export class Transfer {
     let reply: SmtpReply;
     let mixed = false;
     if (this.refused !== undefined) reply = this.refused;
-    else if (!outcome.ok) reply = outcome.reply;
+    else if (!outcome.ok) reply = outcome.reason.reply;
     else ({ reply, mixed } = foldDataOutcome(outcome.value, this.id));
     return { reply, mixed, size: this.size };
   }
