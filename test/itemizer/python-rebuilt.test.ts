@@ -43,7 +43,7 @@ describe('rebuilt fixtures read by Python email (policy.default)', {
         const out = join(dir, key.replace('/', '__'));
         writeFileSync(
           out,
-          buildMessage(await parseMessage(readFileSync(file)), { clock: () => new Date(0) }),
+          buildMessage(await parseMessage(readFileSync(file)), { clock: { now: () => 0 } }),
         );
         names.set(out, key);
       }
