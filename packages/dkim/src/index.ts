@@ -11,7 +11,7 @@ export { type BodyCanonicalization, BodyHasher, bodyHash } from './canonical/bod
 export {
   canonicalizeHeader,
   type HeaderCanonicalization,
-  type HeaderField,
+  type RawHeaderField,
 } from './canonical/header.js';
 export {
   type DkimSigningConfig,

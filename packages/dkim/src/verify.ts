@@ -1,7 +1,7 @@
 import { verify as cryptoVerify, hash, type KeyObject } from 'node:crypto';
 import { type Clock, isMailrouteError, systemClock, type TimerHandle } from '@mailroute/envelope';
 import { BodyHasher } from './canonical/body.js';
-import { fieldValue, type HeaderField } from './canonical/header.js';
+import { fieldValue, type RawHeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
 import { publicKeyFromRecord } from './keys.js';
 import { DEFAULT_LOOKUP_TIMEOUT_MS, type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
@@ -68,7 +68,7 @@ type KeyOutcome =
   | { ok: false; result: 'temperror' | 'permerror'; reason: string };
 
 interface Pending {
-  readonly field: HeaderField;
+  readonly field: RawHeaderField;
   readonly fields?: DkimSignatureFields;
   readonly early?: DkimVerification;
   hasher?: BodyHasher;
@@ -147,7 +147,10 @@ export class DkimVerifier {
     }
   }
 
-  #begin(headers: HeaderField[], lookups: () => LookupWindow): { pending: Pending[]; hashers: BodyHasher[] } {
+  #begin(
+    headers: RawHeaderField[],
+    lookups: () => LookupWindow,
+  ): { pending: Pending[]; hashers: BodyHasher[] } {
     const max = this.#o.maxSignatures ?? 16;
     const byBody = new Map<string, BodyHasher>();
     // Several signatures naming one key (a resigned message, a duplicate) make one lookup.
@@ -257,7 +260,7 @@ export class DkimVerifier {
 
   async #finish(
     p: Pending,
-    headers: HeaderField[],
+    headers: RawHeaderField[],
     signal: AbortSignal | undefined,
   ): Promise<DkimVerification> {
     const f = p.fields!;

@@ -9,10 +9,10 @@ import {
   bodyHash,
   canonicalizeHeader,
   type HeaderCanonicalization,
-  type HeaderField,
   parseHeaderBlock,
   parseKeyRecord,
   parseTagList,
+  type RawHeaderField,
 } from '@mailroute/dkim';
 import { type AuthResolver, settle } from '../resolver.js';
 
@@ -46,12 +46,12 @@ const MAX_INSTANCES = 50;
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 interface ArcSet {
-  aar?: HeaderField;
-  ams?: HeaderField;
-  as?: HeaderField;
+  aar?: RawHeaderField;
+  ams?: RawHeaderField;
+  as?: RawHeaderField;
 }
 
-function value(f: HeaderField): string {
+function value(f: RawHeaderField): string {
   return f.raw.slice(f.raw.indexOf(':') + 1);
 }
 
@@ -60,7 +60,7 @@ function withoutSignature(raw: string): string {
   return raw.replace(/(^[^:]*:|;)([ \t\r\n]*b[ \t\r\n]*=)[^;]*/, '$1$2');
 }
 
-function instanceOf(f: HeaderField): number | undefined {
+function instanceOf(f: RawHeaderField): number | undefined {
   const m =
     /^[ \t\r\n]*i[ \t\r\n]*=[ \t\r\n]*(\d{1,3})[ \t\r\n]*(?:;|$)/.exec(value(f)) ??
     /(?:^|;)[ \t\r\n]*i[ \t\r\n]*=[ \t\r\n]*(\d{1,3})[ \t\r\n]*(?:;|$)/.exec(value(f));
@@ -68,9 +68,9 @@ function instanceOf(f: HeaderField): number | undefined {
 }
 
 /** The bottom-most unused instance of each name in `h=` (RFC 6376 section 5.4.2). */
-function selected(fields: readonly HeaderField[], names: readonly string[]): HeaderField[] {
-  const used = new Set<HeaderField>();
-  const out: HeaderField[] = [];
+function selected(fields: readonly RawHeaderField[], names: readonly string[]): RawHeaderField[] {
+  const used = new Set<RawHeaderField>();
+  const out: RawHeaderField[] = [];
   for (const name of names) {
     const key = name.trim().toLowerCase();
     for (let i = fields.length - 1; i >= 0; i--) {
