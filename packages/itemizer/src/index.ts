@@ -39,15 +39,6 @@ export {
   quoteLocalPart,
 } from './mail/address.js';
 export { formatMailDate, parseMailDate } from './mail/date.js';
-export {
-  internetToNotes,
-  isNotesName,
-  type NotesName,
-  notesToInternet,
-  parseNotesName,
-  toAbbreviated,
-  toCanonical,
-} from './mail/notes-name.js';
 export { type MessageBodies, messageBodies } from './note/body.js';
 export {
   type Attachment,

@@ -4,10 +4,10 @@
  * kept raw header is written only when every line break in it is a fold.
  */
 
+import { isNotesName, notesToInternet, parseNotesName } from '@mailroute/envelope/notes-name';
 import libmime from 'libmime';
 import { encodeBWords } from '../entity/header-text.js';
 import { isGroup, type NamedAddress, parseAddressList } from '../mail/address.js';
-import { isNotesName, notesToInternet, parseNotesName } from '../mail/notes-name.js';
 
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 

@@ -3,6 +3,7 @@
  * {@link Note}. Pure: data in, data out. The table is in the package README.
  */
 
+import { isNotesName } from '@mailroute/envelope/notes-name';
 import type { DefectLog } from '../defects.js';
 import { unfold } from '../entity/header-text.js';
 import {
@@ -14,7 +15,6 @@ import {
   parseAddressList,
 } from '../mail/address.js';
 import { parseMailDate } from '../mail/date.js';
-import { isNotesName } from '../mail/notes-name.js';
 import type { ParsedEntity } from '../parse/entity-handler.js';
 import type { EnvelopeAddresses } from '../parse/options.js';
 import { type HeaderField, type MimePart, Note } from './note.js';
