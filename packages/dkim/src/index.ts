@@ -1,7 +1,8 @@
 /**
  * @mailroute/dkim: DKIM signing (rsa-sha256, ed25519-sha256) and verification (RFC 6376,
  * RFC 8463, RFC 8301), Domino's encrypted credential store for DKIM keys, and the signing
- * configuration in Domino's words (`RouterDKIMSigning`, `DKIM_KEY_<domain>`).
+ * configuration in Domino's words (`RouterDKIMSigning`, `DKIM_KEY_<domain>`). The credential
+ * store and its key management are the subpath `@mailroute/dkim/credstore`.
  *
  * @packageDocumentation
  */
@@ -19,12 +20,6 @@ export {
   parseSigningConfig,
   type SignerChoice,
 } from './config.js';
-export { CredentialStoreError, type CredentialStoreErrorCode } from './credstore/errors.js';
-export { fingerprint } from './credstore/fingerprint.js';
-export { Keyring, type Nek, nekFingerprint } from './credstore/nek.js';
-export { DEFAULT_SCRYPT, exportNek, importNek, type ScryptParameters } from './credstore/nek-export.js';
-export { nodeSecretFiles, type SecretFiles } from './credstore/secret-files.js';
-export { CredentialStore, type DkimKeyEntry, type DkimKeyInfo } from './credstore/store.js';
 export { DkimSignError, type DkimSignErrorCode } from './errors.js';
 export {
   DKIM_KEY_RECORD_INVALID,
@@ -33,7 +28,6 @@ export {
   keyRecordText,
   parseKeyRecord,
 } from './key-record.js';
-export { type KeyGenerator, KeyManager, type KeyManagerOptions, RSA_KEY_SIZES } from './keymgmt.js';
 export {
   DkimKeyError,
   type DkimPrivateKey,
