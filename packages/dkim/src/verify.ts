@@ -60,7 +60,7 @@ export interface DkimVerifierOptions {
   /** Bound on the header block; default 1 MiB. */
   readonly maxHeaderBytes?: number;
   /** Public keys kept parsed, by record text; default 256. */
-  readonly keyCacheSize?: number;
+  readonly keyCacheEntries?: number;
 }
 
 type KeyOutcome =
@@ -251,7 +251,7 @@ export class DkimVerifier {
     if (cached !== undefined) return cached;
     const built = publicKeyFromRecord(record.keyType, record.publicKey);
     const value = built.ok ? built.key : built.reason;
-    if (this.#keys.size >= (this.#o.keyCacheSize ?? 256)) {
+    if (this.#keys.size >= (this.#o.keyCacheEntries ?? 256)) {
       this.#keys.delete(this.#keys.keys().next().value!);
     }
     this.#keys.set(cacheKey, value);

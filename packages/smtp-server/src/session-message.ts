@@ -85,7 +85,7 @@ export class MessageReceiver {
     if (tx.transfer !== undefined) return this.host.send(Replies.badSequence('BDAT transfer in progress'));
     const o = this.host.options;
     this.decoder = createDataDecoder({
-      maxSize: o.maxMessageSize,
+      maxSizeBytes: o.maxMessageSize,
       strict821LineSyntax: o.strict821LineSyntax,
     });
     this.host.send(Replies.startMailInput);

@@ -58,5 +58,5 @@ export interface ParseOptions {
   /** TNEF (winmail.dat) handling; default: Domino's defaults (no conversion). */
   readonly tnef?: Partial<TnefOptions>;
   /** Slice size when the input is a Buffer (bytes). Default 65536. */
-  readonly chunkSize?: number;
+  readonly chunkSizeBytes?: number;
 }
