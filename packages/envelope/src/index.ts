@@ -39,15 +39,11 @@ export {
   type DomainProblem,
   type DomainReason,
   type DomainResult,
-  describeDomainProblem,
-  MAX_DOMAIN_OCTETS,
-  MAX_LABEL_OCTETS,
   type MailDomain,
   parseAddressLiteral,
   parseDomain,
 } from './domain.js';
 export {
-  formatIPv4,
   formatIPv6,
   type IPv4Options,
   type IpAddress,
@@ -56,7 +52,7 @@ export {
   parseIPv6,
   parseIp,
 } from './ip.js';
-export { formatLocalPart, isDotString, MAX_LOCAL_PART_OCTETS } from './local-part.js';
+export { isDotString } from './local-part.js';
 export {
   type BodyType,
   type MailParameters,
@@ -67,10 +63,8 @@ export {
   type RcptParameters,
 } from './parameters.js';
 export {
-  addressError,
   type ForwardPath,
   isPostmaster,
-  MAX_PATH_OCTETS,
   type Mailbox,
   type MailboxPath,
   type NullPath,
@@ -80,8 +74,6 @@ export {
   parseForwardPath,
   parseReversePath,
   type ReversePath,
-  type ScannedPath,
-  scanPath,
 } from './path.js';
 export {
   formatReceived,
@@ -97,7 +89,6 @@ export {
   type EnhancedCode,
   formatReply,
   isEnhancedCode,
-  MAX_REPLY_LINE_OCTETS,
   type ReplyClass,
   SmtpError,
   SmtpReply,
@@ -118,4 +109,4 @@ export {
   silentLogger,
 } from './vocabulary/logger.js';
 export { type Failed, failed, type Ok, ok, type Result } from './vocabulary/result.js';
-export { decodeUtf8AddrXtext, decodeXtext, encodeXtext } from './xtext.js';
+export { encodeXtext } from './xtext.js';

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodeUtf8AddrXtext,
-  decodeXtext,
-  encodeXtext,
-  parseMailParameters,
-  parseRcptParameters,
-} from '../src/index.js';
+import { encodeXtext, parseMailParameters, parseRcptParameters } from '../src/index.js';
+import { decodeUtf8AddrXtext, decodeXtext } from '../src/xtext.js';
 
 function mailParams(text: string, ext = {}) {
   const r = parseMailParameters(text, ext);
