@@ -8,7 +8,7 @@ import { DkimSigner, DkimVerifier, parseKeyRecord } from '../src/index.js';
 import { keyZone, message } from './helpers.js';
 
 const FAST_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
-const clock = () => Date.UTC(2026, 10, 21);
+const clock = { now: () => Date.UTC(2026, 10, 21) };
 let root: string;
 const manager = (dir: string) => new KeyManager({ dir, clock, scrypt: FAST_SCRYPT });
 
