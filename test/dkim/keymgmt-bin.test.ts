@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DkimVerifier, KeyManager, parseKeyRecord } from '@mailroute/dkim';
+import { DkimVerifier, parseKeyRecord } from '@mailroute/dkim';
+import { KeyManager } from '@mailroute/dkim/credstore';
 
 const pkg = JSON.parse(
   await readFile(fileURLToPath(new URL('../../../packages/dkim/package.json', import.meta.url)), 'utf8'),

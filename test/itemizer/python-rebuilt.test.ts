@@ -41,10 +41,7 @@ describe('rebuilt fixtures read by Python email (policy.default)', {
       for (const file of mimeFixtureFiles().filter((f) => !/(MANIFEST|README)\./.test(f))) {
         const key = `${basename(dirname(file))}/${basename(file)}`;
         const out = join(dir, key.replace('/', '__'));
-        writeFileSync(
-          out,
-          buildMessage(await parseMessage(readFileSync(file)), { clock: () => new Date(0) }),
-        );
+        writeFileSync(out, buildMessage(await parseMessage(readFileSync(file)), { clock: { now: () => 0 } }));
         names.set(out, key);
       }
       const result = JSON.parse(

@@ -36,8 +36,12 @@ describe('streaming equivalence over the MIME fixtures', {
   it('whole buffer, 7-byte chunks and random-size stream chunks agree', async () => {
     for (const file of mimeFixtureFiles().filter((f) => !/(MANIFEST|README)\./.test(f))) {
       const buf = readFileSync(file);
-      const whole = summary(await parseMessage(buf, { chunkSize: buf.length + 1 }));
-      assert.deepEqual(summary(await parseMessage(buf, { chunkSize: 7 })), whole, `${file} in 7-byte chunks`);
+      const whole = summary(await parseMessage(buf, { chunkSizeBytes: buf.length + 1 }));
+      assert.deepEqual(
+        summary(await parseMessage(buf, { chunkSizeBytes: 7 })),
+        whole,
+        `${file} in 7-byte chunks`,
+      );
       assert.deepEqual(summary(await parseMessage(Readable.from(pieces(buf)))), whole, `${file} as a stream`);
     }
   });

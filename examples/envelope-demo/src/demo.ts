@@ -40,7 +40,7 @@ export function runDemo(print: (line: string) => void): void {
     show('C:', line);
     const parsed = parseCommand(line, { smtputf8 });
     if (!parsed.ok) {
-      reply(parsed.reply);
+      reply(parsed.reason.reply);
       continue;
     }
     const cmd = parsed.value;
@@ -92,7 +92,7 @@ export function runDemo(print: (line: string) => void): void {
     'From: Alice <alice@example.org>\r\nTo: bob@example.com\r\nSubject: hello\r\n\r\n' +
       '..a line that starts with a dot\r\nsmuggle\n.\nMAIL FROM:<admin@example.com>\r\n.\r\nQUIT\r\n',
   );
-  const decoder = createDataDecoder({ maxSize: 10 * 1024 * 1024 });
+  const decoder = createDataDecoder({ maxSizeBytes: 10 * 1024 * 1024 });
   const body: Buffer[] = [];
   let rest: Buffer | undefined;
   // Feed the wire in 7-octet chunks, as a slow network might deliver it.

@@ -6,7 +6,8 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DkimSigningPolicy, KeyManager, parseSigningConfig } from '@mailroute/dkim';
+import { DkimSigningPolicy, parseSigningConfig } from '@mailroute/dkim';
+import { KeyManager } from '@mailroute/dkim/credstore';
 import type { DkimSettings } from './config-types.js';
 import { ensureFolder } from './durable-write.js';
 

@@ -99,7 +99,7 @@ export async function explainEnvelope(core: GatewayCore, input: ExplainInput): P
   }
   const from = parseReversePath(input.from === '' ? '<>' : bracket(input.from));
   if (!from.ok) {
-    out.push(`mail: refused by the parser -> ${formatReply(from.reply).trim()}`);
+    out.push(`mail: refused by the parser -> ${formatReply(from.reason.reply).trim()}`);
     return out;
   }
   const mail = await core.gatherer.mailFrom(session, from.value);
@@ -109,7 +109,7 @@ export async function explainEnvelope(core: GatewayCore, input: ExplainInput): P
     out.push('');
     const to = parseForwardPath(bracket(rcpt));
     if (!to.ok) {
-      out.push(`rcpt ${rcpt}: refused by the parser -> ${formatReply(to.reply).trim()}`);
+      out.push(`rcpt ${rcpt}: refused by the parser -> ${formatReply(to.reason.reply).trim()}`);
       continue;
     }
     const r = await core.gatherer.rcptTo(session, to.value);

@@ -1,7 +1,8 @@
 /**
  * @mailroute/dkim: DKIM signing (rsa-sha256, ed25519-sha256) and verification (RFC 6376,
  * RFC 8463, RFC 8301), Domino's encrypted credential store for DKIM keys, and the signing
- * configuration in Domino's words (`RouterDKIMSigning`, `DKIM_KEY_<domain>`).
+ * configuration in Domino's words (`RouterDKIMSigning`, `DKIM_KEY_<domain>`). The credential
+ * store and its key management are the subpath `@mailroute/dkim/credstore`.
  *
  * @packageDocumentation
  */
@@ -11,7 +12,7 @@ export { type BodyCanonicalization, BodyHasher, bodyHash } from './canonical/bod
 export {
   canonicalizeHeader,
   type HeaderCanonicalization,
-  type HeaderField,
+  type RawHeaderField,
 } from './canonical/header.js';
 export {
   type DkimSigningConfig,
@@ -19,21 +20,14 @@ export {
   parseSigningConfig,
   type SignerChoice,
 } from './config.js';
-export { CredentialStoreError, type CredentialStoreErrorCode } from './credstore/errors.js';
-export { fingerprint } from './credstore/fingerprint.js';
-export { Keyring, type Nek, nekFingerprint } from './credstore/nek.js';
-export { DEFAULT_SCRYPT, exportNek, importNek, type ScryptParameters } from './credstore/nek-export.js';
-export { nodeSecretFiles, type SecretFiles } from './credstore/secret-files.js';
-export { CredentialStore, type DkimKeyEntry, type DkimKeyInfo } from './credstore/store.js';
 export { DkimSignError, type DkimSignErrorCode } from './errors.js';
 export {
+  DKIM_KEY_RECORD_INVALID,
   type DkimKeyRecord,
   type DkimKeyType,
-  type KeyRecordResult,
   keyRecordText,
   parseKeyRecord,
 } from './key-record.js';
-export { type KeyGenerator, KeyManager, type KeyManagerOptions, RSA_KEY_SIZES } from './keymgmt.js';
 export {
   DkimKeyError,
   type DkimPrivateKey,
@@ -63,13 +57,15 @@ export type {
   DkimSigningKey,
 } from './sign-options.js';
 export {
+  DKIM_SIGNATURE_INVALID,
   type DkimAlgorithm,
   type DkimSignatureFields,
   parseSignature,
   type SignatureIdentity,
   type SignatureParseResult,
+  type SignatureReason,
 } from './signature.js';
-export { parseTagList, type TagListResult } from './tag-list.js';
+export { DKIM_TAG_LIST_MALFORMED, parseTagList } from './tag-list.js';
 export {
   type DkimResult,
   type DkimVerification,

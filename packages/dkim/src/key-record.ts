@@ -1,3 +1,4 @@
+import { type Failed, failed, ok, type Result } from '@mailroute/envelope';
 import { decodeBase64 } from './signature.js';
 import { parseTagList, stripWhitespace } from './tag-list.js';
 
@@ -18,28 +19,33 @@ export interface DkimKeyRecord {
   readonly strictIdentity: boolean;
 }
 
-/** Parse result: the record, or the reason it cannot be used (a permerror). */
-export type KeyRecordResult =
-  | { readonly ok: true; readonly record: DkimKeyRecord }
-  | { readonly ok: false; readonly reason: string };
+/** The code of a key record that cannot be used (a permerror). */
+export const DKIM_KEY_RECORD_INVALID = 'DKIM_KEY_RECORD_INVALID';
 
-/** Parses a key record strictly; unknown tags are ignored as RFC 6376 requires. Never throws. */
-export function parseKeyRecord(txt: string): KeyRecordResult {
+function invalid(message: string): Failed {
+  return failed({ code: DKIM_KEY_RECORD_INVALID, message, temporary: false });
+}
+
+/**
+ * Parses a key record strictly; unknown tags are ignored as RFC 6376 requires. Never throws: a
+ * record that cannot be used fails with code {@link DKIM_KEY_RECORD_INVALID} (a permerror).
+ */
+export function parseKeyRecord(txt: string): Result<DkimKeyRecord> {
   const list = parseTagList(txt);
-  if (!list.ok) return { ok: false, reason: `malformed key record: ${list.reason}` };
-  const t = list.tags;
+  if (!list.ok) return invalid(`malformed key record: ${list.reason.message}`);
+  const t = list.value;
   // v= is optional, but when present it must be first and exactly DKIM1.
   if (t.has('v') && (t.get('v') !== 'DKIM1' || [...t.keys()][0] !== 'v')) {
-    return { ok: false, reason: 'key record v= is not DKIM1 or not first' };
+    return invalid('key record v= is not DKIM1 or not first');
   }
   const k = (t.get('k') ?? 'rsa').toLowerCase();
-  if (k !== 'rsa' && k !== 'ed25519') return { ok: false, reason: `unsupported key type k=${k}` };
+  if (k !== 'rsa' && k !== 'ed25519') return invalid(`unsupported key type k=${k}`);
   if (t.has('h')) {
     const hashes = t
       .get('h')!
       .split(':')
       .map((h) => stripWhitespace(h).toLowerCase());
-    if (!hashes.includes('sha256')) return { ok: false, reason: 'key record h= does not allow sha256' };
+    if (!hashes.includes('sha256')) return invalid('key record h= does not allow sha256');
   }
   if (t.has('s')) {
     const services = t
@@ -47,24 +53,21 @@ export function parseKeyRecord(txt: string): KeyRecordResult {
       .split(':')
       .map((s) => stripWhitespace(s).toLowerCase());
     if (!services.includes('*') && !services.includes('email')) {
-      return { ok: false, reason: 'key record s= does not allow email' };
+      return invalid('key record s= does not allow email');
     }
   }
-  if (!t.has('p')) return { ok: false, reason: 'key record has no p=' };
+  if (!t.has('p')) return invalid('key record has no p=');
   const pText = stripWhitespace(t.get('p')!);
   const publicKey = pText === '' ? Buffer.alloc(0) : decodeBase64(pText);
-  if (!publicKey) return { ok: false, reason: 'key record p= is not valid base64' };
+  if (!publicKey) return invalid('key record p= is not valid base64');
   const flags = (t.get('t') ?? '').split(':').map((f) => stripWhitespace(f).toLowerCase());
-  return {
-    ok: true,
-    record: {
-      keyType: k,
-      publicKey,
-      revoked: publicKey.length === 0,
-      testing: flags.includes('y'),
-      strictIdentity: flags.includes('s'),
-    },
-  };
+  return ok({
+    keyType: k,
+    publicKey,
+    revoked: publicKey.length === 0,
+    testing: flags.includes('y'),
+    strictIdentity: flags.includes('s'),
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { generateKeyPair, type KeyObject, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { type Clock, systemClock } from '@mailroute/envelope';
 import { CredentialStoreError } from './credstore/errors.js';
 import { Keyring, type Nek, nekFingerprint } from './credstore/nek.js';
 import { DEFAULT_SCRYPT, exportNek, importNek, type ScryptParameters } from './credstore/nek-export.js';
@@ -21,8 +22,8 @@ export interface KeyManagerOptions {
   readonly files?: SecretFiles;
   /** Random bytes for NEKs, IVs and salts; default `crypto.randomBytes`. */
   readonly random?: (n: number) => Buffer;
-  /** The clock for creation dates; default `Date.now`. */
-  readonly clock?: () => number;
+  /** The clock for creation dates: the SDK's `Clock`, only `now()` is read; default the system clock. */
+  readonly clock?: Pick<Clock, 'now'>;
   /** Key pair generation; default node:crypto. */
   readonly generateKey?: KeyGenerator;
   /** scrypt cost for NEK exports; default {@link DEFAULT_SCRYPT}. */
@@ -54,7 +55,7 @@ export class KeyManager {
   readonly #dir: string;
   readonly #files: SecretFiles;
   readonly #random: (n: number) => Buffer;
-  readonly #clock: () => number;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #generate: KeyGenerator;
   readonly #scrypt: ScryptParameters;
 
@@ -62,7 +63,7 @@ export class KeyManager {
     this.#dir = o.dir;
     this.#files = o.files ?? nodeSecretFiles;
     this.#random = o.random ?? randomBytes;
-    this.#clock = o.clock ?? Date.now;
+    this.#clock = o.clock ?? systemClock;
     this.#generate = o.generateKey ?? defaultGenerateKey;
     this.#scrypt = o.scrypt ?? DEFAULT_SCRYPT;
   }
@@ -264,6 +265,6 @@ export class KeyManager {
   }
 
   #now(): string {
-    return new Date(this.#clock()).toISOString();
+    return new Date(this.#clock.now()).toISOString();
   }
 }

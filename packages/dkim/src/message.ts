@@ -1,4 +1,4 @@
-import { asciiLower, type HeaderField } from './canonical/header.js';
+import { asciiLower, type RawHeaderField } from './canonical/header.js';
 
 /** Raised when a header block exceeds the configured bound; a message, not a crash. */
 export class HeaderTooLargeError extends Error {
@@ -18,14 +18,14 @@ export class MessageSplitter {
   #pending: Buffer[] = [];
   #pendingLength = 0;
   #tail: Buffer = EMPTY;
-  #headers: HeaderField[] | undefined;
+  #headers: RawHeaderField[] | undefined;
 
   constructor(maxHeaderBytes: number) {
     this.#max = maxHeaderBytes;
   }
 
   /** The header fields, in message order, once the header block has ended. */
-  get headers(): HeaderField[] | undefined {
+  get headers(): RawHeaderField[] | undefined {
     return this.#headers;
   }
 
@@ -59,7 +59,7 @@ export class MessageSplitter {
   }
 
   /** Ends the input: a message with no empty line is all header and an empty body. */
-  end(): HeaderField[] {
+  end(): RawHeaderField[] {
     if (!this.#headers) {
       const all = Buffer.concat(this.#pending);
       this.#headers = parseHeaderBlock(all.toString('latin1'));
@@ -95,10 +95,10 @@ function findHeaderEnd(buf: Buffer, atStart: boolean): { headerEnd: number; body
  * CRLF. A line that is neither a field nor a continuation (no colon) is dropped: it cannot be
  * selected by name, so it cannot be signed.
  */
-export function parseHeaderBlock(text: string): HeaderField[] {
+export function parseHeaderBlock(text: string): RawHeaderField[] {
   const lines = text.split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const fields: HeaderField[] = [];
+  const fields: RawHeaderField[] = [];
   let current: string | undefined;
   const flush = (): void => {
     if (current === undefined) return;

@@ -4,7 +4,7 @@ import { type BodyCanonicalization, BodyHasher } from './canonical/body.js';
 import {
   canonicalizeHeader,
   type HeaderCanonicalization,
-  type HeaderField,
+  type RawHeaderField,
   selectHeaders,
 } from './canonical/header.js';
 import { DkimSignError } from './errors.js';
@@ -287,7 +287,7 @@ function complete(u: Unsigned, b: Buffer): DkimSignature {
 
 /** The selected header fields in canonical form, each ending in CRLF (latin1 text). */
 function canonicalFields(
-  headers: readonly HeaderField[],
+  headers: readonly RawHeaderField[],
   names: readonly string[],
   canon: HeaderCanonicalization,
 ): string {
@@ -298,7 +298,7 @@ function canonicalFields(
 
 /** The bytes a DKIM signature covers: the selected fields, then the signature field without b= and CRLF. */
 export function signedData(
-  headers: readonly HeaderField[],
+  headers: readonly RawHeaderField[],
   names: readonly string[],
   canon: HeaderCanonicalization,
   signatureField: string,
@@ -347,7 +347,7 @@ async function signWith(k: PreparedKey, data: Buffer): Promise<Buffer> {
  * as it occurs (so it is signed even when not in the wanted list) and then once more.
  */
 function headerNames(
-  headers: readonly HeaderField[],
+  headers: readonly RawHeaderField[],
   wanted: readonly string[],
   overSign: readonly string[],
 ): string[] {

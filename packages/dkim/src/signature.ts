@@ -1,3 +1,4 @@
+import { type Failed, failed, ok, type Reason, type Result } from '@mailroute/envelope';
 import type { BodyCanonicalization } from './canonical/body.js';
 import { asciiLower, type HeaderCanonicalization } from './canonical/header.js';
 import { parseTagList, stripWhitespace } from './tag-list.js';
@@ -47,10 +48,20 @@ export interface SignatureIdentity {
   readonly signatureBase64?: string | undefined;
 }
 
-/** Parse result: the fields, or a permerror reason with what identity could be recovered. */
-export type SignatureParseResult =
-  | { readonly ok: true; readonly fields: DkimSignatureFields }
-  | { readonly ok: false; readonly reason: string; readonly partial: SignatureIdentity };
+/** The code of a DKIM-Signature that cannot be evaluated (a permerror). */
+export const DKIM_SIGNATURE_INVALID = 'DKIM_SIGNATURE_INVALID';
+
+/** Why a DKIM-Signature is unusable, with what identity could be recovered for the result. */
+export interface SignatureReason extends Reason {
+  readonly partial: SignatureIdentity;
+}
+
+/** Parse result: the fields, or a permerror reason (code {@link DKIM_SIGNATURE_INVALID}). */
+export type SignatureParseResult = Result<DkimSignatureFields, SignatureReason>;
+
+function unusable(message: string, partial: SignatureIdentity): Failed<SignatureReason> {
+  return failed({ code: DKIM_SIGNATURE_INVALID, message, temporary: false, partial });
+}
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
@@ -70,15 +81,15 @@ export function decodeBase64(value: string): Buffer | undefined {
 /** Parses and checks a DKIM-Signature value. Never throws: bad input is a reason. */
 export function parseSignature(value: string): SignatureParseResult {
   const list = parseTagList(value);
-  if (!list.ok) return { ok: false, reason: `malformed DKIM-Signature: ${list.reason}`, partial: {} };
-  const t = list.tags;
+  if (!list.ok) return unusable(`malformed DKIM-Signature: ${list.reason.message}`, {});
+  const t = list.value;
   const partial: SignatureIdentity = {
     domain: t.get('d')?.toLowerCase(),
     selector: t.get('s'),
     algorithm: t.get('a'),
     signatureBase64: t.has('b') ? stripWhitespace(t.get('b')!) : undefined,
   };
-  const fail = (reason: string): SignatureParseResult => ({ ok: false, reason, partial });
+  const fail = (message: string): SignatureParseResult => unusable(message, partial);
   for (const required of ['v', 'a', 'b', 'bh', 'd', 'h', 's']) {
     if (!t.has(required)) return fail(`missing required tag ${required}=`);
   }
@@ -131,24 +142,21 @@ export function parseSignature(value: string): SignatureParseResult {
   if (timestamp !== undefined && expiration !== undefined && expiration <= timestamp) {
     return fail('x= is not after t=');
   }
-  return {
-    ok: true,
-    fields: {
-      algorithm: a,
-      signature,
-      signatureBase64: partial.signatureBase64!,
-      bodyHash,
-      headerCanonicalization: canon.header,
-      bodyCanonicalization: canon.body,
-      domain,
-      selector,
-      signedHeaders,
-      identity,
-      bodyLength,
-      timestamp,
-      expiration,
-    },
-  };
+  return ok({
+    algorithm: a,
+    signature,
+    signatureBase64: partial.signatureBase64!,
+    bodyHash,
+    headerCanonicalization: canon.header,
+    bodyCanonicalization: canon.body,
+    domain,
+    selector,
+    signedHeaders,
+    identity,
+    bodyLength,
+    timestamp,
+    expiration,
+  });
 }
 
 function parseCanonicalization(

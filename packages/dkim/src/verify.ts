@@ -1,7 +1,7 @@
 import { verify as cryptoVerify, hash, type KeyObject } from 'node:crypto';
 import { type Clock, isMailrouteError, systemClock, type TimerHandle } from '@mailroute/envelope';
 import { BodyHasher } from './canonical/body.js';
-import { fieldValue, type HeaderField } from './canonical/header.js';
+import { fieldValue, type RawHeaderField } from './canonical/header.js';
 import { type DkimKeyRecord, parseKeyRecord } from './key-record.js';
 import { publicKeyFromRecord } from './keys.js';
 import { DEFAULT_LOOKUP_TIMEOUT_MS, type KeyLookup, KeyLookupError, keyRecordName } from './lookup.js';
@@ -60,7 +60,7 @@ export interface DkimVerifierOptions {
   /** Bound on the header block; default 1 MiB. */
   readonly maxHeaderBytes?: number;
   /** Public keys kept parsed, by record text; default 256. */
-  readonly keyCacheSize?: number;
+  readonly keyCacheEntries?: number;
 }
 
 type KeyOutcome =
@@ -68,7 +68,7 @@ type KeyOutcome =
   | { ok: false; result: 'temperror' | 'permerror'; reason: string };
 
 interface Pending {
-  readonly field: HeaderField;
+  readonly field: RawHeaderField;
   readonly fields?: DkimSignatureFields;
   readonly early?: DkimVerification;
   hasher?: BodyHasher;
@@ -147,7 +147,10 @@ export class DkimVerifier {
     }
   }
 
-  #begin(headers: HeaderField[], lookups: () => LookupWindow): { pending: Pending[]; hashers: BodyHasher[] } {
+  #begin(
+    headers: RawHeaderField[],
+    lookups: () => LookupWindow,
+  ): { pending: Pending[]; hashers: BodyHasher[] } {
     const max = this.#o.maxSignatures ?? 16;
     const byBody = new Map<string, BodyHasher>();
     // Several signatures naming one key (a resigned message, a duplicate) make one lookup.
@@ -159,8 +162,11 @@ export class DkimVerifier {
       .map((field, index): Pending => {
         const parsed = parseSignature(fieldValue(field));
         if (!parsed.ok)
-          return { field, early: { result: 'permerror', reason: parsed.reason, ...parsed.partial } };
-        const f = parsed.fields;
+          return {
+            field,
+            early: { result: 'permerror', reason: parsed.reason.message, ...parsed.reason.partial },
+          };
+        const f = parsed.value;
         const id = identityOf(f);
         if (index >= max)
           return {
@@ -227,10 +233,10 @@ export class DkimVerifier {
     for (const txt of records) {
       const parsed = parseKeyRecord(txt);
       if (!parsed.ok) {
-        firstReason ||= parsed.reason;
+        firstReason ||= parsed.reason.message;
         continue;
       }
-      const record = parsed.record;
+      const record = parsed.value;
       if (record.revoked) return { ok: false, result: 'permerror', reason: 'key revoked (empty p=)' };
       const key = this.#publicKey(record);
       if (typeof key === 'string') return { ok: false, result: 'permerror', reason: key };
@@ -245,7 +251,7 @@ export class DkimVerifier {
     if (cached !== undefined) return cached;
     const built = publicKeyFromRecord(record.keyType, record.publicKey);
     const value = built.ok ? built.key : built.reason;
-    if (this.#keys.size >= (this.#o.keyCacheSize ?? 256)) {
+    if (this.#keys.size >= (this.#o.keyCacheEntries ?? 256)) {
       this.#keys.delete(this.#keys.keys().next().value!);
     }
     this.#keys.set(cacheKey, value);
@@ -254,7 +260,7 @@ export class DkimVerifier {
 
   async #finish(
     p: Pending,
-    headers: HeaderField[],
+    headers: RawHeaderField[],
     signal: AbortSignal | undefined,
   ): Promise<DkimVerification> {
     const f = p.fields!;

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  CredentialStore,
-  DkimSigningPolicy,
-  DkimVerifier,
-  loadPrivateKey,
-  parseSigningConfig,
-} from '../src/index.js';
+import { CredentialStore } from '../src/credstore/index.js';
+import { DkimSigningPolicy, DkimVerifier, loadPrivateKey, parseSigningConfig } from '../src/index.js';
 import { keyZone, message, newKey, recordFor } from './helpers.js';
 
 describe('signing configuration (RouterDKIMSigning, DKIM_KEY_<domain>)', () => {

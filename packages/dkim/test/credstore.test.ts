@@ -3,11 +3,12 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CredentialStoreError, DkimSigner, DkimVerifier, KeyManager, parseKeyRecord } from '../src/index.js';
+import { CredentialStoreError, KeyManager } from '../src/credstore/index.js';
+import { DkimSigner, DkimVerifier, parseKeyRecord } from '../src/index.js';
 import { keyZone, message } from './helpers.js';
 
 const FAST_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
-const clock = () => Date.UTC(2026, 10, 21);
+const clock = { now: () => Date.UTC(2026, 10, 21) };
 let root: string;
 const manager = (dir: string) => new KeyManager({ dir, clock, scrypt: FAST_SCRYPT });
 

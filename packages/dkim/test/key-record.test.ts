@@ -8,23 +8,23 @@ describe('DKIM key records (RFC 6376 3.6.1)', () => {
   it('reads an ed25519 record', () => {
     const r = parseKeyRecord(`v=DKIM1; k=ed25519; ${P}`);
     assert.ok(r.ok);
-    assert.equal(r.record.keyType, 'ed25519');
-    assert.equal(r.record.publicKey.length, 32);
-    assert.equal(r.record.revoked, false);
+    assert.equal(r.value.keyType, 'ed25519');
+    assert.equal(r.value.publicKey.length, 32);
+    assert.equal(r.value.revoked, false);
   });
 
   it('defaults k= to rsa, ignores unknown tags, reads t= flags', () => {
     const r = parseKeyRecord(`${P}; n=note; t=y:s; zz=1`);
     assert.ok(r.ok);
-    assert.equal(r.record.keyType, 'rsa');
-    assert.equal(r.record.testing, true);
-    assert.equal(r.record.strictIdentity, true);
+    assert.equal(r.value.keyType, 'rsa');
+    assert.equal(r.value.testing, true);
+    assert.equal(r.value.strictIdentity, true);
   });
 
   it('marks an empty p= as revoked', () => {
     const r = parseKeyRecord('v=DKIM1; p=');
     assert.ok(r.ok);
-    assert.equal(r.record.revoked, true);
+    assert.equal(r.value.revoked, true);
   });
 
   const bad: [string, RegExp][] = [
@@ -42,7 +42,7 @@ describe('DKIM key records (RFC 6376 3.6.1)', () => {
     it(`refuses ${JSON.stringify(text)}`, () => {
       const r = parseKeyRecord(text);
       assert.equal(r.ok, false);
-      if (!r.ok) assert.match(r.reason, why);
+      if (!r.ok) assert.match(r.reason.message, why);
     });
   }
 

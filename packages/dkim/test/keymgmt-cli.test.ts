@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseCommand, splitArguments } from '../src/cli/command.js';
 import { zoneFileLine } from '../src/cli/publish.js';
 import { type KeymgmtIo, runKeymgmt } from '../src/cli/run.js';
-import { KeyManager } from '../src/index.js';
+import { KeyManager } from '../src/credstore/index.js';
 
 describe('keymgmt command words', () => {
   const ok: [string, object][] = [

@@ -42,7 +42,7 @@ function signer(
 function tagsOf(field: string): { b: string; bh: string } {
   const parsed = parseSignature(field.slice(field.indexOf(':') + 1));
   assert.ok(parsed.ok, 'the printed signature parses');
-  return { b: parsed.fields.signatureBase64, bh: parsed.fields.bodyHash.toString('base64') };
+  return { b: parsed.value.signatureBase64, bh: parsed.value.bodyHash.toString('base64') };
 }
 
 describe('RFC 8463 Appendix A', () => {

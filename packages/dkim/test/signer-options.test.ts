@@ -104,9 +104,9 @@ describe('signer options are checked at creation (RFC 6376 3.5)', () => {
       const [sig] = new DkimSigner({ keys: [key], clock }).signSync(message());
       const value = sig!.header.slice(sig!.header.indexOf(':') + 1);
       const parsed = parseSignature(value);
-      assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
-      assert.equal(parsed.fields.selector, key.selector);
-      if (key.expireAfterSeconds) assert.ok(parsed.fields.expiration! > parsed.fields.timestamp!);
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason.message);
+      assert.equal(parsed.value.selector, key.selector);
+      if (key.expireAfterSeconds) assert.ok(parsed.value.expiration! > parsed.value.timestamp!);
       const [r] = await verifier.verify(sig!.header + message());
       assert.equal(r?.result, 'pass', `${key.selector}: ${r?.reason}`);
     }
@@ -177,11 +177,11 @@ describe('signer options fuzz', () => {
       accepted++;
       const header = signer.signSync(message())[0]!.header;
       const parsed = parseSignature(header.slice(header.indexOf(':') + 1));
-      assert.ok(parsed.ok, `${JSON.stringify(spec)}: ${parsed.ok ? '' : parsed.reason}`);
-      assert.equal(parsed.fields.domain, domain.toLowerCase());
-      assert.equal(parsed.fields.selector, selector);
-      assert.equal(parsed.fields.identity, identity ?? `@${domain.toLowerCase()}`);
-      if (expiry !== undefined) assert.equal(parsed.fields.expiration! - parsed.fields.timestamp!, expiry);
+      assert.ok(parsed.ok, `${JSON.stringify(spec)}: ${parsed.ok ? '' : parsed.reason.message}`);
+      assert.equal(parsed.value.domain, domain.toLowerCase());
+      assert.equal(parsed.value.selector, selector);
+      assert.equal(parsed.value.identity, identity ?? `@${domain.toLowerCase()}`);
+      if (expiry !== undefined) assert.equal(parsed.value.expiration! - parsed.value.timestamp!, expiry);
     }
     assert.ok(accepted > 150, `only ${accepted} accepted: the fuzz does not reach the writer`);
   });

@@ -8,7 +8,7 @@ describe('tag-list parsing (RFC 6376 3.2)', () => {
     const r = parseTagList(' v=1;\r\n a = rsa-sha256 ;\tb=ab cd\r\n ef; ');
     assert.ok(r.ok);
     assert.deepEqual(
-      [...r.tags],
+      [...r.value],
       [
         ['v', '1'],
         ['a', 'rsa-sha256'],
@@ -20,7 +20,7 @@ describe('tag-list parsing (RFC 6376 3.2)', () => {
   it('accepts an empty value', () => {
     const r = parseTagList('p=');
     assert.ok(r.ok);
-    assert.equal(r.tags.get('p'), '');
+    assert.equal(r.value.get('p'), '');
   });
 
   for (const [text, why] of [
@@ -37,7 +37,7 @@ describe('tag-list parsing (RFC 6376 3.2)', () => {
     it(`rejects ${JSON.stringify(text)}`, () => {
       const r = parseTagList(text);
       assert.equal(r.ok, false);
-      if (!r.ok) assert.match(r.reason, why);
+      if (!r.ok) assert.match(r.reason.message, why);
     });
   }
 
@@ -68,9 +68,9 @@ describe('tag-list parsing (RFC 6376 3.2)', () => {
       const r = parseTagList(s);
       assert.equal(typeof r.ok, 'boolean');
       const sig = parseSignature(s);
-      if (!sig.ok) assert.equal(typeof sig.reason, 'string');
+      if (!sig.ok) assert.equal(typeof sig.reason.message, 'string');
       const key = parseKeyRecord(s);
-      if (!key.ok) assert.equal(typeof key.reason, 'string');
+      if (!key.ok) assert.equal(typeof key.reason.message, 'string');
     }
   });
 });

@@ -12,8 +12,8 @@ import {
   type RcptParameters,
 } from './parameters.js';
 import { type ForwardPath, type ReversePath, scanPath } from './path.js';
+import { type ReplyResult, refused } from './refusal.js';
 import { Replies } from './replies.js';
-import type { Parsed } from './result.js';
 
 /** HELO or EHLO with the client's name for itself. */
 export interface HelloCommand {
@@ -109,7 +109,7 @@ export const DEFAULT_MAX_COMMAND_LENGTH = 1200;
  * 500 for an unknown verb, an empty, over-long or control-character line; 501 for bad arguments;
  * 553 for non-ASCII addresses outside SMTPUTF8; 555 for unknown parameters. Never throws.
  */
-export function parseCommand(line: string, options: CommandOptions = {}): Parsed<SmtpCommand> {
+export function parseCommand(line: string, options: CommandOptions = {}): ReplyResult<SmtpCommand> {
   let end = line.length;
   if (end > 0 && line.charCodeAt(end - 1) === 10) end--;
   if (end > 0 && line.charCodeAt(end - 1) === 13) end--;
@@ -119,16 +119,16 @@ export function parseCommand(line: string, options: CommandOptions = {}): Parsed
     end > max ||
     (end * 3 > max && Buffer.byteLength(end === line.length ? line : line.slice(0, end)) > max)
   ) {
-    return { ok: false, reply: Replies.lineTooLong };
+    return refused(Replies.lineTooLong);
   }
   for (let i = 0; i < end; i++) {
     const c = line.charCodeAt(i);
-    if (c < 32 || c === 127) return { ok: false, reply: Replies.syntaxError };
+    if (c < 32 || c === 127) return refused(Replies.syntaxError);
   }
   let verbEnd = 0;
   while (verbEnd < end && line.charCodeAt(verbEnd) !== 32) verbEnd++;
-  if (verbEnd === 0) return { ok: false, reply: Replies.syntaxError };
-  if (verbEnd > 8) return { ok: false, reply: Replies.commandUnrecognized };
+  if (verbEnd === 0) return refused(Replies.syntaxError);
+  if (verbEnd > 8) return refused(Replies.commandUnrecognized);
   const verb = line.slice(0, verbEnd).toUpperCase();
   // RFC 5321 wants exactly one SP before arguments; tolerate more, as every server does.
   let argStart = verbEnd;
@@ -147,7 +147,7 @@ export function parseCommand(line: string, options: CommandOptions = {}): Parsed
     case 'RSET':
     case 'QUIT':
     case 'STARTTLS':
-      if (arg !== '') return { ok: false, reply: Replies.badArguments(`${verb} takes no arguments`) };
+      if (arg !== '') return refused(Replies.badArguments(`${verb} takes no arguments`));
       return { ok: true, value: { verb } };
     case 'NOOP':
       return { ok: true, value: { verb } };
@@ -155,8 +155,7 @@ export function parseCommand(line: string, options: CommandOptions = {}): Parsed
       return { ok: true, value: { verb, topic: arg === '' ? undefined : arg.trimEnd() } };
     case 'VRFY':
     case 'EXPN':
-      if (arg.trim() === '')
-        return { ok: false, reply: Replies.badArguments(`${verb} requires an argument`) };
+      if (arg.trim() === '') return refused(Replies.badArguments(`${verb} requires an argument`));
       return { ok: true, value: { verb, query: arg.trim() } };
     case 'ETRN':
       return parseEtrn(arg);
@@ -165,15 +164,15 @@ export function parseCommand(line: string, options: CommandOptions = {}): Parsed
     case 'AUTH':
       return parseAuth(arg);
     default:
-      return { ok: false, reply: Replies.commandUnrecognized };
+      return refused(Replies.commandUnrecognized);
   }
 }
 
-function parseHello(verb: 'HELO' | 'EHLO', arg: string): Parsed<HelloCommand> {
+function parseHello(verb: 'HELO' | 'EHLO', arg: string): ReplyResult<HelloCommand> {
   const name = arg.trim();
   // RFC 5321 4.1.1.1: a domain or address literal is required. Its validity is policy's business.
   if (name === '' || name.includes(' ')) {
-    return { ok: false, reply: Replies.badArguments(`${verb} requires a domain name or address literal`) };
+    return refused(Replies.badArguments(`${verb} requires a domain name or address literal`));
   }
   const parsed = parseDomain(name, { allowUnderscore: true, allowUtf8: true });
   return { ok: true, value: { verb, name, domain: parsed.ok ? parsed.value : undefined } };
@@ -194,10 +193,10 @@ function afterKeyword(line: string, verbEnd: number, keyword: string, strict: bo
   return i;
 }
 
-function parseMail(line: string, verbEnd: number, options: CommandOptions): Parsed<MailCommand> {
+function parseMail(line: string, verbEnd: number, options: CommandOptions): ReplyResult<MailCommand> {
   const strict = options.strict821AddressSyntax === true;
   const start = afterKeyword(line, verbEnd, 'FROM', strict);
-  if (start < 0) return { ok: false, reply: Replies.badArguments('expected MAIL FROM:<address>') };
+  if (start < 0) return refused(Replies.badArguments('expected MAIL FROM:<address>'));
   // The path may be UTF-8 only when this very command carries SMTPUTF8; scan the parameters first.
   const extensions = options.extensions ?? {};
   const wantsUtf8 = extensions.smtputf8 !== false && /\sSMTPUTF8(\s|$)/i.test(line.slice(start));
@@ -208,58 +207,55 @@ function parseMail(line: string, verbEnd: number, options: CommandOptions): Pars
   if (!scanned.ok) return scanned;
   const rest = line.slice(scanned.value.end);
   if (rest !== '' && rest.charCodeAt(0) !== 32) {
-    return { ok: false, reply: Replies.badSenderSyntax('unexpected text after the address') };
+    return refused(Replies.badSenderSyntax('unexpected text after the address'));
   }
   const params = parseMailParameters(rest, extensions);
   if (!params.ok) return params;
   const path = scanned.value.path as ReversePath;
   // A quoted local part could hold " SMTPUTF8" and fool the look-ahead above: check the result.
   if (!params.value.smtputf8 && wantsUtf8 && /[^\x00-\x7f]/.test(line.slice(start, scanned.value.end))) {
-    return { ok: false, reply: Replies.nonAsciiAddress };
+    return refused(Replies.nonAsciiAddress);
   }
   return { ok: true, value: { verb: 'MAIL', path, params: params.value } };
 }
 
-function parseRcpt(line: string, verbEnd: number, options: CommandOptions): Parsed<RcptCommand> {
+function parseRcpt(line: string, verbEnd: number, options: CommandOptions): ReplyResult<RcptCommand> {
   const strict = options.strict821AddressSyntax === true;
   const start = afterKeyword(line, verbEnd, 'TO', strict);
-  if (start < 0) return { ok: false, reply: Replies.badArguments('expected RCPT TO:<address>') };
+  if (start < 0) return refused(Replies.badArguments('expected RCPT TO:<address>'));
   const smtputf8 = options.smtputf8 === true;
   const scanned = scanPath(line, start, 'recipient', { strict821AddressSyntax: strict, smtputf8 });
   if (!scanned.ok) return scanned;
   const rest = line.slice(scanned.value.end);
   if (rest !== '' && rest.charCodeAt(0) !== 32) {
-    return { ok: false, reply: Replies.badRecipientSyntax('unexpected text after the address') };
+    return refused(Replies.badRecipientSyntax('unexpected text after the address'));
   }
   const params = parseRcptParameters(rest, options.extensions ?? {}, smtputf8);
   if (!params.ok) return params;
   return { ok: true, value: { verb: 'RCPT', path: scanned.value.path as ForwardPath, params: params.value } };
 }
 
-function parseBdat(arg: string): Parsed<BdatCommand> {
+function parseBdat(arg: string): ReplyResult<BdatCommand> {
   const m = /^(\d{1,15})(?: +(LAST))? *$/i.exec(arg);
-  if (m === null) return { ok: false, reply: Replies.badArguments('expected BDAT <size> [LAST]') };
+  if (m === null) return refused(Replies.badArguments('expected BDAT <size> [LAST]'));
   return { ok: true, value: { verb: 'BDAT', size: Number(m[1]), last: m[2] !== undefined } };
 }
 
-function parseAuth(arg: string): Parsed<AuthCommand> {
+function parseAuth(arg: string): ReplyResult<AuthCommand> {
   // SASL mechanism names: 1-20 of [A-Z0-9-_] (RFC 4422 3.1); initial response is base64 or "=".
   const m = /^([A-Za-z0-9_-]{1,20})(?: +([A-Za-z0-9+/]+={0,2}|=))? *$/.exec(arg);
-  if (m === null)
-    return { ok: false, reply: Replies.badArguments('expected AUTH <mechanism> [initial-response]') };
+  if (m === null) return refused(Replies.badArguments('expected AUTH <mechanism> [initial-response]'));
   return { ok: true, value: { verb: 'AUTH', mechanism: m[1].toUpperCase(), initialResponse: m[2] } };
 }
 
-function parseEtrn(arg: string): Parsed<EtrnCommand> {
+function parseEtrn(arg: string): ReplyResult<EtrnCommand> {
   const node = arg.trim();
-  if (node === '' || node.includes(' '))
-    return { ok: false, reply: Replies.badArguments('expected ETRN <node>') };
+  if (node === '' || node.includes(' ')) return refused(Replies.badArguments('expected ETRN <node>'));
   const body = node.startsWith('@') || node.startsWith('#') ? node.slice(1) : node;
   if (node.startsWith('#')) {
-    if (!/^[\x21-\x7e]+$/.test(body))
-      return { ok: false, reply: Replies.badArguments('invalid ETRN queue name') };
+    if (!/^[\x21-\x7e]+$/.test(body)) return refused(Replies.badArguments('invalid ETRN queue name'));
   } else if (!parseDomain(body).ok) {
-    return { ok: false, reply: Replies.badArguments('invalid ETRN domain') };
+    return refused(Replies.badArguments('invalid ETRN domain'));
   }
   return { ok: true, value: { verb: 'ETRN', node } };
 }

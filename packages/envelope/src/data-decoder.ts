@@ -20,7 +20,7 @@ export interface DataDecoderOptions {
    * `reply` becomes `552 5.3.4`. Default: no limit here; the server sets its maximum message size.
    * Must be a positive integer or Infinity: 0, NaN and negatives are refused with a RangeError.
    */
-  readonly maxSize?: number;
+  readonly maxSizeBytes?: number;
   /**
    * Domino `SMTPStrict821LineSyntax`. false (default, 0): a bare LF or bare CR is taken as a line
    * end and written as CRLF. true (1): a bare CR or LF makes the message refused with
@@ -58,7 +58,7 @@ export interface DataDecoder {
   /** Number of bare CR or LF line ends met. */
   readonly bareLineEndings: number;
   /**
-   * Why the message must be refused, once known: `552 5.3.4` past `maxSize`, `550 5.6.0` for a
+   * Why the message must be refused, once known: `552 5.3.4` past `maxSizeBytes`, `550 5.6.0` for a
    * bare line end in strict mode. Undefined while the message is acceptable. Reply with it once
    * `done` is true (the end of data has been read).
    */
@@ -85,14 +85,14 @@ const DONE = 6;
  * the CRLF that ended the DATA command line counts, so `.` CRLF at once is an empty message.
  */
 export function createDataDecoder(options: DataDecoderOptions = {}): DataDecoder {
-  const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
+  const maxSize = options.maxSizeBytes ?? Number.POSITIVE_INFINITY;
   if (
     typeof maxSize !== 'number' ||
     Number.isNaN(maxSize) ||
     maxSize <= 0 ||
     (Number.isFinite(maxSize) && !Number.isInteger(maxSize))
   ) {
-    throw new RangeError(`maxSize must be a positive integer or Infinity, got ${String(maxSize)}`);
+    throw new RangeError(`maxSizeBytes must be a positive integer or Infinity, got ${String(maxSize)}`);
   }
   return new Decoder(maxSize, options.strict821LineSyntax === true);
 }

@@ -8,6 +8,8 @@
  */
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { formatIPv4, formatIPv6, isIPv4Mapped, parseIPv4, parseIPv6 } from './ip.js';
+import type { Reason } from './vocabulary/errors.js';
+import type { Failed, Result } from './vocabulary/result.js';
 
 /** A domain name. */
 export interface DomainName {
@@ -64,8 +66,28 @@ export interface DomainOptions {
   readonly allowUnderscore?: boolean;
 }
 
-/** Result of {@link parseDomain}: the domain, or the problem. */
-export type DomainResult = { ok: true; value: MailDomain } | { ok: false; problem: DomainProblem };
+/**
+ * Why {@link parseDomain} refused a domain: `problem` for the caller's switch, `code`
+ * `DOMAIN_` plus the problem in upper case (`DOMAIN_TOO_LONG`), the described problem as `message`.
+ */
+export interface DomainReason extends Reason {
+  readonly problem: DomainProblem;
+}
+
+/** Result of {@link parseDomain}: the domain, or why not. */
+export type DomainResult = Result<MailDomain, DomainReason>;
+
+function refuse(problem: DomainProblem): Failed<DomainReason> {
+  return {
+    ok: false,
+    reason: {
+      code: `DOMAIN_${problem.toUpperCase().replace(/-/g, '_')}`,
+      message: describeDomainProblem(problem),
+      temporary: false,
+      problem,
+    },
+  };
+}
 
 const LETTER_DIGIT = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) LETTER_DIGIT[c] = 1;
@@ -77,9 +99,9 @@ for (let c = 97; c <= 122; c++) LETTER_DIGIT[c] = 1;
  * Never throws.
  */
 export function parseDomain(text: string, options: DomainOptions = {}): DomainResult {
-  if (text.length === 0) return { ok: false, problem: 'empty' };
+  if (text.length === 0) return refuse('empty');
   // No valid name is longer than this even in U-labels; refuse before any conversion work.
-  if (text.length > 4 * MAX_DOMAIN_OCTETS) return { ok: false, problem: 'too-long' };
+  if (text.length > 4 * MAX_DOMAIN_OCTETS) return refuse('too-long');
   if (text.charCodeAt(0) === 91) return parseAddressLiteral(text);
   let ascii = true;
   for (let i = 0; i < text.length; i++) {
@@ -89,10 +111,10 @@ export function parseDomain(text: string, options: DomainOptions = {}): DomainRe
     }
   }
   if (ascii) return parseAsciiDomain(text, options.allowUnderscore === true);
-  if (options.allowUtf8 !== true) return { ok: false, problem: 'non-ascii' };
+  if (options.allowUtf8 !== true) return refuse('non-ascii');
   // UTS #46 maps case, full-width letters and ideographic full stops, then encodes A-labels.
   const converted = domainToASCII(text);
-  if (converted === '') return { ok: false, problem: 'idn-invalid' };
+  if (converted === '') return refuse('idn-invalid');
   const checked = parseAsciiDomain(converted, options.allowUnderscore === true);
   if (!checked.ok) return checked;
   return {
@@ -103,7 +125,7 @@ export function parseDomain(text: string, options: DomainOptions = {}): DomainRe
 
 function parseAsciiDomain(text: string, allowUnderscore: boolean): DomainResult {
   const n = text.length;
-  if (n > MAX_DOMAIN_OCTETS) return { ok: false, problem: 'too-long' };
+  if (n > MAX_DOMAIN_OCTETS) return refuse('too-long');
   let labelStart = 0;
   let hasUpper = false;
   let hasAce = false;
@@ -111,11 +133,10 @@ function parseAsciiDomain(text: string, allowUnderscore: boolean): DomainResult 
     const c = i < n ? text.charCodeAt(i) : 46;
     if (c === 46) {
       const len = i - labelStart;
-      if (len === 0) return { ok: false, problem: 'syntax' }; // empty label, leading/trailing/double dot
-      if (len > MAX_LABEL_OCTETS) return { ok: false, problem: 'label-too-long' };
+      if (len === 0) return refuse('syntax'); // empty label, leading/trailing/double dot
+      if (len > MAX_LABEL_OCTETS) return refuse('label-too-long');
       // sub-domain = Let-dig [Ldh-str]: no hyphen at either end of a label.
-      if (text.charCodeAt(labelStart) === 45 || text.charCodeAt(i - 1) === 45)
-        return { ok: false, problem: 'syntax' };
+      if (text.charCodeAt(labelStart) === 45 || text.charCodeAt(i - 1) === 45) return refuse('syntax');
       // "xn--" marks an A-label, to be checked and decoded below.
       if (len >= 4 && text.charCodeAt(labelStart + 2) === 45 && text.charCodeAt(labelStart + 3) === 45) {
         if (text.slice(labelStart, labelStart + 2).toLowerCase() === 'xn') hasAce = true;
@@ -126,20 +147,20 @@ function parseAsciiDomain(text: string, allowUnderscore: boolean): DomainResult 
     } else if (c === 45 || (c === 95 && allowUnderscore)) {
       // hyphen inside a label; underscore only where allowed
     } else {
-      return { ok: false, problem: 'syntax' };
+      return refuse('syntax');
     }
   }
   const lower = hasUpper ? text.toLowerCase() : text;
   if (!hasAce) return { ok: true, value: { kind: 'domain', ascii: lower, unicode: lower } };
   // An A-label must decode; domainToASCII refuses malformed Punycode by returning ''.
-  if (domainToASCII(lower) === '') return { ok: false, problem: 'idn-invalid' };
+  if (domainToASCII(lower) === '') return refuse('idn-invalid');
   return { ok: true, value: { kind: 'domain', ascii: lower, unicode: domainToUnicode(lower) } };
 }
 
 /** Parses `[192.0.2.1]` or `[IPv6:...]` (RFC 5321 4.1.3). General literals with other tags are refused. */
 export function parseAddressLiteral(text: string): DomainResult {
   if (text.length < 3 || text.charCodeAt(0) !== 91 || text.charCodeAt(text.length - 1) !== 93) {
-    return { ok: false, problem: 'literal-syntax' };
+    return refuse('literal-syntax');
   }
   const inner = text.slice(1, -1);
   // RFC 5321 Snum = 1*3DIGIT: `[192.000.002.010]` is a valid literal; `ip` and `ascii` give the
@@ -150,10 +171,10 @@ export function parseAddressLiteral(text: string): DomainResult {
     return { ok: true, value: { kind: 'literal', family: 4, ip, ascii: `[${ip}]`, unicode: `[${ip}]` } };
   }
   const colon = inner.indexOf(':');
-  if (colon < 0) return { ok: false, problem: 'literal-syntax' };
-  if (inner.slice(0, colon).toLowerCase() !== 'ipv6') return { ok: false, problem: 'literal-tag' };
+  if (colon < 0) return refuse('literal-syntax');
+  if (inner.slice(0, colon).toLowerCase() !== 'ipv6') return refuse('literal-tag');
   const groups = parseIPv6(inner.slice(colon + 1));
-  if (groups === undefined) return { ok: false, problem: 'literal-syntax' };
+  if (groups === undefined) return refuse('literal-syntax');
   const canonical = formatIPv6(groups);
   const ip = isIPv4Mapped(groups) ? formatIPv4(groups[6] * 65536 + groups[7]) : canonical;
   return {

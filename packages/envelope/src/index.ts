@@ -3,7 +3,8 @@
  * policy and the router share: paths, commands and parameters, replies with enhanced codes and
  * their catalogue, the DATA codec and the Received header. Pure: no sockets, no clock.
  *
- * Parsers never throw on bad input: they return `{ ok: true, value }` or `{ ok: false, reply }`.
+ * Parsers never throw on bad input: they return the SDK's `Result`, `{ ok: true, value }` or
+ * `{ ok: false, reason }`, where the reason of a refused command or path carries the reply to send.
  *
  * @packageDocumentation
  */
@@ -36,16 +37,13 @@ export {
   type DomainName,
   type DomainOptions,
   type DomainProblem,
+  type DomainReason,
   type DomainResult,
-  describeDomainProblem,
-  MAX_DOMAIN_OCTETS,
-  MAX_LABEL_OCTETS,
   type MailDomain,
   parseAddressLiteral,
   parseDomain,
 } from './domain.js';
 export {
-  formatIPv4,
   formatIPv6,
   type IPv4Options,
   type IpAddress,
@@ -54,7 +52,7 @@ export {
   parseIPv6,
   parseIp,
 } from './ip.js';
-export { formatLocalPart, isDotString, MAX_LOCAL_PART_OCTETS } from './local-part.js';
+export { isDotString } from './local-part.js';
 export {
   type BodyType,
   type MailParameters,
@@ -65,10 +63,8 @@ export {
   type RcptParameters,
 } from './parameters.js';
 export {
-  addressError,
   type ForwardPath,
   isPostmaster,
-  MAX_PATH_OCTETS,
   type Mailbox,
   type MailboxPath,
   type NullPath,
@@ -78,8 +74,6 @@ export {
   parseForwardPath,
   parseReversePath,
   type ReversePath,
-  type ScannedPath,
-  scanPath,
 } from './path.js';
 export {
   formatReceived,
@@ -89,18 +83,17 @@ export {
   receivedProtocol,
   type SessionKind,
 } from './received.js';
+export { ENVELOPE_REFUSED, type ReplyReason, type ReplyResult, refused } from './refusal.js';
 export { Replies, type ReplyCatalogue } from './replies.js';
 export {
   type EnhancedCode,
   formatReply,
   isEnhancedCode,
-  MAX_REPLY_LINE_OCTETS,
   type ReplyClass,
   SmtpError,
   SmtpReply,
 } from './reply.js';
-export { isLastReplyLine, type ParsedReply, parseReply } from './reply-parse.js';
-export type { Parsed } from './result.js';
+export { isLastReplyLine, parseReply, SMTP_REPLY_MALFORMED } from './reply-parse.js';
 export { type Clock, sleep, systemClock, type TimerHandle } from './vocabulary/clock.js';
 export {
   isMailrouteError,
@@ -117,4 +110,4 @@ export {
 } from './vocabulary/logger.js';
 export { type RandomSource, seededRandomSource } from './vocabulary/random.js';
 export { type Failed, failed, type Ok, ok, type Result } from './vocabulary/result.js';
-export { decodeUtf8AddrXtext, decodeXtext, encodeXtext } from './xtext.js';
+export { encodeXtext } from './xtext.js';

@@ -3,6 +3,9 @@
  * RFC 6531's UTF-8 extension when the transaction is SMTPUTF8.
  */
 
+import type { Reason } from './vocabulary/errors.js';
+import type { Failed, Result } from './vocabulary/result.js';
+
 /** Longest local part RFC 5321 4.5.3.1.1 allows, in octets. */
 export const MAX_LOCAL_PART_OCTETS = 64;
 
@@ -20,6 +23,23 @@ export function isAtext(c: number): boolean {
 
 /** Why a local part was refused. */
 export type LocalPartProblem = 'empty' | 'syntax' | 'unbalanced-quote' | 'non-ascii' | 'too-long';
+
+/** A refused local part: `problem` for the caller's switch, `code` `LOCAL_PART_` plus the problem. */
+export interface LocalPartReason extends Reason {
+  readonly problem: LocalPartProblem;
+}
+
+function refuse(problem: LocalPartProblem): Failed<LocalPartReason> {
+  return {
+    ok: false,
+    reason: {
+      code: `LOCAL_PART_${problem.toUpperCase().replace(/-/g, '_')}`,
+      message: `local part: ${problem}`,
+      temporary: false,
+      problem,
+    },
+  };
+}
 
 /** A scanned local part: where it ends, its value, and how it was written. */
 export interface ScannedLocalPart {
@@ -41,9 +61,9 @@ export function scanLocalPart(
   text: string,
   start: number,
   allowUtf8: boolean,
-): { ok: true; value: ScannedLocalPart } | { ok: false; problem: LocalPartProblem } {
+): Result<ScannedLocalPart, LocalPartReason> {
   const n = text.length;
-  if (start >= n) return { ok: false, problem: 'empty' };
+  if (start >= n) return refuse('empty');
   if (text.charCodeAt(start) === 34) return scanQuoted(text, start, allowUtf8);
   let i = start;
   let atomLength = 0;
@@ -54,19 +74,19 @@ export function scanLocalPart(
       atomLength++;
     } else if (c === 46) {
       // Dot-string = Atom *("." Atom): no leading, trailing or double dot.
-      if (atomLength === 0) return { ok: false, problem: 'syntax' };
+      if (atomLength === 0) return refuse('syntax');
       atomLength = 0;
     } else if (c > 127) {
-      if (!allowUtf8) return { ok: false, problem: 'non-ascii' };
-      if (isUnpairedSurrogateAt(text, i) || c === 0xfffd) return { ok: false, problem: 'syntax' };
+      if (!allowUtf8) return refuse('non-ascii');
+      if (isUnpairedSurrogateAt(text, i) || c === 0xfffd) return refuse('syntax');
       utf8 = true;
       atomLength++;
     } else {
       break;
     }
   }
-  if (i === start) return { ok: false, problem: 'empty' };
-  if (atomLength === 0) return { ok: false, problem: 'syntax' };
+  if (i === start) return refuse('empty');
+  if (atomLength === 0) return refuse('syntax');
   return { ok: true, value: { end: i, value: text.slice(start, i), quoted: false, utf8 } };
 }
 
@@ -74,7 +94,7 @@ function scanQuoted(
   text: string,
   start: number,
   allowUtf8: boolean,
-): { ok: true; value: ScannedLocalPart } | { ok: false; problem: LocalPartProblem } {
+): Result<ScannedLocalPart, LocalPartReason> {
   const n = text.length;
   let value = '';
   let utf8 = false;
@@ -88,20 +108,20 @@ function scanQuoted(
     if (c === 92) {
       // quoted-pairSMTP = %d92 %d32-126: a backslash escapes one printable ASCII character.
       const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
-      if (next < 32 || next > 126) return { ok: false, problem: next < 0 ? 'unbalanced-quote' : 'syntax' };
+      if (next < 32 || next > 126) return refuse(next < 0 ? 'unbalanced-quote' : 'syntax');
       value += text.slice(runStart, i) + text[i + 1];
       i++;
       runStart = i + 1;
     } else if (c > 127) {
-      if (!allowUtf8) return { ok: false, problem: 'non-ascii' };
-      if (isUnpairedSurrogateAt(text, i) || c === 0xfffd) return { ok: false, problem: 'syntax' };
+      if (!allowUtf8) return refuse('non-ascii');
+      if (isUnpairedSurrogateAt(text, i) || c === 0xfffd) return refuse('syntax');
       utf8 = true;
     } else if (c < 32 || c === 127) {
       // qtextSMTP = %d32-33 / %d35-91 / %d93-126: no control characters inside quotes.
-      return { ok: false, problem: 'syntax' };
+      return refuse('syntax');
     }
   }
-  return { ok: false, problem: 'unbalanced-quote' };
+  return refuse('unbalanced-quote');
 }
 
 // U+FFFD is what a UTF-8 decoder leaves for invalid bytes; a lone surrogate cannot be encoded.

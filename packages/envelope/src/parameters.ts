@@ -3,8 +3,10 @@
  * SMTPUTF8 (RFC 6531), RET and ENVID (RFC 3461), AUTH= (RFC 4954) on MAIL; NOTIFY and ORCPT
  * (RFC 3461) on RCPT.
  */
+
+import { type ReplyReason, type ReplyResult, refused } from './refusal.js';
 import { Replies } from './replies.js';
-import type { Parsed } from './result.js';
+import type { Failed } from './vocabulary/result.js';
 import { decodeUtf8AddrXtext, decodeXtext } from './xtext.js';
 
 /** BODY= values. */
@@ -72,7 +74,7 @@ interface RawParameter {
  * Splits the text after a path into `keyword[=value]` items (RFC 5321 4.1.2 esmtp-param).
  * `allowUtf8` admits UTF-8 in values (SMTPUTF8 transactions).
  */
-function splitParameters(text: string, allowUtf8: boolean): Parsed<RawParameter[]> {
+function splitParameters(text: string, allowUtf8: boolean): ReplyResult<RawParameter[]> {
   const out: RawParameter[] = [];
   const n = text.length;
   let i = 0;
@@ -86,7 +88,7 @@ function splitParameters(text: string, allowUtf8: boolean): Parsed<RawParameter[
       if (c === 61 && eq < 0) eq = i;
       else if (eq < 0 && !isKeywordChar(c, i === start)) return badParam(`invalid parameter keyword`);
       else if (eq >= 0 && !isValueChar(c, allowUtf8)) {
-        return c > 127 ? { ok: false, reply: Replies.nonAsciiAddress } : badParam('invalid parameter value');
+        return c > 127 ? refused(Replies.nonAsciiAddress) : badParam('invalid parameter value');
       }
       i++;
     }
@@ -111,8 +113,8 @@ function isValueChar(c: number, allowUtf8: boolean): boolean {
   return c > 127 && allowUtf8 && c !== 0xfffd;
 }
 
-function badParam(detail: string): { ok: false; reply: ReturnType<typeof Replies.badArguments> } {
-  return { ok: false, reply: Replies.badArguments(detail) };
+function badParam(detail: string): Failed<ReplyReason> {
+  return refused(Replies.badArguments(detail));
 }
 
 function duplicate(keyword: string) {
@@ -120,14 +122,14 @@ function duplicate(keyword: string) {
 }
 
 function unknown(keyword: string) {
-  return { ok: false as const, reply: Replies.parametersNotRecognized(keyword) };
+  return refused(Replies.parametersNotRecognized(keyword));
 }
 
 /** Parses the parameters after `MAIL FROM:<path>`. */
 export function parseMailParameters(
   text: string,
   extensions: ParameterExtensions = {},
-): Parsed<MailParameters> {
+): ReplyResult<MailParameters> {
   // SMTPUTF8 may appear anywhere in the list and admits UTF-8 in the others, so look for it first.
   const allowUtf8 = extensions.smtputf8 !== false && /(^|\s)smtputf8(\s|$)/i.test(text);
   const split = splitParameters(text, allowUtf8);
@@ -156,7 +158,7 @@ export function parseMailParameters(
         if (v === '7BIT' || v === '8BITMIME') body = v;
         else if (v === 'BINARYMIME') {
           if (extensions.binaryMime === false)
-            return { ok: false, reply: Replies.parameterNotImplemented('BODY=BINARYMIME') };
+            return refused(Replies.parameterNotImplemented('BODY=BINARYMIME'));
           body = v;
         } else return badParam('BODY must be 7BIT, 8BITMIME or BINARYMIME');
         break;
@@ -204,7 +206,7 @@ export function parseRcptParameters(
   text: string,
   extensions: ParameterExtensions = {},
   smtputf8 = false,
-): Parsed<RcptParameters> {
+): ReplyResult<RcptParameters> {
   const split = splitParameters(text, smtputf8);
   if (!split.ok) return split;
   let notify: 'NEVER' | NotifyCondition[] | undefined;

@@ -10,9 +10,10 @@ import {
   MAX_LOCAL_PART_OCTETS,
   scanLocalPart,
 } from './local-part.js';
+import { type ReplyReason, type ReplyResult, refused } from './refusal.js';
 import { Replies } from './replies.js';
 import type { SmtpReply } from './reply.js';
-import type { Parsed } from './result.js';
+import type { Failed } from './vocabulary/result.js';
 
 /** Longest path RFC 5321 4.5.3.1.3 allows, brackets included, in octets. */
 export const MAX_PATH_OCTETS = 256;
@@ -95,19 +96,19 @@ export function isPostmaster(path: ForwardPath | ReversePath): boolean {
  * Parses a reverse-path, the argument of `MAIL FROM:` without parameters: `<user@example.com>`,
  * `<>`, or (lenient mode) `user@example.com`. Never throws: returns the path or the reply to send.
  */
-export function parseReversePath(text: string, options: PathOptions = {}): Parsed<ReversePath> {
-  return whole(text, 'sender', options) as Parsed<ReversePath>;
+export function parseReversePath(text: string, options: PathOptions = {}): ReplyResult<ReversePath> {
+  return whole(text, 'sender', options) as ReplyResult<ReversePath>;
 }
 
 /**
  * Parses a forward-path, the argument of `RCPT TO:` without parameters: `<user@example.com>`,
  * `<postmaster>`, or (lenient mode) `user@example.com`. Never throws.
  */
-export function parseForwardPath(text: string, options: PathOptions = {}): Parsed<ForwardPath> {
-  return whole(text, 'recipient', options) as Parsed<ForwardPath>;
+export function parseForwardPath(text: string, options: PathOptions = {}): ReplyResult<ForwardPath> {
+  return whole(text, 'recipient', options) as ReplyResult<ForwardPath>;
 }
 
-function whole(text: string, role: PathRole, options: PathOptions): Parsed<ReversePath | ForwardPath> {
+function whole(text: string, role: PathRole, options: PathOptions): ReplyResult<ReversePath | ForwardPath> {
   let start = 0;
   let end = text.length;
   if (options.strict821AddressSyntax !== true) {
@@ -116,8 +117,7 @@ function whole(text: string, role: PathRole, options: PathOptions): Parsed<Rever
   }
   const scanned = scanPath(text.slice(0, end), start, role, options);
   if (!scanned.ok) return scanned;
-  if (scanned.value.end !== end)
-    return { ok: false, reply: addressError(role, 'unexpected text after the address') };
+  if (scanned.value.end !== end) return refused(addressError(role, 'unexpected text after the address'));
   return { ok: true, value: scanned.value.path };
 }
 
@@ -130,7 +130,7 @@ export function scanPath(
   start: number,
   role: PathRole,
   options: PathOptions,
-): Parsed<ScannedPath<ReversePath | ForwardPath>> {
+): ReplyResult<ScannedPath<ReversePath | ForwardPath>> {
   const utf8 = options.smtputf8 === true;
   const n = text.length;
   let i = start;
@@ -157,7 +157,7 @@ export function scanPath(
       while (j < n && text.charCodeAt(j) !== 44 && text.charCodeAt(j) !== 58 && text.charCodeAt(j) !== 62)
         j++;
       const hop = parseDomain(text.slice(i, j), { allowUtf8: utf8 });
-      if (!hop.ok) return domainFail(role, hop.problem);
+      if (!hop.ok) return domainFail(role, hop.reason.problem);
       sourceRoute.push(hop.value.ascii);
       const sep = text.charCodeAt(j);
       if (sep === 58) {
@@ -171,7 +171,7 @@ export function scanPath(
 
   const localStart = i;
   const local = scanLocalPart(text, i, utf8);
-  if (!local.ok) return localFail(role, local.problem);
+  if (!local.ok) return localFail(role, local.reason.problem);
   i = local.value.end;
   const localOctets = local.value.utf8 ? Buffer.byteLength(text.slice(localStart, i)) : i - localStart;
   if (localOctets > MAX_LOCAL_PART_OCTETS)
@@ -207,7 +207,7 @@ export function scanPath(
     }
   }
   const domain = parseDomain(text.slice(domainStart, i), { allowUtf8: utf8 });
-  if (!domain.ok) return domainFail(role, domain.problem);
+  if (!domain.ok) return domainFail(role, domain.reason.problem);
 
   if (bracketed) {
     if (i >= n) return fail(role, 'missing closing angle bracket');
@@ -239,14 +239,14 @@ export function addressError(role: PathRole, reason: string): SmtpReply {
   return role === 'sender' ? Replies.badSenderSyntax(reason) : Replies.badRecipientSyntax(reason);
 }
 
-function fail(role: PathRole, reason: string): { ok: false; reply: SmtpReply } {
-  return { ok: false, reply: addressError(role, reason) };
+function fail(role: PathRole, reason: string): Failed<ReplyReason> {
+  return refused(addressError(role, reason));
 }
 
-function localFail(role: PathRole, problem: LocalPartProblem): { ok: false; reply: SmtpReply } {
+function localFail(role: PathRole, problem: LocalPartProblem): Failed<ReplyReason> {
   switch (problem) {
     case 'non-ascii':
-      return { ok: false, reply: Replies.nonAsciiAddress };
+      return refused(Replies.nonAsciiAddress);
     case 'unbalanced-quote':
       return fail(role, 'unbalanced quote in local part');
     case 'empty':
@@ -261,7 +261,7 @@ function localFail(role: PathRole, problem: LocalPartProblem): { ok: false; repl
 function domainFail(
   role: PathRole,
   problem: Parameters<typeof describeDomainProblem>[0],
-): { ok: false; reply: SmtpReply } {
-  if (problem === 'non-ascii') return { ok: false, reply: Replies.nonAsciiAddress };
+): Failed<ReplyReason> {
+  if (problem === 'non-ascii') return refused(Replies.nonAsciiAddress);
   return fail(role, describeDomainProblem(problem));
 }

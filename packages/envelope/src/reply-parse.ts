@@ -3,11 +3,14 @@
  * the RFC 2034 enhanced code on each line, and the malformed replies real servers send.
  */
 import { type EnhancedCode, isEnhancedCode, SmtpReply } from './reply.js';
+import type { Failed, Result } from './vocabulary/result.js';
 
-/** Result of {@link parseReply}: the reply, or why the lines are not one. */
-export type ParsedReply =
-  | { readonly ok: true; readonly value: SmtpReply }
-  | { readonly ok: false; readonly problem: string };
+/** The code of a {@link parseReply} failure; the message says what is wrong with the lines. */
+export const SMTP_REPLY_MALFORMED = 'SMTP_REPLY_MALFORMED';
+
+function malformed(message: string): Failed {
+  return { ok: false, reason: { code: SMTP_REPLY_MALFORMED, message, temporary: false } };
+}
 
 const LINE_RE = /^([2-5]\d\d)([ -]?)(.*)$/s;
 const ENHANCED_PREFIX_RE = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
@@ -27,29 +30,26 @@ export function isLastReplyLine(line: string): boolean {
  * line starts with one of the code's class, and removed from every line that repeats it. Never
  * throws.
  */
-export function parseReply(lines: string | readonly string[]): ParsedReply {
+export function parseReply(lines: string | readonly string[]): Result<SmtpReply> {
   const list =
     typeof lines === 'string'
       ? lines.split(/\r?\n/).filter((l, i, a) => l !== '' || i < a.length - 1)
       : lines;
-  if (list.length === 0) return { ok: false, problem: 'empty reply' };
+  if (list.length === 0) return malformed('empty reply');
   let code = 0;
   const texts: string[] = [];
   for (let k = 0; k < list.length; k++) {
     const line = list[k].replace(/\r?\n$/, '');
-    if (line.length > 4096) return { ok: false, problem: `line ${k + 1} is too long` };
+    if (line.length > 4096) return malformed(`line ${k + 1} is too long`);
     const m = LINE_RE.exec(line);
-    if (m === null) return { ok: false, problem: `line ${k + 1} does not start with a reply code` };
+    if (m === null) return malformed(`line ${k + 1} does not start with a reply code`);
     const lineCode = Number(m[1]);
     if (k === 0) code = lineCode;
-    else if (lineCode !== code)
-      return { ok: false, problem: `line ${k + 1} has code ${lineCode}, expected ${code}` };
+    else if (lineCode !== code) return malformed(`line ${k + 1} has code ${lineCode}, expected ${code}`);
     const last = k === list.length - 1;
-    if (!last && m[2] !== '-')
-      return { ok: false, problem: `line ${k + 1} ends the reply before its last line` };
-    if (last && m[2] === '-') return { ok: false, problem: 'the last line is marked as a continuation' };
-    if (m[2] === '' && m[3] !== '')
-      return { ok: false, problem: `line ${k + 1} has no space after the code` };
+    if (!last && m[2] !== '-') return malformed(`line ${k + 1} ends the reply before its last line`);
+    if (last && m[2] === '-') return malformed('the last line is marked as a continuation');
+    if (m[2] === '' && m[3] !== '') return malformed(`line ${k + 1} has no space after the code`);
     texts.push(m[3]);
   }
   let enhanced: EnhancedCode | undefined;

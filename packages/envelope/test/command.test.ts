@@ -4,14 +4,14 @@ import { type CommandOptions, parseCommand, type SmtpCommand } from '../src/inde
 
 function command(line: string, options: CommandOptions = {}): SmtpCommand {
   const r = parseCommand(line, options);
-  assert.ok(r.ok, `${JSON.stringify(line)}: ${r.ok ? '' : r.reply.toString()}`);
+  assert.ok(r.ok, `${JSON.stringify(line)}: ${r.ok ? '' : r.reason.reply.toString()}`);
   return r.value;
 }
 function refusal(line: string, options: CommandOptions = {}): string {
   const r = parseCommand(line, options);
   assert.equal(r.ok, false, `${JSON.stringify(line)} should be refused`);
   if (r.ok) throw new Error('unreachable');
-  return `${r.reply.code} ${r.reply.enhanced}`;
+  return `${r.reason.reply.code} ${r.reason.reply.enhanced}`;
 }
 
 describe('parseCommand: verbs', () => {
@@ -176,7 +176,7 @@ describe('parseCommand: bad lines', () => {
       'MAIL FROM:<a@b',
     ]) {
       const r = parseCommand(line);
-      assert.ok(!r.ok && r.reply.code === 501, line);
+      assert.ok(!r.ok && r.reason.reply.code === 501, line);
     }
   });
 });

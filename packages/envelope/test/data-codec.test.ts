@@ -97,9 +97,9 @@ describe('DATA decoder', () => {
     assert.equal(`${r.decoder.reply?.code} ${r.decoder.reply?.enhanced}`, '550 5.6.0');
     assert.equal(r.rest, 'QUIT\r\n');
   });
-  it('stops output past maxSize at once but reads on to the end of data (552 5.3.4)', () => {
+  it('stops output past maxSizeBytes at once but reads on to the end of data (552 5.3.4)', () => {
     const body = 'x'.repeat(100);
-    const r = decode(`${body}\r\n${body}\r\n.\r\nQUIT\r\n`, { maxSize: 150 }, [60]);
+    const r = decode(`${body}\r\n${body}\r\n.\r\nQUIT\r\n`, { maxSizeBytes: 150 }, [60]);
     assert.equal(r.decoder.done, true);
     assert.equal(`${r.decoder.reply?.code} ${r.decoder.reply?.enhanced}`, '552 5.3.4');
     assert.ok(r.message.length <= 150, `handed on ${r.message.length} octets`);
@@ -107,15 +107,15 @@ describe('DATA decoder', () => {
     assert.equal(r.decoder.size, 204);
   });
   it('accepts a message of exactly maxSize', () => {
-    const r = decode('12345678\r\n.\r\n', { maxSize: 10 });
+    const r = decode('12345678\r\n.\r\n', { maxSizeBytes: 10 });
     assert.equal(r.decoder.reply, undefined);
     assert.equal(r.message, '12345678\r\n');
   });
   it('validates maxSize: 0, NaN and negatives are errors, never "no limit"', () => {
     for (const bad of [0, -1, Number.NaN, 1.5, '10' as unknown as number]) {
-      assert.throws(() => createDataDecoder({ maxSize: bad }), RangeError, String(bad));
+      assert.throws(() => createDataDecoder({ maxSizeBytes: bad }), RangeError, String(bad));
     }
-    assert.doesNotThrow(() => createDataDecoder({ maxSize: Number.POSITIVE_INFINITY }));
+    assert.doesNotThrow(() => createDataDecoder({ maxSizeBytes: Number.POSITIVE_INFINITY }));
   });
   it('counts wire octets up to the terminator', () => {
     const r = decode('ab\r\n..\r\n.\r\nQUIT\r\n');

@@ -4,7 +4,7 @@ import { formatIPv6, parseAddressLiteral, parseDomain, parseIPv4, parseIPv6, par
 
 function ascii(text: string, options = {}) {
   const r = parseDomain(text, options);
-  return r.ok ? r.value.ascii : `!${r.problem}`;
+  return r.ok ? r.value.ascii : `!${r.reason.problem}`;
 }
 
 describe('parseDomain', () => {
@@ -117,7 +117,7 @@ describe('address literals', () => {
       assert.equal(parseDomain(bad).ok, false, bad);
     }
     const tag = parseDomain('[tag:content]');
-    assert.ok(!tag.ok && tag.problem === 'literal-tag');
+    assert.ok(!tag.ok && tag.reason.problem === 'literal-tag');
   });
 });
 

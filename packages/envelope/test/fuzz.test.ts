@@ -115,12 +115,12 @@ describe('fuzz: command lines', () => {
         assert.equal(typeof r.value.verb, 'string');
       } else {
         replies++;
-        checkReply(r.reply, line);
+        checkReply(r.reason.reply, line);
       }
       // The path and domain parsers on their own, on the argument-ish part.
       const arg = line.slice(line.indexOf(':') + 1);
       for (const p of [parseReversePath(arg, options), parseForwardPath(arg, options)]) {
-        if (!p.ok) checkReply(p.reply, arg);
+        if (!p.ok) checkReply(p.reason.reply, arg);
       }
       const d = parseDomain(arg.slice(0, 300), { allowUtf8: options.smtputf8 });
       assert.equal(typeof d.ok, 'boolean');

@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodeUtf8AddrXtext,
-  decodeXtext,
-  encodeXtext,
-  parseMailParameters,
-  parseRcptParameters,
-} from '../src/index.js';
+import { encodeXtext, parseMailParameters, parseRcptParameters } from '../src/index.js';
+import { decodeUtf8AddrXtext, decodeXtext } from '../src/xtext.js';
 
 function mailParams(text: string, ext = {}) {
   const r = parseMailParameters(text, ext);
-  assert.ok(r.ok, r.ok ? '' : r.reply.toString());
+  assert.ok(r.ok, r.ok ? '' : r.reason.reply.toString());
   return r.value;
 }
 function mailRefusal(text: string, ext = {}) {
   const r = parseMailParameters(text, ext);
   assert.equal(r.ok, false, text);
   if (r.ok) throw new Error('unreachable');
-  return `${r.reply.code} ${r.reply.enhanced}`;
+  return `${r.reason.reply.code} ${r.reason.reply.enhanced}`;
 }
 
 describe('xtext (RFC 3461 4)', () => {
@@ -125,6 +120,6 @@ describe('RCPT parameters', () => {
   });
   it('gives 555 for MAIL-only or unknown parameters on RCPT', () => {
     const r = parseRcptParameters(' SIZE=1');
-    assert.ok(!r.ok && r.reply.code === 555);
+    assert.ok(!r.ok && r.reason.reply.code === 555);
   });
 });

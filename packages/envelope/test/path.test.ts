@@ -10,7 +10,7 @@ import {
 
 function mailbox(text: string, options: PathOptions = {}): Mailbox {
   const r = parseForwardPath(text, options);
-  assert.ok(r.ok, `expected ${text} to parse: ${r.ok ? '' : r.reply.text}`);
+  assert.ok(r.ok, `expected ${text} to parse: ${r.ok ? '' : r.reason.reply.text}`);
   assert.equal(r.value.kind, 'mailbox');
   if (r.value.kind !== 'mailbox') throw new Error('unreachable');
   return r.value.mailbox;
@@ -20,7 +20,7 @@ function refused(text: string, options: PathOptions = {}, role: 'sender' | 'reci
   const r = role === 'sender' ? parseReversePath(text, options) : parseForwardPath(text, options);
   assert.equal(r.ok, false, `expected ${JSON.stringify(text)} to be refused`);
   if (r.ok) throw new Error('unreachable');
-  return r.reply;
+  return r.reason.reply;
 }
 
 describe('paths: valid forms', () => {

@@ -159,7 +159,7 @@ describe('parseReply', () => {
     it(`reports a malformed reply: ${name}`, () => {
       const r = parseReply(input);
       assert.equal(r.ok, false);
-      if (!r.ok) assert.ok(r.problem.length > 0);
+      if (!r.ok) assert.ok(r.reason.message.length > 0);
     });
   }
   it('isLastReplyLine tells continuation lines from the last line', () => {

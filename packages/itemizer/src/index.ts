@@ -3,8 +3,8 @@
  * (an ordered document of named, typed items), builds messages back from notes, and decodes
  * TNEF (winmail.dat).
  *
- * Layers: raw (header blocks, multipart boundaries, streaming), entity (transfer and charset
- * decoding), note (the Domino item mapping).
+ * Layers: raw (header blocks, multipart boundaries, streaming), entity (Content-Transfer-Encoding
+ * and charset decoding), note (the Domino item mapping).
  *
  * @packageDocumentation
  */
@@ -34,20 +34,11 @@ export {
   type Group,
   isDotAtom,
   isGroup,
-  type Mailbox,
+  type NamedAddress,
   parseAddressList,
   quoteLocalPart,
 } from './mail/address.js';
 export { formatMailDate, parseMailDate } from './mail/date.js';
-export {
-  internetToNotes,
-  isNotesName,
-  type NotesName,
-  notesToInternet,
-  parseNotesName,
-  toAbbreviated,
-  toCanonical,
-} from './mail/notes-name.js';
 export { type MessageBodies, messageBodies } from './note/body.js';
 export {
   type Attachment,
@@ -58,7 +49,7 @@ export {
   Note,
 } from './note/note.js';
 export { decodeNotesItem, encodeNotesItem } from './note/notes-item-header.js';
-export type { AttachmentInfo, AttachmentSink, Envelope, ParseOptions } from './parse/options.js';
+export type { AttachmentInfo, AttachmentSink, EnvelopeAddresses, ParseOptions } from './parse/options.js';
 export { type MessageInput, parseMessage } from './parse/parse-message.js';
 export { writableSink } from './parse/writable-sink.js';
 export { tnefCalendar } from './tnef/calendar.js';

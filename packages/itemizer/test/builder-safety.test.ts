@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { buildMessage, type MimePart, Note, parseMessage } from '../src/index.js';
 import { crlf } from './helpers.js';
 
-const clock = (): Date => new Date('2026-01-02T03:04:05Z');
+const clock = { now: () => Date.parse('2026-01-02T03:04:05Z') };
 
 /** A random source giving these byte strings in turn (then zeros). */
 function scripted(...values: Buffer[]): (n: number) => Buffer {

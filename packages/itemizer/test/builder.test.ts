@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { buildMessage, type Item, Note, parseMessage } from '../src/index.js';
 import { sha256 } from './helpers.js';
 
-const clock = (): Date => new Date('2026-01-02T03:04:05Z');
+const clock = { now: () => Date.parse('2026-01-02T03:04:05Z') };
 
 function memo(): Note {
   return new Note()

@@ -19,7 +19,7 @@ import {
 } from '../src/index.js';
 import { sha256 } from './helpers.js';
 
-const clock = (): Date => new Date('2026-03-04T05:06:07Z');
+const clock = { now: () => Date.parse('2026-03-04T05:06:07Z') };
 
 /** A seeded random source, so two builds produce the same bytes. */
 function seeded(seed: number): (n: number) => Buffer {

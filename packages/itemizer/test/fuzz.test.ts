@@ -101,9 +101,9 @@ describe('fuzz', () => {
     const started = Date.now();
     for (let i = 0; i < 2000; i++) {
       const input = mutate(Buffer.from(SEEDS[i % SEEDS.length] as string, 'latin1'), rnd);
-      const note = await parseMessage(input, { chunkSize: 1 + Math.floor(rnd() * 64) });
+      const note = await parseMessage(input, { chunkSizeBytes: 1 + Math.floor(rnd() * 64) });
       assert.ok(note.has('Form'));
-      const again = await parseMessage(buildMessage(note, { clock: () => new Date(0) }));
+      const again = await parseMessage(buildMessage(note, { clock: { now: () => 0 } }));
       assert.deepEqual(
         decoded(again),
         decoded(note),

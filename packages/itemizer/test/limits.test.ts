@@ -61,7 +61,7 @@ describe('limits', () => {
   it('drops one endless header line instead of buffering it', async () => {
     const note = await parseMessage(Buffer.from(`Subject: ${'x'.repeat(3_000_000)}\r\n\r\nbody`), {
       limits: { maxHeaderBytes: 4096 },
-      chunkSize: 1024,
+      chunkSizeBytes: 1024,
     });
     assert.equal(note.parts()[0]?.text, 'body');
     assert.ok(note.defects.some((d) => d.code === 'header-block-too-large'));
@@ -91,7 +91,7 @@ describe('preamble and epilogue', () => {
       `Content-Type: multipart/mixed; boundary=b\r\n\r\n${big}\r\n--b\r\n\r\nx\r\n--b--\r\n${big}`,
     );
     for (const chunkSize of [7, 65536]) {
-      const note = await parseMessage(msg, { chunkSize });
+      const note = await parseMessage(msg, { chunkSizeBytes: chunkSize });
       assert.equal(note.parts()[0]?.preamble?.length, 65536);
       assert.equal(note.parts()[0]?.epilogue?.length, 65536);
       assert.equal(note.parts()[1]?.text, 'x');

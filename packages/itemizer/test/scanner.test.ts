@@ -46,7 +46,7 @@ describe('multipart boundaries', () => {
     const whole = (await parseMessage(msg)).parts().map((p) => p.text);
     for (const chunkSize of [1, 2, 3, 5, 8, 13]) {
       assert.deepEqual(
-        (await parseMessage(msg, { chunkSize })).parts().map((p) => p.text),
+        (await parseMessage(msg, { chunkSizeBytes: chunkSize })).parts().map((p) => p.text),
         whole,
         `chunk ${chunkSize}`,
       );

@@ -369,7 +369,7 @@ describe('an embedded message in TNEF', () => {
         ['2t2.1.3', 'application/octet-stream'],
       ],
     );
-    const again = await parseMessage(buildMessage(note, { clock: () => new Date(0) }));
+    const again = await parseMessage(buildMessage(note, { clock: { now: () => 0 } }));
     assert.deepEqual(
       again.parts().map((p) => p.mediaType),
       note.parts().map((p) => p.mediaType),

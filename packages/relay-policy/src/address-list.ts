@@ -75,14 +75,14 @@ function addAddress(list: AddressList, entry: ListEntry, problems: ProblemLog): 
   const shown = entry.via === undefined ? entry.text : `${entry.text} (member of ${entry.via})`;
   const split = splitEntry(entry.text);
   if (!split.ok) {
-    problems.error(field, split.reason, shown, entry.index);
+    problems.error(field, split.reason.message, shown, entry.index);
     return;
   }
-  if (split.bracketed) {
+  if (split.value.bracketed) {
     problems.error(field, 'an address list takes addresses, not IP entries', shown, entry.index);
     return;
   }
-  const text = split.body;
+  const text = split.value.body;
   if (text === '*') {
     list.any ??= entry;
     list.entries.push(entry);
@@ -124,20 +124,20 @@ function addAddress(list: AddressList, entry: ListEntry, problems: ProblemLog): 
   if (!normalized.ok) {
     problems.error(
       field,
-      `${normalized.reason}; not an address, a domain or a known group`,
+      `${normalized.reason.message}; not an address, a domain or a known group`,
       shown,
       entry.index,
     );
     return;
   }
   if (local === '*') {
-    list.domains.add(normalized.ascii, entry, self, below);
+    list.domains.add(normalized.value, entry, self, below);
   } else {
     if (!self) {
       problems.error(field, 'use "*@*.domain" or "user@domain", not "user@*.domain"', shown, entry.index);
       return;
     }
-    const key = local + '@' + normalized.ascii;
+    const key = local + '@' + normalized.value;
     if (!list.exact.has(key)) list.exact.set(key, entry);
   }
   list.entries.push(entry);

@@ -96,7 +96,7 @@ function compileSites(
     }
     const name = normalizeDomainName(zone);
     if (!name.ok) {
-      problems.error(field, name.reason, zone, index);
+      problems.error(field, name.reason.message, zone, index);
       return;
     }
     const accepted: string[] = [];
@@ -117,7 +117,7 @@ function compileSites(
       accepted.push(text);
     }
     out.push({
-      zone: name.ascii,
+      zone: name.value,
       codes: new Set(accepted),
       written: typeof item === 'string' ? item : zone,
       index,

@@ -84,7 +84,7 @@ function answerFor(answers: readonly DnsListAnswer[] | undefined, zone: string):
   for (const a of answers) {
     if (a === null || typeof a !== 'object' || typeof a.site !== 'string') continue;
     const n = normalizeDomainName(a.site);
-    if (n.ok && n.ascii === zone) return a;
+    if (n.ok && n.value === zone) return a;
   }
   return undefined;
 }

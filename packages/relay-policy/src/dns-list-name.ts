@@ -12,12 +12,12 @@ export function dnsListQueryName(ip: string, zone: string): string | undefined {
   if (address === undefined || !name.ok) return undefined;
   if (address.v4 !== undefined) {
     const v = address.v4;
-    return `${v & 255}.${(v >>> 8) & 255}.${(v >>> 16) & 255}.${v >>> 24}.${name.ascii}`;
+    return `${v & 255}.${(v >>> 8) & 255}.${(v >>> 16) & 255}.${v >>> 24}.${name.value}`;
   }
   const nibbles: string[] = [];
   const groups = address.v6!;
   for (let i = 7; i >= 0; i--) {
     for (let shift = 0; shift < 16; shift += 4) nibbles.push(((groups[i] >>> shift) & 15).toString(16));
   }
-  return `${nibbles.join('.')}.${name.ascii}`;
+  return `${nibbles.join('.')}.${name.value}`;
 }

@@ -93,10 +93,10 @@ function addEntry(list: HostList, entry: ListEntry, options: HostListOptions, pr
   const shown = entry.via === undefined ? text : `${text} (member of ${entry.via})`;
   const split = splitEntry(text);
   if (!split.ok) {
-    problems.error(field, split.reason, shown, entry.index);
+    problems.error(field, split.reason.message, shown, entry.index);
     return;
   }
-  const body = split.body;
+  const body = split.value.body;
   if (body === '*') {
     if (!options.allowStar) {
       problems.error(field, '"*" is not allowed here', shown, entry.index);
@@ -106,8 +106,8 @@ function addEntry(list: HostList, entry: ListEntry, options: HostListOptions, pr
     list.entries.push(entry);
     return;
   }
-  if (split.bracketed || looksLikeIp(body)) {
-    if (!split.bracketed)
+  if (split.value.bracketed || looksLikeIp(body)) {
+    if (!split.value.bracketed)
       problems.warning(
         field,
         'IP entries should be written in brackets, e.g. [192.0.2.1]',
@@ -117,10 +117,10 @@ function addEntry(list: HostList, entry: ListEntry, options: HostListOptions, pr
       );
     const ip = parseIpEntries(body);
     if (!ip.ok) {
-      problems.error(field, ip.reason, shown, entry.index);
+      problems.error(field, ip.reason.message, shown, entry.index);
       return;
     }
-    for (const v of ip.values) {
+    for (const v of ip.value) {
       if (v.hostBitsSet)
         problems.warning(
           field,
@@ -170,12 +170,12 @@ function addEntry(list: HostList, entry: ListEntry, options: HostListOptions, pr
   if (!normalized.ok) {
     problems.error(
       field,
-      `${normalized.reason}; not a host name, an IP in brackets or a known group`,
+      `${normalized.reason.message}; not a host name, an IP in brackets or a known group`,
       shown,
       entry.index,
     );
     return;
   }
-  list.names.add(normalized.ascii, entry, self, below);
+  list.names.add(normalized.value, entry, self, below);
   list.entries.push(entry);
 }

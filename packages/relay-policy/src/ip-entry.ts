@@ -4,7 +4,8 @@
  * `[2001:db8::1]`, `[IPv6:2001:db8::/32]`, and IPv4-mapped IPv6 prefixes
  * (`[::ffff:10.0.0.0/104]`) folded into IPv4.
  */
-import { isIPv4Mapped, parseIPv4, parseIPv6 } from '@mailroute/envelope';
+import { isIPv4Mapped, ok, parseIPv4, parseIPv6, type Result } from '@mailroute/envelope';
+import { badEntry } from './names.js';
 
 /** A parsed IP entry. */
 export type IpEntry =
@@ -17,7 +18,7 @@ export type IpEntry =
     };
 
 /** Result of parsing an IP entry (without its brackets). */
-export type IpEntryResult = { ok: true; value: IpEntry } | { ok: false; reason: string };
+export type IpEntryResult = Result<IpEntry>;
 
 /** Most single entries an octet-range entry may stand for; wider ranges should be CIDR. */
 export const MAX_RANGE_ENTRIES = 65_536;
@@ -29,19 +30,16 @@ type V4Entry = Extract<IpEntry, { family: 4 }>;
  * entries it stands for (a range is expanded octet value by octet value, at most
  * {@link MAX_RANGE_ENTRIES}). Entries without a range give one entry.
  */
-export function parseIpEntries(
-  inner: string,
-): { ok: true; values: IpEntry[] } | { ok: false; reason: string } {
+export function parseIpEntries(inner: string): Result<IpEntry[]> {
   const text = inner.trim();
   if (!text.includes('-') || text.includes(':') || text.includes('/')) {
     if (text.includes('-') && text.includes('/'))
-      return { ok: false, reason: 'a range cannot be combined with a CIDR prefix' };
+      return badEntry('a range cannot be combined with a CIDR prefix');
     const one = parseIpEntry(text);
-    return one.ok ? { ok: true, values: [one.value] } : one;
+    return one.ok ? ok([one.value]) : one;
   }
   const parts = text.split('.');
-  if (parts.length !== 4)
-    return { ok: false, reason: 'an IPv4 range needs four parts, e.g. [192.168.1.1-50]' };
+  if (parts.length !== 4) return badEntry('an IPv4 range needs four parts, e.g. [192.168.1.1-50]');
   let entries: V4Entry[] = [{ family: 4, address: 0, mask: 0, hostBitsSet: false }];
   for (const part of parts) {
     let low: number;
@@ -53,14 +51,13 @@ export function parseIpEntries(
       fixed = false;
     } else {
       const m = /^(0|[1-9]\d{0,2})(?:-(0|[1-9]\d{0,2}))?$/.exec(part);
-      if (m === null)
-        return { ok: false, reason: `bad octet "${part}": use a number, a range like 1-50, or "*"` };
+      if (m === null) return badEntry(`bad octet "${part}": use a number, a range like 1-50, or "*"`);
       low = Number(m[1]);
       high = m[2] === undefined ? low : Number(m[2]);
-      if (high > 255 || low > high) return { ok: false, reason: `bad octet range "${part}"` };
+      if (high > 255 || low > high) return badEntry(`bad octet range "${part}"`);
     }
     if (entries.length * (high - low + 1) > MAX_RANGE_ENTRIES)
-      return { ok: false, reason: `the range stands for more than ${MAX_RANGE_ENTRIES} entries; use CIDR` };
+      return badEntry(`the range stands for more than ${MAX_RANGE_ENTRIES} entries; use CIDR`);
     const next: V4Entry[] = [];
     for (const e of entries)
       for (let v = low; v <= high; v++)
@@ -72,7 +69,7 @@ export function parseIpEntries(
         });
     entries = next;
   }
-  return { ok: true, values: entries };
+  return ok(entries);
 }
 
 const PREFIX_RE = /^\d{1,3}$/;
@@ -90,7 +87,7 @@ export function looksLikeIp(text: string): boolean {
 /** Parses the inside of a bracketed IP entry. */
 export function parseIpEntry(inner: string): IpEntryResult {
   let text = inner.trim();
-  if (text.length === 0) return { ok: false, reason: 'empty IP entry' };
+  if (text.length === 0) return badEntry('empty IP entry');
   if (text.length > 5 && text.slice(0, 5).toLowerCase() === 'ipv6:') text = text.slice(5);
   const slash = text.indexOf('/');
   if (slash >= 0) return parseCidr(text.slice(0, slash), text.slice(slash + 1));
@@ -99,16 +96,16 @@ export function parseIpEntry(inner: string): IpEntryResult {
   if (v4 !== undefined)
     return { ok: true, value: { family: 4, address: v4, mask: 0xffffffff, hostBitsSet: false } };
   const v6 = parseIPv6(text);
-  if (v6 === undefined) return { ok: false, reason: 'not an IPv4 or IPv6 address' };
+  if (v6 === undefined) return badEntry('not an IPv4 or IPv6 address');
   return fromV6(v6, 128);
 }
 
 function parseCidr(addressText: string, prefixText: string): IpEntryResult {
-  if (!PREFIX_RE.test(prefixText)) return { ok: false, reason: `bad CIDR prefix length "${prefixText}"` };
+  if (!PREFIX_RE.test(prefixText)) return badEntry(`bad CIDR prefix length "${prefixText}"`);
   const prefix = Number(prefixText);
   const v4 = parseIPv4(addressText);
   if (v4 !== undefined) {
-    if (prefix > 32) return { ok: false, reason: `CIDR prefix /${prefix} is longer than 32 bits` };
+    if (prefix > 32) return badEntry(`CIDR prefix /${prefix} is longer than 32 bits`);
     const mask = maskOf(prefix);
     return {
       ok: true,
@@ -116,8 +113,8 @@ function parseCidr(addressText: string, prefixText: string): IpEntryResult {
     };
   }
   const v6 = parseIPv6(addressText);
-  if (v6 === undefined) return { ok: false, reason: 'bad CIDR: the address part is not an IP address' };
-  if (prefix > 128) return { ok: false, reason: `CIDR prefix /${prefix} is longer than 128 bits` };
+  if (v6 === undefined) return badEntry('bad CIDR: the address part is not an IP address');
+  if (prefix > 128) return badEntry(`CIDR prefix /${prefix} is longer than 128 bits`);
   return fromV6(v6, prefix);
 }
 
@@ -143,8 +140,7 @@ function fromV6(groups: Uint16Array, prefix: number): IpEntryResult {
 
 function parseWildcard(text: string): IpEntryResult {
   const parts = text.split('.');
-  if (parts.length !== 4)
-    return { ok: false, reason: 'an IPv4 wildcard needs four parts, e.g. [192.168.1.*]' };
+  if (parts.length !== 4) return badEntry('an IPv4 wildcard needs four parts, e.g. [192.168.1.*]');
   let address = 0;
   let mask = 0;
   for (const part of parts) {
@@ -152,7 +148,7 @@ function parseWildcard(text: string): IpEntryResult {
     mask *= 256;
     if (part === '*') continue;
     if (!/^(0|[1-9]\d{0,2})$/.test(part) || Number(part) > 255)
-      return { ok: false, reason: `bad octet "${part}": use a number 0-255 or a whole "*"` };
+      return badEntry(`bad octet "${part}": use a number 0-255 or a whole "*"`);
     address += Number(part);
     mask += 255;
   }

@@ -2,6 +2,8 @@
  * One entry of a configuration list, where it came from (field, position, group), and the
  * expansion of group names into their members.
  */
+import { ok, type Result } from '@mailroute/envelope';
+import { badEntry } from './names.js';
 import type { ProblemLog } from './problems.js';
 
 /** A list entry as written, kept for the trace and the linter. */
@@ -98,21 +100,21 @@ export class GroupExpander {
 }
 
 /** An entry with its brackets checked and removed. */
-export type SplitEntry = { ok: true; body: string; bracketed: boolean } | { ok: false; reason: string };
+export type SplitEntry = Result<{ readonly body: string; readonly bracketed: boolean }>;
 
 /** Trims an entry and takes off balanced `[...]`; reports empty and unbalanced entries. */
 export function splitEntry(text: string): SplitEntry {
   const t = text.trim();
-  if (t.length === 0) return { ok: false, reason: 'empty entry' };
+  if (t.length === 0) return badEntry('empty entry');
   const open = t.startsWith('[');
   const close = t.endsWith(']');
   const firstClose = t.indexOf(']');
   if (open !== close || t.indexOf('[', 1) >= 0 || (firstClose >= 0 && firstClose < t.length - 1))
-    return { ok: false, reason: 'unbalanced brackets' };
+    return badEntry('unbalanced brackets');
   if (open) {
     const body = t.slice(1, -1).trim();
-    if (body.length === 0) return { ok: false, reason: 'empty brackets' };
-    return { ok: true, body, bracketed: true };
+    if (body.length === 0) return badEntry('empty brackets');
+    return ok({ body, bracketed: true });
   }
-  return { ok: true, body: t, bracketed: false };
+  return ok({ body: t, bracketed: false });
 }

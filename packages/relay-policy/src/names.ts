@@ -2,25 +2,40 @@
  * Normalising the names written in the configuration and the names seen in facts, so that both
  * sides compare in one form: lowercase A-labels, no trailing dot, IPv4-mapped IPv6 as IPv4.
  */
-import { isIPv4Mapped, type MailDomain, parseDomain, parseIPv4, parseIPv6 } from '@mailroute/envelope';
+import {
+  type Failed,
+  failed,
+  isIPv4Mapped,
+  type MailDomain,
+  ok,
+  parseDomain,
+  parseIPv4,
+  parseIPv6,
+  type Result,
+} from '@mailroute/envelope';
 
-/** A domain entry or fact turned into its A-label form, or the reason it is not a domain. */
-export type NormalizedName = { ok: true; ascii: string } | { ok: false; reason: string };
+/** The code of every configuration entry or fact that is refused as written. */
+export const POLICY_BAD_ENTRY = 'POLICY_BAD_ENTRY';
+
+/** A failure with code {@link POLICY_BAD_ENTRY}; `message` says what is wrong with the entry. */
+export function badEntry(message: string): Failed {
+  return failed({ code: POLICY_BAD_ENTRY, message, temporary: false });
+}
 
 /**
- * Normalises a domain name written by an administrator or returned by DNS: trims, drops one
+ * Normalises a domain name (the value is its A-label form) written by an administrator or returned by DNS: trims, drops one
  * trailing dot (DNS absolute form), lowercases, converts U-labels to A-labels (UTS #46).
  * Underscores are tolerated because real PTR and host names carry them.
  */
-export function normalizeDomainName(text: string): NormalizedName {
-  if (isPlainLowerName(text)) return { ok: true, ascii: text };
+export function normalizeDomainName(text: string): Result<string> {
+  if (isPlainLowerName(text)) return ok(text);
   let t = text.trim();
   if (t.endsWith('.')) t = t.slice(0, -1);
-  if (t.length === 0) return { ok: false, reason: 'empty name' };
+  if (t.length === 0) return badEntry('empty name');
   const parsed = parseDomain(t, { allowUtf8: true, allowUnderscore: true });
-  if (!parsed.ok) return { ok: false, reason: `not a valid domain name (${parsed.problem})` };
-  if (parsed.value.kind !== 'domain') return { ok: false, reason: 'an address literal, not a name' };
-  return { ok: true, ascii: parsed.value.ascii };
+  if (!parsed.ok) return badEntry(`not a valid domain name (${parsed.reason.problem})`);
+  if (parsed.value.kind !== 'domain') return badEntry('an address literal, not a name');
+  return ok(parsed.value.ascii);
 }
 
 /**

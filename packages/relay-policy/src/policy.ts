@@ -195,7 +195,7 @@ export function compilePolicy(config: PolicyConfig, wiring: PolicyWiring = {}): 
     },
     isInLocalDomain: (name: string) => {
       const n = normalizeDomainName(String(name));
-      return n.ok && rules.localHostDomains.names.find(n.ascii) !== undefined;
+      return n.ok && rules.localHostDomains.names.find(n.value) !== undefined;
     },
     directory: wiring?.directory,
     isLocalRecipient: (path: ForwardPath) => {

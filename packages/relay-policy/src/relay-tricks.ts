@@ -23,7 +23,7 @@ export interface HiddenDestination {
 
 function destination(trick: RelayTrick, written: string): HiddenDestination {
   const name = normalizeDomainName(written);
-  return { trick, domain: name.ok ? name.ascii : undefined, written };
+  return { trick, domain: name.ok ? name.value : undefined, written };
 }
 
 /**

@@ -44,15 +44,15 @@ export function viewHost(rules: CompiledRules, session: SessionFacts, trace: Tra
     if (normalized === undefined || !normalized.ok) {
       trace.add('session.ptr', 'fail', String(ptr.name), undefined, 'the PTR name is not a valid host name');
     } else {
-      claimedName = normalized.ascii;
+      claimedName = normalized.value;
       if (ptr.confirmed === true || rules.trustUnconfirmedPtr) {
-        name = normalized.ascii;
+        name = normalized.value;
         const why =
           ptr.confirmed === true ? 'forward-confirmed' : 'trusted unconfirmed (trustUnconfirmedPtr)';
         trace.add('session.ptr', 'pass', name, undefined, why);
       } else {
         const why = 'not forward-confirmed: used by Deny lists only (trustUnconfirmedPtr is off)';
-        trace.add('session.ptr', 'fail', normalized.ascii, undefined, why);
+        trace.add('session.ptr', 'fail', normalized.value, undefined, why);
       }
     }
   }

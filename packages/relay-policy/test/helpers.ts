@@ -23,14 +23,14 @@ export const factsOnlyDirectory: PolicyDirectory = {
 /** Parses a RCPT TO argument (lenient, SMTPUTF8) or fails the test. */
 export function rcpt(text: string): ForwardPath {
   const parsed = parseForwardPath(text, { smtputf8: true });
-  if (!parsed.ok) throw new Error(`test address ${text} did not parse: ${parsed.reply.text}`);
+  if (!parsed.ok) throw new Error(`test address ${text} did not parse: ${parsed.reason.reply.text}`);
   return parsed.value;
 }
 
 /** Parses a MAIL FROM argument or fails the test. */
 export function mailFrom(text: string): ReversePath {
   const parsed = parseReversePath(text, { smtputf8: true });
-  if (!parsed.ok) throw new Error(`test address ${text} did not parse: ${parsed.reply.text}`);
+  if (!parsed.ok) throw new Error(`test address ${text} did not parse: ${parsed.reason.reply.text}`);
   return parsed.value;
 }
 

@@ -1,3 +1,4 @@
+import { abbreviateName, nameKey } from '@mailroute/envelope/notes-name';
 import type {
   ConnectionDocument,
   DirectoryData,
@@ -9,7 +10,7 @@ import type {
   ServerDocument,
 } from './model.js';
 import { DEFAULT_ROUTER_CONFIGURATION } from './model.js';
-import { abbreviateName, nameKey, normalizeDomainAlias, parseInternetAddress } from './names.js';
+import { normalizeDomainAlias, parseInternetAddress } from './names.js';
 import { StringIndex } from './string-index.js';
 
 /** One hit of a directory lookup: a Person or a Group document. */

@@ -1,8 +1,8 @@
+import { nameKey } from '@mailroute/envelope/notes-name';
 import type { Directory } from './directory.js';
 import type { RoutingGraph } from './graph.js';
 import type { RecipientAddress } from './lookup.js';
 import type { PersonDocument, RelayHostAuthentication, RouterConfiguration } from './model.js';
-import { nameKey } from './names.js';
 import { type RecipientField, type RecipientResolution, resolveRecipient } from './resolve.js';
 import type { FoundRoute } from './route-types.js';
 

@@ -1,3 +1,4 @@
+import { nameKey } from '@mailroute/envelope/notes-name';
 import type {
   ConfigurationSettingsDocument,
   ConnectionDocument,
@@ -7,7 +8,7 @@ import type {
   PersonDocument,
   ServerDocument,
 } from './model.js';
-import { nameKey, normalizeDomain, normalizeDomainAlias, parseInternetAddress } from './names.js';
+import { normalizeDomain, normalizeDomainAlias, parseInternetAddress } from './names.js';
 import {
   describe,
   optionalBoolean,

@@ -1,6 +1,6 @@
+import { abbreviateName, nameKey } from '@mailroute/envelope/notes-name';
 import type { Directory } from './directory.js';
 import type { ConnectionType, DirectoryProblem, ForeignSmtpDomainDocument } from './model.js';
-import { abbreviateName, nameKey } from './names.js';
 import type { CompactGraph } from './shortest-paths.js';
 
 /** What a node of the routing graph stands for. */

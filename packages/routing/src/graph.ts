@@ -1,9 +1,10 @@
+import { nameKey } from '@mailroute/envelope/notes-name';
 import { rankAlternatives } from './alternatives.js';
 import type { Directory } from './directory.js';
 import { explainRoute, formatRoutingTable } from './explain.js';
 import { type BuiltGraph, buildGraph, type RoutingNode } from './graph-build.js';
 import type { DirectoryProblem, ForeignSmtpDomainDocument } from './model.js';
-import { matchesDomainPattern, nameKey, normalizeDomain, patternSpecificity } from './names.js';
+import { matchesDomainPattern, normalizeDomain, patternSpecificity } from './names.js';
 import type {
   FoundRoute,
   LeastCostRoute,

@@ -45,18 +45,8 @@ export type {
   ServerDocument,
 } from './model.js';
 export { DEFAULT_ROUTER_CONFIGURATION } from './model.js';
-export type { InternetAddress, NotesAddress } from './names.js';
-export {
-  abbreviateName,
-  canonicalizeName,
-  commonName,
-  isCanonicalName,
-  matchesDomainPattern,
-  nameKey,
-  normalizeDomain,
-  parseInternetAddress,
-  parseNotesAddress,
-} from './names.js';
+export type { InternetAddress } from './names.js';
+export { matchesDomainPattern, normalizeDomain, parseInternetAddress } from './names.js';
 export type {
   GroupResolution,
   PolicyResolution,

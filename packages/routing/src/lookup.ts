@@ -1,13 +1,12 @@
+import { nameKey, parseNotesAddress } from '@mailroute/envelope/notes-name';
 import type { Directory, DirectoryEntry } from './directory.js';
 import type { AddressLookupMode, GlobalDomainDocument, GroupDocument, PersonDocument } from './model.js';
 import {
   literalIp,
   looksLikeInternetDomain,
-  nameKey,
   normalizeDomain,
   ownAddressIp,
   parseMailbox,
-  parseNotesAddress,
   plainMailbox,
 } from './names.js';
 

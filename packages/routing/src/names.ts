@@ -8,112 +8,11 @@ import {
 } from '@mailroute/envelope';
 
 /**
- * Notes names and addresses: canonical `CN=John Doe/OU=Sales/O=Acme/C=US` versus abbreviated
- * `John Doe/Sales/Acme/US`, Notes domain paths `user@DomainB@DomainA`. Internet addresses and
- * address literals are read by the envelope package's parser, so the SMTP layer and routing
- * agree on every address (one parser: quoting, literals, IDN).
+ * Domains and Internet addresses as routing compares them. Internet addresses and address
+ * literals are read by the envelope package's parser, so the SMTP layer and routing agree on
+ * every address (one parser: quoting, literals, IDN); Notes names and Notes addresses are read by
+ * `@mailroute/envelope/notes-name`, the parser the itemizer uses too.
  */
-
-/** A two-letter component at the end of a hierarchical name is taken as the country (C=). */
-const COUNTRY = /^[A-Za-z]{2}$/;
-/** Attribute names Domino writes in canonical names (CN, OU, O, C, and the X.400 G, S, I, Q, P, A). */
-const CANONICAL_ATTRIBUTE = /^(cn|ou|o|c|g|s|i|q|p|a)$/i;
-
-/** Splits `OU=Sales` into its attribute and value, or returns undefined when there is no attribute. */
-function splitAttribute(part: string): [string, string] | undefined {
-  const eq = part.indexOf('=');
-  if (eq < 1 || eq > 4) return undefined;
-  const attribute = part.slice(0, eq).trim();
-  return CANONICAL_ATTRIBUTE.test(attribute) ? [attribute, part.slice(eq + 1).trim()] : undefined;
-}
-
-/** True when the name is written in canonical form (`CN=.../O=...`). */
-export function isCanonicalName(name: string): boolean {
-  return /^\s*cn\s*=/i.test(name);
-}
-
-/**
- * The abbreviated form of a Notes name: `CN=John Doe/OU=Sales/O=Acme/C=US` becomes
- * `John Doe/Sales/Acme/US`. Names already abbreviated, and flat names, come back trimmed.
- */
-export function abbreviateName(name: string): string {
-  const text = name.trim();
-  if (!text.includes('/') && !isCanonicalName(text)) return text;
-  // A hand-written scan (this runs for every name of a million-person directory): for each
-  // component, drop blanks, an attribute prefix such as `OU=`, and blanks again.
-  let out = '';
-  const n = text.length;
-  for (let start = 0; start <= n; ) {
-    let end = text.indexOf('/', start);
-    if (end < 0) end = n;
-    let p = start;
-    while (p < end && text.charCodeAt(p) === 32) p++;
-    let q = p;
-    while (q < end && q - p < 2 && isAsciiLetter(text.charCodeAt(q))) q++;
-    let r = q;
-    while (r < end && text.charCodeAt(r) === 32) r++;
-    let v = p;
-    if (q > p && r < end && text.charCodeAt(r) === 61 && CANONICAL_ATTRIBUTE.test(text.slice(p, q))) {
-      v = r + 1;
-      while (v < end && text.charCodeAt(v) === 32) v++;
-    }
-    let e = end;
-    while (e > v && text.charCodeAt(e - 1) === 32) e--;
-    out += start === 0 ? text.slice(v, e) : `/${text.slice(v, e)}`;
-    start = end + 1;
-  }
-  return out;
-}
-
-function isAsciiLetter(c: number): boolean {
-  const lower = c | 32;
-  return lower >= 97 && lower <= 122;
-}
-
-/**
- * The canonical form of a Notes name. An abbreviated name is expanded the way Domino reads it:
- * the first component is the common name, the last the organization unless it is a two-letter
- * country code (then the one before it is the organization), and the ones between are units.
- */
-export function canonicalizeName(name: string): string {
-  const trimmed = name.trim();
-  if (isCanonicalName(trimmed)) {
-    return trimmed
-      .split('/')
-      .map((p) => {
-        const split = splitAttribute(p);
-        return split ? `${split[0].toUpperCase()}=${split[1]}` : p.trim();
-      })
-      .join('/');
-  }
-  const parts = trimmed.split('/').map((p) => p.trim());
-  if (parts.length === 1) return parts[0]!;
-  const out = [`CN=${parts[0]}`];
-  let orgIndex = parts.length - 1;
-  const hasCountry = parts.length >= 3 && COUNTRY.test(parts[parts.length - 1]!);
-  if (hasCountry) orgIndex = parts.length - 2;
-  for (let i = 1; i < orgIndex; i++) out.push(`OU=${parts[i]}`);
-  out.push(`O=${parts[orgIndex]}`);
-  if (hasCountry) out.push(`C=${parts[parts.length - 1]}`);
-  return out.join('/');
-}
-
-/**
- * The lookup key of a Notes name: abbreviated and lower-cased, so that canonical and abbreviated
- * spellings, and any capitalization, find the same entry (Domino compares names case-insensitively).
- */
-export function nameKey(name: string): string {
-  // Fast path for the common abbreviated or flat name: nothing to strip but case and outer blanks.
-  if (!name.includes('=') && !name.includes(' /') && !name.includes('/ ')) return name.trim().toLowerCase();
-  return abbreviateName(name).toLowerCase();
-}
-
-/** The common name (first component) of a hierarchical Notes name, or the name itself when flat. */
-export function commonName(name: string): string {
-  const abbreviated = abbreviateName(name);
-  const slash = abbreviated.indexOf('/');
-  return slash < 0 ? abbreviated : abbreviated.slice(0, slash);
-}
 
 /**
  * The common case without allocation or regular expressions: a plain ASCII host name. Returns the
@@ -254,45 +153,6 @@ export function normalizeDomainAlias(alias: string): string | undefined {
 /** The lookup key of an Internet address: local part and domain lower-cased (Domino ignores case). */
 export function internetAddressKey(localPart: string, domain: string): string {
   return `${localPart.toLowerCase()}@${domain}`;
-}
-
-/** A recipient address as Notes reads it: a name, possibly followed by a path of Notes domains. */
-export interface NotesAddress {
-  /** The user or group name (or Internet address local part) before the first `@`. */
-  readonly name: string;
-  /**
-   * The Notes domains to route through, nearest first: `user@DomainB@DomainA` gives
-   * `['DomainA', 'DomainB']` (send to DomainA, which sends on to DomainB).
-   */
-  readonly domainPath: readonly string[];
-}
-
-/**
- * Splits a Notes address `Name/Org@DomainB@DomainA` into its name and domain path (nearest domain
- * first). A quoted local part may contain `@`. Returns undefined for an empty name or an empty
- * domain segment.
- */
-export function parseNotesAddress(address: string): NotesAddress | undefined {
-  const text = address.trim();
-  let nameEnd: number;
-  if (text.startsWith('"')) {
-    const close = text.indexOf('"', 1);
-    if (close < 0) return undefined;
-    nameEnd = text.indexOf('@', close);
-  } else {
-    nameEnd = text.indexOf('@');
-  }
-  const name = (nameEnd < 0 ? text : text.slice(0, nameEnd)).trim();
-  if (name.length === 0) return undefined;
-  if (nameEnd < 0) return { name, domainPath: [] };
-  const segments = text.slice(nameEnd + 1).split('@');
-  const path: string[] = [];
-  for (let i = segments.length - 1; i >= 0; i--) {
-    const seg = segments[i]!.trim();
-    if (seg.length === 0) return undefined;
-    path.push(seg);
-  }
-  return { name, domainPath: path };
 }
 
 /**

@@ -1,5 +1,6 @@
+import { nameKey } from '@mailroute/envelope/notes-name';
 import type { DirectoryData } from './model.js';
-import { nameKey, normalizeDomain } from './names.js';
+import { normalizeDomain } from './names.js';
 import type { ProblemList } from './validate.js';
 
 /** For each list, the input index of each kept document, so problem paths point into the input. */

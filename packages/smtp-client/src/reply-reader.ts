@@ -56,7 +56,7 @@ export function createReplyReader(limits: ReplyReaderLimits = {}): ReplyReader {
     }
     const parsed = parseReply(lines);
     lines = [];
-    if (!parsed.ok) return { problem: `${parsed.problem}: ${printable(text)}` };
+    if (!parsed.ok) return { problem: `${parsed.reason.message}: ${printable(text)}` };
     return { reply: parsed.value };
   };
 

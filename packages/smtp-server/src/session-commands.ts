@@ -11,6 +11,7 @@ import {
   parseCommand,
   Replies,
   SmtpReply as Reply,
+  type ReplyResult,
   type SmtpReply,
 } from '@mailroute/envelope';
 import type { BackendSession, ConnectionInfo, EnvelopeRecipient, TlsInfo } from './backend.js';
@@ -132,7 +133,7 @@ export class CommandInterpreter {
       smtputf8: this.rec.tx?.mail.params.smtputf8 === true,
       extensions: parameterExtensions(state, this.host.options),
     });
-    if (!parsed.ok) return this.host.send(parsed.reply);
+    if (!parsed.ok) return this.host.send(parsed.reason.reply);
     const command = parsed.value;
     if (!this.host.options.extensions.pipelining && command.verb !== 'BDAT' && this.host.input.length > 0) {
       // PIPELINING off: "Domino does not accept multiple SMTP commands in the same packet". The

@@ -12,6 +12,7 @@ import {
   formatReceived,
   type MailCommand,
   Replies,
+  type ReplyResult,
   receivedProtocol,
   type SmtpReply,
 } from '@mailroute/envelope';
@@ -91,7 +92,7 @@ export class MessageReceiver {
     if (tx.data !== undefined) return this.host.send(Replies.badSequence('BDAT transfer in progress'));
     const o = this.host.options;
     this.decoder = createDataDecoder({
-      maxSize: o.maxMessageSizeBytes,
+      maxSizeBytes: o.maxMessageSizeBytes,
       strict821LineSyntax: o.strict821LineSyntax,
     });
     this.host.send(Replies.startMailInput);

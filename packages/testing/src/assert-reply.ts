@@ -16,7 +16,9 @@ export function toReply(value: unknown): SmtpReply | string {
   if (value instanceof SmtpReply) return value;
   if (typeof value === 'string') {
     const parsed = parseReply(value);
-    return parsed.ok ? parsed.value : `not an SMTP reply (${parsed.problem}): ${JSON.stringify(value)}`;
+    return parsed.ok
+      ? parsed.value
+      : `not an SMTP reply (${parsed.reason.message}): ${JSON.stringify(value)}`;
   }
   if (typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'number') {
     const v = value as { code: number; enhanced?: unknown; lines?: unknown; text?: unknown };

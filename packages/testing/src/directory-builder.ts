@@ -6,6 +6,7 @@
  * `PolicyDirectory` and the local Internet domains).
  */
 import { MailrouteError } from '@mailroute/envelope';
+import { nameKey } from '@mailroute/envelope/notes-name';
 import type { PolicyDirectory, RecipientLookup } from '@mailroute/relay-policy';
 import {
   buildRoutingGraph,
@@ -17,7 +18,6 @@ import {
   type GroupType,
   type InMemoryDirectory,
   loadDirectory,
-  nameKey,
   type RoutingGraph,
   resolveRecipient,
 } from '@mailroute/routing';

@@ -31,7 +31,7 @@ export class ReplyReader {
       if (isLastReplyLine(line)) {
         const parsed = parseReply(this.#lines);
         this.#lines = [];
-        if (!parsed.ok) throw new Error(`malformed reply: ${parsed.problem}`);
+        if (!parsed.ok) throw new Error(`malformed reply: ${parsed.reason.message}`);
         this.replies.push(parsed.value);
       }
     }

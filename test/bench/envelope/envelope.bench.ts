@@ -86,7 +86,7 @@ for (const [name, size, maxChunk] of [
   const chunks = split(wire, rand, maxChunk);
   const mb = wire.length / 1e6;
   const decodeOnly = rate(() => {
-    const d = createDataDecoder({ maxSize: 50 * 1024 * 1024 });
+    const d = createDataDecoder({ maxSizeBytes: 50 * 1024 * 1024 });
     let parts = 0;
     for (const c of chunks) parts += d.write(c).data.length;
     if (!d.done || parts === 0) throw new Error('decoder did not finish');

@@ -6,9 +6,11 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { DkimSigner, DkimVerifier, keyRecordText, loadPrivateKey } from '@mailroute/dkim';
+import { fingerprint, KeyManager } from '@mailroute/dkim/credstore';
 import { createResolver, createStaticTransport, isDnsError } from '@mailroute/dns';
 import { decodeMessage, encodeQuery } from '@mailroute/dns/wire';
 import { formatReply, parseCommand, parseForwardPath, Replies } from '@mailroute/envelope';
+import { canonicalizeName, nameKey } from '@mailroute/envelope/notes-name';
 import { startGateway } from '@mailroute/example-gateway';
 import { buildMessage, Note, parseMessage } from '@mailroute/itemizer';
 import { compilePolicy } from '@mailroute/relay-policy';
@@ -24,6 +26,13 @@ const done = (step: string) => process.stdout.write(`ok ${step}\n`);
 const command = parseCommand('MAIL FROM:<alice@example.org> SIZE=2048');
 check(command.ok && command.value.verb === 'MAIL', 'MAIL FROM parses');
 check(formatReply(Replies.senderOk).startsWith('250 2.1.0'), 'the sender reply formats');
+const refused = parseCommand('MAIL FROM:<no-at-sign>');
+check(!refused.ok && refused.reason.reply.code === 501, 'a bad path fails with its reply');
+check(
+  canonicalizeName('Jane Doe/Sales/Acme/US') === 'CN=Jane Doe/OU=Sales/O=Acme/C=US',
+  'notes-name subpath',
+);
+check(nameKey('CN=Jane Doe/O=Acme') === nameKey('jane doe/ACME'), 'Notes name keys meet');
 done('envelope');
 
 // 2. A message built from a note of items, then itemized back.
@@ -50,6 +59,8 @@ const verifier = new DkimVerifier({
 });
 const results = await verifier.verify(signed);
 check(results.length === 1 && results[0]!.result === 'pass', `DKIM verifies (${results[0]?.result})`);
+check(typeof KeyManager === 'function', 'the credstore subpath exports KeyManager');
+check(/^([0-9A-F]{4} ){15}[0-9A-F]{4}$/.test(fingerprint(key.publicKeyBytes)), 'credstore fingerprint');
 done('dkim');
 
 // 4. A relay decision: a stranger may not relay through acme.com.

@@ -9,10 +9,10 @@ import {
   bodyHash,
   canonicalizeHeader,
   type HeaderCanonicalization,
-  type HeaderField,
   parseHeaderBlock,
   parseKeyRecord,
   parseTagList,
+  type RawHeaderField,
 } from '@mailroute/dkim';
 import { type AuthResolver, settle } from '../resolver.js';
 
@@ -46,12 +46,12 @@ const MAX_INSTANCES = 50;
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 interface ArcSet {
-  aar?: HeaderField;
-  ams?: HeaderField;
-  as?: HeaderField;
+  aar?: RawHeaderField;
+  ams?: RawHeaderField;
+  as?: RawHeaderField;
 }
 
-function value(f: HeaderField): string {
+function value(f: RawHeaderField): string {
   return f.raw.slice(f.raw.indexOf(':') + 1);
 }
 
@@ -60,7 +60,7 @@ function withoutSignature(raw: string): string {
   return raw.replace(/(^[^:]*:|;)([ \t\r\n]*b[ \t\r\n]*=)[^;]*/, '$1$2');
 }
 
-function instanceOf(f: HeaderField): number | undefined {
+function instanceOf(f: RawHeaderField): number | undefined {
   const m =
     /^[ \t\r\n]*i[ \t\r\n]*=[ \t\r\n]*(\d{1,3})[ \t\r\n]*(?:;|$)/.exec(value(f)) ??
     /(?:^|;)[ \t\r\n]*i[ \t\r\n]*=[ \t\r\n]*(\d{1,3})[ \t\r\n]*(?:;|$)/.exec(value(f));
@@ -68,9 +68,9 @@ function instanceOf(f: HeaderField): number | undefined {
 }
 
 /** The bottom-most unused instance of each name in `h=` (RFC 6376 section 5.4.2). */
-function selected(fields: readonly HeaderField[], names: readonly string[]): HeaderField[] {
-  const used = new Set<HeaderField>();
-  const out: HeaderField[] = [];
+function selected(fields: readonly RawHeaderField[], names: readonly string[]): RawHeaderField[] {
+  const used = new Set<RawHeaderField>();
+  const out: RawHeaderField[] = [];
   for (const name of names) {
     const key = name.trim().toLowerCase();
     for (let i = fields.length - 1; i >= 0; i--) {
@@ -97,13 +97,13 @@ async function keyFor(tags: ReadonlyMap<string, string>, o: ArcVerifyOptions): P
   if (txt.kind !== 'ok' || txt.value.length !== 1)
     return { ok: false, reason: `no key at ${s}._domainkey.${d}` };
   const rec = parseKeyRecord(txt.value[0]!);
-  if (!rec.ok) return { ok: false, reason: rec.reason };
-  if (rec.record.revoked) return { ok: false, reason: `key ${s}._domainkey.${d} revoked` };
+  if (!rec.ok) return { ok: false, reason: rec.reason.message };
+  if (rec.value.revoked) return { ok: false, reason: `key ${s}._domainkey.${d} revoked` };
   try {
     const der =
-      rec.record.keyType === 'ed25519'
-        ? Buffer.concat([ED25519_SPKI_PREFIX, rec.record.publicKey])
-        : rec.record.publicKey;
+      rec.value.keyType === 'ed25519'
+        ? Buffer.concat([ED25519_SPKI_PREFIX, rec.value.publicKey])
+        : rec.value.publicKey;
     return createPublicKey({ key: der, format: 'der', type: 'spki' });
   } catch {
     return { ok: false, reason: `key ${s}._domainkey.${d} unreadable` };
@@ -178,8 +178,8 @@ export async function verifyArc(message: Uint8Array, options: ArcVerifyOptions):
   const seals = new Map<number, ReadonlyMap<string, string>>();
   for (let i = 1; i <= n; i++) {
     const tags = parseTagList(value(sets.get(i)!.as!));
-    if (!tags.ok) return fail(`ARC-Seal i=${i}: ${tags.reason}`);
-    seals.set(i, tags.tags);
+    if (!tags.ok) return fail(`ARC-Seal i=${i}: ${tags.reason.message}`);
+    seals.set(i, tags.value);
   }
   const cvNewest = seals.get(n)!.get('cv')?.toLowerCase();
   if (cvNewest === 'fail') return fail(`ARC-Seal i=${n} says cv=fail`);
@@ -187,20 +187,20 @@ export async function verifyArc(message: Uint8Array, options: ArcVerifyOptions):
   // The newest ARC-Message-Signature, over the message as it is now.
   const amsField = sets.get(n)!.ams!;
   const ams = parseTagList(value(amsField));
-  if (!ams.ok) return fail(`ARC-Message-Signature i=${n}: ${ams.reason}`);
-  const [hc, bc = 'simple'] = (ams.tags.get('c') ?? 'simple/simple').toLowerCase().split('/');
+  if (!ams.ok) return fail(`ARC-Message-Signature i=${n}: ${ams.reason.message}`);
+  const [hc, bc = 'simple'] = (ams.value.get('c') ?? 'simple/simple').toLowerCase().split('/');
   if ((hc !== 'simple' && hc !== 'relaxed') || (bc !== 'simple' && bc !== 'relaxed'))
     return fail(`ARC-Message-Signature i=${n}: bad c=`);
   const bh = bodyHash(body, bc).toString('base64');
-  if (bh !== (ams.tags.get('bh') ?? '').replace(/[ \t\r\n]/g, ''))
+  if (bh !== (ams.value.get('bh') ?? '').replace(/[ \t\r\n]/g, ''))
     return fail(`ARC-Message-Signature i=${n}: body hash mismatch`);
-  const names = (ams.tags.get('h') ?? '').split(':').filter((x) => x.trim() !== '');
+  const names = (ams.value.get('h') ?? '').split(':').filter((x) => x.trim() !== '');
   if (names.some((x) => x.trim().toLowerCase() === 'arc-seal'))
     return fail('ARC-Message-Signature signs ARC-Seal');
   let data = '';
   for (const f of selected(fields, names)) data += canonicalizeHeader(f.raw, hc as HeaderCanonicalization);
   data += canonicalizeHeader(withoutSignature(amsField.raw), hc as HeaderCanonicalization, false);
-  const amsCheck = await checkSignature(ams.tags, data, options);
+  const amsCheck = await checkSignature(ams.value, data, options);
   if (!amsCheck.ok) return fail(`ARC-Message-Signature i=${n}: ${amsCheck.reason}`, amsCheck.temporary);
 
   // Every ARC-Seal, newest first, over the sets up to its own (relaxed, RFC 8617 section 5.1.1).

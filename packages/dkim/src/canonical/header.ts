@@ -5,7 +5,7 @@ export type HeaderCanonicalization = 'simple' | 'relaxed';
  * One header field as it appears in the message. Text is kept as latin1 so every byte survives
  * (8-bit and UTF-8 headers are hashed byte for byte); folding line ends are normalized to CRLF.
  */
-export interface HeaderField {
+export interface RawHeaderField {
   /** The field name as written. */
   readonly name: string;
   /** The field name in ASCII lower case, for matching. */
@@ -15,7 +15,7 @@ export interface HeaderField {
 }
 
 /** The value part of a field: everything after the first colon. */
-export function fieldValue(field: HeaderField): string {
+export function fieldValue(field: RawHeaderField): string {
   return field.raw.slice(field.raw.indexOf(':') + 1);
 }
 
@@ -57,15 +57,15 @@ export function canonicalizeHeader(
  * Picks the header fields named by an h= list: for each name, the last instance not yet used
  * (RFC 6376 5.4.2); a name with no instance left contributes nothing (the over-signing case).
  */
-export function selectHeaders(fields: readonly HeaderField[], names: readonly string[]): HeaderField[] {
-  const byKey = new Map<string, HeaderField[]>();
+export function selectHeaders(fields: readonly RawHeaderField[], names: readonly string[]): RawHeaderField[] {
+  const byKey = new Map<string, RawHeaderField[]>();
   for (const f of fields) {
     const list = byKey.get(f.key);
     if (list) list.push(f);
     else byKey.set(f.key, [f]);
   }
   const used = new Map<string, number>();
-  const out: HeaderField[] = [];
+  const out: RawHeaderField[] = [];
   for (const n of names) {
     const key = asciiLower(n);
     const list = byKey.get(key);

@@ -4,10 +4,10 @@
  * kept raw header is written only when every line break in it is a fold.
  */
 
+import { isNotesName, notesToInternet, parseNotesName } from '@mailroute/envelope/notes-name';
 import libmime from 'libmime';
 import { encodeBWords } from '../entity/header-text.js';
-import { isGroup, type Mailbox, parseAddressList } from '../mail/address.js';
-import { isNotesName, notesToInternet, parseNotesName } from '../mail/notes-name.js';
+import { isGroup, type NamedAddress, parseAddressList } from '../mail/address.js';
 
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 
@@ -69,7 +69,7 @@ function encodeDisplayName(name: string): string {
 const LITERAL = { decodeQuoted: false } as const;
 
 /** One mailbox for a header: `Name <local@domain>` with the name encoded or quoted as needed. */
-function mailboxText(box: Pick<Mailbox, 'name' | 'address'>): string {
+function mailboxText(box: Pick<NamedAddress, 'name' | 'address'>): string {
   if (box.address === '') return encodeDisplayName(box.name);
   // No path is longer than 256 octets (RFC 5321 4.5.3.1.3): such an "address" cannot be sent.
   if (box.address.length > 254) return '';

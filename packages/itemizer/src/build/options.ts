@@ -1,12 +1,11 @@
 /** Options of {@link buildMessage}. */
 
-import type { Clock } from '@mailroute/envelope';
+import { type Clock, systemClock } from '@mailroute/envelope';
 import type { Attachment } from '../note/note.js';
 
-/** The time now from a clock option: the SDK's {@link Clock} (`now()` in epoch ms) or a function returning a Date. */
+/** The time now from a clock option: the SDK's {@link Clock} (`now()` in epoch ms); default the system clock. */
 export function nowOf(clock: BuildOptions['clock']): Date {
-  if (clock === undefined) return new Date();
-  return typeof clock === 'function' ? clock() : new Date(clock.now());
+  return new Date((clock ?? systemClock).now());
 }
 
 /** Options of {@link buildMessage}; every field is optional. */
@@ -39,9 +38,10 @@ export interface BuildOptions {
   readonly returnReceiptHeader?: 'Disposition-Notification-To' | 'Return-Receipt-To';
   /**
    * Clock for the Date header of a note without PostedDate (and, from fields, the default `date`):
-   * the SDK's `Clock` (`@mailroute/envelope`) or a function returning a Date. Default: the system clock.
+   * the SDK's `Clock` (`@mailroute/envelope`); only its `now()` (epoch milliseconds) is read.
+   * Default: the system clock.
    */
-  readonly clock?: Pick<Clock, 'now'> | (() => Date);
+  readonly clock?: Pick<Clock, 'now'>;
   /**
    * Random bytes for multipart boundaries and generated Message-IDs. Default node:crypto's
    * `randomBytes`; tests inject a seeded source to get the same bytes twice.

@@ -10,7 +10,7 @@ import {
   formatGroup,
   formatMailbox,
   type Group,
-  type Mailbox,
+  type NamedAddress,
   parseAddressList,
   quoteLocalPart,
 } from '../mail/address.js';
@@ -27,7 +27,7 @@ const DOT_ATOM_DOMAIN =
   /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 /** One mailbox, checked: one addr-spec, an ASCII local part, a host name (IDN to A-labels) or literal. */
-export function mailboxOf(field: string, input: AddressInput): Mailbox {
+export function mailboxOf(field: string, input: AddressInput): NamedAddress {
   if (
     typeof input !== 'string' &&
     (typeof input !== 'object' || input === null || typeof input.address !== 'string')
@@ -89,10 +89,10 @@ export function addressEntries(
   field: string,
   input: AddressListInput | undefined,
   mailboxesOnly: boolean,
-): (Mailbox | Group)[] {
+): (NamedAddress | Group)[] {
   if (input === undefined) return [];
   const list = (Array.isArray(input) ? input : [input]) as readonly (AddressInput | GroupInput)[];
-  return list.flatMap((x): (Mailbox | Group)[] => {
+  return list.flatMap((x): (NamedAddress | Group)[] => {
     if (isGroupInput(x)) {
       if (mailboxesOnly) throw invalid(field, x.group, 'is a group; this field takes mailboxes only');
       if (typeof x.group !== 'string' || x.group.trim() === '' || /[\r\n\0]/.test(x.group))
@@ -119,6 +119,6 @@ export function addressEntries(
 }
 
 /** The text-list entries of a note item for these entries. */
-export function entryTexts(entries: readonly (Mailbox | Group)[]): string[] {
+export function entryTexts(entries: readonly (NamedAddress | Group)[]): string[] {
   return entries.map((e) => ('members' in e ? formatGroup(e) : formatMailbox(e)));
 }

@@ -6,8 +6,8 @@
 
 import { decodeEncodedWords } from '../entity/header-text.js';
 
-/** One mailbox. */
-export interface Mailbox {
+/** One mailbox of an address header (RFC 5322 3.4): a display name and an addr-spec. */
+export interface NamedAddress {
   /** Display name, decoded ("" when there is none). */
   readonly name: string;
   /** The addr-spec (`local@domain`), "" for a mailbox that had none. */
@@ -21,15 +21,15 @@ export interface Group {
   /** The group's display name, decoded. */
   readonly group: string;
   /** Its mailboxes, in order (empty for an empty group). */
-  readonly members: Mailbox[];
+  readonly members: NamedAddress[];
 }
 
 /** Result of reading an address list. */
 export interface AddressList {
   /** Every mailbox, group members included (each with its `group`), in order. */
-  readonly mailboxes: Mailbox[];
+  readonly mailboxes: NamedAddress[];
   /** The list as written: mailboxes and groups (empty groups included), in order. */
-  readonly entries: (Mailbox | Group)[];
+  readonly entries: (NamedAddress | Group)[];
   /** False when something in the list did not follow the grammar. */
   readonly clean: boolean;
 }
@@ -196,16 +196,16 @@ export function parseAddressList(text: string, options: AddressListOptions = {})
   const decodeQuoted = options.decodeQuoted ?? true;
   const { tokens, clean: tokClean } = tokenize(text);
   let clean = tokClean;
-  const out: Mailbox[] = [];
-  const entries: (Mailbox | Group)[] = [];
-  let members: Mailbox[] = [];
+  const out: NamedAddress[] = [];
+  const entries: (NamedAddress | Group)[] = [];
+  let members: NamedAddress[] = [];
   let phrase: Token[] = [];
   let angle: Token[] | undefined;
   let inAngle = false;
   let group: string | undefined;
   let comment = '';
 
-  const push = (m: Mailbox): void => {
+  const push = (m: NamedAddress): void => {
     out.push(m);
     if (group === undefined) entries.push(m);
     else members.push(m);
@@ -280,7 +280,7 @@ export function parseAddressList(text: string, options: AddressListOptions = {})
   return { mailboxes: out, entries, clean };
 }
 
-function withGroup(m: { name: string; address: string }, group: string | undefined): Mailbox {
+function withGroup(m: { name: string; address: string }, group: string | undefined): NamedAddress {
   return group === undefined ? m : { ...m, group };
 }
 
@@ -295,7 +295,7 @@ export function formatPhrase(name: string): string {
 }
 
 /** Formats a mailbox for a header or a Notes text item: `"Name" <local@domain>` or the bare address. */
-export function formatMailbox(m: Pick<Mailbox, 'name' | 'address'>): string {
+export function formatMailbox(m: Pick<NamedAddress, 'name' | 'address'>): string {
   if (m.name === '') return m.address;
   return `${formatPhrase(m.name)} <${m.address}>`;
 }
@@ -306,6 +306,6 @@ export function formatGroup(g: Group): string {
 }
 
 /** True for a group entry of {@link AddressList.entries}. */
-export function isGroup(entry: Mailbox | Group): entry is Group {
+export function isGroup(entry: NamedAddress | Group): entry is Group {
   return 'members' in entry;
 }

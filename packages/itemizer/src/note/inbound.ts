@@ -3,6 +3,7 @@
  * {@link Note}. Pure: data in, data out. The table is in the package README.
  */
 
+import { isNotesName } from '@mailroute/envelope/notes-name';
 import type { DefectLog } from '../defects.js';
 import { unfold } from '../entity/header-text.js';
 import {
@@ -10,13 +11,12 @@ import {
   formatMailbox,
   type Group,
   isGroup,
-  type Mailbox,
+  type NamedAddress,
   parseAddressList,
 } from '../mail/address.js';
 import { parseMailDate } from '../mail/date.js';
-import { isNotesName } from '../mail/notes-name.js';
 import type { ParsedEntity } from '../parse/entity-handler.js';
-import type { Envelope } from '../parse/options.js';
+import type { EnvelopeAddresses } from '../parse/options.js';
 import { type HeaderField, type MimePart, Note } from './note.js';
 import { decodeNotesItem } from './notes-item-header.js';
 
@@ -48,14 +48,14 @@ const SINGLE = new Set([
  * and Domino-internal mail write them) or as a quoted local part (`"Daniel Nashed/NashCom/DE"@NashCom`,
  * as the builder writes them). Both come back as the Notes name.
  */
-function notesEntry(m: Mailbox): Mailbox {
+function notesEntry(m: NamedAddress): NamedAddress {
   const quoted = /^"(.*)"@([^@]+)$/.exec(m.address);
   if (quoted === null || !isNotesName(quoted[1] as string)) return m;
   return { ...m, address: `${(quoted[1] as string).replace(/\\(.)/g, '$1')}@${quoted[2]}` };
 }
 
 /** The entries of an address header: mailboxes and groups (with their members), in order. */
-function addresses(h: HeaderField, defects: DefectLog): (Mailbox | Group)[] {
+function addresses(h: HeaderField, defects: DefectLog): (NamedAddress | Group)[] {
   const text = unfold(h.raw).trim();
   if (!/[<>"():;]/.test(text) && text.includes('/')) {
     const pieces = text.split(',').map((p) => p.trim());
@@ -77,12 +77,12 @@ function addresses(h: HeaderField, defects: DefectLog): (Mailbox | Group)[] {
 }
 
 /** Every mailbox of a list of entries, group members included. */
-function mailboxesOf(entries: (Mailbox | Group)[]): Mailbox[] {
+function mailboxesOf(entries: (NamedAddress | Group)[]): NamedAddress[] {
   return entries.flatMap((e) => (isGroup(e) ? e.members : [e]));
 }
 
 /** An entry as the text of a list item: `"Name" <a@x>`, or a whole group `Team: a@x, b@y;`. */
-function entryText(e: Mailbox | Group): string {
+function entryText(e: NamedAddress | Group): string {
   return isGroup(e) ? formatGroup(e) : formatMailbox(e);
 }
 
@@ -100,11 +100,11 @@ function mapHeaders(
   note: Note,
   headers: HeaderField[],
   defects: DefectLog,
-): { to: Mailbox[]; cc: Mailbox[] } {
+): { to: NamedAddress[]; cc: NamedAddress[] } {
   const seen = new Map<string, number>();
   const notesItems = new Set<string>();
-  const to: Mailbox[] = [];
-  const cc: Mailbox[] = [];
+  const to: NamedAddress[] = [];
+  const cc: NamedAddress[] = [];
   let importanceFromHeader = false;
   let priority: string | undefined;
   for (const h of headers) {
@@ -247,7 +247,11 @@ function walk(e: ParsedEntity, out: ParsedEntity[]): void {
 }
 
 /** Makes the note of a parsed message. */
-export function mapInbound(root: ParsedEntity, envelope: Envelope | undefined, defects: DefectLog): Note {
+export function mapInbound(
+  root: ParsedEntity,
+  envelope: EnvelopeAddresses | undefined,
+  defects: DefectLog,
+): Note {
   const note = new Note();
   note.add({ name: 'Form', type: 'text', value: 'Memo' });
   const { to, cc } = mapHeaders(note, root.headers, defects);

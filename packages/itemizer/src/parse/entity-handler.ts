@@ -7,9 +7,9 @@
 import libmime from 'libmime';
 import type { DefectCode, DefectLog } from '../defects.js';
 import { decodeText } from '../entity/charset.js';
+import { type ContentTransferDecoder, contentTransferDecoder } from '../entity/content-transfer-encoding.js';
 import { mediaType, parseStructured } from '../entity/content-type.js';
 import { decodeEncodedWords, headerBytesToString, unfold } from '../entity/header-text.js';
-import { type TransferDecoder, transferDecoder } from '../entity/transfer.js';
 import type { HeaderField } from '../note/note.js';
 import type { RawField } from '../raw/header-block.js';
 import type { BodyRegion, EntityShape, ScanHandler } from '../raw/scanner.js';
@@ -40,7 +40,7 @@ export interface ParsedEntity {
   text: string | undefined;
   charset: string | undefined;
   streamed: boolean;
-  decoder: TransferDecoder | undefined;
+  decoder: ContentTransferDecoder | undefined;
   sink: AttachmentSink | undefined;
 }
 
@@ -109,14 +109,14 @@ export class EntityHandler implements ScanHandler<ParsedEntity> {
     const disp = dispField === undefined ? undefined : parseStructured(unfold(dispField.raw).trim());
     const cteField = find('content-transfer-encoding');
     let cte = cteField === undefined ? '' : cteField.value.trim().toLowerCase();
-    let decoder = transferDecoder(cte);
+    let decoder = contentTransferDecoder(cte);
     if (decoder === undefined) {
       this.defect(
         'unknown-transfer-encoding',
         `unknown Content-Transfer-Encoding "${cte}", body kept as is`,
         path,
       );
-      decoder = transferDecoder('') as TransferDecoder;
+      decoder = contentTransferDecoder('') as ContentTransferDecoder;
     }
     let kind: ParsedEntity['kind'] = 'leaf';
     if (type.startsWith('multipart/')) {

@@ -5,7 +5,7 @@ import type { HeaderField } from '../note/note.js';
 import type { TnefOptions } from '../tnef/options.js';
 
 /** The SMTP envelope of a message (RFC 5321), which is not part of the message itself. */
-export interface Envelope {
+export interface EnvelopeAddresses {
   /** MAIL FROM reverse path (without angle brackets); becomes the `SMTPOriginator` item. */
   readonly mailFrom?: string;
   /** RCPT TO forward paths; become `Recipients`, and those in neither To nor Cc become `BlindCopyTo`. */
@@ -48,7 +48,7 @@ export interface ParseOptions {
   /** Charset for undeclared 8-bit bytes that are not UTF-8. Default `windows-1252` (a superset of ISO-8859-1 that real senders use). */
   readonly fallbackCharset?: string;
   /** The SMTP envelope, when the message came over SMTP. Default: none. */
-  readonly envelope?: Envelope;
+  readonly envelope?: EnvelopeAddresses;
   /**
    * Called for each attachment; return a sink to stream its bytes there (the note then keeps
    * its size and name but not its bytes), or `undefined` to keep the bytes in the note.
@@ -58,5 +58,5 @@ export interface ParseOptions {
   /** TNEF (winmail.dat) handling; default: Domino's defaults (no conversion). */
   readonly tnef?: Partial<TnefOptions>;
   /** Slice size when the input is a Buffer (bytes). Default 65536. */
-  readonly chunkSize?: number;
+  readonly chunkSizeBytes?: number;
 }

@@ -30,9 +30,9 @@ function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {
  */
 export async function parseMessage(input: MessageInput, options: ParseOptions = {}): Promise<Note> {
   const limits = resolveLimits(options.limits);
-  const chunkSize = options.chunkSize ?? 65536;
+  const chunkSize = options.chunkSizeBytes ?? 65536;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
-    throw new RangeError('itemizer: chunkSize must be a positive integer');
+    throw new RangeError('itemizer: chunkSizeBytes must be a positive integer');
   if (options.fallbackCharset !== undefined && !isKnownCharset(options.fallbackCharset)) {
     throw new RangeError(`itemizer: unknown fallbackCharset "${options.fallbackCharset}"`);
   }

@@ -3,8 +3,8 @@
  * and returns the decoded bytes available so far, carrying at most a few bytes between chunks.
  */
 
-/** A streaming transfer decoder. */
-export interface TransferDecoder {
+/** A streaming Content-Transfer-Encoding decoder. */
+export interface ContentTransferDecoder {
   /** Decodes one chunk; the result may be empty. */
   write(chunk: Buffer): Buffer;
   /** Flushes what is left at the end of the body. */
@@ -14,7 +14,7 @@ export interface TransferDecoder {
 }
 
 /** The decoder for a declared transfer encoding; `undefined` when the name is not one RFC 2045 defines. */
-export function transferDecoder(encoding: string): TransferDecoder | undefined {
+export function contentTransferDecoder(encoding: string): ContentTransferDecoder | undefined {
   switch (encoding) {
     case 'base64':
       return new Base64Decoder();
@@ -31,7 +31,7 @@ export function transferDecoder(encoding: string): TransferDecoder | undefined {
 }
 
 /** 7bit, 8bit and binary: the bytes are the content. */
-export class IdentityDecoder implements TransferDecoder {
+export class IdentityDecoder implements ContentTransferDecoder {
   readonly invalid = undefined;
   write(chunk: Buffer): Buffer {
     return chunk;
@@ -56,7 +56,7 @@ const B64_CLASS = (() => {
 const NOT_CLEAN = /[^A-Za-z0-9+/\r\n]/;
 
 /** Base64: invalid characters are skipped (with a defect), quanta are kept whole across chunks. */
-export class Base64Decoder implements TransferDecoder {
+export class Base64Decoder implements ContentTransferDecoder {
   invalid: string | undefined;
   private rest = EMPTY;
 
@@ -167,7 +167,7 @@ function hexValue(c: number): number {
  * Quoted-printable: `=XX` escapes, `=` at line end as a soft break; a malformed escape is kept
  * as literal text (with a defect), as RFC 2045 6.7 note (2) suggests.
  */
-export class QuotedPrintableDecoder implements TransferDecoder {
+export class QuotedPrintableDecoder implements ContentTransferDecoder {
   invalid: string | undefined;
   private rest = EMPTY;
 

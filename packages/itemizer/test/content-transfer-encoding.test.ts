@@ -1,7 +1,7 @@
 // Transfer decoding (RFC 2045 section 6): base64 and quoted-printable, streamed and broken.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Base64Decoder, QuotedPrintableDecoder } from '../src/entity/transfer.js';
+import { Base64Decoder, QuotedPrintableDecoder } from '../src/entity/content-transfer-encoding.js';
 import { parseMessage } from '../src/index.js';
 import { crlf } from './helpers.js';
 
