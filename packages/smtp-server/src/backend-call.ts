@@ -7,8 +7,8 @@ import {
   failed,
   type Logger,
   ok,
-  type Reason,
   Replies,
+  type ReplyReason,
   type Result,
   SmtpError,
   type SmtpReply,
@@ -17,11 +17,9 @@ import type { BackendSession } from './backend.js';
 import type { StatsRecorder } from './stats.js';
 
 /** Why a backend call gave no value: the reply to send instead, always present. */
-export interface BackendRefusal extends Reason {
+export interface BackendRefusal extends ReplyReason {
   /** `SMTP_BACKEND_REPLY` (the backend threw an `SmtpError`) or `SMTP_BACKEND_ERROR` (anything else). */
   readonly code: 'SMTP_BACKEND_REPLY' | 'SMTP_BACKEND_ERROR';
-  /** The reply the session sends. */
-  readonly reply: SmtpReply;
 }
 
 /** A backend call's result after the session's guard: the SDK's `Result`, its reason a {@link BackendRefusal}. */

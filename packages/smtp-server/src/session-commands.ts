@@ -11,7 +11,6 @@ import {
   parseCommand,
   Replies,
   SmtpReply as Reply,
-  type ReplyResult,
   type SmtpReply,
 } from '@mailroute/envelope';
 import type { BackendSession, ConnectionInfo, EnvelopeRecipient, TlsInfo } from './backend.js';

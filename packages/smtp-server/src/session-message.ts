@@ -12,7 +12,6 @@ import {
   formatReceived,
   type MailCommand,
   Replies,
-  type ReplyResult,
   receivedProtocol,
   type SmtpReply,
 } from '@mailroute/envelope';

@@ -8,7 +8,7 @@
  * in order with nothing lost; while a backend call is pending, input waits in the buffer, and the
  * transport is paused once the buffer passes its mark.
  */
-import { formatReply, formatRfc5322Date, Replies, type ReplyResult, SmtpReply } from '@mailroute/envelope';
+import { formatReply, formatRfc5322Date, Replies, SmtpReply } from '@mailroute/envelope';
 import type { Backend, BackendSession, ConnectionInfo, TlsInfo } from './backend.js';
 import type { BackendResult } from './backend-call.js';
 import { type CallContext, callBackend } from './backend-call.js';
