@@ -4,8 +4,8 @@ import { MailrouteError } from '@mailroute/envelope';
  * The key lookup a verifier needs: the TXT records at a name, one string per record with its
  * character-strings already joined. The @mailroute/dns package implements it; tests pass a fake.
  * It rejects with a {@link KeyLookupError}, or any error of the SDK's shape (a string `code` and a
- * boolean `temporary`), to tell a temporary failure from a permanent one; an error with
- * `permanent: true` also counts as permanent, and any other rejection as temporary.
+ * boolean `temporary`), to tell a temporary failure from a permanent one; any other rejection
+ * counts as temporary.
  */
 export type KeyLookup = (name: string, options?: KeyLookupOptions) => Promise<readonly string[]>;
 

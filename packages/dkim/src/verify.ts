@@ -219,12 +219,10 @@ export class DkimVerifier {
       if (answer === 'aborted') return { ok: false, result: 'temperror', reason: 'key lookup aborted' };
       records = answer;
     } catch (e) {
-      // An error of the SDK's shape (KeyLookupError, the dns package's errors) says which by
+      // An error of the SDK's shape (KeyLookupError, the dns package's DnsError) says which by
       // `temporary`, read by shape, never instanceof (two installed copies of a package have two
-      // classes); one carrying `permanent: true` is permanent; anything else is taken as temporary.
-      const temporary = isMailrouteError(e)
-        ? e.temporary
-        : !(typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true);
+      // classes); anything else is taken as temporary (a later try may succeed).
+      const temporary = isMailrouteError(e) ? e.temporary : true;
       const why = e instanceof Error ? e.message : 'lookup failed';
       return { ok: false, result: temporary ? 'temperror' : 'permerror', reason: `key lookup: ${why}` };
     }

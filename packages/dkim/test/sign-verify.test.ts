@@ -209,11 +209,20 @@ describe('verification failures', () => {
     assert.deepEqual(await results(m, servfail), ['temperror: key lookup: SERVFAIL']);
     const notFound = new DkimVerifier({
       lookup: async () => {
-        throw Object.assign(new Error('NXDOMAIN'), { permanent: true });
+        // The dns package's not-found error, by shape: a string code and temporary: false.
+        throw Object.assign(new Error('NXDOMAIN'), { code: 'ENOTFOUND', temporary: false });
       },
       clock,
     });
     assert.deepEqual(await results(m, notFound), ['permerror: key lookup: NXDOMAIN']);
+    const legacy = new DkimVerifier({
+      lookup: async () => {
+        throw Object.assign(new Error('NXDOMAIN'), { permanent: true });
+      },
+      clock,
+    });
+    // Only the SDK's error shape is read: an error without it may succeed on a later try.
+    assert.deepEqual(await results(m, legacy), ['temperror: key lookup: NXDOMAIN']);
     const odd = new DkimVerifier({
       lookup: async () => {
         throw 'a string';
