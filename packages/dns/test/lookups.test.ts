@@ -62,7 +62,10 @@ describe('rawName: a name queried as built (an SPF domain-spec after macro expan
       `${'x'.repeat(64)}.example`,
       '',
     ])
-      await assert.rejects(resolver.resolveTxt(bad, { rawName: true }), { code: 'EBADNAME', temporary: false });
+      await assert.rejects(resolver.resolveTxt(bad, { rawName: true }), {
+        code: 'EBADNAME',
+        temporary: false,
+      });
     assert.equal(transport.queries.length, 0);
   });
 });
