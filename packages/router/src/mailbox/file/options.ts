@@ -2,9 +2,12 @@
  * The file store's options (with their defaults and checks), its counters, and the settings the
  * store runs with once they are resolved.
  */
-import type { Clock, Logger } from '@mailroute/envelope';
+import { join } from 'node:path';
+import { type Clock, type Logger, silentLogger, systemClock } from '@mailroute/envelope';
 import { mailBoxError } from '../errors.js';
+import { DEFAULT_KEY_RETENTION_MS } from '../memory.js';
 import type { MailBox } from '../types.js';
+import { BODIES_DIR, JOURNAL_DIR } from './recovery.js';
 
 /** Options of {@link createFileMailBox}. */
 export interface FileMailBoxOptions {
@@ -73,4 +76,32 @@ export interface Settings {
   readonly segmentMax: number;
   readonly snapshotAfter: number;
   readonly bodyCacheBytes: number;
+}
+
+/** Checks the options and fills in the defaults; throws MAILBOX_INVALID on a bad one. */
+export function resolveSettings(options: FileMailBoxOptions): Settings {
+  if (!options || typeof options.directory !== 'string' || options.directory === '')
+    throw mailBoxError('MAILBOX_INVALID', 'createFileMailBox needs a directory');
+  const directory = options.directory;
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? silentLogger).child({ component: 'mailbox', store: 'file', directory });
+  const retentionMs = positiveOption(options.keyRetentionMs, DEFAULT_KEY_RETENTION_MS, 'keyRetentionMs');
+  const inlineMax = positiveOption(options.inlineBodyMaxBytes, 256 * 1024, 'inlineBodyMaxBytes');
+  const segmentMax = positiveOption(options.segmentMaxBytes, 64 * 1024 * 1024, 'segmentMaxBytes');
+  const snapshotAfter = positiveOption(options.snapshotAfterBytes, 64 * 1024 * 1024, 'snapshotAfterBytes');
+  const bodyCacheBytes = positiveOption(options.bodyCacheBytes, 32 * 1024 * 1024, 'bodyCacheBytes');
+  const journalDir = join(directory, JOURNAL_DIR);
+  const bodiesDir = join(directory, BODIES_DIR);
+  return {
+    directory,
+    journalDir,
+    bodiesDir,
+    clock,
+    logger,
+    retentionMs,
+    inlineMax,
+    segmentMax,
+    snapshotAfter,
+    bodyCacheBytes,
+  };
 }

@@ -1,9 +1,13 @@
+/**
+ * The file store's MailBox operations: each change lands in memory (`MailBoxState`) and as one
+ * frame in the journal, in the same order, and is answered once the frame is durable. The
+ * neighbours hold the rest: options and defaults (`options.ts`), replay on open (`recovery.ts`),
+ * snapshots and segment deletion (`snapshots.ts`), bodies (`bodies.ts`).
+ */
 import { mkdirSync } from 'node:fs';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { silentLogger, systemClock } from '@mailroute/envelope';
 import { mailBoxError } from '../errors.js';
-import { DEFAULT_KEY_RETENTION_MS } from '../memory.js';
 import {
   durableRecipient,
   type MailBoxState,
@@ -23,45 +27,29 @@ import type {
   QueueId,
   Settlement,
 } from '../types.js';
-import {
-  discardBody,
-  type Intake,
-  intakeBody,
-  READ_CHUNK_BYTES,
-  readBodyFile,
-  syncDirectory,
-} from './bodies.js';
+import { discardBody, type Intake, intakeBody, READ_CHUNK_BYTES, readBodyFile } from './bodies.js';
 import { BodyCache } from './body-cache.js';
 import { encodeFrame } from './frames.js';
-import { JournalWriter, segmentName, segmentNumber } from './journal.js';
+import { JournalWriter, segmentName } from './journal.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
 import { placeMessage, prepareMessage } from './new-message.js';
 import {
   type FileMailBox,
   type FileMailBoxOptions,
   type FileMailBoxStats,
-  positiveOption,
+  resolveSettings,
   type Settings,
 } from './options.js';
 import type { BodyRef, Frame, MessageMeta } from './records.js';
-import { BODIES_DIR, JOURNAL_DIR, type Recovered, recover, SNAPSHOT, snapshotLines } from './recovery.js';
+import { type Recovered, recover } from './recovery.js';
+import { Snapshots } from './snapshots.js';
 
 export type { FileMailBox, FileMailBoxOptions, FileMailBoxStats } from './options.js';
 
 /** Opens (and recovers) the store in `options.directory`. */
 export async function createFileMailBox(options: FileMailBoxOptions): Promise<FileMailBox> {
-  if (!options || typeof options.directory !== 'string' || options.directory === '')
-    throw mailBoxError('MAILBOX_INVALID', 'createFileMailBox needs a directory');
-  const directory = options.directory;
-  const clock = options.clock ?? systemClock;
-  const logger = (options.logger ?? silentLogger).child({ component: 'mailbox', store: 'file', directory });
-  const retentionMs = positiveOption(options.keyRetentionMs, DEFAULT_KEY_RETENTION_MS, 'keyRetentionMs');
-  const inlineMax = positiveOption(options.inlineBodyMaxBytes, 256 * 1024, 'inlineBodyMaxBytes');
-  const segmentMax = positiveOption(options.segmentMaxBytes, 64 * 1024 * 1024, 'segmentMaxBytes');
-  const snapshotAfter = positiveOption(options.snapshotAfterBytes, 64 * 1024 * 1024, 'snapshotAfterBytes');
-  const bodyCacheBytes = positiveOption(options.bodyCacheBytes, 32 * 1024 * 1024, 'bodyCacheBytes');
-  const journalDir = join(directory, JOURNAL_DIR);
-  const bodiesDir = join(directory, BODIES_DIR);
+  const settings = resolveSettings(options);
+  const { directory, journalDir, bodiesDir, clock, logger } = settings;
   try {
     mkdirSync(journalDir, { recursive: true, mode: 0o700 });
     mkdirSync(bodiesDir, { recursive: true, mode: 0o700 });
@@ -71,22 +59,7 @@ export async function createFileMailBox(options: FileMailBoxOptions): Promise<Fi
   const lock = lockDirectory(directory);
   try {
     const recovered = await recover(directory, clock, logger);
-    return new FileStore(
-      {
-        directory,
-        journalDir,
-        bodiesDir,
-        clock,
-        logger,
-        retentionMs,
-        inlineMax,
-        segmentMax,
-        snapshotAfter,
-        bodyCacheBytes,
-      },
-      lock,
-      recovered,
-    ).start();
+    return new FileStore(settings, lock, recovered).start();
   } catch (e) {
     lock.release();
     throw e;
@@ -96,17 +69,13 @@ export async function createFileMailBox(options: FileMailBoxOptions): Promise<Fi
 class FileStore implements FileMailBox {
   private readonly state: MailBoxState<BodyRef>;
   private readonly writer: JournalWriter;
-  /** Live inline bodies per segment: a segment is deleted when none is left and a snapshot covers it. */
-  private readonly segmentRefs = new Map<number, number>();
+  private readonly snapshots: Snapshots;
   /** Enqueues not yet durable, for a second enqueue with the same key. */
   private readonly pending = new Map<QueueId, Promise<void>>();
-  private snapshotSegment: number;
-  private bytesAtSnapshot = 0;
-  private snapshotting: Promise<void> | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   private lastDurable: Promise<void> = Promise.resolve();
-  private counters = { bodyFiles: 0, snapshots: 0, directorySyncs: 0 };
+  private counters = { bodyFiles: 0 };
   private readonly recovery: FileMailBoxStats['recovery'];
   private readonly bodyCache: BodyCache;
 
@@ -116,9 +85,16 @@ class FileStore implements FileMailBox {
     recovered: Recovered,
   ) {
     this.state = recovered.state;
-    this.snapshotSegment = recovered.snapshotSegment;
     this.bodyCache = new BodyCache(s.bodyCacheBytes);
     this.writer = new JournalWriter(s.journalDir, s.bodiesDir, recovered.nextSegment, s.segmentMax);
+    this.snapshots = new Snapshots(
+      s,
+      this.state,
+      this.writer,
+      recovered.snapshotSegment,
+      () => this.barrier(),
+      () => this.closed,
+    );
     this.recovery = {
       frames: recovered.frames,
       tornBytes: recovered.tornBytes,
@@ -129,8 +105,8 @@ class FileStore implements FileMailBox {
 
   /** After recovery: a snapshot of what was replayed, so the next open starts from it. */
   async start(): Promise<this> {
-    if (this.recovery.frames > 0 || this.recovery.tornBytes > 0) await this.snapshot();
-    else await this.collectGarbage();
+    if (this.recovery.frames > 0 || this.recovery.tornBytes > 0) await this.snapshots.snapshot();
+    else await this.snapshots.collectGarbage();
     return this;
   }
 
@@ -139,9 +115,9 @@ class FileStore implements FileMailBox {
     return {
       frames: j.frames,
       journalFlushes: j.flushes,
-      directorySyncs: j.directorySyncs + this.counters.directorySyncs,
+      directorySyncs: j.directorySyncs + this.snapshots.counters.directorySyncs,
       bodyFiles: this.counters.bodyFiles,
-      snapshots: this.counters.snapshots,
+      snapshots: this.snapshots.counters.snapshots,
       recovery: this.recovery,
     };
   }
@@ -359,9 +335,8 @@ class FileStore implements FileMailBox {
     this.closed = true;
     try {
       await this.writer.drain();
-      while (this.snapshotting) await this.snapshotting;
-      if (this.writer.failed === undefined && this.writer.stats.bytes > this.bytesAtSnapshot)
-        await this.snapshot();
+      while (this.snapshots.snapshotting) await this.snapshots.snapshotting;
+      if (this.writer.failed === undefined && this.snapshots.behind) await this.snapshots.snapshot();
     } catch (e) {
       this.s.logger.error({ err: String(e) }, 'closing the mail box: the last snapshot was not written');
     } finally {
@@ -401,11 +376,9 @@ class FileStore implements FileMailBox {
     this.afterCommit();
   }
 
+  /** Counts a live body in its segment (see `Snapshots`: a segment with one is kept). */
   private refBody(body: BodyRef, delta: number): void {
-    if ('file' in body) return;
-    const n = (this.segmentRefs.get(body.seg) ?? 0) + delta;
-    if (n <= 0) this.segmentRefs.delete(body.seg);
-    else this.segmentRefs.set(body.seg, n);
+    this.snapshots.refBody(body, delta);
   }
 
   private async unlinkBody(body: BodyRef): Promise<void> {
@@ -415,62 +388,9 @@ class FileStore implements FileMailBox {
     );
   }
 
+  /** A change is durable: a snapshot is due when the journal has grown enough. */
   private afterCommit(): void {
-    if (this.snapshotting || this.closed) return;
-    if (this.writer.stats.bytes - this.bytesAtSnapshot < this.s.snapshotAfter) return;
-    this.snapshot().catch((e: unknown) =>
-      this.s.logger.error(
-        { err: String(e) },
-        'snapshot failed; the journal keeps growing until one succeeds',
-      ),
-    );
-  }
-
-  /**
-   * Writes a snapshot of the state as of now: the writer rolls to a new segment at once, so the
-   * snapshot holds exactly the frames of the older segments; it is renamed into place only after
-   * those frames are durable. Then segments no longer needed are deleted.
-   */
-  private snapshot(): Promise<void> {
-    const run = async (): Promise<void> => {
-      const segment = this.writer.roll();
-      this.bytesAtSnapshot = this.writer.stats.bytes;
-      this.state.pruneKeys(this.s.clock.now(), this.s.retentionMs);
-      const lines = snapshotLines(this.state, segment);
-      // Only the frames before the roll must be durable. Waiting for the writer to drain
-      // instead starved the snapshot under steady traffic (the writer is never idle then).
-      await this.barrier();
-      if (this.writer.failed !== undefined) throw this.writer.failed;
-      const tmp = join(this.s.directory, `${SNAPSHOT}.tmp`);
-      const handle = await open(tmp, 'w', 0o600);
-      try {
-        for (let i = 0; i < lines.length; i += 1000)
-          await handle.write(`${lines.slice(i, i + 1000).join('\n')}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, join(this.s.directory, SNAPSHOT));
-      await syncDirectory(this.s.directory);
-      this.counters.directorySyncs++;
-      this.counters.snapshots++;
-      this.snapshotSegment = segment;
-      await this.collectGarbage();
-    };
-    const p = run().finally(() => {
-      this.snapshotting = undefined;
-    });
-    this.snapshotting = p;
-    return p;
-  }
-
-  /** Deletes segments the snapshot covers that hold no live body. */
-  private async collectGarbage(): Promise<void> {
-    for (const name of await readdir(this.s.journalDir)) {
-      const n = segmentNumber(name);
-      if (n === undefined || n >= this.snapshotSegment || this.segmentRefs.has(n)) continue;
-      await unlink(join(this.s.journalDir, name)).catch(() => {});
-    }
+    this.snapshots.afterCommit();
   }
 
   // ---- bodies ----
