@@ -20,8 +20,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { freePort } from '@mailroute/test-support';
 import { type CaptureServer, seededRandom, startCaptureServer } from '@mailroute/testing';
-import { freePort, killed, localCopies, startGatewayChild } from './crash-gateway.js';
+import { killed, localCopies, startGatewayChild } from './crash-gateway.js';
 import { SmtpTestClient, testMessage } from './smtp-client.js';
 import { EXAMPLE_CONFIG } from './tools.js';
 

@@ -10,10 +10,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '@mailroute/test-support';
 import {
   cli,
   documents,
@@ -44,16 +44,6 @@ const skip =
   (hasAiosmtpd || process.env['CI']
     ? false
     : 'python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let t: TestGateway;
 let mail2: ChildProcess | undefined;

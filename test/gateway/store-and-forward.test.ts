@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '@mailroute/example-gateway';
+import { freePort } from '@mailroute/test-support';
 import { gatewayModules } from './gateway-modules.js';
 import { EXAMPLE_CONFIG, PYTHON, pythonParseReport, pythonSend, smtplibSkip, waitFor } from './tools.js';
 
@@ -36,18 +37,6 @@ async function temp(prefix: string): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix));
   dirs.push(d);
   return d;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function which(name: string): string | undefined {

@@ -2,9 +2,9 @@
  * The operator's changes (Domino's mail.box actions): hold, release, reroute and delete, each one
  * transaction under the message's row locks; a release or reroute NOTIFYs the nodes.
  */
-import { type JsonValue, mailBoxError, type QueueId } from '@mailroute/router';
+import { isFinal, type JsonValue, mailBoxError, type QueueId } from '@mailroute/router';
 import { notify as notifyIn, type QueueContext, type TxClient } from './db.js';
-import { FINAL, type settling } from './settle.js';
+import type { settling } from './settle.js';
 
 /** The operator side of the store. */
 export function operating(ctx: QueueContext, lockRecipients: ReturnType<typeof settling>['lockRecipients']) {
@@ -67,7 +67,7 @@ export function operating(ctx: QueueContext, lockRecipients: ReturnType<typeof s
         if (!Number.isFinite(nowMs)) throw mailBoxError('MAILBOX_INVALID', 'nowMs is not a time');
         checkIndexes(id, rows.length, [index]);
         const r = rows[index]!;
-        if (FINAL.has(r.state)) return;
+        if (isFinal(r.state)) return;
         if (r.state === 'in-flight')
           throw mailBoxError(
             'MAILBOX_IN_FLIGHT',

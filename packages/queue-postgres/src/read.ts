@@ -3,6 +3,7 @@
  * (each in one REPEATABLE READ snapshot), and the body, inline or chunk by chunk.
  */
 import {
+  emptyStateCounts,
   type ListFilter,
   type MailBoxCounts,
   mailBoxError,
@@ -123,15 +124,7 @@ export function reading(ctx: QueueContext) {
                   min(next_attempt_ms) FILTER (WHERE state = 'waiting') AS next
            FROM ${s}.recipients WHERE due_ms IS NOT NULL GROUP BY destination`,
         );
-        const recipients: Record<RecipientState, number> = {
-          waiting: 0,
-          'in-flight': 0,
-          delivered: 0,
-          transferred: 0,
-          failed: 0,
-          held: 0,
-          dead: 0,
-        };
+        const recipients = emptyStateCounts();
         for (const r of byState.rows) recipients[r.state] = r.n;
         const destinations = byDest.rows
           .sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0))

@@ -5,26 +5,18 @@
  */
 import { sleep } from '@mailroute/envelope';
 import {
+  isFinal,
   mailBoxError,
+  mayRecordOutcome,
   type QueueId,
-  type RecipientOutcome,
   type RecipientState,
   type Settlement,
   validateNewMessage,
+  validateSettlement,
 } from '@mailroute/router';
 import { isConnectionError, type QueueContext, type TxClient } from './db.js';
 import type { enqueueing } from './enqueue.js';
 
-export const FINAL: ReadonlySet<string> = new Set(['delivered', 'transferred', 'failed']);
-const STATES: ReadonlySet<string> = new Set([
-  'waiting',
-  'in-flight',
-  'delivered',
-  'transferred',
-  'failed',
-  'held',
-  'dead',
-]);
 /** How often (at most) a node deletes idempotency keys past their retention. */
 const KEY_PRUNE_INTERVAL_MS = 60_000;
 
@@ -126,7 +118,8 @@ export function settling(
             let changed = false;
             for (const o of settlement.outcomes) {
               const r = rows[o.index]!;
-              if (!mayRecord(r, o, settlement.owner)) continue;
+              if (!mayRecordOutcome({ state: r.state, leaseOwner: r.lease_owner }, o, settlement.owner))
+                continue;
               const counts = o.countsAsAttempt !== false;
               r.state = o.state;
               r.lease_owner = null;
@@ -155,7 +148,7 @@ export function settling(
               );
               changed = true;
             }
-            if (changed && rows.every((r) => FINAL.has(r.state))) await dropIfFinal(c, settlement.id);
+            if (changed && rows.every((r) => isFinal(r.state))) await dropIfFinal(c, settlement.id);
           }
           for (let i = 0; i < reports.length; i++) {
             const body = bodies[i];
@@ -168,33 +161,4 @@ export function settling(
       await pruneKeys();
     },
   };
-}
-
-function validateSettlement(s: Settlement): void {
-  if (!s || typeof s.id !== 'string') throw mailBoxError('MAILBOX_INVALID', 'a settlement needs an id');
-  if (typeof s.owner !== 'string') throw mailBoxError('MAILBOX_INVALID', 'a settlement needs an owner');
-  if (!Array.isArray(s.outcomes)) throw mailBoxError('MAILBOX_INVALID', 'a settlement needs outcomes');
-  for (const o of s.outcomes) {
-    if (!STATES.has(o.state) || (o.state as string) === 'in-flight')
-      throw mailBoxError('MAILBOX_INVALID', `no outcome ${String(o.state)}`);
-    if (o.state === 'waiting' && !Number.isFinite(o.nextAttemptMs))
-      throw mailBoxError('MAILBOX_INVALID', 'a waiting outcome needs nextAttemptMs');
-    if (!Number.isFinite(o.attemptMs)) throw mailBoxError('MAILBOX_INVALID', 'attemptMs is not a time');
-  }
-}
-
-/**
- * The settlement rules (the contract's): a final state is never left; a final outcome is always
- * recorded; a deferral only from the lease holder; `held`/`dead` unless another node holds it.
- */
-function mayRecord(
-  r: { state: RecipientState; lease_owner: string | null },
-  o: RecipientOutcome,
-  owner: string,
-): boolean {
-  if (FINAL.has(r.state)) return false;
-  if (FINAL.has(o.state)) return true;
-  const leasedByOther = r.state === 'in-flight' && r.lease_owner !== owner;
-  if (o.state === 'waiting') return r.state === 'in-flight' && !leasedByOther;
-  return !leasedByOther;
 }

@@ -32,6 +32,13 @@ export {
   DEFAULT_KEY_RETENTION_MS,
   type MemoryMailBoxOptions,
 } from './mailbox/memory.js';
+export {
+  emptyStateCounts,
+  isFinal,
+  mayRecordOutcome,
+  RECIPIENT_STATES,
+  validateSettlement,
+} from './mailbox/settlement-rules.js';
 export { validateNewMessage } from './mailbox/state.js';
 export {
   type DestinationCount,

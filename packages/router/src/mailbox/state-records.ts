@@ -70,22 +70,6 @@ export interface ChangeResult {
   readonly dropped: boolean;
 }
 
-const FINAL: ReadonlySet<RecipientState> = new Set(['delivered', 'transferred', 'failed']);
-export const STATES: ReadonlySet<string> = new Set([
-  'waiting',
-  'in-flight',
-  'delivered',
-  'transferred',
-  'failed',
-  'held',
-  'dead',
-]);
-
-/** True for `delivered`, `transferred` and `failed`. */
-export function isFinal(state: RecipientState): boolean {
-  return FINAL.has(state);
-}
-
 /** Refuses a message no store may take (no recipients, bad fields): every MailBox implementation calls it in `enqueue`. */
 export function validateNewMessage(message: NewMessage): void {
   if (message === null || typeof message !== 'object') throw mailBoxError('MAILBOX_INVALID', 'not a message');

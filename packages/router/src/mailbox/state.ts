@@ -9,16 +9,20 @@
 import { DueIndex } from './due-index.js';
 import { mailBoxError } from './errors.js';
 import {
+  validateSettlement as checkSettlement,
+  emptyStateCounts,
+  isFinal,
+  mayRecordOutcome,
+} from './settlement-rules.js';
+import {
   type ChangeResult,
   frozenCopy,
-  isFinal,
   type KeyRecord,
   type MessageRecord,
   messageView,
   type RecipientChange,
   type RecipientRecord,
   recipientView,
-  STATES,
 } from './state-records.js';
 import type {
   DestinationCount,
@@ -30,7 +34,6 @@ import type {
   QueuedMessage,
   QueueId,
   RecipientOutcome,
-  RecipientState,
   Settlement,
 } from './types.js';
 
@@ -176,19 +179,7 @@ export class MailBoxState<B> {
 
   /** Checks a settlement before anything changes, so a bad one changes nothing. */
   validateSettlement(s: Settlement): void {
-    if (!s || typeof s.id !== 'string') throw mailBoxError('MAILBOX_INVALID', 'a settlement needs an id');
-    if (typeof s.owner !== 'string') throw mailBoxError('MAILBOX_INVALID', 'a settlement needs an owner');
-    if (!Array.isArray(s.outcomes)) throw mailBoxError('MAILBOX_INVALID', 'a settlement needs outcomes');
-    const m = this.visible(s.id);
-    for (const o of s.outcomes) {
-      if (!STATES.has(o.state) || o.state === 'in-flight')
-        throw mailBoxError('MAILBOX_INVALID', `no outcome ${String(o.state)}`);
-      if (o.state === 'waiting' && !Number.isFinite(o.nextAttemptMs))
-        throw mailBoxError('MAILBOX_INVALID', 'a waiting outcome needs nextAttemptMs');
-      if (!Number.isFinite(o.attemptMs)) throw mailBoxError('MAILBOX_INVALID', 'attemptMs is not a time');
-      if (m && (!Number.isInteger(o.index) || o.index < 0 || o.index >= m.recipients.length))
-        throw mailBoxError('MAILBOX_INVALID', `message ${s.id} has no recipient ${o.index}`);
-    }
+    checkSettlement(s, s && typeof s.id === 'string' ? this.visible(s.id)?.recipients.length : undefined);
   }
 
   /**
@@ -201,7 +192,7 @@ export class MailBoxState<B> {
     const changes: RecipientChange[] = [];
     for (const o of s.outcomes) {
       const r = m.recipients[o.index]!;
-      if (!mayRecord(r, o, s.owner)) continue;
+      if (!mayRecordOutcome(r, o, s.owner)) continue;
       applyOutcome(r, o);
       changes.push(r);
     }
@@ -268,15 +259,7 @@ export class MailBoxState<B> {
 
   /** Counts by state and destination. */
   counts(): MailBoxCounts {
-    const recipients: Record<RecipientState, number> = {
-      waiting: 0,
-      'in-flight': 0,
-      delivered: 0,
-      transferred: 0,
-      failed: 0,
-      held: 0,
-      dead: 0,
-    };
+    const recipients = emptyStateCounts();
     const dest = new Map<string, { waiting: number; inFlight: number; nextAttemptMs?: number }>();
     let messages = 0;
     for (const m of this.messages.values()) {
@@ -376,18 +359,6 @@ export class MailBoxState<B> {
     // Stale entries are dropped as they come up; an index mostly stale is rebuilt.
     if (this.due.bloated) this.due.rebuild(this.messages.values());
   }
-}
-
-/**
- * The settlement rules: a final state is never left; a final outcome is always recorded; a
- * deferral (`waiting`) only from the lease holder; `held`/`dead` unless another node holds it.
- */
-function mayRecord(r: RecipientRecord, o: RecipientOutcome, owner: string): boolean {
-  if (isFinal(r.state)) return false;
-  if (isFinal(o.state)) return true;
-  const leasedByOther = r.state === 'in-flight' && r.leaseOwner !== owner;
-  if (o.state === 'waiting') return r.state === 'in-flight' && !leasedByOther;
-  return !leasedByOther;
 }
 
 function applyOutcome(r: RecipientRecord, o: RecipientOutcome): void {
