@@ -16,6 +16,7 @@ import { parseRoutingLogFlag } from './config-mail-rules.js';
 import type { GatewayConfig } from './config-types.js';
 import { explainEnvelope } from './explain.js';
 import { startGateway } from './gateway.js';
+import { createLineWriter } from './line-writer.js';
 import { hashPassword } from './passwords.js';
 import { formatStatus, readStatus } from './status-file.js';
 
@@ -23,7 +24,9 @@ import { formatStatus, readStatus } from './status-file.js';
 // default): with 20 clients the pool, not the disk, was the limit. Set before the first fs call.
 process.env['UV_THREADPOOL_SIZE'] ??= '16';
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+// Log lines are joined per turn of the event loop and written once (see line-writer.ts).
+const stdoutLines = createLineWriter((text) => process.stdout.write(text));
+const out = (line: string) => stdoutLines.write(line);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The shipped example configuration, next to dist/. */
