@@ -179,7 +179,7 @@ async function startLocked(options: GatewayOptions, lock: DataLock, logger: Logg
           : [{ kind: 'submission' as const, port: submissionPort, host }]),
       ],
       startTls: g.startTls,
-      maxMessageSizeBytes: g.maxMessageSize,
+      maxMessageSizeBytes: g.maxMessageSizeBytes,
       maxRecipients: g.maxRecipients,
       maxSessions: g.maxSessions,
       errorLimit: core.policy.settings.errorLimit,
