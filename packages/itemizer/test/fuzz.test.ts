@@ -6,11 +6,11 @@ import { prng } from '@mailroute/testing';
 import {
   buildMessage,
   decodeTnef,
-  decompressRtf,
   type MimePart,
   type Note,
   parseMessage,
 } from '../src/index.js';
+import { decompressRtf } from '../src/tnef/rtf.js';
 import { sha256 } from './helpers.js';
 
 const SEEDS = [
