@@ -8,24 +8,24 @@
  *
  * @packageDocumentation
  */
-export {
-  type AuthenticatedRelay,
-  type ConnectionConfig,
-  type DkimCheckAction,
-  type DmarcAction,
-  type DnsBlacklistAction,
-  type DnsBlacklistConfig,
-  type DnsListSite,
-  type DnsWhitelistAction,
-  type DnsWhitelistConfig,
-  type DomainMatchMode,
-  type PolicyConfig,
-  type RecipientConfig,
-  type RelayConfig,
-  type RelayEnforcement,
-  type SenderAuthenticationConfig,
-  type SenderConfig,
-  type SpfCheckAction,
+export type {
+  AuthenticatedRelay,
+  ConnectionConfig,
+  DkimCheckAction,
+  DmarcAction,
+  DnsBlacklistAction,
+  DnsBlacklistConfig,
+  DnsListSite,
+  DnsWhitelistAction,
+  DnsWhitelistConfig,
+  DomainMatchMode,
+  PolicyConfig,
+  RecipientConfig,
+  RelayConfig,
+  RelayEnforcement,
+  SenderAuthenticationConfig,
+  SenderConfig,
+  SpfCheckAction,
 } from './config.js';
 export {
   type DnsListHit,
