@@ -108,11 +108,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
   const o = r.object(value, '');
   for (const [old, now] of Object.entries(RENAMED))
     if (old in o) r.fail(old, `renamed to ${now} (the unit is in the name now): rename the field`);
-  r.known(
-    Object.fromEntries(Object.entries(o).filter(([key]) => !(key in RENAMED))),
-    '',
-    FIELDS,
-  );
+  r.known(Object.fromEntries(Object.entries(o).filter(([key]) => !(key in RENAMED))), '', FIELDS);
   const users: SubmissionUser[] = [];
   r.array(o, 'users', '').forEach((entry, i) => {
     const field = `users[${i}]`;

@@ -3,13 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prng } from '@mailroute/testing';
-import {
-  buildMessage,
-  decodeTnef,
-  type MimePart,
-  type Note,
-  parseMessage,
-} from '../src/index.js';
+import { buildMessage, decodeTnef, type MimePart, type Note, parseMessage } from '../src/index.js';
 import { decompressRtf } from '../src/tnef/rtf.js';
 import { sha256 } from './helpers.js';
 
