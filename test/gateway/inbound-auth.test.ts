@@ -98,7 +98,7 @@ async function gatewayWith(auth: SenderAuthenticationConfig) {
     submissionPort: null,
     sinkPort: null,
     dnsServers: [knot!.server],
-    log: (line) => lines.push(line),
+    logger: modules.gateway.gatewayLineLogger((line) => lines.push(line)),
   });
   started.push({ gateway, data });
   const port = gateway.addresses[0]!.port;

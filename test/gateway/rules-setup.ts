@@ -71,7 +71,7 @@ export async function startRulesGateway(
       submissionPort: null,
       sinkPort: 0,
       statusIntervalMs: 100,
-      log: (line) => lines.push(line),
+      logger: modules.gateway.gatewayLineLogger((line) => lines.push(line)),
     });
   let gateway = await start();
   return {

@@ -5,7 +5,7 @@
  * configured), then `router.submit`: the 250 goes only once mail.box holds the message. Every
  * refusal is counted by reason.
  */
-import { isMailrouteError, Replies, type SmtpReply } from '@mailroute/envelope';
+import { isMailrouteError, type Logger, Replies, type SmtpReply } from '@mailroute/envelope';
 import { parseAddressList, parseMessage } from '@mailroute/itemizer';
 import type {
   DnsListStatistics,
@@ -43,7 +43,7 @@ export interface DeliveryContext {
   readonly directory: Directory;
   readonly graph: RoutingGraph;
   readonly stats: GatewayStats;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
 }
 
 /** What the backend is built from. */
@@ -139,13 +139,14 @@ async function processMessage(
   );
   const refusal = refusalOf(options, decision);
   if (refusal !== undefined) return refusal;
-  if (decision.hold !== undefined) delivery.log(`inbound: ${envelope.id} held: ${decision.hold.reason}`);
+  if (decision.hold !== undefined)
+    delivery.logger.info({}, `inbound: ${envelope.id} held: ${decision.hold.reason}`);
   // One Authentication-Results (ours removed from what arrived), Received-SPF when tagging.
   const items = [...tags, ...transaction.items, ...decision.items];
   const receivedSpf = items.find((i) => i.name === 'Received_SPF')?.value;
   const results = writesAuthenticationResults(facts) ? authResultsOf(facts, mailFrom) : undefined;
   if (results !== undefined)
-    delivery.log(`inbound: ${envelope.id} Authentication-Results: ${authResultsLine(results)}`);
+    delivery.logger.info({}, `inbound: ${envelope.id} Authentication-Results: ${authResultsLine(results)}`);
   const authenticated = withAuthenticationFields(raw, settings.authservId, results, receivedSpf);
   // Policy tags ($DNSBLSite, $DNSWLSite, Received_SPF, DKIM_Signature) travel with the message as
   // header fields, which the itemizer turns back into items at delivery; ones a client wrote
@@ -162,12 +163,13 @@ async function processMessage(
     });
   } catch (error) {
     delivery.stats.processingErrors++;
-    delivery.log(`mail rules on ${envelope.id} failed: ${(error as Error).message}`);
+    delivery.logger.error({}, `mail rules on ${envelope.id} failed: ${(error as Error).message}`);
     return Replies.localError;
   }
   if (verdict.disposition.type === 'dontAccept') {
     delivery.stats.refusalReason(`data 554 5.7.1 mail rule ${verdict.disposition.rule}`);
-    delivery.log(
+    delivery.logger.info(
+      {},
       `mail rule ${JSON.stringify(verdict.disposition.rule)}: message ${envelope.id} from <${mailFrom}> not accepted (554 5.7.1)`,
     );
     return RULE_REFUSAL_REPLY;
@@ -199,7 +201,7 @@ async function processMessage(
     return Replies.messageAccepted(id);
   } catch (error) {
     delivery.stats.processingErrors++;
-    delivery.log(`submit of ${envelope.id} failed: ${(error as Error).message}`);
+    delivery.logger.error({}, `submit of ${envelope.id} failed: ${(error as Error).message}`);
     // A journal copy that could not be written (451) and the like: the Router's own reply.
     if (isMailrouteError(error) && error.reply !== undefined) return error.reply as SmtpReply;
     return Replies.localError;

@@ -3,7 +3,7 @@
  * mail files, transfer, DKIM) over one data directory. `startGateway` and the unit tests both build it here, so the
  * tests exercise the same wiring the program runs; only the clock differs.
  */
-import type { Clock } from '@mailroute/envelope';
+import type { Clock, Logger } from '@mailroute/envelope';
 import { DnsListStatistics } from '@mailroute/relay-policy';
 import type { MailRulesWatcher, TransferAgent } from '@mailroute/router';
 import type { Backend } from '@mailroute/smtp-server';
@@ -22,8 +22,8 @@ export interface ComposeBackendOptions {
   readonly systemDns?: boolean;
   /** Use these DNS servers instead (a test's real DNS server); see `DnsChoice.servers`. */
   readonly dnsServers?: readonly string[];
-  /** Where log lines go. */
-  readonly log: (line: string) => void;
+  /** The gateway's logger (envelope's `Logger`); each part logs through a child naming it. */
+  readonly logger: Logger;
   /** The Router's clock (DeliveredDate, retry times); default the system's. */
   readonly clock?: Clock;
   /** The transfer agent; default `createTransferAgent` of `@mailroute/smtp-client` (unit tests pass a recorder). */
@@ -53,11 +53,11 @@ export async function composeBackend(
     systemDns: options.systemDns === true,
     ...(options.dnsServers === undefined ? {} : { servers: options.dnsServers }),
   });
-  const dkim = await openDkim(dataDir, config.dkim, options.log);
+  const dkim = await openDkim(dataDir, config.dkim, options.logger);
   const stats = new GatewayStats();
   const dnsLists = new DnsListStatistics({ expandPerIp: core.policy.settings.expandDnsblStatistics });
   const g = config.gateway;
-  const rules = await openMailRules(config.dir, g.operator, options.log);
+  const rules = await openMailRules(config.dir, g.operator, options.logger);
   const router = await openGatewayRouter({
     dataDir,
     settings: g,
@@ -66,7 +66,7 @@ export async function composeBackend(
     resolver: core.resolver,
     dkim: dkim.policy,
     stats,
-    log: options.log,
+    logger: options.logger,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.transferAgent === undefined ? {} : { transferAgent: options.transferAgent }),
     ...(rules === undefined ? {} : { rules }),
@@ -84,7 +84,7 @@ export async function composeBackend(
       directory: core.directory,
       graph: core.graph,
       stats,
-      log: options.log,
+      logger: options.logger,
     },
   });
   return { backend, core, dkim, stats, dnsLists, router, rules };

@@ -17,7 +17,7 @@ const FIELDS = [
   'port',
   'submissionPort',
   'startTls',
-  'maxMessageSize',
+  'maxMessageSizeBytes',
   'maxBufferedBytes',
   'maxRecipients',
   'maxSessions',
@@ -29,6 +29,9 @@ const FIELDS = [
   'captureSink',
   'authservId',
 ] as const;
+
+/** Keys an earlier gateway.json used, with the name that replaced them (sizes and durations say their unit). */
+const RENAMED: Readonly<Record<string, string>> = { maxMessageSize: 'maxMessageSizeBytes' };
 
 const ROUTER_FIELDS = [
   'initialTransferRetryIntervalMs',
@@ -103,7 +106,9 @@ function readAuthservId(r: FieldReader, o: Record<string, unknown>): string {
 export function readGatewaySettings(value: unknown): { settings: GatewaySettings; reader: FieldReader } {
   const r = new FieldReader(CONFIG_FILES.gateway);
   const o = r.object(value, '');
-  r.known(o, '', FIELDS);
+  for (const [old, now] of Object.entries(RENAMED))
+    if (old in o) r.fail(old, `renamed to ${now} (the unit is in the name now): rename the field`);
+  r.known(Object.fromEntries(Object.entries(o).filter(([key]) => !(key in RENAMED))), '', FIELDS);
   const users: SubmissionUser[] = [];
   r.array(o, 'users', '').forEach((entry, i) => {
     const field = `users[${i}]`;
@@ -125,7 +130,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
     port: r.integer(o, 'port', '', 2525, 0, 65535),
     submissionPort: submission === undefined ? undefined : r.integer(o, 'submissionPort', '', 0, 0, 65535),
     startTls: r.oneOf(o, 'startTls', '', 'enabled', ['disabled', 'enabled', 'required'] as const),
-    maxMessageSize: r.integer(o, 'maxMessageSize', '', 26_214_400, 1024, 2 ** 31),
+    maxMessageSizeBytes: r.integer(o, 'maxMessageSizeBytes', '', 26_214_400, 1024, 2 ** 31),
     maxBufferedBytes: r.integer(o, 'maxBufferedBytes', '', 268_435_456, 1024, 2 ** 40),
     maxRecipients: r.integer(o, 'maxRecipients', '', 100, 1, 100_000),
     maxSessions: r.integer(o, 'maxSessions', '', 1000, 1, 100_000),
@@ -141,7 +146,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
     router: readRouter(r, o['router']),
     captureSink: readCaptureSink(r, o['captureSink']),
   };
-  if (settings.maxBufferedBytes < settings.maxMessageSize)
-    r.fail('maxBufferedBytes', `must be at least maxMessageSize (${settings.maxMessageSize})`);
+  if (settings.maxBufferedBytes < settings.maxMessageSizeBytes)
+    r.fail('maxBufferedBytes', `must be at least maxMessageSizeBytes (${settings.maxMessageSizeBytes})`);
   return { settings, reader: r };
 }

@@ -48,10 +48,10 @@ export interface GatewaySettings {
   /** "SSL negotiated over TCP/IP port": default `enabled` (development certificate). */
   readonly startTls: 'disabled' | 'enabled' | 'required';
   /** Maximum message size in octets; default 26214400. */
-  readonly maxMessageSize: number;
+  readonly maxMessageSizeBytes: number;
   /**
    * Octets of messages held in memory at once while they are itemized and signed, all sessions
-   * together; default 268435456 (256 MiB), at least `maxMessageSize`. Past it: 452 4.3.1.
+   * together; default 268435456 (256 MiB), at least `maxMessageSizeBytes`. Past it: 452 4.3.1.
    */
   readonly maxBufferedBytes: number;
   /** `SMTPMaxRecipientCount`; default 100. */

@@ -5,7 +5,7 @@
  * and the server mail rules (what is in force; `update config` reloads a changed file now).
  * Arguments are checked here: a bad one is a `control.badRequest` answer naming it.
  */
-import { isMailrouteError, systemClock } from '@mailroute/envelope';
+import { isMailrouteError, type Logger, systemClock } from '@mailroute/envelope';
 import {
   createQueueOperator,
   type MailRulesWatcher,
@@ -22,7 +22,7 @@ export interface ControlContext {
   readonly graph: RoutingGraph;
   /** The server mail rules being watched; undefined when gateway.json names no rules file. */
   readonly rules: MailRulesWatcher | undefined;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
 }
 
 /** The states `queue list --state` accepts. */
@@ -102,25 +102,25 @@ export function createControlHandler(context: ControlContext): ControlHandler {
       case 'queue.hold': {
         const id = idOf(request);
         await operator.hold(id, indexesOf(request));
-        context.log(`operator: held ${id}`);
+        context.logger.info({}, `operator: held ${id}`);
         return operator.show(id);
       }
       case 'queue.release': {
         const id = idOf(request);
         await operator.release(id, indexesOf(request));
-        context.log(`operator: released ${id}`);
+        context.logger.info({}, `operator: released ${id}`);
         return operator.show(id);
       }
       case 'queue.delete': {
         const id = idOf(request);
         await operator.remove(id);
-        context.log(`operator: deleted ${id}`);
+        context.logger.info({}, `operator: deleted ${id}`);
         return { deleted: id };
       }
       case 'queue.reroute': {
         const id = idOf(request);
         const moved = await operator.reroute(id, indexesOf(request));
-        context.log(`operator: rerouted ${id} (${moved.length} recipient(s))`);
+        context.logger.info({}, `operator: rerouted ${id} (${moved.length} recipient(s))`);
         return moved;
       }
       case 'track': {

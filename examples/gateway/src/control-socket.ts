@@ -9,6 +9,7 @@
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Logger } from '@mailroute/envelope';
 
 /** The folder of the control socket. */
 export function controlFolder(dataDir: string): string {
@@ -54,7 +55,7 @@ function answerLine(answer: ControlAnswer): string {
   return `${JSON.stringify(answer)}\n`;
 }
 
-function serve(socket: Socket, handle: ControlHandler, log: (line: string) => void): void {
+function serve(socket: Socket, handle: ControlHandler, logger: Logger): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let done = false;
@@ -95,7 +96,7 @@ function serve(socket: Socket, handle: ControlHandler, log: (line: string) => vo
       return;
     }
     handle(request).then(finish, (error: unknown) => {
-      log(`control: ${request.command} failed: ${String(error)}`);
+      logger.error({}, `control: ${request.command} failed: ${String(error)}`);
       finish({ ok: false, code: 'control.failed', message: String(error) });
     });
   });
@@ -109,11 +110,12 @@ function serve(socket: Socket, handle: ControlHandler, log: (line: string) => vo
 export async function startControlServer(
   dataDir: string,
   handle: ControlHandler,
-  log: (line: string) => void,
+  logger: Logger,
 ): Promise<ControlServer | undefined> {
   const path = controlSocketPath(dataDir);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
-    log(
+    logger.warn(
+      {},
       `control: ${path} is longer than ${MAX_SOCKET_PATH} bytes (a Unix socket's limit): no control channel; queue and track commands need a shorter --data path`,
     );
     return undefined;
@@ -127,7 +129,7 @@ export async function startControlServer(
     if (!old.isSocket()) throw new Error(`control: ${path} exists and is not a socket; remove it`);
     await unlink(path);
   }
-  const server: Server = createServer((socket) => serve(socket, handle, log));
+  const server: Server = createServer((socket) => serve(socket, handle, logger));
   server.maxConnections = 16;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -137,7 +139,7 @@ export async function startControlServer(
     });
   });
   await chmod(path, 0o600);
-  server.on('error', (error) => log(`control: ${error.message}`));
+  server.on('error', (error) => logger.error({}, `control: ${error.message}`));
   return {
     path,
     async close() {

@@ -8,6 +8,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DkimSigningPolicy, parseSigningConfig } from '@mailroute/dkim';
 import { KeyManager } from '@mailroute/dkim/credstore';
+import type { Logger } from '@mailroute/envelope';
 import type { DkimSettings } from './config-types.js';
 import { ensureFolder } from './durable-write.js';
 
@@ -33,18 +34,15 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Opens (or at first start creates) the credential store and the signing policy. */
-export async function openDkim(
-  dataDir: string,
-  settings: DkimSettings,
-  log: (line: string) => void,
-): Promise<DkimSetup> {
+export async function openDkim(dataDir: string, settings: DkimSettings, logger: Logger): Promise<DkimSetup> {
   const storeDir = join(dataDir, 'IBM_CredStore');
   const manager = new KeyManager({ dir: storeDir });
   if (!(await exists(manager.storePath))) {
     await ensureFolder(storeDir);
     if (!(await exists(manager.keyringPath))) await manager.createNek(DEVELOPMENT_NEK);
     await manager.createCredstore(DEVELOPMENT_NEK);
-    log(
+    logger.warn(
+      {},
       `dkim: no credential store in ${storeDir}: created a DEVELOPMENT NEK "${DEVELOPMENT_NEK}" and store ` +
         '(keymgmt create nek / create credstore); protect or replace it before real use',
     );
@@ -58,7 +56,8 @@ export async function openDkim(
       key.type,
       key.type === 'rsa' ? (key.bits ?? 2048) : undefined,
     );
-    log(
+    logger.info(
+      {},
       `dkim: created development key ${key.selector}._domainkey.${key.domain} (${info.keyType} ${info.bits})`,
     );
   }

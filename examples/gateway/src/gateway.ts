@@ -9,7 +9,7 @@
 
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@mailroute/envelope';
+import { type Logger, silentLogger } from '@mailroute/envelope';
 import type { MailRulesWatcher } from '@mailroute/router';
 import { createSmtpServer, type ListeningAddress, type SmtpServer } from '@mailroute/smtp-server';
 import { type CaptureSink, sinkRoot, startCaptureSink } from './capture-sink.js';
@@ -22,9 +22,12 @@ import { type DataLock, lockDataDirectory } from './data-lock.js';
 import type { DkimSetup } from './dkim-keys.js';
 import { ensureFolder, removeUnfinished } from './durable-write.js';
 import type { GatewayStats } from './gateway-stats.js';
+import { componentLogger } from './log-lines.js';
 import { mailFilesRoot } from './mail-store.js';
 import type { GatewayRouter } from './router-setup.js';
 import { type GatewayStatus, routerView, writeStatus } from './status-file.js';
+
+export { formatLogLine, gatewayLineLogger } from './log-lines.js';
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
@@ -43,8 +46,12 @@ export interface GatewayOptions {
   readonly systemDns?: boolean;
   /** Use these DNS servers (`127.0.0.1:5353`) instead of the static zone: tests against a real DNS server. */
   readonly dnsServers?: readonly string[];
-  /** Where log lines go; default none. */
-  readonly log?: (line: string) => void;
+  /**
+   * The SDK's `Logger` (envelope's pino shape: a pino logger fits); each part logs through a child
+   * `{ component }` (`smtp`, `router`, `smtp-client`, `mail.box`, `mail-rules`). Default silent;
+   * `gatewayLineLogger(write)` writes the lines the command line prints.
+   */
+  readonly logger?: Logger;
   /** How often status.json is rewritten, in ms; default 1000. */
   readonly statusIntervalMs?: number;
 }
@@ -94,19 +101,6 @@ async function cleanAfterCrash(dataDir: string, beforeMs: number): Promise<numbe
   return removed;
 }
 
-function logger(log: (line: string) => void): Logger {
-  const line = (level: string) => (context: object, message: string) =>
-    log(`smtp ${level}: ${message}${Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : ''}`);
-  const self: Logger = {
-    debug() {},
-    info: line('info'),
-    warn: line('warn'),
-    error: line('error'),
-    child: () => self,
-  };
-  return self;
-}
-
 /**
  * Composes and starts the gateway. Rejects with a `MailrouteError` of code `DATA_DIR_LOCKED`
  * (`gateway.dataDirLocked`, naming the holder's pid) when another live process holds the data
@@ -114,27 +108,23 @@ function logger(log: (line: string) => void): Logger {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { dataDir } = options;
-  const log = options.log ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
   await ensureFolder(dataDir);
   // One gateway per data directory: nothing in it is touched before the lock is ours.
   const lock = await lockDataDirectory(dataDir);
   try {
-    return await startLocked(options, lock, log);
+    return await startLocked(options, lock, logger);
   } catch (error) {
     await lock.release();
     throw error;
   }
 }
 
-async function startLocked(
-  options: GatewayOptions,
-  lock: DataLock,
-  log: (line: string) => void,
-): Promise<Gateway> {
+async function startLocked(options: GatewayOptions, lock: DataLock, logger: Logger): Promise<Gateway> {
   const { dataDir } = options;
   // Crash recovery of the folders first (only files older than the lock: the predecessor's).
   const removed = await cleanAfterCrash(dataDir, lock.takenAtMs);
-  if (removed > 0) log(`recovery: removed ${removed} unfinished file(s) (never acknowledged)`);
+  if (removed > 0) logger.info({}, `recovery: removed ${removed} unfinished file(s) (never acknowledged)`);
   // The sink first: the Router may transfer to it as soon as it starts.
   const sinkSettings = options.config.gateway.captureSink;
   const sinkPort = options.sinkPort === undefined ? sinkSettings?.port : options.sinkPort;
@@ -169,7 +159,7 @@ async function startLocked(
     composed = await composeBackend(config, dataDir, {
       systemDns: options.systemDns,
       ...(options.dnsServers === undefined ? {} : { dnsServers: options.dnsServers }),
-      log,
+      logger,
     });
   } catch (error) {
     await sink?.close();
@@ -189,11 +179,11 @@ async function startLocked(
           : [{ kind: 'submission' as const, port: submissionPort, host }]),
       ],
       startTls: g.startTls,
-      maxMessageSizeBytes: g.maxMessageSize,
+      maxMessageSizeBytes: g.maxMessageSizeBytes,
       maxRecipients: g.maxRecipients,
       maxSessions: g.maxSessions,
       errorLimit: core.policy.settings.errorLimit,
-      logger: logger(log),
+      logger: componentLogger(logger, 'smtp'),
     },
     backend,
   );
@@ -217,9 +207,9 @@ async function startLocked(
         directory: core.directory,
         graph: core.graph,
         rules,
-        log,
+        logger,
       }),
-      log,
+      logger,
     );
   } catch (error) {
     await server.close({ deadline: 0 });
@@ -254,7 +244,7 @@ async function startLocked(
         lastRouter = routerView(await router.router.status());
         await writeStatus(dataDir, status(state));
       })
-      .catch((e: Error) => log(`status: ${e.message}`));
+      .catch((e: Error) => logger.error({}, `status: ${e.message}`));
     return writing;
   };
   await refresh();

@@ -19,7 +19,8 @@ import {
   receivedSpf,
   removeOwnAuthenticationResults,
 } from '@mailroute/auth';
-import { DkimVerifier, parseHeaderBlock } from '@mailroute/dkim';
+import { DkimVerifier } from '@mailroute/dkim';
+import { parseHeaderBlock } from '@mailroute/dkim/canonical';
 import type { MailResolver } from '@mailroute/dns';
 import type {
   DkimFact,

@@ -4,16 +4,16 @@
  * changed file takes effect without a restart, a broken change is logged with its problems and
  * the last good rules stay in force (the Router's `watchMailRulesFile`).
  */
-import { MailrouteError } from '@mailroute/envelope';
+import { type Logger, MailrouteError } from '@mailroute/envelope';
 import { type MailRulesWatcher, watchMailRulesFile } from '@mailroute/router';
 import { mailRulesPath, type OperatorSettings } from './config-mail-rules.js';
-import { lineLogger } from './router-setup.js';
+import { componentLogger } from './log-lines.js';
 
 /** Loads and watches the rules file; undefined when gateway.json names none. */
 export async function openMailRules(
   configDir: string,
   settings: OperatorSettings,
-  log: (line: string) => void,
+  logger: Logger,
 ): Promise<MailRulesWatcher | undefined> {
   const rules = settings.mailRules;
   if (rules === undefined) return undefined;
@@ -22,7 +22,7 @@ export async function openMailRules(
     path,
     pollIntervalMs: rules.checkIntervalMs,
     maxRules: rules.maxRules,
-    logger: lineLogger(log, 'mail-rules'),
+    logger: componentLogger(logger, 'mail-rules'),
   });
   if (!watched.ok)
     throw new MailrouteError(

@@ -17,6 +17,7 @@ import type { GatewayConfig } from './config-types.js';
 import { explainEnvelope } from './explain.js';
 import { startGateway } from './gateway.js';
 import { createLineWriter } from './line-writer.js';
+import { gatewayLineLogger } from './log-lines.js';
 import { hashPassword } from './passwords.js';
 import { formatStatus, readStatus } from './status-file.js';
 
@@ -84,7 +85,7 @@ function offlineRunner(args: ParsedArgs) {
     err(
       `the gateway is not running: working on ${data}/mail.box directly (the data directory is locked meanwhile)`,
     );
-    return offlineQueueRequest(data, config, request, err);
+    return offlineQueueRequest(data, config, request, gatewayLineLogger(err));
   };
 }
 
@@ -143,7 +144,7 @@ async function start(args: ParsedArgs): Promise<number> {
     ...(submissionPort === undefined ? {} : { submissionPort }),
     ...(host === undefined ? {} : { host }),
     systemDns: args.switches.has('system-dns'),
-    log: stamp,
+    logger: gatewayLineLogger(stamp),
   });
   for (const [name, value] of Object.entries(gateway.dkim.records))
     stamp(`dkim: publish TXT ${name} "${value}"`);

@@ -10,6 +10,7 @@
  */
 import type { Logger } from '@mailroute/envelope';
 import { createPostgresMailBox, type PostgresMailBox } from '@mailroute/queue-postgres';
+import { componentLogger } from './log-lines.js';
 
 /** The URL without its password, for log lines. */
 export function redactedQueueUrl(url: string): string {
@@ -26,7 +27,6 @@ export function redactedQueueUrl(url: string): string {
 export async function openPostgresQueue(
   url: string,
   schema: string | undefined,
-  log: (line: string) => void,
   logger: Logger,
 ): Promise<PostgresMailBox> {
   if (!/^postgres(ql)?:\/\//i.test(url))
@@ -36,9 +36,10 @@ export async function openPostgresQueue(
   const box = await createPostgresMailBox({
     connectionString: url,
     ...(schema === undefined ? {} : { schema }),
-    logger,
+    logger: componentLogger(logger, 'mail.box'),
   });
-  log(
+  logger.info(
+    {},
     `mail.box: PostgreSQL ${redactedQueueUrl(url)} schema ${schema ?? 'mailroute'} (shared by every gateway on this URL; wake-ups by LISTEN/NOTIFY)`,
   );
   return box;

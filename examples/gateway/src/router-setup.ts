@@ -30,6 +30,7 @@ import { createTransferAgent } from '@mailroute/smtp-client';
 import { journalFolder } from './config-mail-rules.js';
 import type { GatewaySettings } from './config-types.js';
 import type { GatewayStats } from './gateway-stats.js';
+import { componentLogger } from './log-lines.js';
 import { mailFilesRoot } from './mail-store.js';
 import { openPostgresQueue } from './queue-store.js';
 
@@ -47,41 +48,22 @@ export interface GatewayRouter {
   close(): Promise<void>;
 }
 
-/** A line logger as the SDK's pino-shaped Logger; debug records only with `withDebug` (a filter in front decides). */
-export function lineLogger(log: (line: string) => void, prefix: string, withDebug = false): Logger {
-  const line = (level: string) => (context: object, message: string) =>
-    log(
-      `${prefix} ${level}: ${message}${Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : ''}`,
-    );
-  const logger: Logger = {
-    debug: withDebug ? line('debug') : () => undefined,
-    info: line('info'),
-    warn: line('warn'),
-    error: line('error'),
-    child: () => logger,
-  };
-  return logger;
-}
-
 /**
  * The DKIM hook: signs by the From address's domain when `RouterDKIMSigning` is on and keys for
  * the domain are in the credential store; otherwise the message goes unsigned (and the missing
  * or unusable keys are logged). The Router calls it only for mail an authenticated user sent and
  * for its own reports: signing what an anonymous client claims would lend it our signature.
  */
-export function dkimSignHook(
-  policy: DkimSigningPolicy,
-  stats: GatewayStats,
-  log: (line: string) => void,
-): SignHook {
+export function dkimSignHook(policy: DkimSigningPolicy, stats: GatewayStats, logger: Logger): SignHook {
   return async (message, from) => {
     const at = from?.lastIndexOf('@') ?? -1;
     const domain = from !== undefined && at > 0 ? from.slice(at + 1) : undefined;
     if (domain === undefined) return message;
     const { signer, missing, unusable } = policy.signerFor(domain);
     if (missing.length > 0)
-      log(`dkim: no key in the credential store for ${domain} selector(s) ${missing.join(', ')}`);
-    for (const u of unusable) log(`dkim: key ${u.selector} of ${domain} cannot sign: ${u.reason}`);
+      logger.warn({}, `dkim: no key in the credential store for ${domain} selector(s) ${missing.join(', ')}`);
+    for (const u of unusable)
+      logger.warn({}, `dkim: key ${u.selector} of ${domain} cannot sign: ${u.reason}`);
     if (signer === undefined) return message;
     const signatures = await signer.sign(message);
     stats.signed++;
@@ -98,7 +80,8 @@ export interface GatewayRouterOptions {
   readonly resolver: MailResolver;
   readonly dkim: DkimSigningPolicy;
   readonly stats: GatewayStats;
-  readonly log: (line: string) => void;
+  /** The gateway's logger; the Router, the transfer agent and mail.box log through children of it. */
+  readonly logger: Logger;
   /** The Router's clock (DeliveredDate, retries); default the system's. */
   readonly clock?: Clock;
   /** The transfer agent; default one of `@mailroute/smtp-client` over `resolver`. */
@@ -109,19 +92,20 @@ export interface GatewayRouterOptions {
 
 /** Opens mail.box and builds the Router (not started). */
 export async function openGatewayRouter(options: GatewayRouterOptions): Promise<GatewayRouter> {
-  const { settings, log } = options;
+  const { settings, logger } = options;
   const r = settings.router;
   const mailBox =
     r.queue === undefined
       ? await createFileMailBox({ directory: mailBoxRoot(options.dataDir) })
-      : await openPostgresQueue(r.queue, r.queueSchema, log, lineLogger(log, 'mail.box'));
+      : await openPostgresQueue(r.queue, r.queueSchema, logger);
   const recovery = 'stats' in mailBox ? mailBox.stats().recovery : undefined;
   if (recovery !== undefined && (recovery.tornBytes > 0 || recovery.missingBodies > 0))
-    log(
+    logger.warn(
+      {},
       `mail.box recovery: ${recovery.frames} frame(s) read, ${recovery.tornBytes} torn byte(s) dropped (never acknowledged)`,
     );
   // Log_MailRouting and DebugRouter decide which of the Router's records reach the log.
-  const logger = routingLogger(lineLogger(log, 'router', true), settings.operator.routingLog);
+  const routerLogger = routingLogger(logger.child({ component: 'router' }), settings.operator.routingLog);
   const agent: TransferAgent =
     options.transferAgent ??
     createTransferAgent({
@@ -129,7 +113,7 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
       heloName: settings.hostname,
       mxPort: r.mxPort,
       fallbackNonTls: r.fallbackNonTls,
-      logger: lineLogger(log, 'smtp-client'),
+      logger: componentLogger(logger, 'smtp-client'),
     });
   const hopFor = (host: string): NextHop => {
     const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(host);
@@ -151,7 +135,7 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
       },
     }),
     transferAgent: agent,
-    sign: dkimSignHook(options.dkim, options.stats, log),
+    sign: dkimSignHook(options.dkim, options.stats, logger),
     hopFor,
     initialTransferRetryIntervalMs: r.initialTransferRetryIntervalMs,
     expiryMs: r.expiryMs,
@@ -159,12 +143,12 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
     routerDSNForNULLReversePath: r.routerDSNForNULLReversePath,
     reportingMta: settings.hostname,
     clock: options.clock ?? systemClock,
-    logger,
+    logger: routerLogger,
     ...(options.rules === undefined ? {} : { rules: options.rules }),
     // "Journal this message" copies (Router/SMTP - Advanced - Journaling, mailjrn.nsf).
     journal: createFolderJournalStore(journalFolder(options.dataDir, settings.operator.journaling)),
     // Destinations in retry and hops marked down, kept beside mail.box across a restart.
-    retryState: createFileRetryState(join(options.dataDir, 'router-retry.json'), logger),
+    retryState: createFileRetryState(join(options.dataDir, 'router-retry.json'), routerLogger),
   });
   let closing: Promise<void> | undefined;
   return {

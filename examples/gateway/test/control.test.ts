@@ -10,6 +10,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { silentLogger } from '@mailroute/envelope';
 import { parseArgs } from '../src/cli-args.js';
 import { FieldReader } from '../src/config-fields.js';
 import { checkMailRulesFile, parseRoutingLogFlag, readOperatorSettings } from '../src/config-mail-rules.js';
@@ -21,6 +22,7 @@ import {
   MAX_REQUEST_BYTES,
   startControlServer,
 } from '../src/control-socket.js';
+import { gatewayLineLogger } from '../src/log-lines.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -56,10 +58,10 @@ describe('control socket', () => {
       seen.push(r);
       return { ok: true as const, result: { echo: r.command } };
     };
-    const first = await startControlServer(data, handler, () => undefined);
+    const first = await startControlServer(data, handler, silentLogger);
     assert.ok(first);
     // A crash leaves the socket file behind: the next start (holding the data lock) replaces it.
-    const second = await startControlServer(data, handler, () => undefined);
+    const second = await startControlServer(data, handler, silentLogger);
     assert.ok(second);
     assert.equal((await stat(controlFolder(data))).mode & 0o777, 0o700);
     assert.equal((await stat(controlSocketPath(data))).mode & 0o777, 0o600);
@@ -88,7 +90,7 @@ describe('control socket', () => {
     const server = await startControlServer(
       data,
       async () => ({ ok: true, result: null }),
-      (l) => lines.push(l),
+      gatewayLineLogger((l) => lines.push(l)),
     );
     assert.equal(server, undefined);
     assert.match(lines[0] ?? '', /longer than 107 bytes .* no control channel/);
@@ -96,18 +98,12 @@ describe('control socket', () => {
 
   it('a file that is not a socket in its place is refused, not removed', async () => {
     const data = await temp();
-    await startControlServer(
-      data,
-      async () => ({ ok: true, result: null }),
-      () => undefined,
-    ).then((s) => s?.close());
+    await startControlServer(data, async () => ({ ok: true, result: null }), silentLogger).then((s) =>
+      s?.close(),
+    );
     await writeFile(controlSocketPath(data), 'precious');
     await assert.rejects(
-      startControlServer(
-        data,
-        async () => ({ ok: true, result: null }),
-        () => undefined,
-      ),
+      startControlServer(data, async () => ({ ok: true, result: null }), silentLogger),
       /exists and is not a socket/,
     );
   });

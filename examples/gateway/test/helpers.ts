@@ -17,6 +17,7 @@ import { composeBackend } from '../src/compose-backend.js';
 import { loadGatewayConfig } from '../src/config-load.js';
 import type { GatewayConfig } from '../src/config-types.js';
 import type { GatewayStats } from '../src/gateway-stats.js';
+import { gatewayLineLogger } from '../src/log-lines.js';
 import type { GatewayRouter } from '../src/router-setup.js';
 
 /** The shipped example configuration (examples/gateway/config, seen from dist/test). */
@@ -105,7 +106,7 @@ export async function testGateway(dataDir: string, config?: GatewayConfig): Prom
     },
   };
   const logs: string[] = [];
-  const log = (line: string) => logs.push(line);
+  const logger = gatewayLineLogger((line) => logs.push(line));
   // DeliveredDate is FIXED_NOW; timers are real (nothing waits for a retry here).
   const clock: Clock = {
     now: () => FIXED_NOW.getTime(),
@@ -114,7 +115,7 @@ export async function testGateway(dataDir: string, config?: GatewayConfig): Prom
   };
   const transfers: RecordedTransfer[] = [];
   const { backend, core, stats, dkim, router } = await composeBackend(fast, dataDir, {
-    log,
+    logger,
     clock,
     transferAgent: recordingAgent(transfers),
   });

@@ -46,7 +46,7 @@ describe('mail.box on PostgreSQL: --queue and router.queue', () => {
     assert.equal(redactedQueueUrl('postgres://mail:s3cret@db:5432/mail'), 'postgres://mail:***@db:5432/mail');
     assert.equal(redactedQueueUrl('postgres://db/mail'), 'postgres://db/mail');
     await assert.rejects(
-      openPostgresQueue('mysql://root:hunter2@db/mail', undefined, () => {}, silentLogger),
+      openPostgresQueue('mysql://root:hunter2@db/mail', undefined, silentLogger),
       (e: Error) => /must be a postgres:\/\/ URL/.test(e.message) && !e.message.includes('hunter2'),
     );
   });

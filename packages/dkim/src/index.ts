@@ -2,18 +2,13 @@
  * @mailroute/dkim: DKIM signing (rsa-sha256, ed25519-sha256) and verification (RFC 6376,
  * RFC 8463, RFC 8301), Domino's encrypted credential store for DKIM keys, and the signing
  * configuration in Domino's words (`RouterDKIMSigning`, `DKIM_KEY_<domain>`). The credential
- * store and its key management are the subpath `@mailroute/dkim/credstore`.
+ * store and its key management are the subpath `@mailroute/dkim/credstore`; canonicalization, the
+ * body hash and the header and tag-list parsers (for ARC and tools) are `@mailroute/dkim/canonical`.
  *
  * @packageDocumentation
  */
 
 export { authenticationResults } from './auth-results.js';
-export { type BodyCanonicalization, BodyHasher, bodyHash } from './canonical/body.js';
-export {
-  canonicalizeHeader,
-  type HeaderCanonicalization,
-  type RawHeaderField,
-} from './canonical/header.js';
 export {
   type DkimSigningConfig,
   DkimSigningPolicy,
@@ -42,7 +37,7 @@ export {
   type KeyLookupOptions,
   keyRecordName,
 } from './lookup.js';
-export { HeaderTooLargeError, parseHeaderBlock } from './message.js';
+export { HeaderTooLargeError } from './message.js';
 export {
   DEFAULT_OVERSIGNED_HEADERS,
   DEFAULT_SIGNED_HEADERS,
@@ -65,7 +60,6 @@ export {
   type SignatureParseResult,
   type SignatureReason,
 } from './signature.js';
-export { DKIM_TAG_LIST_MALFORMED, parseTagList } from './tag-list.js';
 export {
   type DkimResult,
   type DkimVerification,

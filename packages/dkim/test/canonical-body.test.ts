@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { prng } from '@mailroute/testing';
-import { BodyHasher, bodyHash } from '../src/index.js';
+import { BodyHasher, bodyHash } from '../src/canonical/index.js';
 
 const b64 = (b: Buffer) => b.toString('base64');
 const sha = (s: string) => createHash('sha256').update(s, 'latin1').digest('base64');

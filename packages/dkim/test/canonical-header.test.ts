@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { selectHeaders } from '../src/canonical/header.js';
-import { canonicalizeHeader, parseHeaderBlock } from '../src/index.js';
+import { canonicalizeHeader, parseHeaderBlock } from '../src/canonical/index.js';
 
 describe('header canonicalization (RFC 6376 3.4.1, 3.4.2)', () => {
   const block = 'A: X\r\nB : Y\t\r\n\tZ  \r\n';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prng } from '@mailroute/testing';
-import { parseKeyRecord, parseSignature, parseTagList } from '../src/index.js';
+import { parseTagList } from '../src/canonical/index.js';
+import { parseKeyRecord, parseSignature } from '../src/index.js';
 
 describe('tag-list parsing (RFC 6376 3.2)', () => {
   it('reads tags with folding whitespace and a trailing semicolon', () => {

@@ -26,5 +26,5 @@ export {
   type StaticZoneEntry,
 } from './static-transport.js';
 export type { DnsStats } from './stats.js';
-export type { DnsTransport, RandomSource, Rcode, RecordType } from './types.js';
+export type { DnsTransport, Rcode, RecordType } from './types.js';
 export { createUdpTransport, type DnsServer, type UdpTransportOptions } from './udp-transport.js';

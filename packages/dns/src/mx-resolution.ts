@@ -1,13 +1,14 @@
 /**
  * MX resolution: from a mail domain to the ordered list of hosts and addresses a client should try.
  */
+import type { RandomSource } from '@mailroute/envelope';
 import { type AddressDeps, lookupAddresses } from './addresses.js';
 import { ExpiringCache } from './answer-cache.js';
 import { InflightMap } from './coalesce.js';
 import { DnsError, isDnsError } from './errors.js';
 import { planMx, type SkippedMx, shuffleEqualPreferences } from './mx.js';
 import { addressLiteral, normalizeName } from './names.js';
-import type { MxRecord, RandomSource } from './types.js';
+import type { MxRecord } from './types.js';
 
 /** One exchange with its addresses. */
 export interface MxHost {

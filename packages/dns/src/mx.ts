@@ -1,8 +1,9 @@
 /**
  * Pure MX decisions (RFC 5321 section 5.1, RFC 7505): which exchanges to use, in which order.
  */
+import type { RandomSource } from '@mailroute/envelope';
 import { looksLikeIpAddress } from './names.js';
-import type { MxRecord, RandomSource } from './types.js';
+import type { MxRecord } from './types.js';
 
 /** An exchange to resolve, with its preference. */
 export interface MxCandidate {

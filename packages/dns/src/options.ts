@@ -3,9 +3,9 @@
  * A bad limit is an error, never "no limit": a NaN retry count or cache size would otherwise
  * turn into an unbounded loop or an unbounded cache.
  */
-import type { Clock, Logger } from '@mailroute/envelope';
+import type { Clock, Logger, RandomSource } from '@mailroute/envelope';
 import type { HostsTable } from './hosts.js';
-import type { DnsTransport, RandomSource } from './types.js';
+import type { DnsTransport } from './types.js';
 
 /**
  * Domino's "Host name lookup" (Configuration Settings > Router/SMTP > Basics):

@@ -123,6 +123,3 @@ export interface DnsTransport {
   /** Release sockets or other resources, if any. */
   close?(): void;
 }
-
-/** A source of uniform random numbers in [0, 1), used to shuffle MX hosts of equal preference. */
-export type RandomSource = () => number;

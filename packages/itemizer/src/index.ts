@@ -32,11 +32,9 @@ export {
   formatGroup,
   formatMailbox,
   type Group,
-  isDotAtom,
   isGroup,
   type NamedAddress,
   parseAddressList,
-  quoteLocalPart,
 } from './mail/address.js';
 export { formatMailDate, parseMailDate } from './mail/date.js';
 export { type MessageBodies, messageBodies } from './note/body.js';
@@ -48,12 +46,10 @@ export {
   type MimePart,
   Note,
 } from './note/note.js';
-export { decodeNotesItem, encodeNotesItem } from './note/notes-item-header.js';
 export type { AttachmentInfo, AttachmentSink, EnvelopeAddresses, ParseOptions } from './parse/options.js';
 export { type MessageInput, parseMessage } from './parse/parse-message.js';
 export { writableSink } from './parse/writable-sink.js';
 export { tnefCalendar } from './tnef/calendar.js';
 export { decodeTnef, type TnefAttachment, type TnefMessage, type TnefRecipient } from './tnef/decode.js';
 export type { MapiProperty, MapiValue } from './tnef/mapi.js';
-export { DEFAULT_TNEF_OPTIONS, type TnefOptions } from './tnef/options.js';
-export { decompressRtf, type RtfResult } from './tnef/rtf.js';
+export type { TnefOptions } from './tnef/options.js';

@@ -3,14 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prng } from '@mailroute/testing';
-import {
-  buildMessage,
-  decodeTnef,
-  decompressRtf,
-  type MimePart,
-  type Note,
-  parseMessage,
-} from '../src/index.js';
+import { buildMessage, decodeTnef, type MimePart, type Note, parseMessage } from '../src/index.js';
+import { decompressRtf } from '../src/tnef/rtf.js';
 import { sha256 } from './helpers.js';
 
 const SEEDS = [

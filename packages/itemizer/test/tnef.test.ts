@@ -1,7 +1,8 @@
 // TNEF (MS-OXTNEF), compressed RTF (MS-OXRTFCP) and Domino's TNEF switches, on streams built here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeTnef, decompressRtf, parseMessage } from '../src/index.js';
+import { decodeTnef, parseMessage } from '../src/index.js';
+import { decompressRtf } from '../src/tnef/rtf.js';
 
 const u32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);

@@ -8,27 +8,24 @@
  *
  * @packageDocumentation
  */
-export {
-  type AuthenticatedRelay,
-  type ConnectionConfig,
-  DEFAULT_DNSBL_REJECT_TEXT,
-  DEFAULT_ERROR_LIMIT,
-  DEFAULT_VERIFY_DOMAIN_TIMEOUT_SECONDS,
-  type DkimCheckAction,
-  type DmarcAction,
-  type DnsBlacklistAction,
-  type DnsBlacklistConfig,
-  type DnsListSite,
-  type DnsWhitelistAction,
-  type DnsWhitelistConfig,
-  type DomainMatchMode,
-  type PolicyConfig,
-  type RecipientConfig,
-  type RelayConfig,
-  type RelayEnforcement,
-  type SenderAuthenticationConfig,
-  type SenderConfig,
-  type SpfCheckAction,
+export type {
+  AuthenticatedRelay,
+  ConnectionConfig,
+  DkimCheckAction,
+  DmarcAction,
+  DnsBlacklistAction,
+  DnsBlacklistConfig,
+  DnsListSite,
+  DnsWhitelistAction,
+  DnsWhitelistConfig,
+  DomainMatchMode,
+  PolicyConfig,
+  RecipientConfig,
+  RelayConfig,
+  RelayEnforcement,
+  SenderAuthenticationConfig,
+  SenderConfig,
+  SpfCheckAction,
 } from './config.js';
 export {
   type DnsListHit,
@@ -61,13 +58,11 @@ export {
   createPolicyGatherer,
   type Gathered,
   type GathererOptions,
-  gatherDnsLists,
-  gatherPtr,
   type MessageContent,
   POLICY_AUTHENTICATION_MISSING,
   type PolicyGatherer,
 } from './gather.js';
-export { MAX_GROUP_LOOKUPS, mayBeGroupName, resolvePolicyGroups } from './groups.js';
+export { resolvePolicyGroups } from './groups.js';
 export type {
   AddressAnswer,
   MessageQuestion,
@@ -78,7 +73,6 @@ export type {
   SpfQuestion,
 } from './interfaces.js';
 export { type LintCode, type LintFinding, lintPolicy } from './lint.js';
-export { MAX_GROUP_DEPTH } from './list-entry.js';
 export {
   type CompiledPolicy,
   compilePolicy,
@@ -91,7 +85,6 @@ export {
 export type { ConfigProblem, ProblemCode, ProblemSeverity } from './problems.js';
 export {
   type HiddenDestination,
-  hiddenDestination,
   hiddenDestinations,
   type RelayTrick,
 } from './relay-tricks.js';

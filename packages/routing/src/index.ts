@@ -21,7 +21,6 @@ export type { RoutingEdgeVia, RoutingNode, RoutingNodeKind } from './graph-build
 export type { LoadedDirectory } from './load.js';
 export { loadDirectory } from './load.js';
 export type { LookupResult, MatchedBy, RecipientAddress } from './lookup.js';
-export { USER_NOT_LISTED } from './lookup.js';
 export type {
   AddressLookupMode,
   AdjacentDomainDocument,

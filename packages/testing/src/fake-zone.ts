@@ -207,7 +207,7 @@ function recordsAt(name: string, entry: CheckedName, type: DnsQuestion['type']):
 }
 
 /** A DNS failure that will not change on a retry (NXDOMAIN, NODATA, null MX, ...). */
-function isDnsNotFound(error: unknown): boolean {
+function isLastingDnsFailure(error: unknown): boolean {
   return isDnsError(error) && !error.temporary;
 }
 
@@ -217,7 +217,7 @@ function dnsAdapter(resolver: MailResolver): PolicyDns {
     try {
       return await run();
     } catch (error) {
-      return isDnsNotFound(error) ? none : temp;
+      return isLastingDnsFailure(error) ? none : temp;
     }
   };
   return {
@@ -235,10 +235,10 @@ function dnsAdapter(resolver: MailResolver): PolicyDns {
         async () => {
           const v4 = await resolver
             .resolveA(name)
-            .catch((e: unknown) => (isDnsNotFound(e) ? [] : Promise.reject(e)));
+            .catch((e: unknown) => (isLastingDnsFailure(e) ? [] : Promise.reject(e)));
           const v6 = await resolver
             .resolveAaaa(name)
-            .catch((e: unknown) => (isDnsNotFound(e) ? [] : Promise.reject(e)));
+            .catch((e: unknown) => (isLastingDnsFailure(e) ? [] : Promise.reject(e)));
           const addresses = [...v4, ...v6];
           return addresses.length > 0 ? { result: 'found', addresses } : { result: 'none' };
         },
@@ -251,7 +251,7 @@ function dnsAdapter(resolver: MailResolver): PolicyDns {
         await resolver.resolveMx(domain);
         return 'found';
       } catch (error) {
-        if (!isDnsNotFound(error)) return 'temperror';
+        if (!isLastingDnsFailure(error)) return 'temperror';
         const code = (error as { code?: string }).code;
         return code === 'ENOTFOUND' || code === 'ENODATA' || code === 'EBADNAME' ? 'none' : 'found';
       }

@@ -59,7 +59,7 @@ export {
 export { FAKE_CLOCK_START_MS, FakeClock, type FakeClockOptions, flushPromises } from './fake-clock.js';
 export { createFakeZone, type FakeResolverOptions, type FakeZone, type ZoneQuery } from './fake-zone.js';
 export { type MailrouteMatchers, type MatcherResult, mailrouteMatchers } from './matchers.js';
-export { prng, type RandomFunction, type SeededRandom, seededRandom } from './prng.js';
+export { prng, type SeededRandom, seededRandom } from './prng.js';
 export { parseReplies, ReplyReader } from './reply-stream.js';
 export { nextHopFromSmtpUrl, type SmtpUrlHop } from './smtp-url.js';
 export {

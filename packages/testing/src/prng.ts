@@ -3,15 +3,12 @@
  * same sequence on every run and every machine, so a failing case can be replayed from its seed.
  * mulberry32: 32 bits of state, fast, good enough for test data (not for anything secret).
  */
-import { seededRandomSource } from '@mailroute/envelope';
-
-/** A source of numbers in [0, 1), the shape `Math.random` has (the dns package's `RandomSource`). */
-export type RandomFunction = () => number;
+import { type RandomSource, seededRandomSource } from '@mailroute/envelope';
 
 /** A seeded generator with the helpers fuzz tests keep rewriting. */
 export interface SeededRandom {
-  /** The next number in [0, 1). Pass `random.next` wherever a `() => number` is taken. */
-  readonly next: RandomFunction;
+  /** The next number in [0, 1). Pass `random.next` wherever a `RandomSource` (envelope's `() => number`) is taken. */
+  readonly next: RandomSource;
   /** The seed it started from, to print beside a failure. */
   readonly seed: number;
   /** An integer in [min, max] (both included). Throws RangeError when max < min. */
@@ -29,7 +26,7 @@ export interface SeededRandom {
  * `@mailroute/envelope`'s `seededRandomSource` (one implementation in the repository; the router's
  * conformance suite, below this package, needs it too).
  */
-export const prng: (seed: number) => RandomFunction = seededRandomSource;
+export const prng: (seed: number) => RandomSource = seededRandomSource;
 
 /** A {@link SeededRandom} started from `seed` (any number; it is taken modulo 2^32). */
 export function seededRandom(seed: number): SeededRandom {

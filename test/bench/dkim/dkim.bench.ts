@@ -3,7 +3,8 @@
 // Run: node --expose-gc test/bench/dkim/dist/dkim.bench.js
 import { createHash, sign as cryptoSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { BodyHasher, DkimSigner, DkimVerifier, keyRecordText, loadPrivateKey } from '@mailroute/dkim';
+import { DkimSigner, DkimVerifier, keyRecordText, loadPrivateKey } from '@mailroute/dkim';
+import { BodyHasher } from '@mailroute/dkim/canonical';
 import * as noble from '@noble/ed25519';
 
 const require = createRequire(import.meta.url);

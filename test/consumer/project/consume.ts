@@ -6,6 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { DkimSigner, DkimVerifier, keyRecordText, loadPrivateKey } from '@mailroute/dkim';
+import { bodyHash, parseHeaderBlock } from '@mailroute/dkim/canonical';
 import { fingerprint, KeyManager } from '@mailroute/dkim/credstore';
 import { createResolver, createStaticTransport, isDnsError } from '@mailroute/dns';
 import { decodeMessage, encodeQuery } from '@mailroute/dns/wire';
@@ -61,6 +62,16 @@ const results = await verifier.verify(signed);
 check(results.length === 1 && results[0]!.result === 'pass', `DKIM verifies (${results[0]?.result})`);
 check(typeof KeyManager === 'function', 'the credstore subpath exports KeyManager');
 check(/^([0-9A-F]{4} ){15}[0-9A-F]{4}$/.test(fingerprint(key.publicKeyBytes)), 'credstore fingerprint');
+const signedFields = parseHeaderBlock(signed.subarray(0, signed.indexOf('\r\n\r\n') + 2).toString('latin1'));
+check(
+  signedFields[0]?.name.toLowerCase() === 'dkim-signature',
+  'the canonical subpath parses the signed header block',
+);
+const bh = /bh=([^;]+)/.exec(signatures[0]!.header.replace(/\s+/g, ''))?.[1];
+check(
+  bh === bodyHash(signed.subarray(signed.indexOf('\r\n\r\n') + 4), 'relaxed').toString('base64'),
+  'the canonical subpath computes the signature body hash',
+);
 done('dkim');
 
 // 4. A relay decision: a stranger may not relay through acme.com.

@@ -5,6 +5,7 @@
  * when the gateway starts. Tracking is not available here (it lives in the running gateway).
  */
 import { stat } from 'node:fs/promises';
+import type { Logger } from '@mailroute/envelope';
 import { createFileMailBox, createRouter } from '@mailroute/router';
 import { composeCore } from '../compose.js';
 import type { GatewayConfig } from '../config-types.js';
@@ -23,7 +24,7 @@ export async function offlineQueueRequest(
   dataDir: string,
   config: GatewayConfig,
   request: ControlRequest,
-  log: (line: string) => void,
+  logger: Logger,
 ): Promise<ControlAnswer> {
   const lock = await lockDataDirectory(dataDir);
   try {
@@ -37,7 +38,7 @@ export async function offlineQueueRequest(
         directory: core.directory,
         graph: core.graph,
         rules: undefined,
-        log,
+        logger,
       });
       return await handle(request);
     } finally {

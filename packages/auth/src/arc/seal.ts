@@ -3,7 +3,7 @@
  * ARC-Seal with the next instance number, over the message as it leaves us.
  */
 import { createHash, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { bodyHash, canonicalizeHeader, parseHeaderBlock } from '@mailroute/dkim';
+import { bodyHash, canonicalizeHeader, parseHeaderBlock } from '@mailroute/dkim/canonical';
 import type { AuthResolver } from '../resolver.js';
 import { type ArcChainStatus, verifyArc } from './verify.js';
 

@@ -5,15 +5,15 @@
  * sets up to its own. The result is cv=none (no sets), pass or fail with a reason.
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { parseKeyRecord } from '@mailroute/dkim';
 import {
   bodyHash,
   canonicalizeHeader,
   type HeaderCanonicalization,
   parseHeaderBlock,
-  parseKeyRecord,
   parseTagList,
   type RawHeaderField,
-} from '@mailroute/dkim';
+} from '@mailroute/dkim/canonical';
 import { type AuthResolver, settle } from '../resolver.js';
 
 /** The chain validation status (RFC 8617 section 4.1.3). */
