@@ -55,15 +55,15 @@ describe('fault-injecting responder', () => {
     const elapsed = Date.now() - t0;
     assert.equal(r.seen.length, 4);
     const gaps = sentAt.slice(1).map((at, i) => at - sentAt[i]!);
-    // attempts 40, 80, 160 ms apart; the last waits 320 ms: 40 * (2^4 - 1) = 600 ms in all (timer slack allowed on a busy machine)
+    // Attempts 40, 80, 160 ms apart; the last waits 320 ms: 40 * (2^4 - 1) = 600 ms in all. Over a
+    // real socket only the lower bounds are exact (a retry never leaves early, so each wait really
+    // doubled); timers fire late on a loaded machine, so the upper bound only proves it gave up
+    // instead of hanging. The exact schedule is asserted with a fake clock in packages/dns.
     for (const [i, expected] of [40, 80, 160].entries()) {
-      assert.ok(
-        gaps[i]! >= expected - 5 && gaps[i]! < expected + 60,
-        `gap ${i} is ${gaps[i]} ms, expected ~${expected}`,
-      );
+      assert.ok(gaps[i]! >= expected - 5, `gap ${i} is ${gaps[i]} ms, expected at least ~${expected}`);
     }
     assert.ok(
-      elapsed >= 595 && elapsed < 900,
+      elapsed >= 595 && elapsed < 10_000,
       `gave up after ${elapsed} ms, bound is ${resolver.retryBudgetMs}`,
     );
     assert.equal(resolver.stats().timeouts, 4);
