@@ -135,7 +135,8 @@ export class RouterThreads {
       // Only when no new work came in while the lease ran (else it may have missed it).
       else if (generation.delivery === this.#workGeneration.delivery) this.#drained.add('delivery');
     }
-    if (wantTransfer) {
+    // Stop may have begun while the delivery lease ran: then no transfer work is taken.
+    if (wantTransfer && !this.#hooks.stopping()) {
       const exclude = [DELIVERY_QUEUE, UNROUTABLE_QUEUE];
       for (const [destination, running] of this.#perDestination)
         if (running + (this.#pending.get(destination)?.length ?? 0) >= t.maxConcurrentTransferThreads)
