@@ -84,10 +84,13 @@ export class RouterThreads {
   }
 
   /**
-   * Leases due work into the free threads, in one lease for both kinds (one pass over mail.box).
+   * Leases due work into the free threads: delivery work (the delivery and unroutable queues) up
+   * to the free delivery threads, transfer work (every other destination) up to the free transfer
+   * threads, in a lease each, so a node holds no more units than it can start now (a unit waiting
+   * in memory is work other nodes cannot take and a killed node leaves to be sent twice).
    * Destinations at their concurrency limit are left out; a unit for a destination in retry is
    * given back at once with the retry time, so the store stops offering it (its whole queue waits).
-   * Returns true when the lease came back full (the scheduler leases again).
+   * Returns true when a lease came back full (the scheduler leases again).
    */
   async fill(): Promise<boolean> {
     const ctx = this.#ctx;
@@ -107,41 +110,41 @@ export class RouterThreads {
     const wantDelivery = freeDelivery > 0 && !this.#drained.has('delivery');
     const wantTransfer = freeTransfer > 0 && !this.#drained.has('transfer');
     if (!wantDelivery && !wantTransfer) return false;
-    const limit = (wantDelivery ? freeDelivery : 0) + (wantTransfer ? freeTransfer : 0);
-    const exclude = new Set<string>();
-    if (!wantDelivery) exclude.add(DELIVERY_QUEUE).add(UNROUTABLE_QUEUE);
     this.#deliveryExcluded = !wantDelivery;
-    for (const [destination, running] of this.#perDestination)
-      if (running + (this.#pending.get(destination)?.length ?? 0) >= t.maxConcurrentTransferThreads)
-        exclude.add(destination);
     const generation = { ...this.#workGeneration };
     const waiting = new Map(this.#retry.waiting(nowMs).map((d) => [d, this.#retry.retryAt(d)!]));
-    const units = await ctx.mailBox.lease({
-      owner: ctx.owner,
-      nowMs,
-      leaseMs: t.leaseMs,
-      // Transfer threads all taken: only local work (else a lease could pile up transfer units).
-      ...(freeTransfer === 0
-        ? { destinations: [DELIVERY_QUEUE, UNROUTABLE_QUEUE] }
-        : exclude.size > 0
-          ? { excludeDestinations: [...exclude] }
-          : {}),
-      limit,
-    });
-    this.leasedInLastPump += units.length;
-    for (const unit of units) {
-      const retryAtMs = waiting.get(unit.destination);
-      if (retryAtMs !== undefined) this.#giveBack([unit], retryAtMs);
-      else if (unit.destination === DELIVERY_QUEUE || unit.destination === UNROUTABLE_QUEUE) {
-        if (this.#deliveryRunning < t.maxDeliveryThreads) this.#startDelivery(unit);
-        else this.#pendingDelivery.push(unit);
-      } else this.#queueTransfer(unit);
+    const lease = async (
+      scope: { destinations: string[] } | { excludeDestinations: string[] },
+      limit: number,
+    ): Promise<boolean> => {
+      const units = await ctx.mailBox.lease({ owner: ctx.owner, nowMs, leaseMs: t.leaseMs, ...scope, limit });
+      this.leasedInLastPump += units.length;
+      for (const unit of units) {
+        const retryAtMs = waiting.get(unit.destination);
+        if (retryAtMs !== undefined) this.#giveBack([unit], retryAtMs);
+        else if (unit.destination === DELIVERY_QUEUE || unit.destination === UNROUTABLE_QUEUE) {
+          if (this.#deliveryRunning < t.maxDeliveryThreads) this.#startDelivery(unit);
+          else this.#pendingDelivery.push(unit);
+        } else this.#queueTransfer(unit);
+      }
+      return units.length === limit;
+    };
+    let full = false;
+    if (wantDelivery) {
+      if (await lease({ destinations: [DELIVERY_QUEUE, UNROUTABLE_QUEUE] }, freeDelivery)) full = true;
+      // Only when no new work came in while the lease ran (else it may have missed it).
+      else if (generation.delivery === this.#workGeneration.delivery) this.#drained.add('delivery');
     }
-    if (units.length === limit) return true;
-    // Only for a kind that got no new work while the lease ran (else it may have missed it).
-    if (wantDelivery && generation.delivery === this.#workGeneration.delivery) this.#drained.add('delivery');
-    if (wantTransfer && generation.transfer === this.#workGeneration.transfer) this.#drained.add('transfer');
-    return false;
+    // Stop may have begun while the delivery lease ran: then no transfer work is taken.
+    if (wantTransfer && !this.#hooks.stopping()) {
+      const exclude = [DELIVERY_QUEUE, UNROUTABLE_QUEUE];
+      for (const [destination, running] of this.#perDestination)
+        if (running + (this.#pending.get(destination)?.length ?? 0) >= t.maxConcurrentTransferThreads)
+          exclude.push(destination);
+      if (await lease({ excludeDestinations: exclude }, freeTransfer)) full = true;
+      else if (generation.transfer === this.#workGeneration.transfer) this.#drained.add('transfer');
+    }
+    return full;
   }
 
   /** New due work in these destinations: the kinds they belong to are asked again. */

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { harness, message } from './helpers.js';
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(check(), 'condition not reached');
+}
+
+/** Lets pumps that a unit's start or end kicked run to the end. */
+async function settle(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('Router: a node leases no more than it can start', () => {
+  it('with only transfer work, leases at most the free transfer threads (free delivery threads do not count)', async () => {
+    const h = harness({
+      mx: true,
+      maxTransferThreads: 3,
+      maxDeliveryThreads: 4,
+      maxConcurrentTransferThreads: 2,
+    });
+    const g = gate();
+    h.agent.gate = g.promise;
+    // A backlog found at start (as after a restart, or another node's lease running out): ten
+    // units in ten destinations, so none waits for a per-destination slot, and nothing local.
+    await h.router.stop();
+    await h.router.submit({
+      envelope: { mailFrom: 'jane@acme.example' },
+      recipients: Array.from({ length: 10 }, (_, i) => ({ address: `u${i}@d${i}.example` })),
+      body: message(),
+    });
+    h.router.start();
+    await until(() => h.agent.running === 3);
+    await settle();
+    const counts = await h.mailBox.counts();
+    // In-flight = leased by this node; the rest stays waiting, free for another node to take.
+    assert.equal(counts.recipients['in-flight'], 3, 'leased units = running transfers');
+    assert.equal(counts.recipients.waiting, 7);
+    const inFlight = (await h.mailBox.list()).flatMap((m) =>
+      m.recipients.filter((r) => r.state === 'in-flight'),
+    );
+    assert.equal(inFlight.length, 3);
+    assert.ok(inFlight.every((r) => r.leaseOwner === 'mail1'));
+    g.open();
+    await h.router.idle();
+    assert.equal(h.agent.calls.length, 10);
+    assert.equal(h.agent.maxRunning, 3);
+    assert.equal((await h.mailBox.counts()).messages, 0);
+    await h.router.stop();
+  });
+
+  it('delivery work is still leased while every transfer thread is busy', async () => {
+    const h = harness({ mx: true, maxTransferThreads: 2, maxDeliveryThreads: 2 });
+    const g = gate();
+    h.agent.gate = g.promise;
+    await h.router.stop();
+    await h.router.submit({
+      envelope: { mailFrom: 'jane@acme.example' },
+      recipients: Array.from({ length: 4 }, (_, i) => ({ address: `u${i}@d${i}.example` })),
+      body: message(),
+    });
+    h.router.start();
+    await until(() => h.agent.running === 2);
+    await h.router.submit({
+      envelope: { mailFrom: 'x@d0.example' },
+      recipients: [{ address: 'jane@acme.example' }],
+      body: message(),
+    });
+    await until(() => h.mailFiles.deliveries.length === 1);
+    await settle();
+    assert.equal(h.agent.running, 2, 'transfers still held at the gate');
+    const counts = await h.mailBox.counts();
+    assert.equal(counts.recipients['in-flight'], 2, 'only the running transfers are leased');
+    assert.equal(counts.recipients.waiting, 2);
+    g.open();
+    await h.router.idle();
+    assert.equal(h.agent.calls.length, 4);
+    assert.equal((await h.mailBox.counts()).messages, 0);
+    await h.router.stop();
+  });
+});
