@@ -51,7 +51,7 @@ export {
   type SpfLimits,
   type SpfResult,
 } from './spf/check-host.js';
-export { type ClientIp, parseIp } from './spf/ip.js';
+export { type ClientIp, parseClientIp } from './spf/ip.js';
 export { type MacroToken, parseDomainSpec, parseMacroString } from './spf/macro.js';
 export { receivedSpf } from './spf/received-spf.js';
 export {

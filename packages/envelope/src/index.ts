@@ -44,6 +44,7 @@ export {
   parseDomain,
 } from './domain.js';
 export {
+  formatIPv4,
   formatIPv6,
   type IPv4Options,
   type IpAddress,

@@ -15,7 +15,7 @@ import {
   type SpfLimits,
   type SpfResult,
 } from './check-host.js';
-import { parseIp } from './ip.js';
+import { parseClientIp } from './ip.js';
 
 /** Input of {@link checkSpf}. */
 export interface SpfCheckInput {
@@ -163,7 +163,7 @@ async function evaluate(
     dnsTerms: 0,
     voidLookups: 0,
   });
-  const ip = parseIp(input.ip);
+  const ip = parseClientIp(input.ip);
   if (!ip) return { ...none('SPF_BAD_CLIENT_IP', `"${input.ip}" is not an IP address`), result: 'permerror' };
   // Section 4.3: a malformed domain or a domain literal gives none without any lookup.
   if (domain.startsWith('[') || !isQueryableDomain(domain))

@@ -3,7 +3,7 @@
  * (::ffff:192.0.2.1) treated as the IPv4 address (RFC 7208 section 5, "ip4" and "a" mechanisms),
  * and prefix matching for the CIDR lengths of ip4, ip6, a and mx.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { formatIPv4, formatIPv6, isIPv4Mapped, parseIPv4, parseIPv6 } from '@mailroute/envelope';
 
 /** An address reduced to its family and bytes. */
 export interface ClientIp {
@@ -15,72 +15,32 @@ export interface ClientIp {
   readonly text: string;
 }
 
-function v4Bytes(text: string): Uint8Array {
-  return Uint8Array.from(text.split('.').map(Number));
+/** A 32-bit IPv4 value as 4 bytes. */
+function v4Bytes(value: number): Uint8Array {
+  return Uint8Array.of((value >>> 24) & 255, (value >>> 16) & 255, (value >>> 8) & 255, value & 255);
 }
 
-function v6Bytes(text: string): Uint8Array {
-  let t = text;
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(t);
-  const extra: number[] = [];
-  if (tail) {
-    extra.push(...v4Bytes(tail[1]!));
-    t = t.slice(0, tail.index);
-    if (t.endsWith(':') && !t.endsWith('::')) t = t.slice(0, -1);
-  }
-  const [head, rest] = t.includes('::') ? t.split('::') : [t, undefined];
-  const h = head ? head.split(':').filter((g) => g !== '') : [];
-  const r = rest ? rest.split(':').filter((g) => g !== '') : [];
-  const groups = 8 - extra.length / 2;
-  const all = [...h, ...Array<string>(rest === undefined ? 0 : groups - h.length - r.length).fill('0'), ...r];
-  const out = new Uint8Array(16);
-  all.forEach((g, i) => {
-    const v = Number.parseInt(g, 16);
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
-  });
-  extra.forEach((b, i) => {
-    out[12 + i] = b;
-  });
-  return out;
+function v4(value: number): ClientIp {
+  return { family: 4, bytes: v4Bytes(value), text: formatIPv4(value) };
 }
 
-/** Parse an address; undefined when it is neither IPv4 nor IPv6. */
-export function parseIp(text: string): ClientIp | undefined {
+/**
+ * Parse an address (envelope's strict IPv4 and IPv6 parsers); undefined when it is neither. An
+ * IPv4-mapped IPv6 address is its IPv4 address.
+ */
+export function parseClientIp(text: string): ClientIp | undefined {
   const t = text.trim();
-  if (isIPv4(t)) return { family: 4, bytes: v4Bytes(t), text: t };
-  if (!isIPv6(t)) return undefined;
-  const bytes = v6Bytes(t);
-  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  if (mapped) {
-    const v4 = bytes.slice(12);
-    return { family: 4, bytes: v4, text: Array.from(v4).join('.') };
-  }
-  return { family: 6, bytes, text: ipv6Text(bytes) };
-}
-
-/** RFC 5952 text of 16 bytes (lower case, longest zero run compressed). */
-function ipv6Text(bytes: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  const value = parseIPv4(t);
+  if (value !== undefined) return v4(value);
+  const groups = parseIPv6(t);
+  if (groups === undefined) return undefined;
+  if (isIPv4Mapped(groups)) return v4(groups[6]! * 65536 + groups[7]!);
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    bytes[i * 2] = g >> 8;
+    bytes[i * 2 + 1] = g & 0xff;
+  });
+  return { family: 6, bytes, text: formatIPv6(groups) };
 }
 
 /** True when the first `prefix` bits of `a` and `b` (same length) are equal. */
@@ -96,7 +56,7 @@ export function samePrefix(a: Uint8Array, b: Uint8Array, prefix: number): boolea
 
 /** True when the address `candidate` (text from DNS) is in `client`'s family and within `prefix` bits of it. */
 export function addressMatches(client: ClientIp, candidate: string, prefix: number): boolean {
-  const c = parseIp(candidate);
+  const c = parseClientIp(candidate);
   if (!c || c.family !== client.family) return false;
   return samePrefix(client.bytes, c.bytes, prefix);
 }

@@ -3,7 +3,7 @@
  * term is evaluated, because a syntax error anywhere makes the result permerror (section 4.6).
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { type ClientIp, parseIp } from './ip.js';
+import { type ClientIp, parseClientIp } from './ip.js';
 import { type MacroToken, parseDomainSpec, parseMacroString } from './macro.js';
 
 /** The qualifier of a mechanism and the result it gives on a match. */
@@ -119,7 +119,7 @@ function parseMechanism(term: string): SpfMechanism | string {
       const prefix = len === undefined ? max : Number(len);
       if (prefix > max) return `prefix /${prefix} is over ${max} in "${term}"`;
       const valid = name === 'ip4' ? isIPv4(addr) : isIPv6(addr);
-      const network = valid ? parseIp(addr) : undefined;
+      const network = valid ? parseClientIp(addr) : undefined;
       if (!network) return `bad address in "${term}"`;
       // An ip6 network written as an IPv4-mapped address keeps its IPv6 meaning.
       const net: ClientIp =

@@ -6,11 +6,11 @@
  * leaves the old state or the new, and a repeated delivery replaces the same two files.
  * The layout is the gateway's mail-store layout, so its tools read both.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failed, ok, type Result } from '@mailroute/envelope';
 import { type Note, type ParseOptions, parseMessage } from '@mailroute/itemizer';
+import { syncPath, writeFileDurably } from '../durable-files.js';
 import type { LocalDelivery, MailFiles } from './mail-files.js';
 
 /** The safe path segments of a mail file name: `..`, empty parts and odd characters never climb out. */
@@ -34,30 +34,6 @@ function plain(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
 }
 
 /** The document stored beside the raw copy. */
@@ -120,8 +96,8 @@ export function createFolderMailFiles(root: string, options: FolderMailFilesOpti
           items: note.items.map((i) => ({ name: i.name, type: i.type, value: plain(i.value) })),
         };
         // The raw copy first: the document points at it.
-        await writeDurably(join(folder, `${id}.eml`), delivery.message);
-        await writeDurably(join(folder, `${id}.json`), `${JSON.stringify(doc)}\n`);
+        await writeFileDurably(join(folder, `${id}.eml`), delivery.message);
+        await writeFileDurably(join(folder, `${id}.json`), `${JSON.stringify(doc)}\n`);
         await syncPath(folder);
         return ok(undefined);
       } catch (error) {

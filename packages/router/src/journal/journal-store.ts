@@ -5,10 +5,10 @@
  * default: `<root>/<journal id>.eml` and `.json` (envelope, rules, arrival), each written to a
  * temporary name, flushed and renamed, then the folder flushed.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failed, ok, type Result } from '@mailroute/envelope';
+import { syncPath, writeFileDurably } from '../durable-files.js';
 
 /** One journaled copy. */
 export interface JournalEntry {
@@ -33,21 +33,6 @@ export interface JournalStore {
   write(entry: JournalEntry): Promise<Result<void>>;
 }
 
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
-}
-
 /** The default JournalStore: a folder of `.eml` copies with a `.json` beside each. */
 export function createFolderJournalStore(root: string): JournalStore {
   return {
@@ -60,8 +45,8 @@ export function createFolderJournalStore(root: string): JournalStore {
         });
       try {
         await mkdir(root, { recursive: true, mode: 0o700 });
-        await writeDurably(join(root, `${entry.journalId}.eml`), entry.message);
-        await writeDurably(
+        await writeFileDurably(join(root, `${entry.journalId}.eml`), entry.message);
+        await writeFileDurably(
           join(root, `${entry.journalId}.json`),
           `${JSON.stringify(
             {
@@ -76,12 +61,7 @@ export function createFolderJournalStore(root: string): JournalStore {
             2,
           )}\n`,
         );
-        const dir = await open(root, 'r');
-        try {
-          await dir.sync();
-        } finally {
-          await dir.close();
-        }
+        await syncPath(root);
         return ok(undefined);
       } catch (error) {
         return failed({

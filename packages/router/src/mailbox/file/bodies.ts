@@ -99,13 +99,3 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
     done += bytesWritten;
   }
 }
-
-/** fsync of a directory (a new or renamed entry in it reaches the disk). */
-export async function syncDirectory(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}

@@ -9,6 +9,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncPath } from '../../durable-files.js';
 import type { EncodedFrame, FrameSource } from './frames.js';
 
 /** Appends that are durable when the write returns (O_DSYNC: data and the metadata to reach it). */
@@ -180,13 +181,8 @@ export class JournalWriter {
   }
 
   private async syncDirectory(path: string): Promise<void> {
-    const dir = await open(path, 'r');
-    try {
-      await dir.sync();
-      this.stats.directorySyncs++;
-    } finally {
-      await dir.close();
-    }
+    await syncPath(path);
+    this.stats.directorySyncs++;
   }
 }
 

@@ -6,8 +6,8 @@
  */
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncPath } from '../../durable-files.js';
 import type { MailBoxState } from '../state.js';
-import { syncDirectory } from './bodies.js';
 import { type JournalWriter, segmentNumber } from './journal.js';
 import type { Settings } from './options.js';
 import type { BodyRef } from './records.js';
@@ -84,7 +84,7 @@ export class Snapshots {
         await handle.close();
       }
       await rename(tmp, join(this.s.directory, SNAPSHOT));
-      await syncDirectory(this.s.directory);
+      await syncPath(this.s.directory);
       this.counters.directorySyncs++;
       this.counters.snapshots++;
       this.snapshotSegment = segment;
