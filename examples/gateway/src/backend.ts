@@ -6,7 +6,6 @@
  * refusal is counted by reason.
  */
 import { isMailrouteError, type Logger, Replies, type SmtpReply } from '@mailroute/envelope';
-import { parseAddressList, parseMessage } from '@mailroute/itemizer';
 import type {
   DnsListStatistics,
   PolicyDecision,
@@ -35,6 +34,7 @@ import {
 } from './inbound-auth.js';
 import type { MessageBudget } from './message-budget.js';
 import { verifyPassword } from './passwords.js';
+import { policyHeaders } from './policy-headers.js';
 import { routingRefusal } from './rcpt-routing.js';
 
 /** What accepted mail goes to: the Router, and what RCPT-time routing reads. */
@@ -91,14 +91,6 @@ async function readAll(
   return over ? undefined : { raw: Buffer.concat(chunks), held };
 }
 
-/** The addresses of an address header, as the policy's authenticated-sender check wants them. */
-function addresses(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
-  return parseAddressList(text)
-    .mailboxes.map((m) => m.address)
-    .filter((a) => a !== '');
-}
-
 /** The decision's reply when it refuses, after counting it; undefined when it accepts. */
 function refusalOf(options: GatewayBackendOptions, decision: PolicyDecision): SmtpReply | undefined {
   if (decision.action === 'accept' || decision.action === 'tag') return undefined;
@@ -124,19 +116,12 @@ async function processMessage(
   const { gatherer, settings, delivery } = options;
   const recipients = envelope.recipients.map((r) => pathText(r.path, settings.postmaster));
   const mailFrom = pathText(envelope.from);
-  // The policy reads only the Sender and From header fields here: the itemizer gets the header
-  // block alone (parsing never throws on content, and no TNEF or MIME part can change those two
-  // fields), so the body is itemized at most once, by the mail rules when they read content. A
-  // whole-message parse here was the gateway's largest JavaScript cost per message.
-  const note = await parseMessage(headerBlock(raw), {
-    envelope: { mailFrom, recipients },
-    tnef: settings.tnef,
+  // The policy reads only the Sender and From header fields here (the Router's mail rules
+  // itemize the message when they read its content).
+  const { decision, facts } = await gatherer.message(session, policyHeaders(raw), {
+    message: raw,
+    ...(transaction.spf === undefined ? {} : { spf: transaction.spf }),
   });
-  const { decision, facts } = await gatherer.message(
-    session,
-    { sender: addresses(note.text('Principal')), from: addresses(note.text('From')) },
-    { message: raw, ...(transaction.spf === undefined ? {} : { spf: transaction.spf }) },
-  );
   const refusal = refusalOf(options, decision);
   if (refusal !== undefined) return refusal;
   if (decision.hold !== undefined)
@@ -206,12 +191,6 @@ async function processMessage(
     if (isMailrouteError(error) && error.reply !== undefined) return error.reply as SmtpReply;
     return Replies.localError;
   }
-}
-
-/** The header block and its blank line (the whole message when it has no body). */
-export function headerBlock(raw: Buffer): Buffer {
-  const end = raw.indexOf('\r\n\r\n');
-  return end < 0 ? raw : raw.subarray(0, end + 4);
 }
 
 /** The message with the policy's items as header fields in front (any the client sent removed). */

@@ -43,6 +43,10 @@ const ROUTER_FIELDS = [
   'fallbackNonTls',
   'queue',
   'queueSchema',
+  'maxTransferThreads',
+  'maxConcurrentTransferThreads',
+  'maxDeliveryThreads',
+  'pipelineData',
 ] as const;
 
 /** gateway.json `router`. */
@@ -54,6 +58,9 @@ function readRouter(r: FieldReader, value: unknown): RouterSettings {
   for (const host of Object.keys(ports))
     smtpPorts[host.toLowerCase()] = r.integer(ports, host, 'router.smtpPorts', 25, 1, 65535);
   const nullPath = r.integer(o, 'routerDSNForNULLReversePath', 'router', 0, 0, 2);
+  // Thread counts: absent means the Router's Domino default, so it is not written here.
+  const threads = (key: string): number | undefined =>
+    o[key] === undefined ? undefined : r.integer(o, key, 'router', 1, 1, 1000);
   return {
     initialTransferRetryIntervalMs: r.integer(
       o,
@@ -71,6 +78,10 @@ function readRouter(r: FieldReader, value: unknown): RouterSettings {
     fallbackNonTls: r.boolean(o, 'fallbackNonTls', 'router', false),
     queue: o['queue'] === undefined ? undefined : r.string(o, 'queue', 'router'),
     queueSchema: o['queueSchema'] === undefined ? undefined : r.string(o, 'queueSchema', 'router'),
+    maxTransferThreads: threads('maxTransferThreads'),
+    maxConcurrentTransferThreads: threads('maxConcurrentTransferThreads'),
+    maxDeliveryThreads: threads('maxDeliveryThreads'),
+    pipelineData: r.boolean(o, 'pipelineData', 'router', true),
   };
 }
 

@@ -114,6 +114,20 @@ export interface RouterSettings {
   readonly queue: string | undefined;
   /** The PostgreSQL schema of the queue's tables; default `mailroute`. */
   readonly queueSchema: string | undefined;
+  /** Configuration Settings "Maximum transfer threads"; default Domino's `3 + BufferPoolSizeMB/32` (at most 25). */
+  readonly maxTransferThreads: number | undefined;
+  /**
+   * "Maximum concurrent transfer threads": the most transfers to one destination at once (the
+   * per-destination connection limit); default half the transfer threads.
+   */
+  readonly maxConcurrentTransferThreads: number | undefined;
+  /** "Maximum delivery threads"; default as the transfer threads. */
+  readonly maxDeliveryThreads: number | undefined;
+  /**
+   * Send DATA in the same PIPELINING group as MAIL and RCPT (RFC 2920 3.1) when the next hop
+   * offers PIPELINING and not CHUNKING: one round trip less per message; default true.
+   */
+  readonly pipelineData: boolean;
 }
 
 /** gateway.json `captureSink`: a small SMTP server on 127.0.0.1 that writes what it receives into `<data>/sink/`. */

@@ -113,6 +113,7 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
       heloName: settings.hostname,
       mxPort: r.mxPort,
       fallbackNonTls: r.fallbackNonTls,
+      pipelineData: r.pipelineData,
       logger: componentLogger(logger, 'smtp-client'),
     });
   const hopFor = (host: string): NextHop => {
@@ -139,6 +140,11 @@ export async function openGatewayRouter(options: GatewayRouterOptions): Promise<
     hopFor,
     initialTransferRetryIntervalMs: r.initialTransferRetryIntervalMs,
     expiryMs: r.expiryMs,
+    ...(r.maxTransferThreads === undefined ? {} : { maxTransferThreads: r.maxTransferThreads }),
+    ...(r.maxConcurrentTransferThreads === undefined
+      ? {}
+      : { maxConcurrentTransferThreads: r.maxConcurrentTransferThreads }),
+    ...(r.maxDeliveryThreads === undefined ? {} : { maxDeliveryThreads: r.maxDeliveryThreads }),
     dsn: r.dsn,
     routerDSNForNULLReversePath: r.routerDSNForNULLReversePath,
     reportingMta: settings.hostname,

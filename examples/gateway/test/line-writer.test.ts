@@ -1,13 +1,11 @@
 /**
  * The buffered log line writer (one write per turn of the event loop, everything written by
- * exit) and the header block the policy's itemizer pass reads.
+ * exit).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseMessage } from '@mailroute/itemizer';
-import { headerBlock } from '../src/backend.js';
 import { createLineWriter } from '../src/line-writer.js';
 
 describe('createLineWriter', () => {
@@ -50,26 +48,5 @@ describe('createLineWriter', () => {
     const got = run.stdout.trimEnd().split('\n');
     assert.equal(got.length, 1000);
     assert.equal(got[999], 'line 999');
-  });
-});
-
-describe('headerBlock', () => {
-  it('is the header fields and the blank line; the whole message when there is no body', () => {
-    const raw = Buffer.from('From: a@b.example\r\nSubject: s\r\n\r\nbody\r\n\r\nmore\r\n');
-    assert.equal(headerBlock(raw).toString(), 'From: a@b.example\r\nSubject: s\r\n\r\n');
-    const only = Buffer.from('From: a@b.example\r\n');
-    assert.equal(headerBlock(only), only);
-  });
-
-  it('gives the itemizer the same From and Principal as the whole message does', async () => {
-    const raw = Buffer.from(
-      'From: Jane <jane@acme.example>\r\nSender: bob@acme.example\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n' +
-        '--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: boss@acme.example\r\nSender: x@y.example\r\n\r\nhi\r\n--b--\r\n',
-    );
-    const envelope = { mailFrom: 'bob@acme.example', recipients: ['x@partner.example'] };
-    const whole = await parseMessage(raw, { envelope });
-    const head = await parseMessage(headerBlock(raw), { envelope });
-    for (const item of ['From', 'Principal']) assert.equal(head.text(item), whole.text(item));
-    assert.match(head.text('From') ?? '', /jane@acme\.example/);
   });
 });

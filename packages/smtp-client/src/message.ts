@@ -2,6 +2,7 @@
  * The outbound message as a source of bytes: a fresh stream for each attempt, in bounded slices,
  * and what the transfer must know before MAIL FROM (its size, whether it has 8-bit octets).
  */
+import { isAscii } from 'node:buffer';
 import type { OutboundMessage } from './types.js';
 
 /** Largest slice handed to the encoder at once, so a message in memory is never copied whole. */
@@ -35,8 +36,8 @@ export interface MessageFacts {
 
 /** True when any octet is above 127. */
 export function hasEightBit(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 127) return true;
-  return false;
+  // Node's native check (vectorised) instead of a loop over every octet of every transfer.
+  return !isAscii(bytes);
 }
 
 /**

@@ -67,7 +67,8 @@ async function relayConfig(outPort: number): Promise<string> {
     JSON.parse(await readFile(join(dir, f), 'utf8')) as Record<string, unknown>;
   const gateway = await read('gateway.json');
   delete gateway['captureSink'];
-  gateway['router'] = { smtpPorts: { 'sink.acme.example': outPort } };
+  // 20 transfers to the sink at once: the peers' delivery concurrency (the anchors' README).
+  gateway['router'] = { smtpPorts: { 'sink.acme.example': outPort }, maxConcurrentTransferThreads: 20 };
   gateway['maxSessions'] = 1000;
   await writeFile(join(dir, 'gateway.json'), JSON.stringify(gateway));
   const inbound = await read('smtp-inbound.json');

@@ -5,7 +5,7 @@
  * control characters.
  */
 
-import { isUtf8 } from 'node:buffer';
+import { isAscii as isAsciiBytes, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import libcharset from 'libmime/lib/charset.js';
 import { guessCharset } from './detect.js';
@@ -38,9 +38,17 @@ export function isKnownCharset(label: string): boolean {
 }
 
 function isAscii(buf: Buffer): boolean {
-  for (let i = 0; i < buf.length; i++) if ((buf[i] as number) > 0x7f) return false;
-  return true;
+  return isAsciiBytes(buf);
 }
+
+/**
+ * Charsets in which every ASCII octet means its ASCII character (UTF-8, the ISO 8859 family, the
+ * Windows code pages, KOI8): 7-bit bytes declared in one of them decode as latin1 text, natively,
+ * instead of through iconv-lite's per-octet decoder (measured as the largest cost of itemizing a
+ * 100 KB ASCII message). Not the 7-bit encodings (ISO-2022-*, UTF-7, HZ), where ASCII octets can
+ * spell other characters, nor UTF-16/32.
+ */
+const ASCII_SUPERSET = /^(utf-8|us-ascii|ascii|windows-125\d|iso-8859-\d{1,2}|latin\d|koi8-[ru])$/;
 
 /**
  * Guesses the charset of undeclared bytes (Domino's "Use character set auto-detection if message
@@ -55,6 +63,7 @@ export function detectCharset(buf: Buffer, fallback: string): string {
 }
 
 function decodeWith(buf: Buffer, name: string): string {
+  if (ASCII_SUPERSET.test(name) && isAscii(buf)) return buf.toString('latin1');
   if (name === 'utf-8' || name === 'us-ascii' || name === 'ascii') return buf.toString('utf8');
   if (JAPANESE.test(name)) return libcharset.decode(buf, name);
   return iconv.decode(buf, name);
