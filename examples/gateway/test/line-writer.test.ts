@@ -1,6 +1,6 @@
 /**
- * The buffered log line writer (one write per turn of the event loop, everything written by
- * exit).
+ * The buffered log line writer (one write per `delayMs` or per turn of the event loop,
+ * everything written by exit).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,9 +9,20 @@ import { fileURLToPath } from 'node:url';
 import { createLineWriter } from '../src/line-writer.js';
 
 describe('createLineWriter', () => {
-  it('joins the lines of one turn into one write, in order, each with its newline', async () => {
+  it('joins the lines of delayMs into one write, in order, each with its newline', async () => {
     const writes: string[] = [];
-    const lines = createLineWriter((text) => writes.push(text));
+    const lines = createLineWriter((text) => writes.push(text), { delayMs: 30 });
+    lines.write('one');
+    await new Promise((r) => setImmediate(r));
+    lines.write('two');
+    assert.deepEqual(writes, [], 'nothing is written before the delay passes, across turns');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(writes, ['one\ntwo\n']);
+  });
+
+  it('with delayMs 0 joins the lines of one turn into one write', async () => {
+    const writes: string[] = [];
+    const lines = createLineWriter((text) => writes.push(text), { delayMs: 0 });
     lines.write('one');
     lines.write('two');
     assert.deepEqual(writes, [], 'nothing is written before the turn ends');

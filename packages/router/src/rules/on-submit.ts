@@ -16,7 +16,7 @@ import { INBOX_FOLDER, type MailFiles } from '../delivery/mail-files.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { MessageTracker } from '../tracking/tracker.js';
 import { evaluateMailRules, type MailRulesVerdict } from './evaluate.js';
-import { messageFacts } from './facts.js';
+import { isSingleTextPart, messageFacts } from './facts.js';
 import type { MailRulesSource } from './file.js';
 
 /** The reply for "Don't accept message": a permanent policy refusal (RFC 3463 5.7.1). */
@@ -46,7 +46,10 @@ export async function evaluateMessageRules(
 ): Promise<MailRulesVerdict> {
   const rules = source.current();
   if (rules.rules.length === 0) return evaluateMailRules(rules, EMPTY_FACTS);
-  return evaluateMailRules(rules, await messageFacts(body, envelope, { headerOnly: !rules.readsContent }));
+  // The header block is enough unless a rule reads content that this message can have: its text
+  // (body conditions), or its attachments, which a single text part without a disposition has none of.
+  const headerOnly = !rules.readsContent || (!rules.readsBody && isSingleTextPart(body));
+  return evaluateMailRules(rules, await messageFacts(body, envelope, { headerOnly }));
 }
 
 /** Counts of rule actions, beside the Router's counters. */

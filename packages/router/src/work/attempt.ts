@@ -125,6 +125,9 @@ function planOne(
 export async function readBody(ctx: RouterContext, id: string): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of ctx.mailBox.openBody(id)) chunks.push(chunk);
+  // A body that came in one chunk (the file store's cache) is used as it is: no copy per transfer.
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  if (only !== undefined) return Buffer.from(only.buffer, only.byteOffset, only.byteLength);
   return Buffer.concat(chunks);
 }
 

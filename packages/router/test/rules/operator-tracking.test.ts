@@ -8,7 +8,7 @@ import { createFolderJournalStore } from '../../src/journal/journal-store.js';
 import { createMemoryMailBox } from '../../src/mailbox/memory.js';
 import { createQueueOperator, formatMailStatistics } from '../../src/operator/queue-operator.js';
 import { compileMailRules } from '../../src/rules/compile.js';
-import { messageFacts } from '../../src/rules/facts.js';
+import { isSingleTextPart, messageFacts } from '../../src/rules/facts.js';
 import { staticMailRules } from '../../src/rules/file.js';
 import { evaluateMessageRules } from '../../src/rules/on-submit.js';
 import { createMemoryTracker } from '../../src/tracking/tracker.js';
@@ -169,5 +169,46 @@ describe('journal store and header-only facts', () => {
     assert.ok(rules.ok && !rules.value.readsContent);
     const v = await evaluateMessageRules(staticMailRules(rules.value), body, env);
     assert.equal(v.disposition.type, 'hold');
+  });
+
+  it('attachment rules read only the header block of a single text part, and still see every attachment', async () => {
+    const env = { mailFrom: 's@elsewhere.example', recipients: ['jane@acme.example'] };
+    const plain = message(
+      { Subject: 'Figures', 'Content-Type': 'text/plain; charset=us-ascii' },
+      'x.exe\r\n',
+    );
+    const attached = message(
+      { Subject: 'Figures', 'Content-Type': 'application/octet-stream; name=x.exe' },
+      'AAAA\r\n',
+    );
+    const disposed = message(
+      {
+        Subject: 'Figures',
+        'Content-Type': 'text/plain',
+        'Content-Disposition': 'attachment; filename=x.exe',
+      },
+      'hello\r\n',
+    );
+    const named = message({ Subject: 'Figures', 'Content-Type': 'text/plain; name="x.exe"' }, 'hello\r\n');
+    const multipart = message(
+      { Subject: 'Figures', 'Content-Type': 'multipart/mixed; boundary=b' },
+      '--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/octet-stream; name=x.exe\r\n' +
+        'Content-Disposition: attachment; filename=x.exe\r\n\r\nAAAA\r\n--b--\r\n',
+    );
+    assert.equal(isSingleTextPart(plain), true);
+    assert.equal(isSingleTextPart(message({ Subject: 'no type' }, 'hi\r\n')), true);
+    for (const m of [attached, disposed, named, multipart]) assert.equal(isSingleTextPart(m), false);
+    // Where the shortcut applies, the header block gives the facts the whole message gives.
+    const full = await messageFacts(plain, env);
+    const head = await messageFacts(plain, env, { headerOnly: true });
+    assert.deepEqual({ ...head, body: '' }, { ...full, body: '' });
+    const rules = compileMailRules([
+      { when: [{ field: 'attachmentName', operator: 'contains', value: '.exe' }], action: { type: 'hold' } },
+    ]);
+    assert.ok(rules.ok && rules.value.readsContent && !rules.value.readsBody);
+    const source = staticMailRules(rules.value);
+    assert.equal((await evaluateMessageRules(source, plain, env)).disposition.type, 'route');
+    for (const m of [attached, disposed, named, multipart])
+      assert.equal((await evaluateMessageRules(source, m, env)).disposition.type, 'hold');
   });
 });

@@ -27,7 +27,7 @@ import type {
   QueueId,
   Settlement,
 } from '../types.js';
-import { discardBody, type Intake, intakeBody, READ_CHUNK_BYTES, readBodyFile } from './bodies.js';
+import { discardBody, type Intake, intakeBody, readBodyFile } from './bodies.js';
 import { BodyCache } from './body-cache.js';
 import { encodeFrame } from './frames.js';
 import { JournalWriter, segmentName } from './journal.js';
@@ -253,8 +253,8 @@ class FileStore implements FileMailBox {
     if (!m) throw mailBoxError('MAILBOX_NOT_FOUND', `no message ${String(id)}`);
     const cached = this.bodyCache.get(id);
     if (cached !== undefined) {
-      for (let done = 0; done < cached.byteLength; done += READ_CHUNK_BYTES)
-        yield cached.subarray(done, Math.min(cached.byteLength, done + READ_CHUNK_BYTES));
+      // Already in memory: one chunk, so a reader that wants the whole body needs no copy.
+      yield cached;
       return;
     }
     const ref = m.body;
