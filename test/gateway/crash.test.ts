@@ -97,11 +97,28 @@ describe('crash safety', () => {
     let life = 0;
     const copies: Copy[] = [];
     const torn: string[] = [];
+    // The sink stops answering (after reading each message whole) for the last part of the
+    // sending, so that mail.box holds a backlog when the clients are done and the kill while the
+    // Router drains falls among queued transfers. Without it the Router kept pace with the
+    // clients and that kill mostly found nothing left to cut. Bounded: it answers again after 60 s.
+    let resumeSink: () => void = () => {};
+    let sinkPaused: Promise<void> | undefined;
+    const pauseSink = () => {
+      sinkPaused = new Promise((resolve) => {
+        resumeSink = () => {
+          sinkPaused = undefined;
+          resolve();
+        };
+        setTimeout(resumeSink, 60_000).unref();
+      });
+    };
     sink = await startCaptureServer({
       maxMessages: 10 * MESSAGES,
       rules: {
-        // Noted before the 250, with the life of the gateway that sent it.
-        message(m) {
+        // Noted before the 250, with the life of the gateway that sent it (when its data ended).
+        async message(m) {
+          const arrivedIn = Math.floor(life);
+          if (sinkPaused !== undefined) await sinkPaused;
           if (
             !/\r\n\r\nThe quick brown fox[\s\S]*dog, and again, and again\.(?:\r\n)*$/.test(
               m.raw.toString('latin1'),
@@ -109,7 +126,7 @@ describe('crash safety', () => {
           )
             torn.push(m.subject);
           for (const r of m.recipients)
-            copies.push({ subject: m.subject, place: `sink:${r}`, life: Math.floor(life) });
+            copies.push({ subject: m.subject, place: `sink:${r}`, life: arrivedIn });
           return undefined;
         },
       },
@@ -201,19 +218,30 @@ describe('crash safety', () => {
         await killAndRestart(delayMs);
       }
     };
-    await Promise.all([killer(), ...Array.from({ length: CLIENTS }, worker)]);
+    // The pause begins after the last kill while sending (those fall before 80% of the 250s).
+    const pauseAt = Math.floor(MESSAGES * 0.8);
+    const pauser = async () => {
+      while (ackedAttempt.size < pauseAt && Date.now() < sendUntil) await sleep(5);
+      pauseSink();
+    };
+    await Promise.all([killer(), pauser(), ...Array.from({ length: CLIENTS }, worker)]);
     assert.equal(ackedAttempt.size, MESSAGES);
     const sentMs = Date.now() - started;
 
-    // One kill while the Router drains mail.box: when a seeded share of what is still to go has
-    // arrived downstream (every message has one relayed copy), at once when nothing is left (the
-    // Router mostly keeps pace with the clients: then it cuts the last transfers).
+    // One kill while the Router drains mail.box: the sink answers again, and when a seeded share
+    // (20-80%) of the backlog has arrived downstream, the gateway dies among queued transfers.
     const expectedCopies = [...ackedAttempt.keys()].reduce((sum, n) => sum + placesOf(n).length, 0);
     const atSink = () => copies.length;
-    const drainThreshold = atSink() + Math.floor(Math.max(0, MESSAGES - atSink()) * random.next() * 0.8);
+    const localCopiesDue = [...ackedAttempt.keys()].filter((n) => placesOf(n).length > 1).length;
+    // Relayed copies still to go when the clients were done (local ones do not reach the sink).
+    const backlog = expectedCopies - localCopiesDue - atSink();
+    assert.ok(backlog >= 50, `only ${backlog} relayed copies were queued when sending ended`);
+    resumeSink();
+    const drainThreshold = atSink() + Math.floor(backlog * (0.2 + 0.6 * random.next()));
     const drainDelayMs = random.int(0, 40);
     const drainUntil = Date.now() + DRAIN_DEADLINE_MS;
     while (atSink() < drainThreshold && Date.now() < drainUntil) await sleep(5);
+    const leftAtDrainKill = expectedCopies - localCopiesDue - atSink();
     await killAndRestart(drainDelayMs);
 
     // Wait until mail.box is empty (status.json of this process) and everything is downstream.
@@ -261,7 +289,7 @@ describe('crash safety', () => {
       `${MESSAGES} messages (${expectedCopies} copies due), ${attempts.size} attempts (refused connections ` +
         `included), ${interrupted} sessions cut, ${kills.length} kills ` +
         `(${kills.map((k) => `after ${k.acked} 250s/${k.downstream} downstream +${k.delayMs} ms`).join('; ')}), ` +
-        `${d.cut} attempts cut after the data, duplicates: ${d.resent} from resends, ${d.retransferred} ` +
+        `${backlog} relayed copies queued when sending ended (${leftAtDrainKill} at the drain kill), ${d.cut} attempts cut after the data, duplicates: ${d.resent} from resends, ${d.retransferred} ` +
         `re-transferred (per kill ${d.perKill.join('/')}), ${d.redelivered} re-delivered locally; ` +
         `restarts ${restartMs.join('/')} ms, sent in ${sentMs} ms, ${elapsedMs} ms in all`,
     );
