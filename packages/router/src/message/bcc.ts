@@ -5,7 +5,7 @@
  * its ways, which is what Domino's BlindCopyTo does for a delivered copy).
  */
 import { formatMailbox, parseAddressList } from '@mailroute/itemizer';
-import { type RawField, rewriteFields } from './header-block.js';
+import { headerEnd, type RawField, rewriteFields } from './header-block.js';
 
 const BCC_FIELDS = new Set(['bcc', 'resent-bcc']);
 
@@ -13,8 +13,25 @@ function isBcc(field: RawField): boolean {
   return BCC_FIELDS.has(field.name.toLowerCase());
 }
 
+/**
+ * A Bcc or Resent-Bcc field name at the start of a line of the header block, with the white
+ * space `headerFields` trims from names around it (a superset: a false match only costs the
+ * full rewrite).
+ */
+const BCC_LINE = /(?:^|\n)\s*(?:resent-)?bcc\s*:/i;
+
+/**
+ * Whether the header block may hold a Bcc field: one pass of a regular expression over its text,
+ * so the common message without one is sent as it is, without splitting every field.
+ */
+function mayHaveBcc(message: Uint8Array): boolean {
+  const end = headerEnd(message);
+  return BCC_LINE.test(Buffer.from(message.buffer, message.byteOffset, end).toString('latin1'));
+}
+
 /** The message with every Bcc and Resent-Bcc field removed. */
 export function withoutBcc(message: Uint8Array): Uint8Array {
+  if (!mayHaveBcc(message)) return message;
   return rewriteFields(message, (f) => (isBcc(f) ? '' : undefined));
 }
 

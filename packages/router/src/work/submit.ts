@@ -6,7 +6,7 @@ import { MailrouteError } from '@mailroute/envelope';
 import type { MailFiles } from '../delivery/mail-files.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { bccAddresses } from '../message/bcc.js';
-import { headerFields } from '../message/header-block.js';
+import { headerFields, type RawField } from '../message/header-block.js';
 import { planRecipients } from '../plan/plan-recipients.js';
 import { routeFromJson, routeToJson, UNROUTABLE_QUEUE } from '../plan/route.js';
 import type { SubmitMessage, SubmitResult } from '../router-types.js';
@@ -33,8 +33,7 @@ export interface SubmitRules {
   evaluate(message: Pick<SubmitMessage, 'envelope' | 'recipients' | 'body'>): Promise<MailRulesVerdict>;
 }
 
-function fieldOfFactory(body: Uint8Array): (address: string) => 'to' | 'cc' | 'bcc' {
-  const fields = headerFields(body);
+function fieldOfFactory(fields: readonly RawField[]): (address: string) => 'to' | 'cc' | 'bcc' {
   const bcc = bccAddresses(fields);
   const listed = (name: string): Set<string> => {
     const out = new Set<string>();
@@ -107,7 +106,7 @@ export async function submitMessage(
       id: step.id,
       recipients: message.recipients.map((r) => ({ address: r.address, destination: step.destination })),
     };
-  const planned = planRecipients(ctx.planner, message.recipients, fieldOfFactory(body));
+  const planned = planRecipients(ctx.planner, message.recipients, fieldOfFactory(fields));
   // HOLD keeps every recipient in mail.box; Don't deliver with an NDR fails each with a report.
   const recipients =
     step.state === 'held'
