@@ -25,6 +25,12 @@ export interface NegativeEntry {
   readonly code: 'ENOTFOUND' | 'ENODATA';
   /** Clock time (ms) after which the entry is stale. */
   readonly expiresAt: number;
+  /**
+   * The error hits reject with, made at the first hit and shared by the later ones: a relay host
+   * with no AAAA record is asked on every transfer, and a new error (with its stack trace) each
+   * time was a measurable share of a relayed message's cost.
+   */
+  hitError?: Error;
 }
 
 /** An entry of the answer cache. */

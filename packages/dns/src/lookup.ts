@@ -119,9 +119,13 @@ export class LookupEngine {
       d.stats.negativeHits++;
       d.stats.notFound++;
       this.emit('negative-hit', qname, type, { rcode: hit.rcode });
-      return Promise.reject(
-        new DnsError(hit.code, { qname, qtype: type, rcode: hit.rcode, detail: 'from the negative cache' }),
-      );
+      hit.hitError ??= new DnsError(hit.code, {
+        qname,
+        qtype: type,
+        rcode: hit.rcode,
+        detail: 'from the negative cache',
+      });
+      return Promise.reject(hit.hitError);
     }
     // A lookup made while following a CNAME never joins another flight: two chains that point at each
     // other (a -> b while b -> a is in flight) would otherwise wait on each other for ever.
