@@ -13,8 +13,10 @@ import {
   createFileMailBox,
   createMemoryMailBox,
   createRouter,
+  DELIVERY_QUEUE,
   type MailBox,
   type TransferAgent,
+  UNROUTABLE_QUEUE,
 } from '@mailroute/router';
 import { buildRoutingGraph, loadDirectory } from '@mailroute/routing';
 
@@ -139,7 +141,13 @@ async function leaseCost(destinations: number, perDestination = 3, leases = 1000
       ],
       body: bytes,
     });
-  const excludeDestinations = ['delivery', 'unroutable', 'mx:d0.example', 'mx:d1.example', 'mx:d2.example'];
+  const excludeDestinations = [
+    DELIVERY_QUEUE,
+    UNROUTABLE_QUEUE,
+    'mx:d0.example',
+    'mx:d1.example',
+    'mx:d2.example',
+  ];
   let units = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
