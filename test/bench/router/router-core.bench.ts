@@ -2,7 +2,9 @@
 // (lease, Bcc filtering, transfer call, settle) over the in-memory MailBox, with a transfer agent
 // that accepts everything at once and mail files that keep nothing. No network and no disk: this
 // is the Router's CPU per message, the ceiling under any store and any SMTP client. The end-to-end
-// relay benchmark (SMTP in, durable queue, SMTP out, beside Postfix and Haraka) is not here yet.
+// relay benchmark (SMTP in, durable queue, SMTP out, beside Postfix and Haraka) is relay.bench.ts.
+// Last, the cost of one transfer lease against the number of destinations in mail.box (an
+// Internet relay has one per MX domain).
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -11,8 +13,10 @@ import {
   createFileMailBox,
   createMemoryMailBox,
   createRouter,
+  DELIVERY_QUEUE,
   type MailBox,
   type TransferAgent,
+  UNROUTABLE_QUEUE,
 } from '@mailroute/router';
 import { buildRoutingGraph, loadDirectory } from '@mailroute/routing';
 
@@ -119,6 +123,52 @@ async function run(
   );
 }
 
+/**
+ * Leases of `limit` units, as the transfer lease asks (the delivery queues and a few destinations
+ * at their limit left out), over a memory MailBox holding `perDestination` due messages for each
+ * of `destinations` destinations. Leases are 1 ms long and each lease is 1 ms later, so what one
+ * lease took is due again for the next: every lease looks at the same backlog.
+ */
+async function leaseCost(destinations: number, perDestination = 3, leases = 1000, limit = 10): Promise<void> {
+  const mailBox = createMemoryMailBox();
+  const bytes = body(512);
+  for (let i = 0; i < destinations * perDestination; i++)
+    await mailBox.enqueue({
+      envelope: { mailFrom: 'a@elsewhere.example' },
+      arrivalMs: i,
+      recipients: [
+        { address: `r${i}@d${i % destinations}.example`, destination: `mx:d${i % destinations}.example` },
+      ],
+      body: bytes,
+    });
+  const excludeDestinations = [
+    DELIVERY_QUEUE,
+    UNROUTABLE_QUEUE,
+    'mx:d0.example',
+    'mx:d1.example',
+    'mx:d2.example',
+  ];
+  let units = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let n = 0; n < leases; n++)
+    units += (await mailBox.lease({ owner: 'bench', nowMs: 1e9 + n, leaseMs: 1, excludeDestinations, limit }))
+      .length;
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await mailBox.close();
+  const cpuUs = cpu.user + cpu.system;
+  console.log(
+    `${`lease ${limit} units, ${destinations.toLocaleString()} destinations`.padEnd(44)} ${String(
+      leases,
+    ).padStart(6)} leases  ${((wallMs * 1000) / leases).toFixed(1).padStart(8)} µs/lease  CPU ${(
+      cpuUs / units
+    )
+      .toFixed(1)
+      .padStart(7)} µs/unit  (${units} units)`,
+  );
+}
+
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -141,6 +191,9 @@ await run(
   () => Array.from({ length: 100 }, (_, j) => `user${j}@acme.example`),
   1024,
 );
+await leaseCost(10);
+await leaseCost(1000);
+await leaseCost(10000);
 console.log(
   `load average at end: ${loadavg()
     .map((l) => l.toFixed(2))

@@ -1,15 +1,16 @@
 /**
  * The due index: one due queue per destination, each holding the messages with a recipient there
- * and the time the first of those falls due. A lease asks only the queues of the destinations it
- * wants, so leaving a hot destination out (at its concurrency limit) or asking for local work only
- * costs nothing per message of that destination's backlog. With one queue for every destination,
- * such a lease popped and put back every due message of the backlog: measured as the largest cost
- * of the state machine in the end-to-end relay benchmark, paid after every finished transfer.
+ * and the time the first of those falls due, and above the queues a heap of the destinations by
+ * their queue's earliest entry. A lease takes the earliest due entry of all destinations from the
+ * top of that heap, O(log destinations), where looking at every queue's head cost one step per
+ * destination for every unit leased: an Internet relay has a destination per MX domain, thousands.
+ * A lease for a few named queues (the delivery queues) looks at those queues only, and leaving a
+ * hot destination out (at its concurrency limit) costs nothing per message of its backlog.
  *
  * A message's live entries are in its `dueAt` map (destination to time); an entry in a queue whose
  * time differs from the map (or whose message is gone) is stale and skipped when it comes up.
  */
-import { DueQueue } from './due-queue.js';
+import { DestinationHeap, DestinationQueue, destinationBefore } from './destination-heap.js';
 import type { QueueId } from './types.js';
 
 /** What the index needs of a message record. */
@@ -26,7 +27,9 @@ export interface DestinationFilter {
 }
 
 export class DueIndex {
-  private readonly queues = new Map<string, DueQueue>();
+  private readonly queues = new Map<string, DestinationQueue>();
+  /** The destinations with a non-empty queue, by their queue's earliest entry. */
+  private readonly heads = new DestinationHeap();
   /** Entries in all queues, stale ones included. */
   private entries = 0;
   /** Live entries (the sum of every message's `dueAt` size). */
@@ -45,8 +48,7 @@ export class DueIndex {
       m.dueAt ??= new Map();
       m.dueAt.set(d, at);
       this.live++;
-      this.queue(d).push({ at, id: m.id });
-      this.entries++;
+      this.push(d, at, m.id);
     }
     if (m.dueAt?.size === 0) m.dueAt = undefined;
   }
@@ -66,63 +68,110 @@ export class DueIndex {
   /** Rebuilds every queue from the messages' live entries. */
   rebuild(messages: Iterable<Indexed>): void {
     this.queues.clear();
+    this.heads.clear();
     this.entries = 0;
     for (const m of messages)
-      if (m.dueAt !== undefined)
-        for (const [d, at] of m.dueAt) {
-          this.queue(d).push({ at, id: m.id });
-          this.entries++;
-        }
+      if (m.dueAt !== undefined) for (const [d, at] of m.dueAt) this.push(d, at, m.id);
   }
 
   /**
    * Takes the earliest live entry due by `nowMs` among the destinations the filter allows (by
-   * time, then queue id), out of the index: the caller puts the message back with {@link set}.
+   * time, then queue id, then destination name), out of the index: the caller puts the message
+   * back with {@link set}.
    */
   popDue<M extends Indexed>(
     nowMs: number,
     filter: DestinationFilter,
     lookup: (id: QueueId) => M | undefined,
   ): { record: M; destination: string } | undefined {
-    let best: { destination: string; queue: DueQueue; at: number; id: QueueId } | undefined;
-    const consider = (destination: string, queue: DueQueue): void => {
-      // Stale entries at the top are dropped here, so the top is live (or the queue is empty).
-      for (let top = queue.peek(); top !== undefined; top = queue.peek()) {
-        if (lookup(top.id)?.dueAt?.get(destination) === top.at) break;
-        queue.pop();
-        this.entries--;
-      }
-      const top = queue.peek();
-      if (top === undefined) {
-        this.queues.delete(destination);
-        return;
-      }
-      if (top.at > nowMs) return;
-      if (best === undefined || top.at < best.at || (top.at === best.at && top.id < best.id))
-        best = { destination, queue, at: top.at, id: top.id };
-    };
     if (filter.only !== undefined) {
-      for (const d of filter.only) {
-        const q = this.queues.get(d);
-        if (q !== undefined && !filter.never?.has(d)) consider(d, q);
+      // A handful of named queues (the delivery queues): their heads are looked at directly.
+      let best: DestinationQueue | undefined;
+      for (const name of filter.only) {
+        const d = this.queues.get(name);
+        if (d === undefined || filter.never?.has(name)) continue;
+        this.dropStale(d, lookup);
+        const head = d.queue.peek();
+        if (head === undefined || head.at > nowMs) continue;
+        if (best === undefined || destinationBefore(d, best)) best = d;
       }
-    } else for (const [d, q] of this.queues) if (!filter.never?.has(d)) consider(d, q);
-    if (best === undefined) return undefined;
-    best.queue.pop();
-    this.entries--;
-    const record = lookup(best.id)!;
-    record.dueAt!.delete(best.destination);
-    this.live--;
-    if (record.dueAt!.size === 0) record.dueAt = undefined;
-    return { record, destination: best.destination };
+      return best === undefined ? undefined : this.take(best, lookup);
+    }
+    // Excluded destinations whose head comes first are set aside (out of the heap) until the
+    // earliest allowed one is found, and put back before returning: O(k log D) for k of them, and
+    // k is small: a lease leaves out the delivery queues and the destinations at their concurrency
+    // limit, at most one per running transfer thread (a destination in retry is not left out: its
+    // units are given back with the retry time, so its entries stop being due).
+    const never = filter.never;
+    const aside: DestinationQueue[] = [];
+    try {
+      for (;;) {
+        const d = this.heads.peek();
+        // The head is no later than any live entry of any destination: nothing is due.
+        if (d === undefined || d.head.at > nowMs) return undefined;
+        if (never?.has(d.name)) {
+          this.heads.remove(d);
+          aside.push(d);
+        } else if (!this.dropStale(d, lookup)) return this.take(d, lookup);
+      }
+    } finally {
+      for (const d of aside) this.heads.push(d);
+    }
   }
 
-  private queue(destination: string): DueQueue {
-    let q = this.queues.get(destination);
-    if (q === undefined) {
-      q = new DueQueue();
-      this.queues.set(destination, q);
+  /** Queues an entry, adding its destination to the index on its first entry. */
+  private push(name: string, at: number, id: QueueId): void {
+    let d = this.queues.get(name);
+    const entry = { at, id };
+    this.entries++;
+    if (d === undefined) {
+      d = new DestinationQueue(name);
+      this.queues.set(name, d);
+      d.queue.push(entry);
+      this.heads.push(d);
+    } else {
+      d.queue.push(entry);
+      if (d.head === entry) this.heads.moved(d);
     }
-    return q;
+  }
+
+  /**
+   * Drops the stale entries at the head of a destination's queue, so its head is live (or the
+   * destination leaves the index, its queue empty). Returns whether any was dropped.
+   */
+  private dropStale(d: DestinationQueue, lookup: (id: QueueId) => Indexed | undefined): boolean {
+    let dropped = false;
+    for (let top = d.queue.peek(); top !== undefined; top = d.queue.peek()) {
+      if (lookup(top.id)?.dueAt?.get(d.name) === top.at) break;
+      d.queue.pop();
+      this.entries--;
+      dropped = true;
+    }
+    if (dropped) this.reordered(d);
+    return dropped;
+  }
+
+  /** Takes a destination's head (live) out of the index, with its message's entry. */
+  private take<M extends Indexed>(
+    d: DestinationQueue,
+    lookup: (id: QueueId) => M | undefined,
+  ): { record: M; destination: string } {
+    const entry = d.queue.pop()!;
+    this.entries--;
+    this.reordered(d);
+    const record = lookup(entry.id)!;
+    record.dueAt!.delete(d.name);
+    this.live--;
+    if (record.dueAt!.size === 0) record.dueAt = undefined;
+    return { record, destination: d.name };
+  }
+
+  /** After a queue lost its head: the destination moves down, or leaves the index when empty. */
+  private reordered(d: DestinationQueue): void {
+    if (d.queue.size > 0) this.heads.moved(d);
+    else {
+      this.heads.remove(d);
+      this.queues.delete(d.name);
+    }
   }
 }

@@ -16,7 +16,8 @@ export interface DueEntry {
   readonly id: QueueId;
 }
 
-function before(a: DueEntry, b: DueEntry): boolean {
+/** Whether `a` comes before `b`: earlier, or as early with the smaller queue id. */
+export function entryBefore(a: DueEntry, b: DueEntry): boolean {
   return a.at < b.at || (a.at === b.at && a.id < b.id);
 }
 
@@ -41,7 +42,7 @@ export class DueQueue {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = h[parent]!;
-      if (!before(entry, p)) break;
+      if (!entryBefore(entry, p)) break;
       h[i] = p;
       i = parent;
     }
@@ -59,8 +60,8 @@ export class DueQueue {
       const l = 2 * i + 1;
       if (l >= h.length) break;
       const r = l + 1;
-      const child = r < h.length && before(h[r]!, h[l]!) ? r : l;
-      if (!before(h[child]!, last)) break;
+      const child = r < h.length && entryBefore(h[r]!, h[l]!) ? r : l;
+      if (!entryBefore(h[child]!, last)) break;
       h[i] = h[child]!;
       i = child;
     }
