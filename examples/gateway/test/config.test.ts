@@ -114,6 +114,51 @@ describe('configuration directory', () => {
     }
   });
 
+  it('gateway.json router thread counts and pipelineData: defaults, values and errors', async () => {
+    const shipped = await loadGatewayConfig(EXAMPLE_CONFIG);
+    const r = shipped.config?.gateway.router;
+    assert.equal(r?.maxTransferThreads, undefined, "absent: the Router's Domino default");
+    assert.equal(r?.maxConcurrentTransferThreads, undefined);
+    assert.equal(r?.maxDeliveryThreads, undefined);
+    assert.equal(r?.pipelineData, true);
+    const set = await variant('gateway.json', (g) => ({
+      ...g,
+      router: {
+        maxTransferThreads: 30,
+        maxConcurrentTransferThreads: 20,
+        maxDeliveryThreads: 4,
+        pipelineData: false,
+      },
+    }));
+    const loaded = await loadGatewayConfig(set);
+    await removeDir(set);
+    assert.deepEqual(loaded.errors, []);
+    const got = loaded.config?.gateway.router;
+    assert.deepEqual(
+      [
+        got?.maxTransferThreads,
+        got?.maxConcurrentTransferThreads,
+        got?.maxDeliveryThreads,
+        got?.pipelineData,
+      ],
+      [30, 20, 4, false],
+    );
+    const bad = await variant('gateway.json', (g) => ({
+      ...g,
+      router: { maxTransferThreads: 0, maxConcurrentTransferThreads: 1.5, pipelineData: 'yes' },
+    }));
+    const errors = await errorsOf(bad);
+    for (const expected of [
+      'gateway.json: router.maxTransferThreads: must be a whole number from 1 to 1000, got 0',
+      'gateway.json: router.maxConcurrentTransferThreads: must be a whole number from 1 to 1000, got 1.5',
+      'gateway.json: router.pipelineData: must be true or false, got "yes"',
+    ])
+      assert.ok(
+        errors.some((e) => e.startsWith(expected)),
+        `missing ${expected} in\n${errors.join('\n')}`,
+      );
+  });
+
   it('directory.json and smtp-inbound.json errors come from the packages with their paths', async () => {
     const d = await variant('directory.json', (v) => ({
       ...v,
