@@ -21,6 +21,7 @@ export {
 } from './journal/journal-store.js';
 export { bodyChunks } from './mailbox/body.js';
 export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
+export { leaseRoom, validateLeaseRequest } from './mailbox/lease-rules.js';
 export {
   createFileMailBox,
   type FileMailBox,
