@@ -154,7 +154,11 @@ export function leasing(
           for (const p of picks) {
             const rows = byUnit.get(`${p.message_id}\u0000${p.destination}`);
             if (!rows) continue;
-            units.push({ id: p.message_id, destination: p.destination, rows: rows.sort((a, b) => a.idx - b.idx) });
+            units.push({
+              id: p.message_id,
+              destination: p.destination,
+              rows: rows.sort((a, b) => a.idx - b.idx),
+            });
             taken.set(p.destination, (taken.get(p.destination) ?? 0) + 1);
           }
         }

@@ -21,13 +21,13 @@ export {
 } from './journal/journal-store.js';
 export { bodyChunks } from './mailbox/body.js';
 export { type MailBoxErrorCode, mailBoxError } from './mailbox/errors.js';
-export { leaseRoom, validateLeaseRequest } from './mailbox/lease-rules.js';
 export {
   createFileMailBox,
   type FileMailBox,
   type FileMailBoxOptions,
   type FileMailBoxStats,
 } from './mailbox/file/store.js';
+export { leaseRoom, validateLeaseRequest } from './mailbox/lease-rules.js';
 export {
   createMemoryMailBox,
   DEFAULT_KEY_RETENTION_MS,

@@ -69,6 +69,24 @@ export function leaseBoundTests(withBox: WithBox): void {
     );
 
     test(
+      'a long backlog of one destination ahead of the others does not hide them',
+      withBox(async (box) => {
+        for (let i = 0; i < 40; i++) await box.enqueue(msg(`h${i}`, [{ destination: 'hot' }]));
+        const a = await box.enqueue(msg('a', [{ destination: 'a' }]));
+        const b = await box.enqueue(msg('b', [{ destination: 'b' }]));
+        const units = await lease(box, { limit: 3, perDestinationLimit: 1 });
+        assert.deepEqual(
+          units.map((u) => u.destination),
+          ['hot', 'a', 'b'],
+        );
+        assert.deepEqual(
+          units.slice(1).map((u) => u.message.id),
+          [a, b],
+        );
+      }),
+    );
+
+    test(
       'destinationRoom overrides perDestinationLimit; a room of 0 leaves the destination out',
       withBox(async (box) => {
         for (let i = 0; i < 4; i++)
@@ -78,9 +96,7 @@ export function leaseBoundTests(withBox: WithBox): void {
         // A destination named like an Object.prototype member has no room of its own.
         for (let i = 0; i < 3; i++) await box.enqueue(msg(`c${i}`, [{ destination: 'constructor' }]));
         assert.deepEqual(
-          perDestination(
-            await lease(box, { perDestinationLimit: 1, destinationRoom: { hot: 3, cold: 0 } }),
-          ),
+          perDestination(await lease(box, { perDestinationLimit: 1, destinationRoom: { hot: 3, cold: 0 } })),
           { constructor: 1, hot: 3, warm: 1 },
         );
         // Room without a default bound: only the named destination is bounded.
