@@ -1,10 +1,12 @@
 /**
  * Leasing: due recipient rows taken with `FOR UPDATE SKIP LOCKED`, per (message, destination)
  * unit, earliest due first, so concurrent nodes never lease one recipient twice and never wait
- * for each other; an expired lease makes its rows due again (takeover). With
- * `maxInFlightPerDestination`, a per-destination advisory lock keeps the cap across all nodes.
+ * for each other; an expired lease makes its rows due again (takeover). A request's
+ * `perDestinationLimit`/`destinationRoom` bound the units per destination in one call (a window
+ * over the walked units); with `maxInFlightPerDestination`, a per-destination advisory lock keeps
+ * the cap across all nodes.
  */
-import { type LeasedMessage, type LeaseRequest, mailBoxError } from '@mailroute/router';
+import { type LeasedMessage, type LeaseRequest, leaseRoom, validateLeaseRequest } from '@mailroute/router';
 import type { QueueContext, TxClient } from './db.js';
 import type { reading } from './read.js';
 
@@ -58,48 +60,72 @@ export function leasing(
   return {
     async lease(req: LeaseRequest): Promise<LeasedMessage[]> {
       open();
-      if (!req || typeof req.owner !== 'string' || req.owner === '')
-        throw mailBoxError('MAILBOX_INVALID', 'a lease needs an owner');
-      if (!Number.isFinite(req.nowMs)) throw mailBoxError('MAILBOX_INVALID', 'nowMs is not a time');
-      if (!Number.isFinite(req.leaseMs) || req.leaseMs <= 0)
-        throw mailBoxError('MAILBOX_INVALID', 'leaseMs must be positive');
-      if (!Number.isInteger(req.limit) || req.limit < 0)
-        throw mailBoxError('MAILBOX_INVALID', 'limit must be a count');
+      validateLeaseRequest(req);
       if (req.limit === 0) return [];
       const now = Math.floor(req.nowMs);
       const expires = Math.floor(req.nowMs + req.leaseMs);
-      const only = req.destinations ? [...req.destinations] : null;
+      const asked = req.destinations ? [...req.destinations] : null;
+      let only = asked;
       const never = req.excludeDestinations ? [...req.excludeDestinations] : [];
+      const rooms = Object.entries(req.destinationRoom ?? {});
+      // No room by default: only the destinations given room of their own can be taken from
+      // (as a filter on the walk, so it never walks rows it could not take).
+      if (req.perDestinationLimit === 0)
+        only = rooms.filter(([d, n]) => n > 0 && (asked === null || asked.includes(d))).map(([d]) => d);
       return tx(async (c) => {
         const units: { id: string; destination: string; rows: { idx: number }[] }[] = [];
         const tried: string[] = []; // `message/destination` (queue ids are digits: no ambiguity)
         const full = new Set<string>(); // destinations at maxInFlightPerDestination
+        const taken = new Map<string, number>(); // units leased per destination in this call
         for (;;) {
           const want = req.limit - units.length;
           if (want <= 0) break;
-          // Candidate units, earliest due first; no locks yet. The query walks the due index in
+          // Per destination, the room left in this call: those with room of their own or units
+          // taken so far; the others get the default bound ($7, NULL: none). A destination with
+          // no room left is kept out of the walk, so every row walked can yield a unit.
+          const roomLeft = new Map<string, number>(rooms);
+          for (const [d, n] of taken) roomLeft.set(d, leaseRoom(req, d) - n);
+          const noRoom = [...roomLeft].filter(([, n]) => n <= 0).map(([d]) => d);
+          const bounded = [...roomLeft].filter(([, n]) => n > 0 && Number.isFinite(n));
+          // Candidate units, earliest due first; no locks yet. The walk goes down the due index in
           // order and stops after a few rows per unit wanted (never the whole queue); units are
-          // the rows' distinct (message, destination) in order of appearance. Units tried before
-          // in this call (taken, or locked by another node) are left out, so the loop moves on.
-          const rows = await c.query<{ message_id: string; destination: string }>(
-            `SELECT r.message_id, r.destination FROM ${s}.recipients r
-             WHERE r.due_ms <= $1
-               AND ($2::text[] IS NULL OR r.destination = ANY($2::text[]))
-               AND NOT (r.destination = ANY($3::text[]))
-               AND (r.message_id || '/' || r.destination) <> ALL($4::text[])
-             ORDER BY r.due_ms, r.message_id, r.idx
-             LIMIT $5`,
-            [now, only, [...never, ...full], tried, want * 4],
+          // the rows' distinct (message, destination) in order of appearance, at most each
+          // destination's room (row_number per destination). Units tried before in this call
+          // (taken, or locked by another node) are left out, so the loop moves on.
+          const cand = await c.query<{ message_id: string; destination: string }>(
+            `WITH walk AS (
+               SELECT r.message_id, r.destination, r.due_ms, r.idx FROM ${s}.recipients r
+               WHERE r.due_ms <= $1
+                 AND ($2::text[] IS NULL OR r.destination = ANY($2::text[]))
+                 AND NOT (r.destination = ANY($3::text[]))
+                 AND (r.message_id || '/' || r.destination) <> ALL($4::text[])
+               ORDER BY r.due_ms, r.message_id, r.idx
+               LIMIT $5),
+             units AS (
+               SELECT message_id, destination, min(pos) AS pos
+               FROM (SELECT w.*, row_number() OVER (ORDER BY due_ms, message_id, idx) AS pos FROM walk w) p
+               GROUP BY message_id, destination),
+             ranked AS (
+               SELECT u.*, row_number() OVER (PARTITION BY u.destination ORDER BY u.pos) AS nth
+               FROM units u)
+             SELECT k.message_id, k.destination FROM ranked k
+             LEFT JOIN unnest($6::text[], $8::bigint[]) AS room(destination, n)
+               ON room.destination = k.destination
+             WHERE k.nth <= coalesce(room.n, $7::bigint, k.nth)
+             ORDER BY k.pos
+             LIMIT $9`,
+            [
+              now,
+              only,
+              [...never, ...full, ...noRoom],
+              tried,
+              want * 4,
+              bounded.map(([d]) => d),
+              req.perDestinationLimit ?? null,
+              bounded.map(([, n]) => n),
+              want,
+            ],
           );
-          const seen = new Set<string>();
-          const cand = { rows: [] as { message_id: string; destination: string }[] };
-          for (const r of rows.rows) {
-            const k = `${r.message_id}/${r.destination}`;
-            if (seen.has(k)) continue;
-            seen.add(k);
-            cand.rows.push(r);
-            if (cand.rows.length >= want) break;
-          }
           if (cand.rows.length === 0) break;
           let picks = cand.rows;
           for (const p of picks) tried.push(`${p.message_id}/${p.destination}`);
@@ -127,12 +153,13 @@ export function leasing(
           }
           for (const p of picks) {
             const rows = byUnit.get(`${p.message_id}\u0000${p.destination}`);
-            if (rows)
-              units.push({
-                id: p.message_id,
-                destination: p.destination,
-                rows: rows.sort((a, b) => a.idx - b.idx),
-              });
+            if (!rows) continue;
+            units.push({
+              id: p.message_id,
+              destination: p.destination,
+              rows: rows.sort((a, b) => a.idx - b.idx),
+            });
+            taken.set(p.destination, (taken.get(p.destination) ?? 0) + 1);
           }
         }
         if (units.length === 0) return [];

@@ -27,6 +27,7 @@ export {
   type FileMailBoxOptions,
   type FileMailBoxStats,
 } from './mailbox/file/store.js';
+export { leaseRoom, validateLeaseRequest } from './mailbox/lease-rules.js';
 export {
   createMemoryMailBox,
   DEFAULT_KEY_RETENTION_MS,

@@ -15,6 +15,7 @@ import { enqueueTests } from './conformance/enqueue.js';
 import type { MailBoxConformanceOptions, MailBoxFixture } from './conformance/fixtures.js';
 import { inspectTests } from './conformance/inspect.js';
 import { leaseTests } from './conformance/lease.js';
+import { leaseBoundTests } from './conformance/lease-bounds.js';
 import { operatorActionTests } from './conformance/operator-actions.js';
 import { settleTests } from './conformance/settle.js';
 import { wholeStoreTests } from './conformance/whole-store.js';
@@ -46,6 +47,7 @@ export function mailBoxConformance(
   describe(`MailBox conformance: ${name}`, () => {
     enqueueTests(withBox);
     leaseTests(withBox);
+    leaseBoundTests(withBox);
     settleTests(withBox);
     operatorActionTests(withBox);
     inspectTests(withBox);

@@ -8,6 +8,7 @@
  */
 import { DueIndex } from './due-index.js';
 import { mailBoxError } from './errors.js';
+import { leaseRoom, validateLeaseRequest } from './lease-rules.js';
 import {
   validateSettlement as checkSettlement,
   emptyStateCounts,
@@ -41,10 +42,6 @@ export * from './state-records.js';
 
 const ID_TIME_WIDTH = 9; // base 36 milliseconds: enough until the year 5138
 const ID_SEQ_WIDTH = 5; // base 36: 60 million ids per millisecond
-
-function requireCount(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0) throw mailBoxError('MAILBOX_INVALID', `${what} must be a count`);
-}
 
 /**
  * The queue's state. Insertion order of `messages` is queue-id order, because ids grow and a
@@ -132,16 +129,25 @@ export class MailBoxState<B> {
 
   /** Takes due work: see {@link LeaseRequest}. */
   lease(req: LeaseRequest): LeasedMessage[] {
-    if (!req || typeof req.owner !== 'string' || req.owner === '')
-      throw mailBoxError('MAILBOX_INVALID', 'a lease needs an owner');
-    if (!Number.isFinite(req.nowMs)) throw mailBoxError('MAILBOX_INVALID', 'nowMs is not a time');
-    if (!Number.isFinite(req.leaseMs) || req.leaseMs <= 0)
-      throw mailBoxError('MAILBOX_INVALID', 'leaseMs must be positive');
-    requireCount(req.limit, 'limit');
-    const filter = {
-      only: req.destinations ? new Set(req.destinations) : undefined,
-      never: req.excludeDestinations ? new Set(req.excludeDestinations) : undefined,
-    };
+    validateLeaseRequest(req);
+    const bounded = req.perDestinationLimit !== undefined || req.destinationRoom !== undefined;
+    const never = new Set(req.excludeDestinations ?? []);
+    let only = req.destinations ? new Set(req.destinations) : undefined;
+    if (bounded) {
+      for (const [destination, room] of Object.entries(req.destinationRoom ?? {}))
+        if (room === 0) never.add(destination);
+      // No room by default: only the destinations given room of their own can be taken from.
+      if (req.perDestinationLimit === 0) {
+        const roomy = new Set<string>();
+        for (const [destination, room] of Object.entries(req.destinationRoom ?? {}))
+          if (room > 0 && (only === undefined || only.has(destination))) roomy.add(destination);
+        only = roomy;
+      }
+    }
+    // `never` grows between pops as destinations use up their room, so the due index stops
+    // offering them (their queues are not even looked at again in this call).
+    const filter = { only, never };
+    const taken = new Map<string, number>();
     const expires = req.nowMs + req.leaseMs;
     const out: LeasedMessage[] = [];
     // Messages taken out of the index (leased, or not yet visible) go back once the lease is
@@ -172,6 +178,11 @@ export class MailBoxState<B> {
         recipients: rs.map(recipientView),
         leaseExpiresMs: expires,
       });
+      if (bounded) {
+        const n = (taken.get(destination) ?? 0) + 1;
+        taken.set(destination, n);
+        if (n >= leaseRoom(req, destination)) never.add(destination);
+      }
     }
     for (const m of putBack) if (this.messages.get(m.id) === m) this.touch(m);
     return out;

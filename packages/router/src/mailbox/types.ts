@@ -156,6 +156,21 @@ export interface LeaseRequest {
   readonly excludeDestinations?: readonly string[] | undefined;
   /** At most this many (message, destination) units. */
   readonly limit: number;
+  /**
+   * At most this many units of any one destination in this lease (a non-negative integer);
+   * default no bound but `limit`. The Router passes its per-destination concurrency
+   * (`maxConcurrentTransferThreads`, Domino's "Maximum concurrent transfer threads"), so one lease
+   * never brings more units for a destination than it can start: the rest stays waiting, for this
+   * node's next lease or another node. `limit` is still filled from the other destinations.
+   */
+  readonly perDestinationLimit?: number | undefined;
+  /**
+   * The bound for these destinations instead of `perDestinationLimit` (non-negative integers):
+   * what the caller has room for where it already runs or holds units (the Router: the limit less
+   * its running and pending units there). A room of 0 leaves the destination out, like
+   * `excludeDestinations`. Only own keys count.
+   */
+  readonly destinationRoom?: Readonly<Record<string, number>> | undefined;
 }
 
 /** A unit of work: the due recipients of one message for one destination, now `in-flight`. */

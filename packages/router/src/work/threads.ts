@@ -88,7 +88,8 @@ export class RouterThreads {
    * to the free delivery threads, transfer work (every other destination) up to the free transfer
    * threads, in a lease each, so a node holds no more units than it can start now (a unit waiting
    * in memory is work other nodes cannot take and a killed node leaves to be sent twice).
-   * Destinations at their concurrency limit are left out; a unit for a destination in retry is
+   * Destinations at their concurrency limit are left out and the others get at most their free
+   * slots (the lease's per-destination bound); a unit for a destination in retry is
    * given back at once with the retry time, so the store stops offering it (its whole queue waits).
    * Returns true when a lease came back full (the scheduler leases again).
    */
@@ -114,7 +115,13 @@ export class RouterThreads {
     const generation = { ...this.#workGeneration };
     const waiting = new Map(this.#retry.waiting(nowMs).map((d) => [d, this.#retry.retryAt(d)!]));
     const lease = async (
-      scope: { destinations: string[] } | { excludeDestinations: string[] },
+      scope:
+        | { destinations: string[] }
+        | {
+            excludeDestinations: string[];
+            perDestinationLimit: number;
+            destinationRoom: Record<string, number>;
+          },
       limit: number,
     ): Promise<boolean> => {
       const units = await ctx.mailBox.lease({ owner: ctx.owner, nowMs, leaseMs: t.leaseMs, ...scope, limit });
@@ -137,11 +144,28 @@ export class RouterThreads {
     }
     // Stop may have begun while the delivery lease ran: then no transfer work is taken.
     if (wantTransfer && !this.#hooks.stopping()) {
+      // Per destination, no more units than it has slots free: a destination at its limit is
+      // left out, one with units running or waiting here gets the room it has left, every other
+      // at most its limit (without the bound, one lease could bring a destination's whole
+      // backlog up to the free threads, to wait here in memory). A destination in retry takes
+      // no slot: its units are given back at once, as many per lease as the lease takes.
       const exclude = [DELIVERY_QUEUE, UNROUTABLE_QUEUE];
-      for (const [destination, running] of this.#perDestination)
-        if (running + (this.#pending.get(destination)?.length ?? 0) >= t.maxConcurrentTransferThreads)
-          exclude.push(destination);
-      if (await lease({ excludeDestinations: exclude }, freeTransfer)) full = true;
+      const room = new Map<string, number>();
+      for (const destination of new Set([...this.#perDestination.keys(), ...this.#pending.keys()])) {
+        if (waiting.has(destination)) continue;
+        const used =
+          (this.#perDestination.get(destination) ?? 0) + (this.#pending.get(destination)?.length ?? 0);
+        if (used >= t.maxConcurrentTransferThreads) exclude.push(destination);
+        else room.set(destination, t.maxConcurrentTransferThreads - used);
+      }
+      for (const destination of waiting.keys()) room.set(destination, freeTransfer);
+      const scope = {
+        excludeDestinations: exclude,
+        perDestinationLimit: t.maxConcurrentTransferThreads,
+        // fromEntries makes own properties whatever the name (even `__proto__`).
+        destinationRoom: Object.fromEntries(room),
+      };
+      if (await lease(scope, freeTransfer)) full = true;
       else if (generation.transfer === this.#workGeneration.transfer) this.#drained.add('transfer');
     }
     return full;
