@@ -5,12 +5,14 @@
  * counting sink, and the scripts that start the peers, are the shared anchors in
  * `../shared/anchors/relay/` (RELAY_ANCHORS overrides the folder); without them the benchmark
  * says so and stops, and a peer whose script fails (no Postfix, Haraka not installed) is skipped
- * with a line saying why. Cells: 1 KB and 100 KB, 10 and 50 clients. Every loop is bounded (a
+ * with a line saying why. Cells: 1 KB and 100 KB, 10 and 50 clients. The gateway runs twice a
+ * cell: as a plain relay (no server mail rules, as the peers have no header or body checks), and
+ * with the shipped example's four mail rules evaluated on every message. Every loop is bounded (a
  * fixed message count per cell and the load generator's drain timeout).
  *
  *   node test/bench/router/dist/relay.bench.js            (RELAY_MESSAGES_1K, RELAY_MESSAGES_100K,
- *                                                          RELAY_PEERS=postfix,haraka, RELAY_CELLS
- *                                                          to change)
+ *                                                          RELAY_PEERS=postfix,haraka, RELAY_CELLS,
+ *                                                          RELAY_RULES=0 to change)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -60,8 +62,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The shipped configuration as a plain relay: any domain, any 127.0.0.0/8 client, out to `outPort`. */
-async function relayConfig(outPort: number): Promise<string> {
+/**
+ * The shipped configuration as a plain relay: any domain, any 127.0.0.0/8 client, out to
+ * `outPort`. With `rules` false the server mail rules are off, as the peers run no header or body
+ * checks; with true the example's four rules are evaluated on every message (a second row).
+ */
+async function relayConfig(outPort: number, rules: boolean): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-bench-config-'));
   await cp(EXAMPLE_CONFIG, dir, { recursive: true });
   const read = async (f: string) =>
@@ -71,6 +77,7 @@ async function relayConfig(outPort: number): Promise<string> {
   // 20 transfers to the sink at once: the peers' delivery concurrency (the anchors' README).
   gateway['router'] = { smtpPorts: { 'sink.acme.example': outPort }, maxConcurrentTransferThreads: 20 };
   gateway['maxSessions'] = 1000;
+  if (!rules) delete gateway['mailRules'];
   await writeFile(join(dir, 'gateway.json'), JSON.stringify(gateway));
   const inbound = await read('smtp-inbound.json');
   // Relay for everyone (the peers are set up as open relays on loopback too); no DNS lists.
@@ -158,10 +165,10 @@ type Row = {
 };
 const rows: Row[] = [];
 
-async function mailroute(cell: (typeof CELLS)[number], messages: number): Promise<void> {
+async function mailroute(cell: (typeof CELLS)[number], messages: number, rules: boolean): Promise<void> {
   const inPort = await freePort();
   const outPort = await freePort();
-  const config = await relayConfig(outPort);
+  const config = await relayConfig(outPort, rules);
   const data = await mkdtemp(join(tmpdir(), 'relay-bench-data-'));
   const startLoad = load();
   const gateway = await startGateway(config, data, inPort);
@@ -182,7 +189,7 @@ async function mailroute(cell: (typeof CELLS)[number], messages: number): Promis
       '--pidfile',
       join(data, 'gateway.lock'),
     ]);
-    rows.push({ server: 'mailroute', ...cell, result, load: startLoad });
+    rows.push({ server: rules ? 'mailroute + 4 rules' : 'mailroute', ...cell, result, load: startLoad });
   } finally {
     await gateway.stop();
     await rm(data, { recursive: true, force: true });
@@ -249,7 +256,9 @@ if (!existsSync(join(ANCHORS, 'load.mjs'))) {
 console.log(`node ${process.version}, ${new Date().toISOString()}, load average ${load()}`);
 for (const cell of CELLS) {
   const messages = cell.size > 10_000 ? MESSAGES_100K : MESSAGES_1K;
-  await mailroute(cell, messages);
+  await mailroute(cell, messages, false);
+  // RELAY_RULES=0 leaves out the row with the example's server mail rules.
+  if (process.env['RELAY_RULES'] !== '0') await mailroute(cell, messages, true);
   for (const p of PEERS) await peer(p, cell, messages);
 }
 
