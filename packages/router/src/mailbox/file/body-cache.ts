@@ -15,10 +15,18 @@ export class BodyCache {
 
   constructor(private readonly maxBytes: number) {}
 
-  /** Keeps a copy of `chunks` (the caller may reuse its buffers) if it fits. */
+  /**
+   * Keeps the body if it fits. `chunks` are the store's own copies (its intake copied the caller's
+   * bytes, so a caller that reuses its buffers changes nothing here); a body in one chunk is kept
+   * as it is, a 100 KB copy less per message, several are joined into one buffer.
+   */
   put(id: QueueId, chunks: readonly Uint8Array[], len: number): void {
     if (len > this.maxBytes - this.bytes || this.bodies.has(id)) return;
-    this.bodies.set(id, Buffer.concat(chunks, len));
+    const only = chunks.length === 1 ? chunks[0] : undefined;
+    this.bodies.set(
+      id,
+      only !== undefined ? Buffer.from(only.buffer, only.byteOffset, only.byteLength) : Buffer.concat(chunks, len),
+    );
     this.bytes += len;
   }
 
