@@ -167,6 +167,33 @@ type Row = {
 };
 const rows: Row[] = [];
 
+/** load.mjs's arguments for one relay and cell. */
+function loadArgs(
+  server: string,
+  inPort: number,
+  outPort: number,
+  cell: (typeof CELLS)[number],
+  messages: number,
+  pidfile: string,
+): string[] {
+  return [
+    '--server',
+    server,
+    '--in',
+    String(inPort),
+    '--out',
+    String(outPort),
+    '--clients',
+    String(cell.clients),
+    '--messages',
+    String(messages),
+    '--size',
+    String(cell.size),
+    '--pidfile',
+    pidfile,
+  ];
+}
+
 /**
  * The cell's load twice on one running relay, each run counted on its own (load.mjs tags its
  * messages and reads the relay's CPU from its start): first from a cold start, then warm. A
@@ -199,22 +226,7 @@ async function mailroute(cell: (typeof CELLS)[number], messages: number, rules: 
     await loadTwice(
       rules ? 'mailroute + 4 rules' : 'mailroute',
       cell,
-      [
-        '--server',
-        'mailroute',
-        '--in',
-        String(inPort),
-        '--out',
-        String(outPort),
-        '--clients',
-        String(cell.clients),
-        '--messages',
-        String(messages),
-        '--size',
-        String(cell.size),
-        '--pidfile',
-        join(data, 'gateway.lock'),
-      ],
+      loadArgs('mailroute', inPort, outPort, cell, messages, join(data, 'gateway.lock')),
       startLoad,
     );
   } finally {
@@ -254,27 +266,7 @@ async function peer(name: string, cell: (typeof CELLS)[number], messages: number
   }
   try {
     const pidfile = name === 'postfix' ? join(dir, 'spool', 'pid', 'master.pid') : join(dir, 'haraka.pid');
-    await loadTwice(
-      name,
-      cell,
-      [
-        '--server',
-        name,
-        '--in',
-        String(inPort),
-        '--out',
-        String(outPort),
-        '--clients',
-        String(cell.clients),
-        '--messages',
-        String(messages),
-        '--size',
-        String(cell.size),
-        '--pidfile',
-        pidfile,
-      ],
-      startLoad,
-    );
+    await loadTwice(name, cell, loadArgs(name, inPort, outPort, cell, messages, pidfile), startLoad);
   } finally {
     spawnSync(script, ['stop', dir], { encoding: 'utf8', timeout: 60_000 });
     await rm(work, { recursive: true, force: true });
