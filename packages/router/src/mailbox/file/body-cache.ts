@@ -25,7 +25,9 @@ export class BodyCache {
     const only = chunks.length === 1 ? chunks[0] : undefined;
     this.bodies.set(
       id,
-      only !== undefined ? Buffer.from(only.buffer, only.byteOffset, only.byteLength) : Buffer.concat(chunks, len),
+      only !== undefined
+        ? Buffer.from(only.buffer, only.byteOffset, only.byteLength)
+        : Buffer.concat(chunks, len),
     );
     this.bytes += len;
   }
