@@ -31,7 +31,10 @@ export interface LocalDelivery {
   readonly recipients: readonly string[];
   /** The reverse path (`''` for `<>`), Domino's `SMTPOriginator`. */
   readonly mailFrom: string;
-  /** The message as this owner may see it. */
+  /**
+   * The message as this owner may see it. Read it, never change it in place: the bytes may be the
+   * store's cached copy, which other recipients' deliveries and transfers read too.
+   */
   readonly message: Uint8Array;
   /** Domino's `DeliveredDate` (epoch ms). */
   readonly deliveredMs: number;

@@ -30,7 +30,10 @@ export interface OutboundEnvelope {
   readonly smtputf8?: boolean;
 }
 
-/** The message: bytes, or a factory giving a fresh stream each call (re-read for each host tried). */
+/**
+ * The message: bytes, or a factory giving a fresh stream each call (re-read for each host tried).
+ * Bytes are read, never changed in place: they may be the store's cached copy of the message.
+ */
 export type OutboundMessage = Uint8Array | string | (() => AsyncIterable<Uint8Array>);
 
 /** What became of one recipient in one transaction (smtp-client calls this `RecipientOutcome`). */

@@ -6,5 +6,9 @@
  * `RouterDKIMSigning` and `DKIM_KEY_<domain>`; the Router knows no keys.
  */
 
-/** Signs one outbound message; `from` is the From field's address, if there is one. */
+/**
+ * Signs one outbound message; `from` is the From field's address, if there is one. It returns new
+ * bytes (or `message` itself) and never changes `message` in place: those may be the store's
+ * cached copy.
+ */
 export type SignHook = (message: Uint8Array, from: string | undefined) => Promise<Uint8Array> | Uint8Array;
