@@ -4,7 +4,7 @@
  * bounded; a dead server gives an error, never a hang.
  */
 import { connect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 
 /** One reply: its code and its text lines joined. */
 export interface Reply {
@@ -110,6 +110,12 @@ export class SmtpTestClient {
   async raw(data: string | Buffer): Promise<Reply> {
     this.#socket.write(data);
     return this.reply();
+  }
+
+  /** The certificate the server presented, once STARTTLS is done. */
+  peerCertificate(): PeerCertificate | undefined {
+    const socket = this.#socket;
+    return 'getPeerCertificate' in socket ? (socket as TLSSocket).getPeerCertificate() : undefined;
   }
 
   /** STARTTLS (the server's development certificate is not checked). */

@@ -9,7 +9,7 @@
 
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, silentLogger } from '@mailroute/envelope';
+import { type Logger, silentLogger, systemClock } from '@mailroute/envelope';
 import type { MailRulesWatcher } from '@mailroute/router';
 import { createSmtpServer, type ListeningAddress, type SmtpServer } from '@mailroute/smtp-server';
 import { type CaptureSink, sinkRoot, startCaptureSink } from './capture-sink.js';
@@ -19,6 +19,7 @@ import type { GatewayConfig } from './config-types.js';
 import { createControlHandler } from './control-handlers.js';
 import { type ControlServer, startControlServer } from './control-socket.js';
 import { type DataLock, lockDataDirectory } from './data-lock.js';
+import { developmentCertificate } from './dev-certificate.js';
 import type { DkimSetup } from './dkim-keys.js';
 import { ensureFolder, removeUnfinished } from './durable-write.js';
 import type { GatewayStats } from './gateway-stats.js';
@@ -169,6 +170,18 @@ async function startLocked(options: GatewayOptions, lock: DataLock, logger: Logg
   const g = config.gateway;
   const host = options.host ?? g.host;
   const submissionPort = options.submissionPort === undefined ? g.submissionPort : options.submissionPort;
+  // STARTTLS offers the development certificate kept in the data directory (made at the first start).
+  let tls: Awaited<ReturnType<typeof developmentCertificate>> | undefined;
+  if (g.startTls !== 'disabled') {
+    try {
+      tls = await developmentCertificate(dataDir, g.hostname, systemClock, componentLogger(logger, 'smtp'));
+    } catch (error) {
+      await router.close();
+      await sink?.close();
+      core.resolver.close();
+      throw error;
+    }
+  }
   const server = createSmtpServer(
     {
       hostname: g.hostname,
@@ -179,6 +192,7 @@ async function startLocked(options: GatewayOptions, lock: DataLock, logger: Logg
           : [{ kind: 'submission' as const, port: submissionPort, host }]),
       ],
       startTls: g.startTls,
+      ...(tls === undefined ? {} : { tls }),
       maxMessageSizeBytes: g.maxMessageSizeBytes,
       maxRecipients: g.maxRecipients,
       maxSessions: g.maxSessions,

@@ -1,0 +1,76 @@
+/**
+ * The gateway's development certificate for STARTTLS, kept in `<data>/tls/`: made once (RSA 2048
+ * and a self-signed X.509 certificate, smtp-server's `createDevCertificate`) and used again at
+ * every start while it is valid for the host name for more than a day. Making it at every start
+ * cost a key generation (0.1-0.5 s of CPU, the largest item of a start) and gave clients a new
+ * certificate after each restart. Never for production: clients cannot verify it.
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock, Logger } from '@mailroute/envelope';
+import { createDevCertificate, type DevCertificate } from '@mailroute/smtp-server';
+import { syncFolder, writeDurably } from './durable-write.js';
+
+/** A certificate is made anew when it has less than this left. */
+const RENEW_BEFORE_MS = 24 * 3600 * 1000;
+
+/** Where the data directory keeps it. */
+export function devCertificatePaths(dataDir: string): { folder: string; key: string; cert: string } {
+  const folder = join(dataDir, 'tls');
+  return { folder, key: join(folder, 'development-key.pem'), cert: join(folder, 'development-cert.pem') };
+}
+
+/** The kept certificate when it is usable for `hostname` at `nowMs`, else undefined (with why). */
+async function kept(
+  paths: { key: string; cert: string },
+  hostname: string,
+  nowMs: number,
+): Promise<{ material: DevCertificate } | { why: string }> {
+  let key: string;
+  let cert: string;
+  try {
+    [key, cert] = await Promise.all([readFile(paths.key, 'utf8'), readFile(paths.cert, 'utf8')]);
+  } catch {
+    return { why: 'none kept yet' };
+  }
+  try {
+    const x509 = new X509Certificate(cert);
+    if (!x509.checkPrivateKey(createPrivateKey(key))) return { why: 'its key does not match' };
+    if (x509.checkHost(hostname) === undefined && !x509.subject.includes(`CN=${hostname}`))
+      return { why: `it is not for ${hostname}` };
+    if (Date.parse(x509.validTo) - nowMs < RENEW_BEFORE_MS) return { why: 'it expires within a day' };
+    return { material: { key, cert } };
+  } catch (error) {
+    return { why: `it cannot be read: ${(error as Error).message}` };
+  }
+}
+
+/** The development certificate for `hostname`: the kept one, or a new one written to the data directory. */
+export async function developmentCertificate(
+  dataDir: string,
+  hostname: string,
+  clock: Clock,
+  logger: Logger,
+): Promise<DevCertificate> {
+  const paths = devCertificatePaths(dataDir);
+  const found = await kept(paths, hostname, clock.now());
+  if ('material' in found) {
+    logger.warn(
+      { path: paths.cert },
+      'STARTTLS uses the kept self-signed development certificate; never use it in production',
+    );
+    return found.material;
+  }
+  const made = createDevCertificate(hostname, new Date(clock.now()));
+  await mkdir(paths.folder, { recursive: true, mode: 0o700 });
+  // The key first: a certificate on disk always has its key beside it.
+  await writeDurably(paths.key, made.key, { syncDir: false });
+  await writeDurably(paths.cert, made.cert, { syncDir: false });
+  await syncFolder(paths.folder);
+  logger.warn(
+    { path: paths.cert, reason: found.why },
+    'STARTTLS uses a new self-signed development certificate; never use it in production',
+  );
+  return made;
+}
