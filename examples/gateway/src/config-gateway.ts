@@ -7,6 +7,7 @@ import {
   type GatewaySettings,
   type RouterSettings,
   type SubmissionUser,
+  type TlsFiles,
 } from './config-types.js';
 import { isPasswordHash } from './passwords.js';
 
@@ -28,6 +29,7 @@ const FIELDS = [
   'router',
   'captureSink',
   'authservId',
+  'tls',
 ] as const;
 
 /** Keys an earlier gateway.json used, with the name that replaced them (sizes and durations say their unit). */
@@ -102,6 +104,19 @@ function readCaptureSink(r: FieldReader, value: unknown): CaptureSinkSettings | 
   };
 }
 
+/** gateway.json `tls` (absent: the development certificate). */
+function readTls(r: FieldReader, value: unknown): TlsFiles | undefined {
+  if (value === undefined) return undefined;
+  const o = r.object(value, 'tls');
+  r.known(o, 'tls', ['certificateFile', 'keyFile']);
+  const file = (key: string): string => {
+    if (typeof o[key] === 'string' && o[key] !== '') return o[key];
+    r.fail(`tls.${key}`, o[key] === undefined ? 'is required' : 'must be a file name');
+    return '';
+  };
+  return { certificateFile: file('certificateFile'), keyFile: file('keyFile') };
+}
+
 /** `authservId`: one token (no space, `;`, quote or control character), default the host name. */
 function readAuthservId(r: FieldReader, o: Record<string, unknown>): string {
   const hostname = typeof o['hostname'] === 'string' ? o['hostname'] : '';
@@ -156,6 +171,7 @@ export function readGatewaySettings(value: unknown): { settings: GatewaySettings
     },
     router: readRouter(r, o['router']),
     captureSink: readCaptureSink(r, o['captureSink']),
+    tls: readTls(r, o['tls']),
   };
   if (settings.maxBufferedBytes < settings.maxMessageSizeBytes)
     r.fail('maxBufferedBytes', `must be at least maxMessageSizeBytes (${settings.maxMessageSizeBytes})`);

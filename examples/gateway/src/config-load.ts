@@ -10,6 +10,7 @@ import { type DirectoryData, loadDirectory } from '@mailroute/routing';
 import { readDkimSettings, readDnsZone } from './config-dns-dkim.js';
 import { readGatewaySettings } from './config-gateway.js';
 import { checkMailRulesFile } from './config-mail-rules.js';
+import { readTlsMaterial } from './config-tls.js';
 import { CONFIG_FILES, ConfigError, type GatewayConfig } from './config-types.js';
 
 /** The outcome of loading: the config when there is no error, every error and warning otherwise. */
@@ -103,6 +104,13 @@ export async function loadGatewayConfig(dir: string): Promise<LoadedConfig> {
   // The server mail rules file gateway.json names: refused here rather than at the first message.
   if (gatewayJson !== undefined)
     errors.push(...(await checkMailRulesFile(dir, gateway.settings.operator.mailRules)));
+  // The certificate files: a missing file or a key of another certificate is refused now, not at start.
+  const tls = gateway.settings.tls;
+  if (gatewayJson !== undefined && tls !== undefined && tls.certificateFile !== '' && tls.keyFile !== '') {
+    const material = await readTlsMaterial(dir, tls, Date.now());
+    if (material.ok) warnings.push(...material.warnings);
+    else errors.push(...material.errors);
+  }
 
   if (errors.length > 0) return { config: undefined, errors, warnings };
   return {

@@ -47,6 +47,12 @@ export interface GatewaySettings {
   readonly submissionPort: number | undefined;
   /** "SSL negotiated over TCP/IP port": default `enabled` (development certificate). */
   readonly startTls: 'disabled' | 'enabled' | 'required';
+  /**
+   * The server certificate STARTTLS offers (Domino's keyring): PEM files, relative to the
+   * configuration directory. Absent: a self-signed development certificate kept in the data
+   * directory.
+   */
+  readonly tls: TlsFiles | undefined;
   /** Maximum message size in octets; default 26214400. */
   readonly maxMessageSizeBytes: number;
   /**
@@ -83,6 +89,12 @@ export interface GatewaySettings {
   readonly router: RouterSettings;
   /** The capture sink the example starts for the next hop; undefined when off. */
   readonly captureSink: CaptureSinkSettings | undefined;
+}
+
+/** gateway.json `tls`: the certificate (its chain may follow it in the same file) and its private key. */
+export interface TlsFiles {
+  readonly certificateFile: string;
+  readonly keyFile: string;
 }
 
 /** gateway.json `router`: the Configuration Settings' Router/SMTP fields and notes.ini variables. */

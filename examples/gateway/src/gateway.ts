@@ -9,12 +9,13 @@
 
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, silentLogger, systemClock } from '@mailroute/envelope';
+import { type Logger, MailrouteError, silentLogger, systemClock } from '@mailroute/envelope';
 import type { MailRulesWatcher } from '@mailroute/router';
 import { createSmtpServer, type ListeningAddress, type SmtpServer } from '@mailroute/smtp-server';
 import { type CaptureSink, sinkRoot, startCaptureSink } from './capture-sink.js';
 import type { GatewayCore } from './compose.js';
 import { composeBackend } from './compose-backend.js';
+import { readTlsMaterial } from './config-tls.js';
 import type { GatewayConfig } from './config-types.js';
 import { createControlHandler } from './control-handlers.js';
 import { type ControlServer, startControlServer } from './control-socket.js';
@@ -102,6 +103,28 @@ async function cleanAfterCrash(dataDir: string, beforeMs: number): Promise<numbe
   return removed;
 }
 
+/** The certificate STARTTLS offers: gateway.json's `tls` files, else the kept development one. */
+async function serverCertificate(
+  config: GatewayConfig,
+  dataDir: string,
+  logger: Logger,
+): Promise<{ readonly key: string; readonly cert: string }> {
+  const files = config.gateway.tls;
+  if (files === undefined)
+    return developmentCertificate(
+      dataDir,
+      config.gateway.hostname,
+      systemClock,
+      componentLogger(logger, 'smtp'),
+    );
+  // Read again: the files may have changed since the configuration was checked.
+  const material = await readTlsMaterial(config.dir, files, systemClock.now());
+  if (!material.ok)
+    throw new MailrouteError('GATEWAY_TLS_FILES', material.errors.map((e) => e.message).join('; '));
+  for (const w of material.warnings) logger.warn({}, w);
+  return { key: material.key, cert: material.cert };
+}
+
 /**
  * Composes and starts the gateway. Rejects with a `MailrouteError` of code `DATA_DIR_LOCKED`
  * (`gateway.dataDirLocked`, naming the holder's pid) when another live process holds the data
@@ -170,11 +193,11 @@ async function startLocked(options: GatewayOptions, lock: DataLock, logger: Logg
   const g = config.gateway;
   const host = options.host ?? g.host;
   const submissionPort = options.submissionPort === undefined ? g.submissionPort : options.submissionPort;
-  // STARTTLS offers the development certificate kept in the data directory (made at the first start).
-  let tls: Awaited<ReturnType<typeof developmentCertificate>> | undefined;
+  // STARTTLS offers the configured certificate, else the development one kept in the data directory.
+  let tls: { readonly key: string; readonly cert: string } | undefined;
   if (g.startTls !== 'disabled') {
     try {
-      tls = await developmentCertificate(dataDir, g.hostname, systemClock, componentLogger(logger, 'smtp'));
+      tls = await serverCertificate(config, dataDir, logger);
     } catch (error) {
       await router.close();
       await sink?.close();

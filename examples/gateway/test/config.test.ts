@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createDevCertificate } from '@mailroute/smtp-server';
 import { prng } from '@mailroute/testing';
 import { loadGatewayConfig } from '../src/config-load.js';
 import { EXAMPLE_CONFIG, removeDir, tempDir } from './helpers.js';
@@ -157,6 +158,59 @@ describe('configuration directory', () => {
         errors.some((e) => e.startsWith(expected)),
         `missing ${expected} in\n${errors.join('\n')}`,
       );
+  });
+
+  it('gateway.json tls: the certificate and key files are read and checked, errors naming the field', async () => {
+    const a = createDevCertificate('mail1.acme.example', new Date());
+    const b = createDevCertificate('mail1.acme.example', new Date());
+    const withTls = async (tls: unknown, files: Record<string, string> = {}) => {
+      const target = await variant('gateway.json', (g) => ({ ...g, tls }));
+      for (const [name, text] of Object.entries(files)) await writeFile(join(target, name), text);
+      return target;
+    };
+    const good = await withTls(
+      { certificateFile: 'server.crt', keyFile: 'server.key' },
+      { 'server.crt': a.cert, 'server.key': a.key },
+    );
+    const loaded = await loadGatewayConfig(good);
+    await removeDir(good);
+    assert.deepEqual(loaded.errors, []);
+    assert.deepEqual(loaded.config?.gateway.tls, { certificateFile: 'server.crt', keyFile: 'server.key' });
+    const cases: [unknown, Record<string, string>, string][] = [
+      [{ certificateFile: 'server.crt' }, {}, 'gateway.json: tls.keyFile: is required'],
+      [
+        { certificateFile: 'server.crt', keyFile: 'server.key', pin: 1 },
+        {},
+        'gateway.json: tls.pin: unknown field',
+      ],
+      [
+        { certificateFile: 'none.crt', keyFile: 'server.key' },
+        { 'server.key': a.key },
+        'gateway.json: tls.certificateFile: ',
+      ],
+      [
+        { certificateFile: 'server.crt', keyFile: 'server.key' },
+        { 'server.crt': 'garbage', 'server.key': a.key },
+        'gateway.json: tls.certificateFile: not a PEM certificate',
+      ],
+      [
+        { certificateFile: 'server.crt', keyFile: 'server.key' },
+        { 'server.crt': a.cert, 'server.key': 'garbage' },
+        'gateway.json: tls.keyFile: not a PEM private key',
+      ],
+      [
+        { certificateFile: 'server.crt', keyFile: 'server.key' },
+        { 'server.crt': a.cert, 'server.key': b.key },
+        'gateway.json: tls.keyFile: is not the key of the certificate',
+      ],
+    ];
+    for (const [tls, files, expected] of cases) {
+      const errors = await errorsOf(await withTls(tls, files));
+      assert.ok(
+        errors.some((e) => e.startsWith(expected)),
+        `missing ${expected} in\n${errors.join('\n')}`,
+      );
+    }
   });
 
   it('directory.json and smtp-inbound.json errors come from the packages with their paths', async () => {
