@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { seededRandomSource } from '@mailroute/envelope';
+import { createLineLogger, seededRandomSource } from '@mailroute/envelope';
 import { createFileMailBox } from '../../src/mailbox/file/store.js';
 import type { QueuedMessage } from '../../src/mailbox/types.js';
 
@@ -62,6 +62,7 @@ test(`SIGKILL during enqueue, lease and settle loses nothing acknowledged (${ROU
   let torn = 0;
   let snapshots = 0;
   let roundSnapshots = 0;
+  let passed = false;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const lines = await runAndKill(directory, round, 150 + Math.floor(rnd() * 900));
@@ -75,10 +76,20 @@ test(`SIGKILL during enqueue, lease and settle loses nothing acknowledged (${ROU
       }
       snapshots += roundSnapshots;
       roundSnapshots = 0;
-      const box = await createFileMailBox({ directory, ...tuning });
+      // What recovery says (the queue id and path of a body it did not find), for the failure message.
+      const said: string[] = [];
+      const logger = createLineLogger(
+        (r) => said.push(`${r.level} ${r.message} ${JSON.stringify(r.context)}`),
+        'warn',
+      );
+      const box = await createFileMailBox({ directory, ...tuning, logger });
       try {
         torn += box.stats().recovery.tornBytes > 0 ? 1 : 0;
-        assert.equal(box.stats().recovery.missingBodies, 0, 'no acknowledged body went missing');
+        assert.equal(
+          box.stats().recovery.missingBodies,
+          0,
+          `round ${round}: no acknowledged body went missing; recovery said:\n${said.join('\n')}`,
+        );
         const all: QueuedMessage[] = await box.list({ limit: 1_000_000 });
         assert.equal((await box.counts()).messages, all.length);
         const byMessageId = new Map<string, QueuedMessage[]>();
@@ -125,7 +136,10 @@ test(`SIGKILL during enqueue, lease and settle loses nothing acknowledged (${ROU
     assert.ok(finals.size > 0 && reports.size > 0, 'kills landed while settling too');
     // One snapshot per open is recovery's; the rest were written under load, where kills land.
     assert.ok(snapshots > 2 * ROUNDS, 'the children wrote snapshots while working');
+    passed = true;
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    // A failing run keeps its store for reading (its path is printed).
+    if (passed) rmSync(directory, { recursive: true, force: true });
+    else t.diagnostic(`the store of the failing run is kept in ${directory}`);
   }
 });
