@@ -2,14 +2,15 @@
  * The gateway's development certificate for STARTTLS, kept in `<data>/tls/`: made once (RSA 2048
  * and a self-signed X.509 certificate, smtp-server's `createDevCertificate`) and used again at
  * every start while it is valid for the host name for more than a day. Making it at every start
- * cost a key generation (0.1-0.5 s of CPU, the largest item of a start) and gave clients a new
+ * cost a key generation (up to 0.5 s of CPU in the relay benchmark's profiles, the largest item of a start) and gave clients a new
  * certificate after each restart. Never for production: clients cannot verify it.
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Logger } from '@mailroute/envelope';
 import { createDevCertificate, type DevCertificate } from '@mailroute/smtp-server';
+import { readTlsMaterial } from './config-tls.js';
 import { syncFolder, writeDurably } from './durable-write.js';
 
 /** A certificate is made anew when it has less than this left. */
@@ -21,29 +22,24 @@ export function devCertificatePaths(dataDir: string): { folder: string; key: str
   return { folder, key: join(folder, 'development-key.pem'), cert: join(folder, 'development-cert.pem') };
 }
 
-/** The kept certificate when it is usable for `hostname` at `nowMs`, else undefined (with why). */
+/** The kept certificate when it is usable for `hostname` at `nowMs`, else why not. */
 async function kept(
-  paths: { key: string; cert: string },
+  paths: { folder: string; key: string; cert: string },
   hostname: string,
   nowMs: number,
 ): Promise<{ material: DevCertificate } | { why: string }> {
-  let key: string;
-  let cert: string;
-  try {
-    [key, cert] = await Promise.all([readFile(paths.key, 'utf8'), readFile(paths.cert, 'utf8')]);
-  } catch {
-    return { why: 'none kept yet' };
-  }
-  try {
-    const x509 = new X509Certificate(cert);
-    if (!x509.checkPrivateKey(createPrivateKey(key))) return { why: 'its key does not match' };
-    if (x509.checkHost(hostname) === undefined && !x509.subject.includes(`CN=${hostname}`))
-      return { why: `it is not for ${hostname}` };
-    if (Date.parse(x509.validTo) - nowMs < RENEW_BEFORE_MS) return { why: 'it expires within a day' };
-    return { material: { key, cert } };
-  } catch (error) {
-    return { why: `it cannot be read: ${(error as Error).message}` };
-  }
+  // The same checks as configured files (readable, parsed, the key the certificate's).
+  const read = await readTlsMaterial(
+    paths.folder,
+    { certificateFile: paths.cert, keyFile: paths.key },
+    nowMs,
+  );
+  if (!read.ok) return { why: read.errors.map((e) => e.message).join('; ') };
+  const x509 = new X509Certificate(read.cert);
+  // checkHost reads the subject's CN when there is no DNS name (a development certificate has none).
+  if (x509.checkHost(hostname) === undefined) return { why: `it is not for ${hostname}` };
+  if (Date.parse(x509.validTo) - nowMs < RENEW_BEFORE_MS) return { why: 'it expires within a day' };
+  return { material: { key: read.key, cert: read.cert } };
 }
 
 /** The development certificate for `hostname`: the kept one, or a new one written to the data directory. */

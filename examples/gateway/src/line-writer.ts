@@ -4,8 +4,8 @@
  * hot path of every transfer (the relay benchmark's profile: 0.2 ms a line, the gateway's largest
  * native cost after its sockets). Here the lines of `delayMs` (default 20 ms) are joined and
  * written once (pino's sonic-boom idea). Joining only the lines of one turn of the event loop
- * still made a write per message or two at 700 messages/s, 1.6% of the gateway's time in the
- * relay benchmark; 20 ms makes it at most 50 writes a second. At process exit whatever is left is
+ * still made a write per message or two, 1.6-1.9% of the gateway's profile in the relay
+ * benchmark; 20 ms makes it at most 50 writes a second. At process exit whatever is left is
  * written synchronously, so no line is lost on a normal exit or an uncaught exception. A SIGKILL
  * loses at most the last `delayMs` of lines; mail never depends on them (the 250 waits for
  * mail.box, not the log).

@@ -19,3 +19,11 @@ export async function* bodyChunks(body: NewMessage['body']): AsyncGenerator<Uint
     if (chunk.byteLength > 0) yield chunk.slice();
   }
 }
+
+/** Chunks as one buffer: a single chunk is used as it is (a view, no copy), several are joined. */
+export function joinChunks(chunks: readonly Uint8Array[]): Buffer {
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  return only !== undefined
+    ? Buffer.from(only.buffer, only.byteOffset, only.byteLength)
+    : Buffer.concat(chunks);
+}

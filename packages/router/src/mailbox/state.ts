@@ -134,15 +134,13 @@ export class MailBoxState<B> {
     const never = new Set(req.excludeDestinations ?? []);
     let only = req.destinations ? new Set(req.destinations) : undefined;
     if (bounded) {
-      for (const [destination, room] of Object.entries(req.destinationRoom ?? {}))
+      const roomy = new Set<string>();
+      for (const [destination, room] of Object.entries(req.destinationRoom ?? {})) {
         if (room === 0) never.add(destination);
-      // No room by default: only the destinations given room of their own can be taken from.
-      if (req.perDestinationLimit === 0) {
-        const roomy = new Set<string>();
-        for (const [destination, room] of Object.entries(req.destinationRoom ?? {}))
-          if (room > 0 && (only === undefined || only.has(destination))) roomy.add(destination);
-        only = roomy;
+        else if (only === undefined || only.has(destination)) roomy.add(destination);
       }
+      // No room by default: only the destinations given room of their own can be taken from.
+      if (req.perDestinationLimit === 0) only = roomy;
     }
     // `never` grows between pops as destinations use up their room, so the due index stops
     // offering them (their queues are not even looked at again in this call).

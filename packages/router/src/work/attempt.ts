@@ -3,6 +3,8 @@
  * expiry, and the reports due (failure, delay, delivered, relayed), enqueued in the same durable
  * step as the outcomes they report, each keyed so that a repeat after a crash enqueues nothing.
  */
+
+import { joinChunks } from '../mailbox/body.js';
 import type {
   NewMessage,
   QueuedMessage,
@@ -126,9 +128,7 @@ export async function readBody(ctx: RouterContext, id: string): Promise<Buffer> 
   const chunks: Uint8Array[] = [];
   for await (const chunk of ctx.mailBox.openBody(id)) chunks.push(chunk);
   // A body that came in one chunk (the file store's cache) is used as it is: no copy per transfer.
-  const only = chunks.length === 1 ? chunks[0] : undefined;
-  if (only !== undefined) return Buffer.from(only.buffer, only.byteOffset, only.byteLength);
-  return Buffer.concat(chunks);
+  return joinChunks(chunks);
 }
 
 /** The reports about `message` for `lines`, as messages to enqueue (none, or one). */

@@ -7,6 +7,7 @@
  * restart. Bounded by bytes: when full, new bodies are not cached (the oldest, leased first, keep
  * their place) and are read from disk as before.
  */
+import { joinChunks } from '../body.js';
 import type { QueueId } from '../types.js';
 
 export class BodyCache {
@@ -22,13 +23,7 @@ export class BodyCache {
    */
   put(id: QueueId, chunks: readonly Uint8Array[], len: number): void {
     if (len > this.maxBytes - this.bytes || this.bodies.has(id)) return;
-    const only = chunks.length === 1 ? chunks[0] : undefined;
-    this.bodies.set(
-      id,
-      only !== undefined
-        ? Buffer.from(only.buffer, only.byteOffset, only.byteLength)
-        : Buffer.concat(chunks, len),
-    );
+    this.bodies.set(id, joinChunks(chunks));
     this.bytes += len;
   }
 
