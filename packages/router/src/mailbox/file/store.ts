@@ -238,12 +238,13 @@ class FileStore implements FileMailBox {
       this.state.insert(p);
       this.refBody(p.body, 1);
     }
-    if (result.dropped && body) this.refBody(body, -1);
     if (result.dropped) this.bodyCache.delete(settlement.id);
+    // Tracked before anything awaits, so a snapshot started meanwhile waits for this frame too.
+    const durable = this.track(appended.durable);
     for (const u of unused) await this.discard(u);
-    await this.track(appended.durable);
+    await durable;
     for (const p of placed) p.visible = true;
-    if (result.dropped && body) await this.unlinkBody(body);
+    if (result.dropped && body) await this.letBodyGo(body);
     this.afterCommit();
   }
 
@@ -317,10 +318,9 @@ class FileStore implements FileMailBox {
     const at = this.s.clock.now();
     const appended = this.writer.append(encodeFrame({ t: 'rm', at, id } satisfies Frame, []));
     this.state.drop(id, at);
-    this.refBody(m.body, -1);
     this.bodyCache.delete(id);
     await this.track(appended.durable);
-    await this.unlinkBody(m.body);
+    await this.letBodyGo(m.body);
     this.afterCommit();
   }
 
@@ -381,7 +381,13 @@ class FileStore implements FileMailBox {
     this.snapshots.refBody(body, delta);
   }
 
-  private async unlinkBody(body: BodyRef): Promise<void> {
+  /**
+   * A dropped message's body, once the frame that dropped it is durable (never before: until
+   * then a crash brings the message back, and its body must still be there). An inline body
+   * stops holding its segment; a body file is deleted.
+   */
+  private async letBodyGo(body: BodyRef): Promise<void> {
+    this.refBody(body, -1);
     if (!('file' in body)) return;
     await unlink(join(this.s.bodiesDir, body.file)).catch((e: unknown) =>
       this.s.logger.warn({ err: String(e), file: body.file }, 'could not delete a body file; recovery will'),
