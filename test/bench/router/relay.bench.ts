@@ -7,12 +7,15 @@
  * says so and stops, and a peer whose script fails (no Postfix, Haraka not installed) is skipped
  * with a line saying why. Cells: 1 KB and 100 KB, 10 and 50 clients. The gateway runs twice a
  * cell: as a plain relay (no server mail rules, as the peers have no header or body checks), and
- * with the shipped example's four mail rules evaluated on every message. Every loop is bounded (a
- * fixed message count per cell and the load generator's drain timeout).
+ * with the shipped example's four mail rules evaluated on every message. In a cell every relay is
+ * started, loaded once cold and then RELAY_ROUNDS times warm, the relays taking turns (see
+ * `runCell`). Every loop is bounded (a fixed message count per cell and rounds, and the load
+ * generator's drain timeout).
  *
  *   node test/bench/router/dist/relay.bench.js            (RELAY_MESSAGES_1K, RELAY_MESSAGES_100K,
  *                                                          RELAY_PEERS=postfix,haraka, RELAY_CELLS,
- *                                                          RELAY_RULES=0 to change)
+ *                                                          RELAY_ROUNDS, RELAY_RULES=0 to change;
+ *                                                          RELAY_RAW=1 prints load.mjs's lines)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,6 +35,8 @@ const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../../examples/gateway/confi
 // Long enough that start-up (JIT warm-up, the peers' first processes) weighs little in the rate.
 const MESSAGES_1K = Number(process.env['RELAY_MESSAGES_1K'] ?? 3000);
 const MESSAGES_100K = Number(process.env['RELAY_MESSAGES_100K'] ?? 1000);
+// Warm runs per relay and cell, the relays taking turns (RELAY_ROUNDS, default 3).
+const ROUNDS = Math.max(1, Number(process.env['RELAY_ROUNDS'] ?? 3));
 const PEERS = (process.env['RELAY_PEERS'] ?? 'postfix,haraka').split(',').filter((p) => p !== '');
 // RELAY_CELLS=1k10,100k50 runs only those cells (default all four).
 const CELLS = [
@@ -105,6 +110,8 @@ function runLoad(args: string[]): Promise<Record<string, unknown> | string> {
     child.on('close', () => {
       clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
+      // RELAY_RAW=1 prints load.mjs's own JSON line of every run to stderr (all its fields).
+      if (process.env['RELAY_RAW'] === '1') process.stderr.write(`${line}\n`);
       try {
         resolve(JSON.parse(line) as Record<string, unknown>);
       } catch {
@@ -160,6 +167,8 @@ type Row = {
   server: string;
   /** `cold`: the first run after the relay started; `warm`: the same load once more, measured alone. */
   phase: 'cold' | 'warm';
+  /** 0 for the cold run; 1..ROUNDS for the warm runs, the relays taking turns in each. */
+  round: number;
   size: number;
   clients: number;
   result: Record<string, unknown> | string;
@@ -194,56 +203,46 @@ function loadArgs(
   ];
 }
 
-/**
- * The cell's load twice on one running relay, each run counted on its own (load.mjs tags its
- * messages and reads the relay's CPU from its start): first from a cold start, then warm. A
- * relay runs for days, and a cold run of a few seconds mostly measures start-up: the gateway's
- * JIT compiling its hot code took about 2 s of CPU in a 3,000-message run, the same order as the
- * work itself. Every relay gets both runs, and both rows are printed.
- */
-async function loadTwice(
-  server: string,
-  cell: (typeof CELLS)[number],
-  args: string[],
-  startLoad: string,
-): Promise<void> {
-  const cold = await runLoad(args);
-  rows.push({ server, phase: 'cold', ...cell, result: cold, load: startLoad });
-  if (typeof cold === 'string') return;
-  const warmLoad = load();
-  const warm = await runLoad(args);
-  rows.push({ server, phase: 'warm', ...cell, result: warm, load: warmLoad });
+/** A relay started for a cell: its load.mjs arguments, and how to stop it. */
+interface Running {
+  readonly server: string;
+  readonly args: string[];
+  stop(): Promise<void>;
 }
 
-async function mailroute(cell: (typeof CELLS)[number], messages: number, rules: boolean): Promise<void> {
+async function startMailroute(
+  cell: (typeof CELLS)[number],
+  messages: number,
+  rules: boolean,
+): Promise<Running> {
   const inPort = await freePort();
   const outPort = await freePort();
   const config = await relayConfig(outPort, rules);
   const data = await mkdtemp(join(tmpdir(), 'relay-bench-data-'));
-  const startLoad = load();
   const gateway = await startGateway(config, data, inPort);
-  try {
-    await loadTwice(
-      rules ? 'mailroute + 4 rules' : 'mailroute',
-      cell,
-      loadArgs('mailroute', inPort, outPort, cell, messages, join(data, 'gateway.lock')),
-      startLoad,
-    );
-  } finally {
-    await gateway.stop();
-    await rm(data, { recursive: true, force: true });
-    await rm(config, { recursive: true, force: true });
-  }
+  return {
+    server: rules ? 'mailroute + 4 rules' : 'mailroute',
+    args: loadArgs('mailroute', inPort, outPort, cell, messages, join(data, 'gateway.lock')),
+    async stop() {
+      await gateway.stop();
+      await rm(data, { recursive: true, force: true });
+      await rm(config, { recursive: true, force: true });
+    },
+  };
 }
 
-async function peer(name: string, cell: (typeof CELLS)[number], messages: number): Promise<void> {
+/** Starts a peer with its anchor script; a line saying why when it does not start. */
+async function startPeer(
+  name: string,
+  cell: (typeof CELLS)[number],
+  messages: number,
+): Promise<Running | string> {
   const script = join(ANCHORS, `${name}.sh`);
   const work = await mkdtemp(join(tmpdir(), `relay-bench-${name}-`));
   await chmod(work, 0o755);
   const dir = join(work, name);
   const inPort = await freePort();
   const outPort = await freePort();
-  const startLoad = load();
   const started = spawnSync(script, ['start', dir, String(inPort), String(outPort)], {
     encoding: 'utf8',
     timeout: 180_000,
@@ -254,30 +253,27 @@ async function peer(name: string, cell: (typeof CELLS)[number], messages: number
     },
   });
   if (started.status !== 0) {
-    rows.push({
-      server: name,
-      phase: 'cold',
-      ...cell,
-      result: `skipped: ${name}.sh start failed: ${(started.stderr || started.stdout).trim().slice(-300)}`,
-      load: startLoad,
-    });
     await rm(work, { recursive: true, force: true });
-    return;
+    return `skipped: ${name}.sh start failed: ${(started.stderr || started.stdout).trim().slice(-300)}`;
   }
-  try {
-    const pidfile = name === 'postfix' ? join(dir, 'spool', 'pid', 'master.pid') : join(dir, 'haraka.pid');
-    await loadTwice(name, cell, loadArgs(name, inPort, outPort, cell, messages, pidfile), startLoad);
-  } finally {
-    spawnSync(script, ['stop', dir], { encoding: 'utf8', timeout: 60_000 });
-    await rm(work, { recursive: true, force: true });
-  }
+  const pidfile = name === 'postfix' ? join(dir, 'spool', 'pid', 'master.pid') : join(dir, 'haraka.pid');
+  return {
+    server: name,
+    args: loadArgs(name, inPort, outPort, cell, messages, pidfile),
+    async stop() {
+      spawnSync(script, ['stop', dir], { encoding: 'utf8', timeout: 60_000 });
+      await rm(work, { recursive: true, force: true });
+    },
+  };
 }
 
 if (!existsSync(join(ANCHORS, 'load.mjs'))) {
   console.log(`relay benchmark: ${ANCHORS}/load.mjs is absent (the shared relay anchors); nothing measured`);
   process.exit(0);
 }
-console.log(`node ${process.version}, ${new Date().toISOString()}, load average ${load()}`);
+console.log(
+  `node ${process.version}, ${new Date().toISOString()}, load average ${load()}, ${ROUNDS} warm rounds`,
+);
 /**
  * Before each run: the previous run's queue files (up to 100 MB, deleted) are written back and
  * discarded before this one starts, so their disk work does not land on the next relay's flushes
@@ -288,23 +284,54 @@ async function settleDisk(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000));
 }
 
-for (const cell of CELLS) {
+/**
+ * One cell: every relay is started, then loaded once from cold, then `ROUNDS` times warm, the
+ * relays taking turns within each round. This machine's speed drifts by up to a quarter within
+ * minutes (the same build's CPU seconds for the same 1,000 messages varied 1.9-3.0 in
+ * consecutive runs, the load generator's own 0.6-0.9); relays measured in turns, compared
+ * round by round, see the same drift.
+ */
+async function runCell(cell: (typeof CELLS)[number]): Promise<void> {
   const messages = cell.size > 10_000 ? MESSAGES_100K : MESSAGES_1K;
-  await settleDisk();
-  await mailroute(cell, messages, false);
-  // RELAY_RULES=0 leaves out the row with the example's server mail rules.
-  if (process.env['RELAY_RULES'] !== '0') {
-    await settleDisk();
-    await mailroute(cell, messages, true);
-  }
-  for (const p of PEERS) {
-    await settleDisk();
-    await peer(p, cell, messages);
+  const running: Running[] = [];
+  try {
+    running.push(await startMailroute(cell, messages, false));
+    // RELAY_RULES=0 leaves out the row with the example's server mail rules.
+    if (process.env['RELAY_RULES'] !== '0') running.push(await startMailroute(cell, messages, true));
+    for (const p of PEERS) {
+      const peer = await startPeer(p, cell, messages);
+      if (typeof peer === 'string')
+        rows.push({ server: p, phase: 'cold', round: 0, ...cell, result: peer, load: load() });
+      else running.push(peer);
+    }
+    const failed = new Set<string>();
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const relay of running) {
+        if (failed.has(relay.server)) continue;
+        await settleDisk();
+        const before = load();
+        const result = await runLoad(relay.args);
+        rows.push({
+          server: relay.server,
+          phase: round === 0 ? 'cold' : 'warm',
+          round,
+          ...cell,
+          result,
+          load: before,
+        });
+        if (typeof result === 'string') failed.add(relay.server);
+      }
+    }
+  } finally {
+    for (const relay of running) await relay.stop();
   }
 }
 
+for (const cell of CELLS) await runCell(cell);
+
 const f = (r: Record<string, unknown>, k: string) => (typeof r[k] === 'number' ? String(r[k]) : '-');
 const sizeName = (size: number) => (size >= 1024 * 100 ? '100 KB' : '1 KB');
+const runName = (row: Row) => (row.phase === 'cold' ? 'cold' : `warm ${row.round}`);
 console.log(
   '\n| relay | run | size | clients | accepted/s | delivered/s | p50 e2e ms | p99 e2e ms | CPU s | peak RSS MB | delivered | duplicates | load |',
 );
@@ -313,37 +340,63 @@ for (const row of rows) {
   const size = sizeName(row.size);
   if (typeof row.result === 'string') {
     console.log(
-      `| ${row.server} | ${row.phase} | ${size} | ${row.clients} | ${row.result} | | | | | | | | ${row.load} |`,
+      `| ${row.server} | ${runName(row)} | ${size} | ${row.clients} | ${row.result} | | | | | | | | ${row.load} |`,
     );
     continue;
   }
   const r = row.result;
   console.log(
-    `| ${row.server} | ${row.phase} | ${size} | ${row.clients} | ${f(r, 'accepted_per_s')} | ${f(r, 'delivered_per_s')} | ${f(r, 'p50_latency_ms')} | ${f(r, 'p99_latency_ms')} | ${f(r, 'relay_cpu_s')} | ${f(r, 'rss_peak_mb')} | ${f(r, 'delivered')}/${f(r, 'messages')} | ${f(r, 'duplicates')} | ${row.load} |`,
+    `| ${row.server} | ${runName(row)} | ${size} | ${row.clients} | ${f(r, 'accepted_per_s')} | ${f(r, 'delivered_per_s')} | ${f(r, 'p50_latency_ms')} | ${f(r, 'p99_latency_ms')} | ${f(r, 'relay_cpu_s')} | ${f(r, 'rss_peak_mb')} | ${f(r, 'delivered')}/${f(r, 'messages')} | ${f(r, 'duplicates')} | ${row.load} |`,
   );
 }
 
-// The issue's targets as ratios, per cell and run: delivered/s against Postfix's (3x wanted), p50
-// and peak RSS against the peers' (below both, below Haraka's).
+// The issue's targets as ratios: delivered/s against Postfix's (3x wanted), p50 against both
+// peers' (below), peak RSS against Haraka's (below). A warm ratio is taken within one round (the
+// relays' runs minutes apart at most), then the median over the rounds is printed with the range.
 const num = (row: Row | undefined, k: string): number | undefined =>
   row === undefined || typeof row.result === 'string' || typeof row.result[k] !== 'number'
     ? undefined
     : (row.result[k] as number);
-const ratio = (a: number | undefined, b: number | undefined) =>
-  a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`;
+const median = (xs: number[]): number | undefined => {
+  if (xs.length === 0) return undefined;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const x = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)}x`);
+/** One ratio for a cold run; for the warm runs the median of the rounds' ratios and their range. */
+const summary = (ratios: (number | undefined)[]): string => {
+  const known = ratios.filter((r): r is number => r !== undefined);
+  if (known.length === 0) return '-';
+  if (known.length === 1) return x(known[0]);
+  return `${x(median(known))} (${x(Math.min(...known))}-${x(Math.max(...known))})`;
+};
 console.log(
-  '\n| relay | run | size | clients | delivered/s vs Postfix | vs Haraka | p50 vs Postfix | p50 vs Haraka | RSS vs Haraka |',
+  `\n| relay | run | size | clients | delivered/s vs Postfix | vs Haraka | p50 vs Postfix | p50 vs Haraka | peak RSS vs Haraka (all runs) |`,
 );
 console.log('|---|---|---|---|---|---|---|---|---|');
-for (const row of rows.filter((r) => r.server.startsWith('mailroute'))) {
-  const peerRow = (name: string) =>
-    rows.find(
-      (r) => r.server === name && r.phase === row.phase && r.size === row.size && r.clients === row.clients,
-    );
-  const postfix = peerRow('postfix');
-  const haraka = peerRow('haraka');
-  console.log(
-    `| ${row.server} | ${row.phase} | ${sizeName(row.size)} | ${row.clients} | ${ratio(num(row, 'delivered_per_s'), num(postfix, 'delivered_per_s'))} | ${ratio(num(row, 'delivered_per_s'), num(haraka, 'delivered_per_s'))} | ${ratio(num(row, 'p50_latency_ms'), num(postfix, 'p50_latency_ms'))} | ${ratio(num(row, 'p50_latency_ms'), num(haraka, 'p50_latency_ms'))} | ${ratio(num(row, 'rss_peak_mb'), num(haraka, 'rss_peak_mb'))} |`,
-  );
+for (const cell of CELLS) {
+  const inCell = rows.filter((r) => r.size === cell.size && r.clients === cell.clients);
+  const servers = [...new Set(inCell.filter((r) => r.server.startsWith('mailroute')).map((r) => r.server))];
+  const peak = (server: string) => {
+    const all = inCell.filter((r) => r.server === server).map((r) => num(r, 'rss_peak_mb'));
+    return all.some((v) => v === undefined) || all.length === 0 ? undefined : Math.max(...(all as number[]));
+  };
+  for (const server of servers)
+    for (const phase of ['cold', 'warm'] as const) {
+      const ours = inCell.filter((r) => r.server === server && r.phase === phase);
+      const against = (peer: string, k: string) =>
+        ours.map((row) => {
+          const other = inCell.find((r) => r.server === peer && r.round === row.round);
+          const a = num(row, k);
+          const b = num(other, k);
+          return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+        });
+      const rss = peak(server);
+      const harakaRss = peak('haraka');
+      console.log(
+        `| ${server} | ${phase === 'cold' ? 'cold' : `warm, median of ${ours.length}`} | ${sizeName(cell.size)} | ${cell.clients} | ${summary(against('postfix', 'delivered_per_s'))} | ${summary(against('haraka', 'delivered_per_s'))} | ${summary(against('postfix', 'p50_latency_ms'))} | ${summary(against('haraka', 'p50_latency_ms'))} | ${phase === 'cold' ? x(rss !== undefined && harakaRss !== undefined ? rss / harakaRss : undefined) : ''} |`,
+      );
+    }
 }
 console.log(`load average at end ${load()}`);
