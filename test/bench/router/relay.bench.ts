@@ -7,9 +7,9 @@
  * says so and stops, and a peer whose script fails (no Postfix, Haraka not installed) is skipped
  * with a line saying why. Cells: 1 KB and 100 KB, 10 and 50 clients. The gateway runs twice a
  * cell: as a plain relay (no server mail rules, as the peers have no header or body checks), and
- * with the shipped example's four mail rules evaluated on every message. In a cell every relay is
- * started, loaded once cold and then RELAY_ROUNDS times warm, the relays taking turns (see
- * `runCell`). Every loop is bounded (a fixed message count per cell and rounds, and the load
+ * with the shipped example's four mail rules evaluated on every message. Each relay is started,
+ * loaded once cold and then RELAY_ROUNDS times warm, and stopped (see `runRelay`). Every loop is
+ * bounded (a fixed message count per cell and rounds, and the load
  * generator's drain timeout).
  *
  *   node test/bench/router/dist/relay.bench.js            (RELAY_MESSAGES_1K, RELAY_MESSAGES_100K,
@@ -35,7 +35,7 @@ const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../../examples/gateway/confi
 // Long enough that start-up (JIT warm-up, the peers' first processes) weighs little in the rate.
 const MESSAGES_1K = Number(process.env['RELAY_MESSAGES_1K'] ?? 3000);
 const MESSAGES_100K = Number(process.env['RELAY_MESSAGES_100K'] ?? 1000);
-// Warm runs per relay and cell, the relays taking turns (RELAY_ROUNDS, default 3).
+// Warm runs per relay and cell, back to back after the cold one (RELAY_ROUNDS, default 3).
 const ROUNDS = Math.max(1, Number(process.env['RELAY_ROUNDS'] ?? 3));
 const PEERS = (process.env['RELAY_PEERS'] ?? 'postfix,haraka').split(',').filter((p) => p !== '');
 // RELAY_CELLS=1k10,100k50 runs only those cells (default all four).
@@ -167,7 +167,7 @@ type Row = {
   server: string;
   /** `cold`: the first run after the relay started; `warm`: the same load once more, measured alone. */
   phase: 'cold' | 'warm';
-  /** 0 for the cold run; 1..ROUNDS for the warm runs, the relays taking turns in each. */
+  /** 0 for the cold run; 1..ROUNDS for the warm runs after it. */
   round: number;
   size: number;
   clients: number;
@@ -285,46 +285,52 @@ async function settleDisk(): Promise<void> {
 }
 
 /**
- * One cell: every relay is started, then loaded once from cold, then `ROUNDS` times warm, the
- * relays taking turns within each round. This machine's speed drifts by up to a quarter within
- * minutes (the same build's CPU seconds for the same 1,000 messages varied 1.9-3.0 in
- * consecutive runs, the load generator's own 0.6-0.9); relays measured in turns, compared
- * round by round, see the same drift.
+ * One relay in one cell: started, loaded once cold and then `ROUNDS` times warm, back to back,
+ * then stopped. Back to back, not in turns with the other relays: a Node relay left idle for the
+ * minute the others take cools down (V8 ages and flushes compiled code of an idle process): the
+ * gateway's first run after such a pause used 3.0 s of CPU for 3,000 messages, its next ones
+ * 1.6-2.0. Several warm runs, because this machine's speed drifts: the same build's CPU seconds
+ * for the same 1,000 messages varied 1.9-3.0 in consecutive runs, the load generator's own
+ * 0.6-0.9.
  */
-async function runCell(cell: (typeof CELLS)[number]): Promise<void> {
-  const messages = cell.size > 10_000 ? MESSAGES_100K : MESSAGES_1K;
-  const running: Running[] = [];
+async function runRelay(
+  start: () => Promise<Running | string>,
+  name: string,
+  cell: (typeof CELLS)[number],
+): Promise<void> {
+  await settleDisk();
+  const relay = await start();
+  if (typeof relay === 'string') {
+    rows.push({ server: name, phase: 'cold', round: 0, ...cell, result: relay, load: load() });
+    return;
+  }
   try {
-    running.push(await startMailroute(cell, messages, false));
-    // RELAY_RULES=0 leaves out the row with the example's server mail rules.
-    if (process.env['RELAY_RULES'] !== '0') running.push(await startMailroute(cell, messages, true));
-    for (const p of PEERS) {
-      const peer = await startPeer(p, cell, messages);
-      if (typeof peer === 'string')
-        rows.push({ server: p, phase: 'cold', round: 0, ...cell, result: peer, load: load() });
-      else running.push(peer);
-    }
-    const failed = new Set<string>();
     for (let round = 0; round <= ROUNDS; round++) {
-      for (const relay of running) {
-        if (failed.has(relay.server)) continue;
-        await settleDisk();
-        const before = load();
-        const result = await runLoad(relay.args);
-        rows.push({
-          server: relay.server,
-          phase: round === 0 ? 'cold' : 'warm',
-          round,
-          ...cell,
-          result,
-          load: before,
-        });
-        if (typeof result === 'string') failed.add(relay.server);
-      }
+      if (round > 0) await settleDisk();
+      const before = load();
+      const result = await runLoad(relay.args);
+      rows.push({
+        server: relay.server,
+        phase: round === 0 ? 'cold' : 'warm',
+        round,
+        ...cell,
+        result,
+        load: before,
+      });
+      if (typeof result === 'string') return;
     }
   } finally {
-    for (const relay of running) await relay.stop();
+    await relay.stop();
   }
+}
+
+async function runCell(cell: (typeof CELLS)[number]): Promise<void> {
+  const messages = cell.size > 10_000 ? MESSAGES_100K : MESSAGES_1K;
+  await runRelay(() => startMailroute(cell, messages, false), 'mailroute', cell);
+  // RELAY_RULES=0 leaves out the row with the example's server mail rules.
+  if (process.env['RELAY_RULES'] !== '0')
+    await runRelay(() => startMailroute(cell, messages, true), 'mailroute + 4 rules', cell);
+  for (const p of PEERS) await runRelay(() => startPeer(p, cell, messages), p, cell);
 }
 
 for (const cell of CELLS) await runCell(cell);
@@ -351,8 +357,8 @@ for (const row of rows) {
 }
 
 // The issue's targets as ratios: delivered/s against Postfix's (3x wanted), p50 against both
-// peers' (below), peak RSS against Haraka's (below). A warm ratio is taken within one round (the
-// relays' runs minutes apart at most), then the median over the rounds is printed with the range.
+// peers' (below), peak RSS against Haraka's (below). Warm: the median of each relay's warm runs,
+// with the range of the ratios between any of ours and any of theirs.
 const num = (row: Row | undefined, k: string): number | undefined =>
   row === undefined || typeof row.result === 'string' || typeof row.result[k] !== 'number'
     ? undefined
@@ -364,38 +370,41 @@ const median = (xs: number[]): number | undefined => {
   return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 const x = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)}x`);
-/** One ratio for a cold run; for the warm runs the median of the rounds' ratios and their range. */
-const summary = (ratios: (number | undefined)[]): string => {
-  const known = ratios.filter((r): r is number => r !== undefined);
-  if (known.length === 0) return '-';
-  if (known.length === 1) return x(known[0]);
-  return `${x(median(known))} (${x(Math.min(...known))}-${x(Math.max(...known))})`;
-};
 console.log(
   `\n| relay | run | size | clients | delivered/s vs Postfix | vs Haraka | p50 vs Postfix | p50 vs Haraka | peak RSS vs Haraka (all runs) |`,
 );
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const cell of CELLS) {
   const inCell = rows.filter((r) => r.size === cell.size && r.clients === cell.clients);
-  const servers = [...new Set(inCell.filter((r) => r.server.startsWith('mailroute')).map((r) => r.server))];
-  const peak = (server: string) => {
-    const all = inCell.filter((r) => r.server === server).map((r) => num(r, 'rss_peak_mb'));
-    return all.some((v) => v === undefined) || all.length === 0 ? undefined : Math.max(...(all as number[]));
+  const values = (server: string, phase: Row['phase'], k: string) =>
+    inCell
+      .filter((r) => r.server === server && r.phase === phase)
+      .map((r) => num(r, k))
+      .filter((v): v is number => v !== undefined);
+  /** Ours against a peer's: the ratio of the medians, and (warm) the range over every pair of runs. */
+  const against = (server: string, peer: string, phase: Row['phase'], k: string): string => {
+    const ours = values(server, phase, k);
+    const theirs = values(peer, phase, k);
+    const a = median(ours);
+    const b = median(theirs);
+    if (a === undefined || b === undefined || b === 0 || theirs.includes(0)) return '-';
+    if (ours.length === 1 && theirs.length === 1) return x(a / b);
+    const low = Math.min(...ours) / Math.max(...theirs);
+    const high = Math.max(...ours) / Math.min(...theirs);
+    return `${x(a / b)} (${x(low)}-${x(high)})`;
   };
+  const peak = (server: string) => {
+    const all = values(server, 'cold', 'rss_peak_mb').concat(values(server, 'warm', 'rss_peak_mb'));
+    return all.length === 0 ? undefined : Math.max(...all);
+  };
+  const servers = [...new Set(inCell.filter((r) => r.server.startsWith('mailroute')).map((r) => r.server))];
   for (const server of servers)
     for (const phase of ['cold', 'warm'] as const) {
-      const ours = inCell.filter((r) => r.server === server && r.phase === phase);
-      const against = (peer: string, k: string) =>
-        ours.map((row) => {
-          const other = inCell.find((r) => r.server === peer && r.round === row.round);
-          const a = num(row, k);
-          const b = num(other, k);
-          return a === undefined || b === undefined || b === 0 ? undefined : a / b;
-        });
+      const runs = values(server, phase, 'delivered_per_s').length;
       const rss = peak(server);
       const harakaRss = peak('haraka');
       console.log(
-        `| ${server} | ${phase === 'cold' ? 'cold' : `warm, median of ${ours.length}`} | ${sizeName(cell.size)} | ${cell.clients} | ${summary(against('postfix', 'delivered_per_s'))} | ${summary(against('haraka', 'delivered_per_s'))} | ${summary(against('postfix', 'p50_latency_ms'))} | ${summary(against('haraka', 'p50_latency_ms'))} | ${phase === 'cold' ? x(rss !== undefined && harakaRss !== undefined ? rss / harakaRss : undefined) : ''} |`,
+        `| ${server} | ${phase === 'cold' ? 'cold' : `warm, median of ${runs}`} | ${sizeName(cell.size)} | ${cell.clients} | ${against(server, 'postfix', phase, 'delivered_per_s')} | ${against(server, 'haraka', phase, 'delivered_per_s')} | ${against(server, 'postfix', phase, 'p50_latency_ms')} | ${against(server, 'haraka', phase, 'p50_latency_ms')} | ${phase === 'cold' ? x(rss !== undefined && harakaRss !== undefined ? rss / harakaRss : undefined) : ''} |`,
       );
     }
 }
