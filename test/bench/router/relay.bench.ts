@@ -286,10 +286,9 @@ async function settleDisk(): Promise<void> {
 
 /**
  * One relay in one cell: started, loaded once cold and then `ROUNDS` times warm, back to back,
- * then stopped. Back to back, not in turns with the other relays: a Node relay left idle for the
- * minute the others take cools down (V8 ages and flushes compiled code of an idle process): the
- * gateway's first run after such a pause used 3.0 s of CPU for 3,000 messages, its next ones
- * 1.6-2.0. Several warm runs, because this machine's speed drifts: the same build's CPU seconds
+ * then stopped. Back to back, not in turns with the other relays: in turns, the gateway's warm
+ * runs used 2.4-4.3 CPU s for 3,000 messages, back to back 1.6-3.0 (an idle Node process may
+ * lose compiled code; not proven), and steady traffic is what a relay sees. Several warm runs, because this machine's speed drifts: the same build's CPU seconds
  * for the same 1,000 messages varied 1.9-3.0 in consecutive runs, the load generator's own
  * 0.6-0.9.
  */
