@@ -55,6 +55,16 @@ function normalizeMessageId(id: string): string {
   return id.trim().replace(/^<|>$/g, '').toLowerCase();
 }
 
+/**
+ * A copy of `text` that holds no larger string. V8 makes a long substring a slice that keeps its
+ * whole parent alive: a Message-ID read from a header field kept the message's header block (432
+ * bytes in the relay benchmark) alive for as long as the tracker remembered the message, 4.3 MB
+ * at 10,000 messages (heap snapshot of the gateway).
+ */
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
 /** An in-memory tracker with bounded memory. */
 export function createMemoryTracker(options: MemoryTrackerOptions = {}): MessageTracker {
   const maxMessages = options.maxMessages ?? 10_000;
@@ -80,7 +90,9 @@ export function createMemoryTracker(options: MemoryTrackerOptions = {}): Message
     }
   };
   return {
-    record(event) {
+    record(given) {
+      const event =
+        given.messageId === undefined ? given : { ...given, messageId: ownCopy(given.messageId) };
       let list = byQueueId.get(event.queueId);
       if (list === undefined) {
         if (byQueueId.size >= maxMessages) forget(byQueueId.keys().next().value as string);

@@ -3,6 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { buildRoutingGraph, loadDirectory } from '@mailroute/routing';
 import { createFolderJournalStore } from '../../src/journal/journal-store.js';
 import { createMemoryMailBox } from '../../src/mailbox/memory.js';
@@ -99,6 +101,26 @@ describe('tracking', () => {
     assert.equal(events[0]!.kind, 'queued', 'the first events are kept');
     assert.equal(events[3]!.atMs, 19, 'and the latest');
     assert.throws(() => createMemoryTracker({ maxMessages: 0 }));
+  });
+
+  it('the memory tracker keeps a Message-ID on its own, not the header text it was read from', () => {
+    // V8 makes a long substring a slice holding its whole parent: the tracker once kept every
+    // remembered message's header block alive through its Message-ID.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const t = createMemoryTracker({ maxMessages: 2_000 });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 2_000; i++) {
+      const headerText = `${'X-Filler: padding\r\n'.repeat(2_500)}Message-ID: <m${i}.unique.part@example.net>\r\n`;
+      const at = headerText.indexOf('<m');
+      t.record({ queueId: `Q${i}`, atMs: i, kind: 'queued', messageId: headerText.slice(at, at + 30) });
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // 2,000 header texts of 50 KB would be 100 MB; the ids and their events are well under 5 MB.
+    assert.ok(grown < 10_000_000, `the heap grew by ${Math.round(grown / 1e6)} MB`);
+    assert.equal(t.find('m1999.unique.part@example.net').length, 1);
   });
 
   it('a tracker that throws never fails the store', async () => {
