@@ -33,7 +33,7 @@ const print = (line: string): void => {
 const box = await createFileMailBox({
   directory,
   segmentMaxBytes: 32 * 1024,
-  snapshotAfterBytes: 64 * 1024,
+  snapshotAfterBytes: 32 * 1024,
   inlineBodyMaxBytes: 16 * 1024,
 });
 print('READY');

@@ -17,7 +17,7 @@ import type { QueuedMessage } from '../../src/mailbox/types.js';
 const SEED = Number(process.env.MAILBOX_CRASH_SEED ?? 20261202);
 const ROUNDS = Number(process.env.MAILBOX_CRASH_ROUNDS ?? 8);
 const child = fileURLToPath(new URL('./crash-child.js', import.meta.url));
-const tuning = { segmentMaxBytes: 32 * 1024, snapshotAfterBytes: 64 * 1024, inlineBodyMaxBytes: 16 * 1024 };
+const tuning = { segmentMaxBytes: 32 * 1024, snapshotAfterBytes: 32 * 1024, inlineBodyMaxBytes: 16 * 1024 };
 
 /** Runs the child until it printed READY and then `killAfterMs` more; returns its whole lines. */
 function runAndKill(directory: string, round: number, killAfterMs: number): Promise<string[]> {
