@@ -91,8 +91,7 @@ export function createMemoryTracker(options: MemoryTrackerOptions = {}): Message
   };
   return {
     record(given) {
-      const event =
-        given.messageId === undefined ? given : { ...given, messageId: ownCopy(given.messageId) };
+      const event = given.messageId === undefined ? given : { ...given, messageId: ownCopy(given.messageId) };
       let list = byQueueId.get(event.queueId);
       if (list === undefined) {
         if (byQueueId.size >= maxMessages) forget(byQueueId.keys().next().value as string);

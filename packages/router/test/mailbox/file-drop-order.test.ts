@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { createFileMailBox } from '../../src/mailbox/file/store.js';
 import type { NewMessage, QueueId } from '../../src/mailbox/types.js';
 
@@ -84,28 +84,24 @@ async function dropDuringSnapshot(drop: Drop, rounds: number): Promise<Outcome> 
   return { raced, unsafe, missing };
 }
 
-test('a settlement that drops a message: its segment outlives the drop frame, not just the drop', async (t) => {
-  const r = await dropDuringSnapshot(async (box, id) => {
+/** Runs 10 rounds of `drop` against a snapshot and checks no body's segment went too early. */
+async function checkDropOrder(t: TestContext, what: string, drop: Drop): Promise<void> {
+  const r = await dropDuringSnapshot(drop, 10);
+  t.diagnostic(
+    `${r.raced} of 10 rounds wrote the snapshot before the ${what} was durable, ${r.unsafe} found ` +
+      `the segment gone then; ${r.missing} bodies missing after a crash there`,
+  );
+  assert.ok(r.raced > 0, `the snapshot overtook the ${what} frame: the window was there`);
+  assert.equal(r.unsafe, 0, 'no segment went before the frame that let it go was durable');
+  assert.equal(r.missing, 0, 'a crash at that moment loses no body');
+}
+
+test('a settlement that drops a message: its segment outlives the drop frame, not just the drop', (t) =>
+  checkDropOrder(t, 'drop', async (box, id) => {
     const [unit] = await box.lease({ owner: 'n', nowMs: T0, leaseMs: 60_000, limit: 1, destinations: ['d'] });
     assert.equal(unit?.message.id, id);
     await box.settle({ id, owner: 'n', outcomes: [{ index: 0, state: 'transferred', attemptMs: T0 }] });
-  }, 10);
-  t.diagnostic(
-    `${r.raced} of 10 rounds wrote the snapshot before the drop was durable, ${r.unsafe} found ` +
-      `the segment gone then; ${r.missing} bodies missing after a crash there`,
-  );
-  assert.ok(r.raced > 0, 'the snapshot overtook the drop frame: the window was there');
-  assert.equal(r.unsafe, 0, 'no segment went before the frame that let it go was durable');
-  assert.equal(r.missing, 0, 'a crash at that moment loses no body');
-});
+  }));
 
-test("the operator's remove: its segment outlives the remove frame", async (t) => {
-  const r = await dropDuringSnapshot((box, id) => box.remove(id), 10);
-  t.diagnostic(
-    `${r.raced} of 10 rounds wrote the snapshot before the remove was durable, ${r.unsafe} found ` +
-      `the segment gone then; ${r.missing} bodies missing after a crash there`,
-  );
-  assert.ok(r.raced > 0, 'the snapshot overtook the remove frame: the window was there');
-  assert.equal(r.unsafe, 0, 'no segment went before the frame that let it go was durable');
-  assert.equal(r.missing, 0, 'a crash at that moment loses no body');
-});
+test("the operator's remove: its segment outlives the remove frame", (t) =>
+  checkDropOrder(t, 'remove', (box, id) => box.remove(id)));
