@@ -2,8 +2,9 @@
  * The gateway's development certificate for STARTTLS, kept in `<data>/tls/`: made once (RSA 2048
  * and a self-signed X.509 certificate, smtp-server's `createDevCertificate`) and used again at
  * every start while it is valid for the host name for more than a day. Making it at every start
- * cost a key generation (up to 0.5 s of CPU in the relay benchmark's profiles, the largest item of a start) and gave clients a new
- * certificate after each restart. Never for production: clients cannot verify it.
+ * cost a key generation (up to 0.5 s of CPU in the relay benchmark's profiles, the largest item
+ * of a start) and gave clients a new certificate after each restart. Never for production:
+ * clients cannot verify it.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
