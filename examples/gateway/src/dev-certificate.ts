@@ -1,6 +1,6 @@
 /**
  * The gateway's development certificate for STARTTLS, kept in `<data>/tls/`: made once (RSA 2048
- * and a self-signed X.509 certificate, smtp-server's `createDevCertificate`) and used again at
+ * and a self-signed X.509 certificate, smtp-server's `createDevCertificateInWorker`) and used again at
  * every start while it is valid for the host name for more than a day. Making it at every start
  * cost a key generation (up to 0.5 s of CPU in the relay benchmark's profiles, the largest item
  * of a start) and gave clients a new certificate after each restart. Never for production:
@@ -10,7 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Logger } from '@mailroute/envelope';
-import { createDevCertificate, type DevCertificate } from '@mailroute/smtp-server';
+import { createDevCertificateInWorker, type DevCertificate } from '@mailroute/smtp-server';
 import { readTlsMaterial } from './config-tls.js';
 import { syncFolder, writeDurably } from './durable-write.js';
 
@@ -59,7 +59,8 @@ export async function developmentCertificate(
     );
     return found.material;
   }
-  const made = createDevCertificate(hostname, new Date(clock.now()));
+  // In a worker thread: node-forge is then never loaded into the process that serves mail.
+  const made = await createDevCertificateInWorker(hostname, new Date(clock.now()));
   await mkdir(paths.folder, { recursive: true, mode: 0o700 });
   // The key first: a certificate on disk always has its key beside it.
   await writeDurably(paths.key, made.key, { syncDir: false });

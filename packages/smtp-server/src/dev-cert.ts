@@ -6,6 +6,8 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { MailrouteError } from '@mailroute/envelope';
 
 /** The parts of node-forge used here (it ships no types; this package adds no @types for it). */
 interface Forge {
@@ -63,4 +65,39 @@ export function createDevCertificate(hostname: string, now: Date): DevCertificat
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
   return { key: privateKey, cert: forge.pki.certificateToPem(cert) };
+}
+
+/**
+ * {@link createDevCertificate} in a worker thread that exits when done. node-forge (the X.509
+ * builder) then never loads into the calling thread, where it stayed for the life of the
+ * process: after one certificate and a forced GC, 1.9 MB more live heap and 10 MB more RSS in a
+ * bare process; in the example gateway at ready, 1.7 MB more live heap and about 2 MB more RSS
+ * (three starts each way). The key generation (up to 0.5 s of CPU) also leaves the event loop
+ * free. Rejects with `SMTP_DEV_CERT_FAILED` when the worker fails.
+ */
+export function createDevCertificateInWorker(hostname: string, now: Date): Promise<DevCertificate> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./dev-cert-worker.js', import.meta.url), {
+      workerData: { hostname, nowMs: now.getTime() },
+    });
+    let made: DevCertificate | undefined;
+    let failure: unknown;
+    worker.once('message', (m: DevCertificate) => {
+      made = m;
+    });
+    worker.once('error', (err) => {
+      failure = err;
+    });
+    worker.once('exit', (code) => {
+      if (made !== undefined) resolve(made);
+      else
+        reject(
+          new MailrouteError(
+            'SMTP_DEV_CERT_FAILED',
+            `development certificate not made: ${failure instanceof Error ? failure.message : `worker exited with ${code}`}`,
+            { cause: failure },
+          ),
+        );
+    });
+  });
 }

@@ -24,7 +24,7 @@ export type {
   TlsInfo,
 } from './backend.js';
 export { type CaptureStorage, type CaptureWriter, DirectoryCaptureStorage } from './capture.js';
-export { createDevCertificate, type DevCertificate } from './dev-cert.js';
+export { createDevCertificate, createDevCertificateInWorker, type DevCertificate } from './dev-cert.js';
 export { createRandomIds, type IdSource } from './ids.js';
 export type {
   CaptureOptions,
