@@ -123,6 +123,84 @@ describe('tracking', () => {
     assert.equal(t.find('m1999.unique.part@example.net').length, 1);
   });
 
+  it('the memory tracker gives events back as recorded, and files a message under a Message-ID that comes late', () => {
+    const t = createMemoryTracker({ maxMessages: 2, maxEventsPerMessage: 4 });
+    const first = {
+      queueId: 'Q1',
+      atMs: 1,
+      kind: 'attempt',
+      recipient: 'a@x.example',
+      state: 'waiting',
+    } as const;
+    t.record(first);
+    t.record({ queueId: 'Q1', atMs: 2, kind: 'attempt' });
+    // The event that files Q1 under its Message-ID is the third, where a full list drops one.
+    t.record({ queueId: 'Q1', atMs: 3, kind: 'rule', messageId: '<Late@X>', detail: 'moved' });
+    for (let i = 4; i < 10; i++) t.record({ queueId: 'Q1', atMs: i, kind: 'attempt' });
+    assert.deepEqual(t.find('Q1')[0], first, 'only the fields recorded, no undefined ones');
+    assert.deepEqual(
+      t.find('late@x').map((e) => e.atMs),
+      [1, 2, 3, 9],
+      'the first half, the filing event after it, and the latest',
+    );
+    // Two queue ids under one Message-ID (a message submitted twice): both found, oldest first;
+    // forgetting one leaves the other; forgetting both leaves nothing behind.
+    t.record({ queueId: 'Q2', atMs: 20, kind: 'queued', messageId: '<twice@x>' });
+    assert.equal(t.find('Q1').length, 4);
+    t.record({ queueId: 'Q3', atMs: 15, kind: 'queued', messageId: '<twice@x>' });
+    assert.equal(t.find('late@x').length, 0, 'Q1 forgotten with its Message-ID');
+    assert.deepEqual(
+      t.find('<twice@x>').map((e) => e.queueId),
+      ['Q3', 'Q2'],
+    );
+    t.record({ queueId: 'Q4', atMs: 30, kind: 'queued' });
+    assert.deepEqual(
+      t.find('<twice@x>').map((e) => e.queueId),
+      ['Q3'],
+    );
+    t.record({ queueId: 'Q5', atMs: 31, kind: 'queued' });
+    assert.deepEqual(t.find('<twice@x>'), []);
+  });
+
+  it('the memory tracker holds a relayed message in well under 1,160 bytes (the size before it was made compact)', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const t = createMemoryTracker();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // The relay benchmark's pattern: a queued and an attempt event a message, texts built anew
+    // for each message as the Router builds them.
+    for (let i = 0; i < 10_000; i++) {
+      const queueId = `Q${(1e15 + i * 7919).toString(16).toUpperCase()}`;
+      const recipient = `user${i % 1000}@dest.example`;
+      const destination = ['smtp:', 'sink.acme.example'].join('');
+      t.record({
+        queueId,
+        atMs: i,
+        kind: 'queued',
+        messageId: `<bench.${i}.${'x'.repeat(i % 7)}@load.example>`,
+        recipient,
+        destination,
+        detail: `from [127.0.0.${i % 2}]`,
+      });
+      t.record({
+        queueId: queueId.slice(0),
+        atMs: i + 1,
+        kind: 'attempt',
+        recipient: `user${i % 1000}@dest.example`,
+        destination: ['smtp:', 'sink.acme.example'].join(''),
+        state: 'delivered',
+        reply: [250, '2.0.0', 'Ok: queued'].join(' '),
+        remoteMta: ['dns; ', 'sink.acme.example'].join(''),
+      });
+    }
+    gc();
+    const perMessage = (process.memoryUsage().heapUsed - before) / 10_000;
+    // 1,162 bytes before (the same loop), 701 after.
+    assert.ok(perMessage < 900, `${Math.round(perMessage)} bytes a message`);
+    assert.equal(t.find('<bench.9999.xxx@load.example>').length, 2);
+  });
+
   it('a tracker that throws never fails the store', async () => {
     const clock = new FakeClock();
     const box = trackingMailBox(
