@@ -71,7 +71,7 @@ export function createDevCertificate(hostname: string, now: Date): DevCertificat
  * {@link createDevCertificate} in a worker thread that exits when done. node-forge (the X.509
  * builder) then never loads into the calling thread, where it stayed for the life of the
  * process: after one certificate and a forced GC, 1.9 MB more live heap and 10 MB more RSS in a
- * bare process; in the example gateway at ready, 1.7 MB more live heap and about 2 MB more RSS
+ * bare process; in the example gateway at ready, 1.7 MB more live heap and 2.6 MB more RSS
  * (three starts each way). The key generation (up to 0.5 s of CPU) also leaves the event loop
  * free. Rejects with `SMTP_DEV_CERT_FAILED` when the worker fails.
  */

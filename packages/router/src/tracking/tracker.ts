@@ -140,9 +140,12 @@ export function createMemoryTracker(options: MemoryTrackerOptions = {}): Message
   // Almost every Message-ID has one queue id: a string then, an array only for more.
   const byMessageId = new Map<string, string | string[]>();
   const pool = new TextPool(4096);
-  /** The Message-ID a message is filed under: its first event that has one. */
+  /** The event that filed a message under its Message-ID: its first event that has one. */
+  const filerIndex = (list: readonly StoredEvent[]): number =>
+    list.findIndex((e) => e.messageId !== undefined);
+  /** The Message-ID a message is filed under, normalized; undefined when none. */
   const messageIdIn = (list: readonly StoredEvent[] | undefined): string | undefined => {
-    const found = list?.find((e) => e.messageId !== undefined)?.messageId;
+    const found = list === undefined ? undefined : list[filerIndex(list)]?.messageId;
     return found === undefined ? undefined : normalizeMessageId(found);
   };
   /**
@@ -151,8 +154,7 @@ export function createMemoryTracker(options: MemoryTrackerOptions = {}): Message
    */
   const trimmed = (list: readonly StoredEvent[]): StoredEvent[] => {
     let drop = Math.floor(maxEvents / 2);
-    const filer = list.findIndex((e) => e.messageId !== undefined);
-    if (drop === filer) drop = drop === list.length - 1 ? drop - 1 : drop + 1;
+    if (drop === filerIndex(list)) drop = drop === list.length - 1 ? drop - 1 : drop + 1;
     return [...list.slice(0, drop), ...list.slice(drop + 1)];
   };
   const forget = (queueId: string): void => {
